@@ -1,0 +1,22 @@
+"""Receptor CDS web application: the CDS Hooks service and the SMART on FHIR app in one Flask app."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Application factory (the Flask tutorial's shape): configuration in, app out."""
+    settings = settings or Settings.from_env()
+    flask_app = Flask(__name__)
+    flask_app.config["RECEPTOR_SETTINGS"] = settings
+    flask_app.config["SECRET_KEY"] = settings.secret_key
+
+    from cds_hooks.service import create_cds_blueprint
+    flask_app.register_blueprint(create_cds_blueprint(settings))
+
+    from .smart import create_smart_blueprint
+    flask_app.register_blueprint(create_smart_blueprint(settings))
+
+    return flask_app

@@ -1,0 +1,74 @@
+"""Runtime settings, read once from the environment (secrets never live in the repo).
+
+Every component receives a ``Settings`` object rather than reading ``os.environ`` itself,
+so tests and the demo can build an app with exactly the configuration they need.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Canonical public base URL of this deployment, e.g. "https://cds.example.org".
+    # JWT `aud` is checked against it (never against the URL Flask reconstructs behind a proxy).
+    public_url: str = "http://127.0.0.1:8000"
+    # Path to the trusted-issuers JSON file (CDS Hooks clients: keys, FHIR servers, CORS origins).
+    trusted_issuers_path: str | None = None
+    # Feedback store; SQLite by default.
+    database_url: str = "sqlite:///receptor-cds-feedback.sqlite"
+    # The SMART launch URL put on the subtype card's `smart` link.
+    smart_launch_url: str | None = None
+    # Local development only: accept CDS Hooks calls without a JWT. Off by default; logged loudly.
+    cds_auth_disabled: bool = False
+    # Flask session signing key; generated per process when not configured.
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # Outbound FHIR access.
+    fhir_connect_timeout: float = 3.05
+    fhir_read_timeout: float = 10.0
+    fhir_total_budget: float = 8.0      # seconds per hook call for all FHIR fetches together
+    fhir_max_pages: int = 20
+    # SMART app client registration (see README); values come from the environment.
+    smart_client_id: str | None = None
+    smart_client_secret: str | None = None
+    smart_private_key_path: str | None = None   # PEM for private_key_jwt
+    smart_private_key_alg: str = "RS384"
+    smart_allowed_issuers: tuple[str, ...] = ()  # FHIR base URLs an EHR launch may name as `iss`
+    smart_frame_ancestors: tuple[str, ...] = ()  # EHR origins allowed to frame the app
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_overrides(self, **changes: Any) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+
+        def _list(name: str) -> tuple[str, ...]:
+            return tuple(v.strip() for v in env.get(name, "").split(",") if v.strip())
+
+        kwargs: dict[str, Any] = {}
+        simple = {
+            "RECEPTOR_CDS_PUBLIC_URL": "public_url",
+            "RECEPTOR_CDS_TRUSTED_ISSUERS": "trusted_issuers_path",
+            "RECEPTOR_CDS_DATABASE_URL": "database_url",
+            "RECEPTOR_CDS_SMART_LAUNCH_URL": "smart_launch_url",
+            "RECEPTOR_CDS_SECRET_KEY": "secret_key",
+            "RECEPTOR_CDS_SMART_CLIENT_ID": "smart_client_id",
+            "RECEPTOR_CDS_SMART_CLIENT_SECRET": "smart_client_secret",
+            "RECEPTOR_CDS_SMART_PRIVATE_KEY": "smart_private_key_path",
+            "RECEPTOR_CDS_SMART_PRIVATE_KEY_ALG": "smart_private_key_alg",
+        }
+        for var, attr in simple.items():
+            if env.get(var):
+                kwargs[attr] = env[var]
+        if env.get("RECEPTOR_CDS_AUTH_DISABLED", "").lower() in {"1", "true", "yes"}:
+            kwargs["cds_auth_disabled"] = True
+        if env.get("RECEPTOR_CDS_SMART_ISSUERS"):
+            kwargs["smart_allowed_issuers"] = _list("RECEPTOR_CDS_SMART_ISSUERS")
+        if env.get("RECEPTOR_CDS_FRAME_ANCESTORS"):
+            kwargs["smart_frame_ancestors"] = _list("RECEPTOR_CDS_FRAME_ANCESTORS")
+        return cls(**kwargs)

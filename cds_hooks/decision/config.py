@@ -1,0 +1,26 @@
+"""Tunable points of the decision rules.
+
+Only values that a source leaves open, or that sources disagree on, live here; every
+other threshold is fixed knowledge in ``cds_hooks.knowledge``. Defaults follow the
+sources named beside each field.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class DecisionConfig:
+    # ASCO/CAP 2020 (clinical-knowledge.md b.2): 1-10% is "ER low positive"; some papers use
+    # 1-9%. With the default, exactly 10% is low; set False to make 10% positive.
+    low_positive_includes_upper_bound: bool = True
+    low_positive_upper_percent: float = 10.0
+    # P13(c): age after which any receptor result is called stale. A product default:
+    # no guideline gives a number (clinical-knowledge.md d, P13).
+    stale_result_months: int = 24
+    # The date "now" for age and staleness rules; None means today's date (UTC).
+    today: date | None = None
+
+
+DEFAULT_CONFIG = DecisionConfig()

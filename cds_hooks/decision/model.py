@@ -1,0 +1,254 @@
+"""The assessment: the one structured answer the decision core gives.
+
+This module is the contract between the pure decision core and everything around it
+(CDS Hooks cards, the SMART app page, tests). It holds plain, JSON-serialisable
+dataclasses and the closed vocabularies the cards expose, so that a change of wording
+in a card can never change a decision, and a change in the rules shows up here first.
+
+Two layers:
+- *facts* read from the FHIR data (``ReceptorResult`` history, findings, setting,
+  biomarkers, medications, events, data-quality notes), produced by the readers;
+- *judgements* made from those facts (``Option``, ``Alert``), produced by the option
+  and pitfall rules, each carrying the sources it rests on.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+# Closed vocabularies. The string values are part of the CDS card contract
+# (extension["receptor-cds"]) and of the SMART page; do not rename them.
+ReceptorStatus = Literal["positive", "low-positive", "negative", "unknown"]
+HrStatus = Literal["positive", "negative", "unknown"]
+Her2Status = Literal["positive", "negative", "equivocal", "unknown"]
+Her2Expression = Literal["positive", "low", "ultralow", "null", "zero-unspecified", "unknown"]
+Subtype = Literal["HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", "indeterminate"]
+Setting = Literal["early", "metastatic", "unknown"]
+MenopausalStatus = Literal["premenopausal", "postmenopausal", "suppressed", "male", "unknown"]
+Severity = Literal["info", "warning", "critical"]
+SpecimenKind = Literal["primary", "metastasis", "unknown"]
+OptionStatus = Literal["applicable", "needs-test", "needs-review"]
+
+SUBTYPES: tuple[str, ...] = ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", "indeterminate")
+HER2_EXPRESSIONS: tuple[str, ...] = ("positive", "low", "ultralow", "null", "zero-unspecified", "unknown")
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A citation: which guideline, label or trial a rule rests on.
+
+    ``id`` is a key of ``cds_hooks.knowledge.sources.SOURCES``; label/url/citation are
+    copied in so a card or page can cite without another lookup.
+    """
+
+    id: str
+    label: str
+    citation: str
+    url: str | None = None
+
+
+@dataclass
+class ReceptorResult:
+    """One receptor-relevant reading, normalised from one Observation (or one component).
+
+    The history of these is what the SMART page charts and what the pitfall rules
+    (conversion at relapse, HER2-low instability, stale results) reason over.
+    ``analyte`` is one of: ``ER``, ``PR``, ``HR`` (combined 10480-2), ``HER2-IHC``,
+    ``HER2-ISH`` (qualitative ISH), ``HER2-ISH-ratio``, ``HER2-ISH-copies``,
+    ``CEP17-copies``, ``HER2-status`` (48676-1 interpretation), ``Ki67``.
+    """
+
+    resource: str                      # "Observation/<id>" (with "#component-N" when from a component)
+    analyte: str
+    code: str                          # "system|code" that identified the analyte
+    effective: str | None              # ISO 8601 date or dateTime as recorded
+    fhir_status: str                   # Observation.status
+    provisional: bool                  # preliminary/registered: never the sole basis of a recommendation
+    specimen: SpecimenKind = "unknown"
+    specimen_site: str | None = None   # free text or display of the site, when known
+    qualitative: str | None = None     # positive | negative | low-positive | equivocal | indeterminate | not-tested
+    percent: float | None = None       # % positive nuclei (ER/PR) or Ki-67 %
+    comparator: str | None = None      # "<", "<=", ">", ">=" as recorded with the percent/ratio
+    ihc_score: str | None = None       # "0", "0-ultralow", "0-null", "1+", "2+", "3+"
+    ish: str | None = None             # amplified | not-amplified | equivocal
+    ratio: float | None = None         # HER2/CEP17
+    copies: float | None = None        # mean signals per cell (HER2 or CEP17 by analyte)
+    status: str = "unknown"            # what this reading says on its own (ReceptorStatus / Her2Status vocabulary)
+    label: str = ""                    # short human text, e.g. "ER 5% (IHC)", "HER2 IHC 2+"
+
+
+@dataclass
+class ReceptorFinding:
+    """The ER or PR status chosen for the current decision, with what it rests on."""
+
+    receptor: Literal["ER", "PR"]
+    status: ReceptorStatus = "unknown"
+    percent: float | None = None
+    basis: str = "none"                # percent | qualitative | interpretation | combined-hr | condition | none
+    effective: str | None = None
+    specimen: SpecimenKind = "unknown"
+    provisional: bool = False
+    evidence: list[str] = field(default_factory=list)   # resource references
+
+
+@dataclass
+class Her2Finding:
+    """The HER2 status and expression chosen for the current decision (ASCO/CAP 2018/2023)."""
+
+    status: Her2Status = "unknown"
+    expression: Her2Expression = "unknown"
+    ihc_score: str | None = None
+    ish: str | None = None             # amplified | not-amplified | equivocal | needs-ihc
+    ish_group: int | None = None       # dual-probe group 1-5
+    ratio: float | None = None
+    copies: float | None = None
+    basis: str = "none"                # ihc | ish | ihc+ish | qualitative | condition | none
+    effective: str | None = None
+    specimen: SpecimenKind = "unknown"
+    provisional: bool = False
+    evidence: list[str] = field(default_factory=list)
+    # Any valid prior/concurrent sample with IHC 1+ or 2+/ISH- (or ultralow): ASCO/CAP 2023
+    # asks to consider them for HER2-low eligibility even when the newest sample says 0.
+    low_on_any_sample: bool = False
+    ultralow_on_any_sample: bool = False
+
+
+@dataclass
+class SettingFinding:
+    """Early vs metastatic, and whether locally advanced disease needs the clinician to confirm."""
+
+    setting: Setting = "unknown"
+    basis: str = "none"
+    evidence: list[str] = field(default_factory=list)
+    locally_advanced: bool = False     # stage III / inflammatory without M1 (pitfall P19)
+    stage: str | None = None           # e.g. "II", "IIIB", "IV"
+    residual_disease: bool | None = None
+
+
+@dataclass
+class Biomarker:
+    """A companion biomarker relevant to options: BRCA1/2, PIK3CA, AKT1, PTEN, ESR1, PD-L1."""
+
+    name: str                          # BRCA1 | BRCA2 | PIK3CA | AKT1 | PTEN | ESR1 | PD-L1
+    result: Literal["present", "absent", "unknown"]
+    origin: Literal["germline", "somatic", "unknown"] = "unknown"
+    value: float | None = None         # PD-L1 score
+    measure: str | None = None         # CPS | IC | TPS for PD-L1
+    assay: str | None = None           # e.g. "22C3", "SP142"
+    specimen: str | None = None        # tissue | ctDNA | blood
+    effective: str | None = None
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MedicationUse:
+    """An active (or draft) drug, rolled up from its RxNorm code to ingredient and class."""
+
+    resource: str                      # "MedicationRequest/<id>"
+    ingredient: str | None             # e.g. "letrozole"; None when the code is not in our table
+    ingredient_rxcui: str | None
+    drug_class: str | None             # key of cds_hooks.knowledge.drugs.DRUG_CLASSES
+    status: str                        # MedicationRequest/Statement status
+    code: str | None = None            # "system|code" as recorded
+    display: str | None = None
+    start: str | None = None
+    end: str | None = None
+    draft: bool = False                # from a hook's draftOrders rather than the chart
+
+
+@dataclass
+class ClinicalEvent:
+    """A dated disease event placed on the receptor history's time axis."""
+
+    kind: Literal["diagnosis", "metastasis", "recurrence", "progression", "stage"]
+    date: str | None
+    label: str
+    evidence: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)   # e.g. {"evidence_types": ["tumor-marker"]}
+
+
+@dataclass
+class DataQualityNote:
+    """Something in the data the product could not use as given, and why."""
+
+    code: str                          # e.g. "invalid-code-for-system", "dropped-entered-in-error"
+    message: str
+    resource: str | None = None
+
+
+@dataclass
+class Option:
+    """A treatment option at drug-class level, with the condition that makes it apply and its source."""
+
+    id: str                            # key in cds_hooks.knowledge.options.OPTIONS
+    title: str
+    drug_class: str
+    agents: list[str]
+    setting: Setting
+    condition: str                     # when it applies, in our words
+    status: OptionStatus = "applicable"
+    needs: list[str] = field(default_factory=list)      # tests or facts still missing ("PIK3CA result")
+    notes: list[str] = field(default_factory=list)      # caveats, incl. where sources disagree
+    sources: list[SourceRef] = field(default_factory=list)
+
+
+@dataclass
+class Alert:
+    """A pitfall the data shows, with what to do about it and the evidence behind it."""
+
+    code: str                          # P1..P20, or an order-conflict code
+    topic: str                         # card topic code, e.g. "er-neg-pr-pos-discordance"
+    title: str
+    severity: Severity
+    message: str
+    action: str
+    evidence: list[str] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+
+
+@dataclass
+class Assessment:
+    """Everything the product concluded about one patient's receptor picture."""
+
+    patient: str | None
+    subtype: Subtype
+    hr: HrStatus
+    er: ReceptorFinding
+    pr: ReceptorFinding
+    her2: Her2Finding
+    setting: SettingFinding
+    knowledge_version: str
+    subtype_reasons: list[str] = field(default_factory=list)   # why indeterminate, or what qualifies it
+    modifiers: list[str] = field(default_factory=list)         # "ER-low", "ER-/PR+"
+    sex: str | None = None
+    age: int | None = None
+    menopausal_status: MenopausalStatus = "unknown"
+    menopausal_basis: str = "none"
+    biomarkers: list[Biomarker] = field(default_factory=list)
+    medications: list[MedicationUse] = field(default_factory=list)
+    options: list[Option] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    data_quality: list[DataQualityNote] = field(default_factory=list)
+    history: list[ReceptorResult] = field(default_factory=list)
+    events: list[ClinicalEvent] = field(default_factory=list)
+
+    @property
+    def her2_expression(self) -> Her2Expression:
+        return self.her2.expression
+
+    @property
+    def evidence(self) -> list[str]:
+        """Every resource the subtype rests on, in a stable order, without duplicates."""
+        seen: dict[str, None] = {}
+        for ref in (*self.er.evidence, *self.pr.evidence, *self.her2.evidence):
+            seen.setdefault(ref, None)
+        return list(seen)
+
+    def alert(self, code: str) -> Alert | None:
+        return next((a for a in self.alerts if a.code == code), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["her2_expression"] = self.her2_expression
+        data["evidence"] = self.evidence
+        return data
