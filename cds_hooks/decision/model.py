@@ -204,6 +204,11 @@ class Alert:
     action: str
     evidence: list[str] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
+    # Order checks only: the draft order the alert is about ("MedicationRequest/103"), so a card
+    # can offer to delete it, and the test that would resolve the alert, so a card can offer to
+    # order it (a Coding dict: {"system", "code", "display"}).
+    order: str | None = None
+    missing_test: dict[str, str] | None = None
 
 
 @dataclass
