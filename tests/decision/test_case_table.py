@@ -1,0 +1,82 @@
+"""The clinical case table: one curated patient per file in fixtures/cases/.
+
+Each file states what a clinician would conclude (subtype, HER2 expression, setting) and
+which pitfall alerts must and must not fire; the runner holds every file to it, so a new
+case is a new row without any new test code.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cds_hooks.decision import DecisionConfig, assess
+
+CASES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "cases"
+CASE_FILES = sorted(CASES_DIR.glob("*.json"))
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _config(case: dict) -> DecisionConfig:
+    overrides = dict(case.get("config", {}))
+    return DecisionConfig(today=date.fromisoformat(case["today"]), **overrides)
+
+
+def _resources(case: dict) -> list[dict]:
+    return [entry["resource"] for entry in case["bundle"].get("entry", [])]
+
+
+def test_case_table_is_not_empty():
+    """The table holds curated cases (an empty glob would make the runner vacuous)."""
+    assert CASE_FILES, f"no case files in {CASES_DIR}"
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
+def test_case(path: Path):
+    """Each curated patient is classified, and alerted on, as its file says a clinician would."""
+    case = _load(path)
+    expected = case["expected"]
+    assessment = assess(_resources(case), _config(case))
+    raised = {alert.code for alert in assessment.alerts}
+    assert assessment.subtype == expected["subtype"], assessment.subtype_reasons
+    if "her2Expression" in expected:
+        assert assessment.her2_expression == expected["her2Expression"]
+    if "setting" in expected:
+        assert assessment.setting.setting == expected["setting"]
+    for key, attr in (("er", "er"), ("pr", "pr")):
+        if key in expected:
+            assert getattr(assessment, attr).status == expected[key]
+    if "her2Status" in expected:
+        assert assessment.her2.status == expected["her2Status"]
+    if "ishGroup" in expected:
+        assert assessment.her2.ish_group == expected["ishGroup"]
+    if "modifiers" in expected:
+        assert sorted(assessment.modifiers) == sorted(expected["modifiers"])
+    if "menopausalStatus" in expected:
+        assert assessment.menopausal_status == expected["menopausalStatus"]
+    if "dataQuality" in expected:
+        notes = {note.code for note in assessment.data_quality}
+        missing = set(expected["dataQuality"]) - notes
+        assert not missing, f"data-quality notes {missing} not emitted (got {notes})"
+    for code in expected.get("alertsPresent", []):
+        assert code in raised, f"{code} expected but not raised (raised: {sorted(raised)})"
+    for code in expected.get("alertsAbsent", []):
+        assert code not in raised, f"{code} raised but must not be"
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
+def test_case_file_shape(path: Path):
+    """Case files follow the shared format: one Patient named after the case, ids prefixed with it."""
+    case = _load(path)
+    name = path.stem
+    assert {"description", "today", "expected", "bundle"} <= case.keys()
+    resources = _resources(case)
+    patients = [r for r in resources if r.get("resourceType") == "Patient"]
+    assert len(patients) == 1 and patients[0]["id"] == name
+    for resource in resources:
+        assert str(resource.get("id", "")).startswith(name), resource.get("id")
