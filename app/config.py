@@ -38,6 +38,16 @@ class Settings:
     smart_private_key_alg: str = "RS384"
     smart_allowed_issuers: tuple[str, ...] = ()  # FHIR base URLs an EHR launch may name as `iss`
     smart_frame_ancestors: tuple[str, ...] = ()  # EHR origins allowed to frame the app
+    # SMART app session cookie (opaque id; tokens stay server-side). Secure may only be turned off
+    # for plain-http loopback development. Inside an EHR iframe served over https the browser sends
+    # the cookie only with SameSite=None (which requires Secure); Lax is the default outside iframes.
+    smart_cookie_secure: bool = True
+    smart_cookie_samesite: str = "Lax"           # "Lax" | "Strict" | "None"
+    smart_session_ttl: int = 8 * 3600            # seconds a launched session is kept server-side
+    # Client authentication at the token endpoint: "auto" (private_key_jwt when a key is configured
+    # and the EHR advertises client-confidential-asymmetric, else client_secret_basic),
+    # "client_secret_basic" or "private_key_jwt".
+    smart_client_auth: str = "auto"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -69,6 +79,12 @@ class Settings:
             kwargs["cds_auth_disabled"] = True
         if env.get("RECEPTOR_CDS_SMART_ISSUERS"):
             kwargs["smart_allowed_issuers"] = _list("RECEPTOR_CDS_SMART_ISSUERS")
+        if env.get("RECEPTOR_CDS_SMART_COOKIE_SECURE", "").lower() in {"0", "false", "no"}:
+            kwargs["smart_cookie_secure"] = False
+        if env.get("RECEPTOR_CDS_SMART_COOKIE_SAMESITE"):
+            kwargs["smart_cookie_samesite"] = env["RECEPTOR_CDS_SMART_COOKIE_SAMESITE"]
+        if env.get("RECEPTOR_CDS_SMART_CLIENT_AUTH"):
+            kwargs["smart_client_auth"] = env["RECEPTOR_CDS_SMART_CLIENT_AUTH"]
         if env.get("RECEPTOR_CDS_FRAME_ANCESTORS"):
             kwargs["smart_frame_ancestors"] = _list("RECEPTOR_CDS_FRAME_ANCESTORS")
         return cls(**kwargs)
