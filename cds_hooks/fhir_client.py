@@ -1,0 +1,369 @@
+"""The one FHIR R4 REST client used by the CDS Hooks service and the SMART app.
+
+Why it exists rather than calling ``requests`` in place: every outbound FHIR call must follow the same
+rules (standards checklist §1F item 34 and §3C items 12-15):
+
+* pages are followed through ``Bundle.link[relation=next].url`` exactly as the server gave them
+  (never built by us), relative links resolved against the base, capped at ``max_pages``;
+* the bearer token goes only to the base URL's origin (scheme, host, port). A ``next`` link or a
+  redirect to another origin is *refused* (``FhirResponseError``) rather than followed without the
+  token, because silently dropping the remaining pages would lose data;
+* explicit connect/read timeouts plus an optional total time budget (``deadline``) so one slow EHR
+  cannot hold a hook call beyond its budget;
+* errors are typed and their messages are short and free of tokens, query strings and bodies
+  (query strings and bodies can carry patient data).
+
+Only entries whose ``search.mode`` is absent or ``match`` are returned by ``search``/``follow_pages``:
+``include`` entries are context the caller did not ask for by type, and ``outcome`` entries are
+server warnings (checklist §3B item 10); the latter are kept on ``SearchResults.outcomes``.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+log = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json"
+_TYPE_RE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
+# FHIR R4 id datatype: [A-Za-z0-9\-\.]{1,64}
+_ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_MAX_REDIRECTS = 3
+
+
+class FhirError(Exception):
+    """Base of every FHIR access failure; the message is safe to log (no token, no query, no body)."""
+
+
+class FhirUnavailable(FhirError):
+    """The server could not be reached in time: connection error, timeout, or time budget exhausted."""
+
+
+class FhirAuthError(FhirError):
+    """The server refused our credentials (401) or our permissions (403)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class FhirResponseError(FhirError):
+    """The server answered, but not with what FHIR promises: other non-2xx, non-JSON, wrong resource type,
+    an OperationOutcome instead of data, or a page link we refuse to follow."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class InvalidFhirRequest(FhirError, ValueError):
+    """A resource type or id that cannot be a FHIR type/id (e.g. an untrusted patient id with a slash);
+    refused before anything is sent so it cannot steer the request to another path."""
+
+
+class SearchResults(list):
+    """A ``list`` of matched resources that also says whether paging was cut short.
+
+    ``truncated`` is True when ``max_pages`` was reached while the server still offered a ``next`` page:
+    callers should tell the user the picture may be incomplete rather than present it as whole.
+    ``outcomes`` holds OperationOutcome resources the server sent as ``search.mode=outcome`` entries.
+    """
+
+    def __init__(self, items: Iterable[dict] = ()):
+        super().__init__(items)
+        self.truncated: bool = False
+        self.pages: int = 0
+        self.outcomes: list[dict] = []
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def redact(url: str) -> str:
+    """The URL without query string and fragment: what may appear in logs and error messages."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def _outcome_text(body: Any) -> str | None:
+    """Diagnostics/details text of an OperationOutcome (never the whole body)."""
+    if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
+        return None
+    texts = []
+    for issue in body.get("issue") or []:
+        if not isinstance(issue, dict):
+            continue
+        text = issue.get("diagnostics") or (issue.get("details") or {}).get("text") or issue.get("code")
+        if text:
+            texts.append(str(text))
+    return "; ".join(texts)[:500] or "OperationOutcome without diagnostics"
+
+
+class FhirClient:
+    """A client bound to one FHIR server (``base_url``), optionally with a bearer token.
+
+    ``deadline`` is a ``time.monotonic()`` value: the total time budget of all calls made through this
+    client. Each request's timeouts are cut to what remains; when nothing remains ``FhirUnavailable``
+    is raised without sending. (``read_timeout`` bounds each socket read, as in ``requests``; a server
+    trickling bytes can overrun the budget by at most one read timeout.)
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        deadline: float | None = None,
+        max_pages: int = 20,
+        session: requests.Session | None = None,
+    ):
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidFhirRequest(f"FHIR base URL must be an absolute http(s) URL, got {redact(base_url)!r}")
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.deadline = deadline
+        self.max_pages = max(1, int(max_pages))
+        self._origin = _origin(self.base_url)
+        self._own_session = session is None
+        if session is None:
+            session = requests.Session()
+            # Retries only for connection set-up failures on idempotent methods; never a POST, never a read.
+            retry = Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0,
+                          allowed_methods=frozenset({"GET", "HEAD"}), raise_on_status=False)
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=retry)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self.session = session
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"FhirClient({self.base_url!r}, token={'set' if self._token else None})"
+
+    def __enter__(self) -> "FhirClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own_session:
+            self.session.close()
+
+    # ------------------------------------------------------------------ public API
+
+    def read(self, resource_type: str, resource_id: str) -> dict | None:
+        """``GET {base}/{type}/{id}``; None when the server says 404 Not Found or 410 Gone."""
+        self._check_type(resource_type)
+        if not isinstance(resource_id, str) or not _ID_RE.match(resource_id):
+            raise InvalidFhirRequest(f"not a valid FHIR id for {resource_type}")
+        body = self._request(f"{self.base_url}/{resource_type}/{resource_id}", missing_ok=True)
+        if body is None:
+            return None
+        if body.get("resourceType") != resource_type:
+            raise FhirResponseError(
+                f"read {resource_type}/{resource_id} returned {body.get('resourceType')!r}, not {resource_type}")
+        return body
+
+    def search(self, resource_type: str, params: Mapping[str, Any] | str | None = None) -> SearchResults:
+        """``GET {base}/{type}?params``, then every ``next`` page; returns the ``match`` entries.
+
+        ``params`` is a dict (a list value repeats the parameter, e.g. ``{"date": ["ge2024", "lt2025"]}``)
+        or an already encoded query string (as in a CDS Hooks prefetch template).
+        """
+        self._check_type(resource_type)
+        if isinstance(params, str):
+            query = params.lstrip("?")
+        else:
+            query = urlencode(dict(params or {}), doseq=True)
+        url = f"{self.base_url}/{resource_type}" + (f"?{query}" if query else "")
+        first = self._request(url)
+        return self._collect(first, url)
+
+    def follow_pages(self, bundle: dict) -> SearchResults:
+        """Resources of a searchset Bundle already in hand (e.g. a paginated CDS Hooks prefetch) plus those
+        of its ``next`` pages, with the same rules as ``search`` (checklist §1E item 22, §3C item 15)."""
+        return self._collect(bundle, self.base_url)
+
+    def get(self, url: str) -> dict:
+        """GET an absolute or base-relative URL on this server and return its JSON resource."""
+        body = self._request(self._resolve(url))
+        assert body is not None
+        return body
+
+    # ------------------------------------------------------------------ internals
+
+    @staticmethod
+    def _check_type(resource_type: str) -> None:
+        if not isinstance(resource_type, str) or not _TYPE_RE.match(resource_type):
+            raise InvalidFhirRequest(f"not a FHIR resource type: {str(resource_type)[:40]!r}")
+
+    def _resolve(self, url: str) -> str:
+        """Resolve a relative URL against the base (R4H paging links may be relative) and refuse other
+        origins: the token must not leave the server it was issued for, and dropping pages loses data."""
+        absolute = urljoin(self.base_url + "/", url)
+        if _origin(absolute) != self._origin:
+            raise FhirResponseError(
+                f"refusing to follow {redact(absolute)}: it is not on the FHIR server's origin "
+                f"{redact(self.base_url)} (the access token may only be sent there)")
+        return absolute
+
+    def _collect(self, bundle: Any, url: str) -> SearchResults:
+        results = SearchResults()
+        seen: set[str] = set()
+        page = bundle
+        while True:
+            if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
+                kind = page.get("resourceType") if isinstance(page, dict) else type(page).__name__
+                raise FhirResponseError(f"expected a Bundle from {redact(url)}, got {kind!r}")
+            results.pages += 1
+            for entry in page.get("entry") or []:
+                if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+                    continue
+                mode = (entry.get("search") or {}).get("mode")
+                if mode in (None, "match"):
+                    results.append(entry["resource"])
+                elif mode == "outcome":
+                    results.outcomes.append(entry["resource"])
+            next_url = next((link.get("url") for link in page.get("link") or []
+                             if isinstance(link, dict) and link.get("relation") == "next" and link.get("url")),
+                            None)
+            if not next_url:
+                return results
+            if results.pages >= self.max_pages:
+                results.truncated = True
+                log.warning("FHIR paging stopped after %d pages at %s (max_pages); results are incomplete",
+                            results.pages, redact(self.base_url))
+                return results
+            url = self._resolve(next_url)
+            if url in seen:
+                raise FhirResponseError(f"paging loop: the server's next link repeats {redact(url)}")
+            seen.add(url)
+            page = self._request(url)
+
+    def _timeouts(self) -> tuple[float, float]:
+        if self.deadline is None:
+            return self.connect_timeout, self.read_timeout
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise FhirUnavailable("FHIR time budget exhausted before the request could be sent")
+        return min(self.connect_timeout, remaining), min(self.read_timeout, remaining)
+
+    def _request(self, url: str, *, missing_ok: bool = False) -> dict | None:
+        for _ in range(_MAX_REDIRECTS + 1):
+            headers = {"Accept": FHIR_JSON}
+            # Same-origin check again here: it is the one place a header is attached.
+            if self._token and _origin(url) == self._origin:
+                headers["Authorization"] = f"Bearer {self._token}"
+            timeout = self._timeouts()
+            log.debug("FHIR GET %s", redact(url))
+            try:
+                resp = self.session.get(url, headers=headers, timeout=timeout, allow_redirects=False)
+            except requests.Timeout:
+                raise FhirUnavailable(f"FHIR server timed out: {redact(url)}") from None
+            except requests.ConnectionError:
+                raise FhirUnavailable(f"FHIR server unreachable: {redact(url)}") from None
+            except requests.RequestException as exc:
+                raise FhirUnavailable(f"FHIR request failed ({type(exc).__name__}): {redact(url)}") from None
+            if resp.is_redirect:
+                url = self._resolve(resp.headers.get("Location", ""))
+                resp.close()
+                continue
+            return self._interpret(resp, url, missing_ok)
+        raise FhirResponseError(f"too many redirects from {redact(url)}")
+
+    def _interpret(self, resp: requests.Response, url: str, missing_ok: bool) -> dict | None:
+        status = resp.status_code
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        where = redact(url)
+        if status in (401, 403):
+            detail = _outcome_text(body)
+            raise FhirAuthError(f"FHIR server answered {status} for {where}" + (f": {detail}" if detail else ""),
+                                status)
+        if missing_ok and status in (404, 410):
+            return None
+        if not 200 <= status < 300:
+            detail = _outcome_text(body)
+            raise FhirResponseError(f"FHIR server answered {status} for {where}" + (f": {detail}" if detail else ""),
+                                    status)
+        if not isinstance(body, dict) or "resourceType" not in body:
+            ctype = resp.headers.get("Content-Type", "?").split(";")[0]
+            raise FhirResponseError(f"FHIR server sent a non-FHIR-JSON body ({ctype}) for {where}", status)
+        if body.get("resourceType") == "OperationOutcome":
+            raise FhirResponseError(f"FHIR server sent an OperationOutcome for {where}: {_outcome_text(body)}",
+                                    status)
+        return body
+
+
+# ---------------------------------------------------------------------- client-side ordering
+
+_DATE_PATHS = (
+    ("effectiveDateTime",), ("effectiveInstant",), ("effectivePeriod", "start"), ("effectivePeriod", "end"),
+    ("issued",), ("onsetDateTime",), ("onsetPeriod", "start"), ("recordedDate",), ("authoredOn",),
+    ("occurrenceDateTime",), ("performedDateTime",), ("performedPeriod", "start"), ("effectiveDate",),
+)
+
+
+def _parse_fhir_date(value: Any) -> datetime | None:
+    """FHIR date/dateTime/instant at any precision ("2020", "2020-05", "2020-05-01T10:00:00+02:00") as an
+    aware UTC datetime; a partial date stands for its first moment, a zone-less time is taken as UTC."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    for fmt, length in (("%Y", 4), ("%Y-%m", 7), ("%Y-%m-%d", 10)):
+        if len(text) == length:
+            try:
+                return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+            except ValueError:
+                return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def effective_date(resource: Mapping[str, Any]) -> datetime | None:
+    """The clinically relevant date of a resource (``effective[x]`` first, then ``issued``, onset,
+    recorded, authored...), or None when it has none that parses."""
+    for path in _DATE_PATHS:
+        node: Any = resource
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        parsed = _parse_fhir_date(node)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def sort_by_effective_desc(resources: Iterable[dict]) -> list[dict]:
+    """Newest first by ``effective_date``; undated resources last, in their original order.
+
+    For servers that ignore ``_sort=-date`` (unsupported parameters are normally ignored: checklist §3A
+    item 6), so "latest result" logic never depends on the server's ordering.
+    """
+    items = list(resources)
+    dated = [(effective_date(r), i, r) for i, r in enumerate(items)]
+    with_date = sorted((d for d in dated if d[0] is not None), key=lambda d: (-d[0].timestamp(), d[1]))
+    without = [d for d in dated if d[0] is None]
+    return [r for _, _, r in with_date] + [r for _, _, r in without]
