@@ -1,0 +1,111 @@
+"""The ``receptor-cds`` command: ``serve``, ``demo`` and ``load-fixtures``.
+
+``serve`` is the production entry point (waitress, configured only from environment variables:
+see ``app.config.Settings.from_env``); a configuration it cannot use stops it before it listens,
+with a message saying what is wrong. ``demo`` is the one-command local demo (``app.demo``).
+``load-fixtures`` uploads the project's fixtures to any FHIR server as transaction bundles; a
+bearer token is taken only from an environment variable, never from the command line (where it
+would land in shell history and process listings).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Sequence
+
+EXIT_CONFIG = 2     # bad configuration or arguments
+EXIT_FAILED = 1     # a server refused or could not be reached
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="receptor-cds",
+                                     description="Receptor CDS: CDS Hooks service and SMART app for breast "
+                                                 "cancer receptor status.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the CDS Hooks service and SMART app (waitress), "
+                                              "configured from RECEPTOR_CDS_* environment variables")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    serve.add_argument("--threads", type=int, default=8, help="waitress worker threads (default 8)")
+
+    demo = commands.add_parser("demo", help="start a FHIR server with the fixtures, the product and a "
+                                            "development EHR on loopback, and print the URL to open")
+    demo.add_argument("--host", default="127.0.0.1", help="loopback only: 127.0.0.1 or localhost")
+    demo.add_argument("--port", type=int, default=None, help="port of the development EHR (default: a free one)")
+
+    load = commands.add_parser("load-fixtures", help="upload the project's fixtures to a FHIR server as "
+                                                     "transaction bundles")
+    load.add_argument("--fhir-base", required=True, help="FHIR base URL, e.g. https://example.org/fhir")
+    load.add_argument("--token-env", metavar="VAR", default=None,
+                      help="name of an environment variable holding a bearer token for the server")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from app import create_app
+    from app.config import Settings
+    from cds_hooks.service.issuers import TrustedIssuersError
+
+    try:
+        flask_app = create_app(Settings.from_env())
+    except TrustedIssuersError as exc:
+        print(f"receptor-cds serve: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (ValueError, OSError) as exc:
+        print(f"receptor-cds serve: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"Serving Receptor CDS on http://{args.host}:{args.port}/ (discovery at /cds-services)", flush=True)
+    serve(flask_app, host=args.host, port=args.port, threads=args.threads, ident="receptor-cds")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from app.demo import run_demo
+    from app.fhir_server import FhirServerError
+    from app.fixtures_loader import FixtureLoadError
+
+    try:
+        return run_demo(args.host, args.port)
+    except (FhirServerError, FixtureLoadError) as exc:
+        print(f"receptor-cds demo: could not start: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _load_fixtures(args: argparse.Namespace) -> int:
+    from app.fixtures_loader import FixtureLoadError, fixture_bundles, load_into
+
+    token = None
+    if args.token_env:
+        token = os.environ.get(args.token_env)
+        if not token:
+            print(f"receptor-cds load-fixtures: environment variable {args.token_env} is not set or empty",
+                  file=sys.stderr)
+            return EXIT_CONFIG
+    if not args.fhir_base.startswith(("http://", "https://")):
+        print(f"receptor-cds load-fixtures: --fhir-base must be an http(s) URL, got {args.fhir_base!r}",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        bundles = fixture_bundles()
+        loaded = load_into(args.fhir_base, bundles, token=token)
+    except FixtureLoadError as exc:
+        print(f"receptor-cds load-fixtures: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Loaded {len(loaded)} fixture bundles into {args.fhir_base}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = _build_parser().parse_args(argv)
+    handler = {"serve": _serve, "demo": _demo, "load-fixtures": _load_fixtures}[args.command]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
