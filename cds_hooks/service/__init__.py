@@ -1,0 +1,9 @@
+"""The CDS Hooks 2.0 service: discovery, ``receptor-assessment`` (patient-view) and
+``receptor-order-check`` (order-select, order-sign), feedback, EHR JWT verification, CORS.
+
+``create_cds_blueprint(settings)`` is the one entry point; ``app.create_app`` registers it.
+"""
+from .blueprint import create_cds_blueprint
+from .issuers import TrustedIssuersError
+
+__all__ = ["create_cds_blueprint", "TrustedIssuersError"]

@@ -1,0 +1,223 @@
+"""Verifying the EHR's bearer JWT on every CDS Hooks call (CH §Trusting CDS Clients, checklist 1I).
+
+Order of checks follows CHBP §JWT: header shape and algorithm first (so the token can
+never pick its own verification method, checklist 1I.53), then ``iss`` on the allowlist,
+``jku`` equal to that issuer's configured ``jwks_url``, the signature with the key named by
+``kid``, then ``aud``/``exp``/``nbf``/``iat`` and finally the ``jti`` replay cache (only tokens
+that passed everything else are remembered, so forged tokens cannot fill it).
+
+Any failure is an ``AuthError``; the caller answers 401 with no detail and logs only
+iss/jti/reason, never the token.
+"""
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import requests
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from .issuers import TrustedIssuer
+
+log = logging.getLogger(__name__)
+
+# CH §JWT Signing Algorithm: never `none`, never HMAC; ES384/RS384 recommended.
+ALLOWED_ALGORITHMS = ("ES384", "RS384", "ES256", "RS256")
+# Real clients round `iat`; a minute of skew is the usual allowance (RFC 7519 "a few minutes").
+LEEWAY_SECONDS = 60
+# CHBP §JWT: lifetimes should be no more than an hour; longer tokens are refused so the
+# replay cache only ever needs to hold an hour's worth of jti values.
+MAX_LIFETIME_SECONDS = 3600
+JWKS_CACHE_SECONDS = 3600
+JWKS_MIN_REFETCH_SECONDS = 10
+
+
+class AuthError(Exception):
+    """The token is not acceptable; ``reason`` is for the log only, never the response."""
+
+    def __init__(self, reason: str, *, iss: str | None = None, jti: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.iss = iss
+        self.jti = jti
+
+
+@dataclass(frozen=True)
+class VerifiedClient:
+    iss: str
+    jti: str
+    claims: dict[str, Any]
+
+
+class ReplayCache:
+    """Seen ``(iss, jti)`` pairs until their token expires; bounded so memory cannot grow without limit."""
+
+    def __init__(self, max_entries: int = 100_000, clock: Callable[[], float] = time.time) -> None:
+        self._seen: dict[tuple[str, str], float] = {}
+        self._expiry: list[tuple[float, tuple[str, str]]] = []
+        self._max = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def check_and_add(self, iss: str, jti: str, expires_at: float) -> bool:
+        """Record the pair; False if it was already seen (a replay) or the cache is full of live tokens."""
+        now = self._clock()
+        with self._lock:
+            while self._expiry and self._expiry[0][0] <= now:
+                _, old = heapq.heappop(self._expiry)
+                self._seen.pop(old, None)
+            key = (iss, jti)
+            if key in self._seen:
+                return False
+            if len(self._seen) >= self._max:
+                # Fail closed: evicting a live entry would let its token be replayed.
+                return False
+            keep_until = expires_at + LEEWAY_SECONDS
+            self._seen[key] = keep_until
+            heapq.heappush(self._expiry, (keep_until, key))
+            return True
+
+
+class JwksCache:
+    """JWK Sets fetched from allowlisted ``jwks_url``s, cached, refetched once on an unknown kid."""
+
+    def __init__(self, session: requests.Session | None = None, timeout: tuple[float, float] = (3.05, 5.0)) -> None:
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._cache: dict[str, tuple[KeySet, float]] = {}
+        self._last_refetch: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _fetch(self, url: str) -> KeySet:
+        try:
+            response = self._session.get(url, timeout=self._timeout, headers={"Accept": "application/json"})
+        except requests.RequestException as exc:
+            raise AuthError(f"JWKS fetch failed: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise AuthError(f"JWKS fetch returned HTTP {response.status_code}")
+        try:
+            keys = KeySet.import_key_set(response.json())
+        except (ValueError, TypeError, KeyError, JoseError) as exc:
+            raise AuthError("JWKS response is not a JWK Set") from exc
+        self._cache[url] = (keys, time.monotonic())
+        return keys
+
+    def key_for(self, url: str, kid: str) -> Any:
+        with self._lock:
+            cached = self._cache.get(url)
+            if cached is None or time.monotonic() - cached[1] >= JWKS_CACHE_SECONDS:
+                return _find(self._fetch(url), kid)
+            key = _find(cached[0], kid)
+            if key is None and time.monotonic() - self._last_refetch.get(url, float("-inf")) >= JWKS_MIN_REFETCH_SECONDS:
+                # Key rotation (checklist 1L): one refetch on an unknown kid, rate-limited so a
+                # stream of made-up kids cannot make us hammer the EHR's key endpoint.
+                self._last_refetch[url] = time.monotonic()
+                key = _find(self._fetch(url), kid)
+            return key
+
+
+def _find(keys: KeySet, kid: str) -> Any:
+    return next((k for k in keys if k.kid == kid), None)
+
+
+def _b64json(segment: str) -> dict[str, Any]:
+    import base64
+    padded = segment + "=" * (-len(segment) % 4)
+    value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    if not isinstance(value, dict):
+        raise ValueError("not an object")
+    return value
+
+
+class JwtVerifier:
+    """Checks CDS client JWTs against the trusted issuers; one instance per blueprint."""
+
+    def __init__(self, issuers: dict[str, TrustedIssuer], *, jwks_cache: JwksCache | None = None,
+                 replay_cache: ReplayCache | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.issuers = issuers
+        self.jwks = jwks_cache or JwksCache()
+        self.replays = replay_cache or ReplayCache(clock=clock)
+        self.clock = clock
+        self._inline = {iss: KeySet.import_key_set(i.jwks) for iss, i in issuers.items() if i.jwks}
+
+    def verify(self, authorization: str | None, audience: str) -> VerifiedClient:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise AuthError("no bearer token")
+        token = authorization[len("Bearer "):].strip()
+        segments = token.split(".")
+        if len(segments) != 3:
+            raise AuthError("not a compact JWS")
+        try:
+            header, unverified = _b64json(segments[0]), _b64json(segments[1])
+        except (ValueError, UnicodeDecodeError):
+            raise AuthError("undecodable header or payload")
+        iss = unverified.get("iss") if isinstance(unverified.get("iss"), str) else None
+        jti = unverified.get("jti") if isinstance(unverified.get("jti"), str) else None
+        try:
+            return self._verify(token, header, audience, iss, jti)
+        except AuthError as exc:
+            exc.iss, exc.jti = exc.iss or iss, exc.jti or jti
+            raise
+
+    def _verify(self, token: str, header: dict[str, Any], audience: str, iss: str | None,
+                jti: str | None) -> VerifiedClient:
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise AuthError(f"algorithm {alg!r} not allowed")
+        if not isinstance(header.get("typ"), str) or header["typ"].upper() != "JWT":
+            raise AuthError("typ must be JWT")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthError("kid missing")
+        if iss is None or iss not in self.issuers:
+            raise AuthError("issuer not trusted")
+        issuer = self.issuers[iss]
+        jku = header.get("jku")
+        if issuer.jwks_url:
+            if jku is not None and jku != issuer.jwks_url:
+                raise AuthError("jku does not match the issuer's jwks_url")
+            key = self.jwks.key_for(issuer.jwks_url, kid)
+        else:
+            if jku is not None:
+                raise AuthError("jku given but keys for this issuer are configured inline")
+            key = _find(self._inline[iss], kid)
+        if key is None:
+            raise AuthError("unknown kid")
+        try:
+            decoded = jwt.decode(token, key, algorithms=[alg])
+        except JoseError as exc:
+            raise AuthError(f"signature rejected ({exc.error})")
+        except (ValueError, TypeError) as exc:
+            raise AuthError(f"token rejected ({type(exc).__name__})")
+        claims = decoded.claims
+        now = int(self.clock())
+        registry = jwt.JWTClaimsRegistry(
+            now=now, leeway=LEEWAY_SECONDS,
+            iss={"essential": True, "value": iss}, exp={"essential": True}, iat={"essential": True},
+            jti={"essential": True}, aud={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except JoseError as exc:
+            raise AuthError(f"claims rejected ({exc.error}: {exc.description or ''})".strip())
+        aud = claims["aud"]
+        # CH: aud MUST be the URL of the endpoint invoked; a string or a single-element array.
+        if isinstance(aud, list):
+            if len(aud) != 1:
+                raise AuthError("aud array must hold exactly one value")
+            aud = aud[0]
+        if aud != audience:
+            raise AuthError("aud does not match this endpoint")
+        if claims["exp"] - now > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS:
+            raise AuthError("token lifetime longer than one hour")
+        if not self.replays.check_and_add(iss, claims["jti"], float(claims["exp"])):
+            raise AuthError("jti replayed")
+        return VerifiedClient(iss=iss, jti=claims["jti"], claims=dict(claims))

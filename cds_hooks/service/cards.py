@@ -1,0 +1,346 @@
+"""Turning an Assessment and its alerts into CDS Hooks cards. Pure: data in, card dicts out.
+
+The card contract (issue 3) other tools rely on:
+- every card has a ``uuid``, a ``summary`` of at most 139 characters (Inferno flags >= 140),
+  ``source.label``/``source.url`` naming the guideline or label behind it, and
+  ``source.topic`` = ``{"system": "urn:receptor-cds:card-topic", "code", "display"}``;
+- ``detail`` is plain GitHub-flavoured markdown (lists and emphasis, no tables or HTML: EHRs
+  render GFM unevenly, checklist 1L) with the evidence: which results, their dates, specimen;
+- no field is ever null or empty (CH §Use of JSON): ``prune`` drops them.
+
+Indicator policy (why each card gets the urgency it does):
+- ``info``: the subtype card and the options card. They describe the chart; they never ask
+  the clinician to stop. An indeterminate subtype is still ``info``: the pitfall cards that
+  explain *why* it is indeterminate carry the urgency.
+- ``warning``: every pitfall and order conflict the rules rate ``info`` or ``warning``: the
+  clinician should look before acting, but nothing is known to be harmful.
+- ``critical``: pitfalls and order conflicts the rules rate ``critical`` (e.g. a drug that
+  cannot work for this receptor picture): acting on the order as written is likely wrong.
+- Data-gap cards (chart data we could not read) are ``warning``: the other cards may be
+  incomplete.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Iterable
+
+from cds_hooks.decision.model import Alert, Assessment, Option, ReceptorResult, SourceRef
+
+TOPIC_SYSTEM = "urn:receptor-cds:card-topic"
+OVERRIDE_SYSTEM = "urn:receptor-cds:override-reason"
+SUMMARY_LIMIT = 139
+
+TOPIC_DISPLAY: dict[str, str] = {
+    "receptor-subtype": "Receptor subtype",
+    "treatment-options": "Treatment options",
+    "er-neg-pr-pos-discordance": "ER-negative/PR-positive discordance",
+    "er-low-positive": "ER low positive",
+    "er-percent-missing": "ER percentage missing",
+    "her2-equivocal-needs-ish": "HER2 equivocal: reflex ISH needed",
+    "ish-group-needs-ihc": "ISH group needs concurrent IHC",
+    "her2-ish-atypical-group": "Atypical HER2 ISH group",
+    "her2-ihc-score-missing": "HER2 IHC score missing",
+    "her2-zero-rescore-ultralow": "HER2 0: consider ultralow rescoring",
+    "receptor-retest-at-recurrence": "Retest receptors at recurrence",
+    "her2-low-heterogeneous": "HER2-low on some samples only",
+    "endocrine-concurrent-chemo": "Endocrine therapy with chemotherapy",
+    "tumor-marker-only-progression": "Progression on tumour markers only",
+    "stale-biomarker": "Outdated biomarker result",
+    "ai-without-ovarian-suppression": "Aromatase inhibitor without ovarian suppression",
+    "pdl1-assay-mismatch": "PD-L1 assay mismatch",
+    "brca-germline-unconfirmed": "Germline BRCA not confirmed",
+    "data-quality": "Data quality",
+    "conflicting-results": "Conflicting receptor results",
+    "locally-advanced-confirm": "Locally advanced: confirm setting",
+    "targeted-drug-without-alteration": "Targeted drug without its alteration",
+    "endocrine-for-hr-negative": "Endocrine therapy for HR-negative disease",
+    "anti-her2-for-her2-negative": "HER2-targeted drug for HER2-negative disease",
+    "tdxd-for-her2-zero": "T-DXd for HER2-0 disease",
+    "endocrine-not-withheld": "Endocrine therapy and ER/PR expression",
+}
+
+# Offered on conflict cards so a dismissal tells us why (CH §Card: display is required).
+OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
+    {"system": OVERRIDE_SYSTEM, "code": "clinically-appropriate",
+     "display": "Reviewed: the order is appropriate for this patient"},
+    {"system": OVERRIDE_SYSTEM, "code": "chart-outdated",
+     "display": "The chart's results are outdated or wrong"},
+    {"system": OVERRIDE_SYSTEM, "code": "trial-or-tumor-board",
+     "display": "Decided by a tumour board or a clinical trial protocol"},
+    {"system": OVERRIDE_SYSTEM, "code": "patient-preference", "display": "Patient's informed choice"},
+)
+
+_SUBTYPE_SOURCE = SourceRef(
+    id="asco-cap-receptor-testing", label="ASCO/CAP ER/PR (2020) and HER2 (2018/2023) testing guidelines",
+    citation="Allison KH et al. 2020; Wolff AC et al. 2018; Wolff AC et al. 2023",
+    url="https://meridian.allenpress.com/aplm/article/144/5/545/427509/Estrogen-and-Progesterone-Receptor-Testing-in",
+)
+
+
+def prune(value: Any) -> Any:
+    """Drop None, "", [] and {} recursively (CH §Use of JSON); the caller keeps the top-level ``cards``."""
+    if isinstance(value, dict):
+        out = {k: prune(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [v for v in (prune(i) for i in value) if v not in (None, "", [], {})]
+    return value
+
+
+def summary_text(text: str) -> str:
+    """One line, at most 139 characters, cut at a word with an ellipsis when too long."""
+    text = " ".join(text.split())
+    if len(text) <= SUMMARY_LIMIT:
+        return text
+    cut = text[: SUMMARY_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def _md(text: str | None) -> str:
+    """Plain text made safe for GFM: no raw HTML reaches a renderer that enables it (the sandbox does)."""
+    if not text:
+        return ""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _topic(code: str, fallback: str | None = None) -> dict[str, str]:
+    return {"system": TOPIC_SYSTEM, "code": code, "display": TOPIC_DISPLAY.get(code) or fallback or code}
+
+
+def _source(ref: SourceRef | None, topic: str, fallback_label: str) -> dict[str, Any]:
+    return {"label": ref.label if ref else fallback_label, "url": ref.url if ref else None,
+            "topic": _topic(topic)}
+
+
+def _smart_link(launch_url: str | None, patient: str | None, focus: str, label: str) -> list[dict[str, Any]]:
+    if not launch_url or not patient:
+        return []
+    return [{"label": label, "url": launch_url, "type": "smart",
+             "appContext": json.dumps({"patient": patient, "focus": focus}, separators=(",", ":"))}]
+
+
+def _evidence_lines(refs: Iterable[str], assessment: Assessment) -> list[str]:
+    by_resource: dict[str, list[ReceptorResult]] = {}
+    for result in assessment.history:
+        by_resource.setdefault(result.resource, []).append(result)
+    lines = []
+    for ref in refs:
+        results = by_resource.get(ref) or by_resource.get(ref.split("#")[0]) or []
+        if not results:
+            lines.append(f"- `{_md(ref)}`")
+            continue
+        for r in results:
+            parts = [f"**{_md(r.label or r.analyte)}**", _md(r.effective) or "date not recorded",
+                     f"specimen: {_md(r.specimen_site) or r.specimen}"]
+            if r.provisional:
+                parts.append(f"status {r.fhir_status} (provisional)")
+            lines.append(f"- {', '.join(parts)} (`{_md(r.resource)}`)")
+    return lines
+
+
+def _sources_lines(sources: Iterable[SourceRef]) -> list[str]:
+    lines = []
+    for s in sources:
+        lines.append(f"- [{_md(s.label)}]({s.url})" if s.url else f"- {_md(s.label)}: {_md(s.citation)}")
+    return lines
+
+
+def _finding_text(name: str, status: str, percent: float | None) -> str:
+    return f"{name} {status}" + (f" ({percent:g}%)" if percent is not None else "")
+
+
+def subtype_card(assessment: Assessment, smart_launch_url: str | None = None) -> dict[str, Any]:
+    """The receptor subtype with its evidence and the structured assessment in extension["receptor-cds"]."""
+    a = assessment
+    qualifiers = list(a.modifiers)
+    if a.her2.expression in ("low", "ultralow"):
+        qualifiers.append(f"HER2-{a.her2.expression}")
+    if a.subtype == "indeterminate":
+        summary = "Receptor subtype cannot be stated yet: " + (a.subtype_reasons[0] if a.subtype_reasons
+                                                                else "ER, PR or HER2 result missing")
+    else:
+        summary = f"Receptor subtype {a.subtype}" + (f" ({', '.join(qualifiers)})" if qualifiers else "") + \
+                  (f", {a.setting.setting} setting" if a.setting.setting != "unknown" else "")
+    her2_text = f"HER2 {a.her2.status}" + (f", IHC {a.her2.ihc_score}" if a.her2.ihc_score else "") + \
+                (f", ISH {a.her2.ish}" if a.her2.ish else "") + f" (expression: {a.her2.expression})"
+    detail = [
+        f"**Subtype:** {_md(a.subtype)}" + (f" ({_md(', '.join(qualifiers))})" if qualifiers else ""),
+        "",
+        f"- {_md(_finding_text('ER', a.er.status, a.er.percent))}" + (f", {_md(a.er.effective)}" if a.er.effective else ""),
+        f"- {_md(_finding_text('PR', a.pr.status, a.pr.percent))}" + (f", {_md(a.pr.effective)}" if a.pr.effective else ""),
+        f"- {_md(her2_text)}" + (f", {_md(a.her2.effective)}" if a.her2.effective else ""),
+        f"- Setting: {_md(a.setting.setting)}" + (f" (stage {_md(a.setting.stage)})" if a.setting.stage else ""),
+    ]
+    if a.subtype_reasons:
+        detail += ["", "**Why:**", *[f"- {_md(r)}" for r in a.subtype_reasons]]
+    evidence = _evidence_lines(a.evidence, a)
+    detail += ["", "**Evidence:**", *(evidence or ["- No ER, PR or HER2 result was found in the chart."])]
+    if a.data_quality:
+        detail += ["", "**Data not used:**", *[f"- {_md(n.message)}" for n in a.data_quality]]
+    detail += ["", f"Knowledge version {_md(a.knowledge_version)}."]
+    card = {
+        "uuid": str(uuid.uuid4()),
+        "summary": summary_text(summary),
+        "indicator": "info",
+        "detail": "\n".join(detail),
+        "source": _source(_SUBTYPE_SOURCE, "receptor-subtype", _SUBTYPE_SOURCE.label),
+        "links": _smart_link(smart_launch_url, a.patient, "receptor-subtype", "Open the receptor history"),
+        "extension": {"receptor-cds": {
+            "subtype": a.subtype, "her2Expression": a.her2.expression, "er": a.er.status, "pr": a.pr.status,
+            "her2": a.her2.status, "setting": a.setting.setting, "evidence": a.evidence,
+            "knowledgeVersion": a.knowledge_version,
+        }},
+    }
+    return prune(card)
+
+
+def _option_lines(option: Option) -> list[str]:
+    head = f"- **{_md(option.title)}** ({_md(', '.join(option.agents))})" if option.agents else f"- **{_md(option.title)}**"
+    lines = [head, f"  - When: {_md(option.condition)}"]
+    if option.status != "applicable":
+        lines.append(f"  - Status: {option.status}" + (f"; still needed: {_md(', '.join(option.needs))}" if option.needs else ""))
+    lines += [f"  - Note: {_md(n)}" for n in option.notes]
+    lines += [f"  - Source: [{_md(s.label)}]({s.url})" if s.url else f"  - Source: {_md(s.label)}" for s in option.sources]
+    return lines
+
+
+def options_card(assessment: Assessment, smart_launch_url: str | None = None) -> dict[str, Any] | None:
+    """Drug-class options for this subtype and setting; None when there are none to show."""
+    options = assessment.options
+    if not options:
+        return None
+    applicable = sum(1 for o in options if o.status == "applicable")
+    summary = (f"{len(options)} treatment option(s) at drug-class level for {assessment.subtype} "
+               f"({assessment.setting.setting} setting); {applicable} applicable now")
+    detail = ["Options at drug-class level, from the sources named; the choice stays with the clinician.", ""]
+    for option in options:
+        detail += _option_lines(option)
+    first = next((s for o in options for s in o.sources), None)
+    return prune({
+        "uuid": str(uuid.uuid4()),
+        "summary": summary_text(summary),
+        "indicator": "info",
+        "detail": "\n".join(detail),
+        "source": _source(first, "treatment-options", "Receptor CDS options table"),
+        "links": _smart_link(smart_launch_url, assessment.patient, "treatment-options", "Open the options"),
+    })
+
+
+def _indicator(alert: Alert) -> str:
+    return "critical" if alert.severity == "critical" else "warning"
+
+
+def _order_label(alert: Alert, orders: dict[str, dict[str, Any]]) -> str:
+    order = orders.get(alert.order or "") or {}
+    concept = order.get("medicationCodeableConcept") or order.get("code") or {}
+    text = concept.get("text") or next((c.get("display") for c in concept.get("coding") or [] if c.get("display")), None)
+    return text or alert.order or "the order"
+
+
+def _suggestions(alert: Alert, patient: str | None, orders: dict[str, dict[str, Any]],
+                 draft: bool) -> list[dict[str, Any]]:
+    suggestions = []
+    if draft and alert.order:
+        suggestions.append({
+            "label": summary_text(f"Remove the draft order for {_order_label(alert, orders)}"),
+            "uuid": str(uuid.uuid4()),
+            "actions": [{"type": "delete", "description": f"Remove draft order {alert.order}",
+                         "resourceId": alert.order}],
+        })
+    if alert.missing_test and alert.missing_test.get("code"):
+        test = alert.missing_test
+        resource = {"resourceType": "ServiceRequest", "status": "draft", "intent": "proposal",
+                    "code": {"coding": [prune(dict(test))], "text": test.get("display")},
+                    "subject": {"reference": f"Patient/{patient}"} if patient else None}
+        suggestions.append({
+            "label": summary_text(f"Order {test.get('display') or test['code']}"),
+            "uuid": str(uuid.uuid4()),
+            "actions": [{"type": "create", "description": f"Propose {test.get('display') or test['code']}",
+                         "resource": prune(resource)}],
+        })
+    return suggestions
+
+
+def alert_card(alert: Alert, assessment: Assessment, *, smart_launch_url: str | None = None,
+               orders: dict[str, dict[str, Any]] | None = None, draft: bool = False) -> dict[str, Any]:
+    """One pitfall or order conflict. ``draft``: the alert is about a draft order that may be removed."""
+    orders = orders or {}
+    detail = [_md(alert.message), "", f"**What to do:** {_md(alert.action)}"]
+    if alert.order:
+        detail += ["", f"**Order:** {_md(_order_label(alert, orders))} (`{_md(alert.order)}`)"]
+    evidence = _evidence_lines(alert.evidence, assessment)
+    if evidence:
+        detail += ["", "**Evidence:**", *evidence]
+    if alert.sources:
+        detail += ["", "**Sources:**", *_sources_lines(alert.sources)]
+    suggestions = _suggestions(alert, assessment.patient, orders, draft)
+    card = {
+        "uuid": str(uuid.uuid4()),
+        "summary": summary_text(alert.title),
+        "indicator": _indicator(alert),
+        "detail": "\n".join(detail),
+        "source": _source(alert.sources[0] if alert.sources else None, alert.topic, "Receptor CDS pitfall rules"),
+        "suggestions": suggestions,
+        "selectionBehavior": "at-most-one" if suggestions else None,
+        "overrideReasons": list(OVERRIDE_REASONS) if (alert.order or suggestions) else None,
+        "links": _smart_link(smart_launch_url, assessment.patient, alert.topic, "Open the receptor history"),
+    }
+    card["source"]["topic"] = _topic(alert.topic, alert.title)
+    return prune(card)
+
+
+def data_gap_card(gaps: Iterable[Any]) -> dict[str, Any] | None:
+    """Say which chart data could not be read, so the other cards are not taken as complete."""
+    gaps = list(gaps)
+    if not gaps:
+        return None
+    labels = sorted({g.label for g in gaps})
+    detail = ["Receptor CDS could not read all the chart data it needs; the other cards do not take it into account.",
+              "", *[f"- {_md(g.label)}: {_md(g.reason)}." for g in gaps]]
+    return prune({
+        "uuid": str(uuid.uuid4()),
+        "summary": summary_text("Incomplete chart data: " + ", ".join(labels)),
+        "indicator": "warning",
+        "detail": "\n".join(detail),
+        "source": {"label": "Receptor CDS service", "topic": _topic("data-quality")},
+    })
+
+
+def patient_view_cards(assessment: Assessment, chart_alerts: Iterable[Alert] = (), gaps: Iterable[Any] = (),
+                       smart_launch_url: str | None = None) -> list[dict[str, Any]]:
+    """Subtype card, options card, one card per pitfall (and per chart-medication conflict), data gaps."""
+    cards = [subtype_card(assessment, smart_launch_url)]
+    options = options_card(assessment, smart_launch_url)
+    if options:
+        cards.append(options)
+    seen: set[tuple[str, str | None]] = set()
+    for alert in [*assessment.alerts, *chart_alerts]:
+        key = (alert.topic, alert.order)
+        if key in seen:
+            continue
+        seen.add(key)
+        cards.append(alert_card(alert, assessment, smart_launch_url=smart_launch_url))
+    gap = data_gap_card(gaps)
+    if gap:
+        cards.append(gap)
+    return cards
+
+
+def order_cards(assessment: Assessment, alerts: Iterable[Alert], orders: Iterable[dict[str, Any]],
+                gaps: Iterable[Any] = (), smart_launch_url: str | None = None) -> list[dict[str, Any]]:
+    """One card per order conflict, with a suggestion to remove the draft or order the missing test."""
+    by_ref = {f"{o.get('resourceType')}/{o.get('id')}": o for o in orders if o.get("id")}
+    seen: set[tuple[str, str | None]] = set()
+    cards = []
+    for alert in alerts:
+        key = (alert.topic, alert.order)
+        if key in seen:
+            continue
+        seen.add(key)
+        cards.append(alert_card(alert, assessment, smart_launch_url=smart_launch_url, orders=by_ref,
+                                draft=alert.order in by_ref))
+    gap = data_gap_card(gaps)
+    if gap:
+        cards.append(gap)
+    return cards

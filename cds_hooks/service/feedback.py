@@ -1,0 +1,104 @@
+"""Card feedback (CH §Feedback): validated, stored once, and free of patient data.
+
+What is stored: service id, card uuid, outcome, accepted suggestion uuids, the override reason
+Coding (system/code/display), the outcome timestamp, when we received it, and the calling
+EHR's ``iss``. Card uuids are random per call, so nothing here links back to a patient.
+
+Deliberately *not* stored: ``overrideReason.userComment``. It is free text typed in the EHR and
+can hold names, findings or anything else about the patient; we record only that a comment was
+given (``has_comment``), and never log it. Unknown members and ``extension`` are dropped for
+the same reason.
+
+Idempotent (checklist 1H.46): the same (service, card, outcome, outcomeTimestamp) is stored once,
+however often the EHR resends it.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint,
+                        create_engine, insert, select)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from .outcomes import ServiceError
+from .schemas import first_error
+
+metadata = MetaData()
+
+feedback_table = Table(
+    "cds_feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(128), nullable=False),
+    Column("card_uuid", String(128), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("outcome_timestamp", String(64), nullable=False),
+    Column("accepted_suggestions", Text, nullable=True),   # JSON array of suggestion uuids
+    Column("override_system", String(256), nullable=True),
+    Column("override_code", String(128), nullable=True),
+    Column("override_display", String(256), nullable=True),
+    Column("has_comment", Boolean, nullable=False, default=False),
+    Column("client_iss", String(512), nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("service_id", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_once"),
+)
+
+
+def _parse_timestamp(value: str) -> datetime:
+    """RFC 3339 §5.6 date-time (the schema checked the shape; this checks the calendar)."""
+    try:
+        return datetime.fromisoformat(value.replace("z", "Z").replace("t", "T").replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ServiceError(400, f"outcomeTimestamp {value!r} is not an RFC 3339 date-time: {exc}")
+
+
+class FeedbackStore:
+    """Feedback rows behind a SQLAlchemy URL (SQLite by default)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine: Engine = create_engine(database_url, future=True)
+        metadata.create_all(self.engine)
+
+    def record(self, service_id: str, body: Any, client_iss: str | None) -> int:
+        """Validate and store; returns how many entries were new. Raises ServiceError(400) when invalid."""
+        if not isinstance(body, dict):
+            raise ServiceError(400, "feedback body must be a JSON object with a 'feedback' array")
+        problem = first_error("feedback", body)
+        if problem:
+            raise ServiceError(400, f"invalid feedback: {problem}")
+        rows = []
+        for item in body["feedback"]:
+            _parse_timestamp(item["outcomeTimestamp"])
+            reason = (item.get("overrideReason") or {}).get("reason") or {}
+            accepted = [s["id"] for s in item.get("acceptedSuggestions") or []]
+            rows.append({
+                "service_id": service_id, "card_uuid": item["card"], "outcome": item["outcome"],
+                "outcome_timestamp": item["outcomeTimestamp"],
+                "accepted_suggestions": json.dumps(accepted) if accepted else None,
+                "override_system": reason.get("system"), "override_code": reason.get("code"),
+                "override_display": reason.get("display") or None,
+                "has_comment": bool((item.get("overrideReason") or {}).get("userComment")),
+                "client_iss": client_iss, "received_at": datetime.now(timezone.utc),
+            })
+        new = 0
+        with self.engine.begin() as conn:
+            for row in rows:
+                exists = conn.execute(select(feedback_table.c.id).where(
+                    feedback_table.c.service_id == row["service_id"], feedback_table.c.card_uuid == row["card_uuid"],
+                    feedback_table.c.outcome == row["outcome"],
+                    feedback_table.c.outcome_timestamp == row["outcome_timestamp"])).first()
+                if exists:
+                    continue
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(feedback_table).values(**row))
+                    new += 1
+                except IntegrityError:
+                    pass   # a concurrent identical resend won the race: still stored exactly once
+        return new
+
+    def rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(feedback_table).order_by(feedback_table.c.id))]

@@ -1,0 +1,84 @@
+"""Reading a CDS Hooks call: JSON, the spec's request schema, and the checks a schema cannot express.
+
+Everything wrong with a request becomes a 400 with a specific message (checklist 1C.11), so
+an integrator sees which field to fix; nothing here touches the network.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .outcomes import ServiceError
+from .schemas import first_error
+
+
+@dataclass
+class HookRequest:
+    hook: str
+    hook_instance: str
+    context: dict[str, Any]
+    patient_id: str
+    prefetch: dict[str, Any] | None
+    fhir_server: str | None
+    access_token: str | None
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    selections: list[str] | None = None
+
+
+def parse_json_body(raw: bytes, content_type: str | None) -> Any:
+    mimetype = (content_type or "").split(";")[0].strip().lower()
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise ServiceError(415, f"Content-Type must be application/json, got {mimetype or 'none'}", code="not-supported")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ServiceError(400, "request body is not UTF-8", code="structure")
+    except json.JSONDecodeError as exc:
+        raise ServiceError(400, f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                           code="structure")
+
+
+def draft_order_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """The resources in a draftOrders Bundle, read leniently (no Bundle.type or fullUrl needed, checklist 1D.17)."""
+    resources = []
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry.get("resource"), dict) else None
+        if resource is None and isinstance(entry.get("resourceType"), str):
+            resource = entry   # some clients list resources directly
+        if resource is not None and isinstance(resource.get("resourceType"), str):
+            resources.append(resource)
+    return resources
+
+
+def parse_hook_request(body: Any, service_hooks: tuple[str, ...], service_id: str) -> HookRequest:
+    if not isinstance(body, dict):
+        raise ServiceError(400, "request body must be a JSON object")
+    hook = body.get("hook")
+    if isinstance(hook, str) and hook not in service_hooks:
+        raise ServiceError(400, f"service {service_id} answers {' and '.join(service_hooks)}, not hook {hook!r}",
+                           code="not-supported")
+    problem = first_error("request", body)
+    if problem:
+        raise ServiceError(400, f"invalid CDS Hooks request: {problem}")
+    try:
+        uuid.UUID(body["hookInstance"])
+    except ValueError:
+        raise ServiceError(400, "hookInstance must be a UUID (CH §Calling a CDS Service)")
+    context = body["context"]
+    prefetch = body.get("prefetch")
+    auth = body.get("fhirAuthorization")
+    request = HookRequest(
+        hook=hook, hook_instance=body["hookInstance"], context=context, patient_id=context["patientId"],
+        prefetch=prefetch, fhir_server=body.get("fhirServer"), access_token=auth["access_token"] if auth else None,
+    )
+    if "draftOrders" in context:
+        request.orders = draft_order_resources(context["draftOrders"])
+        known = {f"{r['resourceType']}/{r['id']}" for r in request.orders if isinstance(r.get("id"), str)}
+        if hook == "order-select":
+            missing = [s for s in context["selections"] if s not in known]
+            if missing:
+                raise ServiceError(400, f"context.selections names orders not in draftOrders: {', '.join(missing)}")
+            request.selections = list(context["selections"])
+    return request

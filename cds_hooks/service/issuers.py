@@ -1,0 +1,130 @@
+"""The trusted-issuers file: which EHRs may call us, with which keys, FHIR servers and browser origins.
+
+Format (issue 3): a JSON object mapping each trusted ``iss`` to an object with exactly one of
+``jwks_url`` (a JWK Set URL; a token's ``jku`` must equal it) or ``jwks`` (an inline JWK Set),
+plus ``fhir_servers`` (URL prefixes this issuer may send as ``fhirServer``) and
+``cors_origins`` (browser origins allowed by CORS). Unknown keys are ignored with a warning,
+so a newer file still loads; anything malformed stops start-up, because running with a
+half-read trust list would silently accept or refuse the wrong EHRs.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
+
+_KNOWN_KEYS = {"jwks_url", "jwks", "fhir_servers", "cors_origins"}
+
+
+class TrustedIssuersError(ValueError):
+    """The trusted-issuers file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    iss: str
+    jwks_url: str | None
+    jwks: dict[str, Any] | None
+    fhir_servers: tuple[str, ...]
+    cors_origins: tuple[str, ...]
+
+    def allows_fhir_server(self, url: str) -> bool:
+        return any(fhir_server_matches(prefix, url) for prefix in self.fhir_servers)
+
+
+def _norm_port(parts) -> int | None:
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if port is None:
+        port = {"https": 443, "http": 80}.get(parts.scheme.lower())
+    return port
+
+
+def fhir_server_matches(prefix: str, url: str) -> bool:
+    """True if ``url`` is ``prefix`` or below it, comparing scheme, host, port and path segments.
+
+    Segment-wise so that ``https://ehr/fhir`` does not admit ``https://ehr/fhir-evil``; no
+    userinfo, query or fragment allowed in ``url`` (they are how SSRF payloads hide a host).
+    """
+    p, u = urlsplit(prefix), urlsplit(url)
+    if u.username or u.password or u.query or u.fragment:
+        return False
+    if (p.scheme.lower(), (p.hostname or "").lower(), _norm_port(p)) != (
+        u.scheme.lower(), (u.hostname or "").lower(), _norm_port(u)
+    ) or _norm_port(u) is None:
+        return False
+    p_segments = [s for s in p.path.split("/") if s]
+    u_segments = [s for s in u.path.split("/") if s]
+    return u_segments[: len(p_segments)] == p_segments
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _url(value: Any, where: str) -> str:
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
+        raise TrustedIssuersError(f"{where} must be an absolute http(s) URL, got {value!r}")
+    return value
+
+
+def parse_trusted_issuers(data: Any, source: str = "trusted issuers") -> dict[str, TrustedIssuer]:
+    if not isinstance(data, dict):
+        raise TrustedIssuersError(f"{source}: the top level must be a JSON object mapping iss to settings")
+    issuers: dict[str, TrustedIssuer] = {}
+    for iss, entry in data.items():
+        where = f"{source}: issuer {iss!r}"
+        if not iss:
+            raise TrustedIssuersError(f"{source}: an issuer key is empty")
+        if not isinstance(entry, dict):
+            raise TrustedIssuersError(f"{where} must map to an object")
+        for unknown in sorted(set(entry) - _KNOWN_KEYS):
+            log.warning("%s: ignoring unknown key %r", where, unknown)
+        has_url, has_inline = "jwks_url" in entry, "jwks" in entry
+        if has_url == has_inline:
+            raise TrustedIssuersError(f"{where} needs exactly one of 'jwks_url' or 'jwks'")
+        jwks_url = _url(entry["jwks_url"], f"{where} jwks_url") if has_url else None
+        jwks = None
+        if has_inline:
+            jwks = entry["jwks"]
+            if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
+                raise TrustedIssuersError(f"{where} jwks must be a JWK Set object with a non-empty 'keys' array")
+            try:
+                from joserfc.jwk import KeySet
+                KeySet.import_key_set(jwks)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise TrustedIssuersError(f"{where} jwks cannot be read as a JWK Set: {exc}") from exc
+            if any(not isinstance(k, dict) or not k.get("kid") for k in jwks["keys"]):
+                raise TrustedIssuersError(f"{where} every key in jwks needs a 'kid'")
+        lists = {}
+        for name in ("fhir_servers", "cors_origins"):
+            value = entry.get(name, [])
+            if not isinstance(value, list):
+                raise TrustedIssuersError(f"{where} {name} must be an array of URLs")
+            lists[name] = tuple(_url(v, f"{where} {name}[{i}]").rstrip("/") for i, v in enumerate(value))
+        for origin in lists["cors_origins"]:
+            if urlsplit(origin).path:
+                raise TrustedIssuersError(f"{where} cors_origins entry {origin!r} must be an origin (no path)")
+        issuers[iss] = TrustedIssuer(iss, jwks_url, jwks, lists["fhir_servers"], lists["cors_origins"])
+    return issuers
+
+
+def load_trusted_issuers(path: str | None) -> dict[str, TrustedIssuer]:
+    """Read the file at ``path``; no path means no trusted issuers (every signed call is refused)."""
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise TrustedIssuersError(f"cannot read trusted-issuers file {path}: {exc.strerror or exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise TrustedIssuersError(f"trusted-issuers file {path} is not valid JSON: {exc}") from exc
+    return parse_trusted_issuers(data, source=f"trusted-issuers file {path}")

@@ -1,0 +1,210 @@
+"""Getting the patient's data for one hook call: prefetch first, the EHR's FHIR server for the rest.
+
+The three prefetch states are kept apart (CH §Prefetch Template, checklist 1E.21): a key that is
+*absent* was not satisfied, so we fetch it; a key that is ``null`` means there is no data; an
+``OperationOutcome`` (or a Bundle carrying an error one) means the client's fetch failed, so we
+fetch it ourselves if we can. A paginated prefetch Bundle is followed through its ``next`` links
+(checklist 1E.22). What cannot be had either way is a *gap*: for the keys a subtype depends on a
+gap is a 412 (checklist 1E.23); for the others it becomes a card that says what is missing,
+never a silent omission.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from cds_hooks.fhir_client import FhirAuthError, FhirClient, FhirError, FhirUnavailable, InvalidFhirRequest
+
+from .discovery import PREFETCH_LABELS
+from .hook_request import HookRequest
+from .outcomes import ServiceError
+
+_TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class DataGap:
+    """Part of the chart we could not read, and why (said on a card so the clinician can judge)."""
+
+    key: str
+    label: str
+    reason: str
+
+
+@dataclass
+class GatheredData:
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    gaps: list[DataGap] = field(default_factory=list)
+    fetched_keys: list[str] = field(default_factory=list)   # satisfied from fhirServer rather than prefetch
+
+
+def fill_template(template: str, context: dict[str, Any]) -> str:
+    """Replace prefetch tokens (CH §Prefetch tokens) with context values; unknown tokens are an error."""
+    user_type, _, user_id = str(context.get("userId", "")).partition("/")
+    values = {f"context.{k}": v for k, v in context.items() if isinstance(v, (str, int, float))}
+    if user_type and user_id:
+        values[f"user{user_type}Id"] = user_id
+
+    def _sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(name)
+        return str(values[name])
+
+    return _TOKEN.sub(_sub, template)
+
+
+def _issue_severities(outcome: dict[str, Any]) -> set[str]:
+    return {str(i.get("severity")) for i in outcome.get("issue") or [] if isinstance(i, dict)}
+
+
+def _outcome_text(outcome: dict[str, Any]) -> str:
+    texts = [str(i.get("diagnostics") or (i.get("details") or {}).get("text") or i.get("code") or "")
+             for i in outcome.get("issue") or [] if isinstance(i, dict)]
+    return "; ".join(t for t in texts if t)[:200] or "no diagnostics given"
+
+
+def _reference_ids(resource: dict[str, Any]) -> set[str]:
+    refs = set()
+    for name in ("subject", "patient"):
+        ref = resource.get(name)
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+            refs.add(ref["reference"])
+    return refs
+
+
+def _belongs_to(resource: dict[str, Any], patient_id: str) -> bool:
+    """False for a resource that plainly names another patient (prefetch must be this patient's data)."""
+    if resource.get("resourceType") == "Patient":
+        return resource.get("id") in (None, patient_id)
+    for ref in _reference_ids(resource):
+        if ref.startswith("Patient/") and ref.split("/", 1)[1] != patient_id:
+            return False
+        if "/Patient/" in ref and ref.rsplit("/Patient/", 1)[1] != patient_id:
+            return False
+    return True
+
+
+class _Failed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _read_prefetch_value(key: str, value: Any, expected_type: str) -> tuple[list[dict], dict | None]:
+    """Resources from one prefetch value, and the Bundle if it has a next page to follow."""
+    if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
+        raise ServiceError(400, f"prefetch.{key} must be a FHIR resource, a Bundle or null")
+    rtype = value["resourceType"]
+    if rtype == "OperationOutcome":
+        raise _Failed(f"the EHR reported its prefetch failed ({_outcome_text(value)})")
+    if rtype != "Bundle":
+        if rtype != expected_type:
+            raise ServiceError(400, f"prefetch.{key} is a {rtype}; the template asks for {expected_type}")
+        return [value], None
+    resources: list[dict] = []
+    for entry in value.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            continue
+        mode = (entry.get("search") or {}).get("mode")
+        if resource.get("resourceType") == "OperationOutcome" or mode == "outcome":
+            if _issue_severities(resource) & {"error", "fatal"}:
+                raise _Failed(f"the EHR's search for it returned an error ({_outcome_text(resource)})")
+            continue   # warnings/information: the matches are still good (R4S §Handling Errors)
+        if mode in (None, "match"):
+            resources.append(resource)
+    has_next = any(isinstance(l, dict) and l.get("relation") == "next" and l.get("url")
+                   for l in value.get("link") or [])
+    return resources, (value if has_next else None)
+
+
+def _fetch(client: FhirClient, query: str) -> tuple[list[dict], bool]:
+    path, _, params = query.partition("?")
+    if "/" in path:
+        rtype, _, rid = path.partition("/")
+        resource = client.read(rtype, rid)
+        return ([resource] if resource else []), False
+    results = client.search(path, params)
+    return list(results), bool(getattr(results, "truncated", False))
+
+
+def _describe(exc: FhirError) -> str:
+    if isinstance(exc, FhirAuthError):
+        return f"the FHIR server refused our access (HTTP {exc.status})"
+    if isinstance(exc, FhirUnavailable):
+        return "the FHIR server did not answer in time"
+    return "the FHIR server's answer could not be used"
+
+
+def gather(request: HookRequest, templates: dict[str, str], required: tuple[str, ...], *,
+           fhir_server: str | None, connect_timeout: float, read_timeout: float, budget_seconds: float,
+           max_pages: int) -> GatheredData:
+    """Everything the templates ask for, from prefetch or ``fhir_server`` (already allowlisted by the caller)."""
+    data = GatheredData()
+    prefetch = request.prefetch or {}
+    client = None
+    if fhir_server:
+        client = FhirClient(fhir_server, request.access_token, connect_timeout=connect_timeout,
+                            read_timeout=read_timeout, deadline=time.monotonic() + budget_seconds,
+                            max_pages=max_pages)
+    try:
+        for key, template in templates.items():
+            label = PREFETCH_LABELS.get(key, key)
+            try:
+                query = fill_template(template, request.context)
+            except KeyError as exc:
+                raise ServiceError(400, f"context lacks {exc.args[0]}, needed for prefetch key {key}")
+            expected_type = query.split("?")[0].split("/")[0]
+            value = prefetch.get(key, _ABSENT)
+            if value is None:
+                continue   # the client says: no data
+            reason = "the EHR did not prefetch it"
+            resources: list[dict] = []
+            if value is not _ABSENT:
+                try:
+                    resources, paged = _read_prefetch_value(key, value, expected_type)
+                    if paged is not None:
+                        if client is None:
+                            raise _Failed("the EHR sent only its first page and no fhirServer to read the rest")
+                        try:
+                            pages = client.follow_pages(paged)
+                        except FhirError as exc:
+                            raise _Failed(f"{_describe(exc)} while reading the next pages")
+                        if getattr(pages, "truncated", False):
+                            data.gaps.append(DataGap(key, label, f"more than {max_pages} pages; only those were read"))
+                        resources = [r for r in pages if r.get("resourceType") != "OperationOutcome"]
+                    value = None
+                except _Failed as failed:
+                    reason = failed.reason
+                    resources = []
+            if value is not None:   # absent or failed: fetch it ourselves
+                if client is None:
+                    data.gaps.append(DataGap(key, label, f"{reason}, and no fhirServer was given to fetch it"))
+                    continue
+                try:
+                    resources, truncated = _fetch(client, query)
+                except InvalidFhirRequest as exc:
+                    raise ServiceError(400, f"cannot build the FHIR query for {key}: {exc}")
+                except FhirError as exc:
+                    data.gaps.append(DataGap(key, label, f"{reason}, and {_describe(exc)}"))
+                    continue
+                data.fetched_keys.append(key)
+                if truncated:
+                    data.gaps.append(DataGap(key, label, f"more than {max_pages} pages; only those were read"))
+            kept = [r for r in resources if _belongs_to(r, request.patient_id)]
+            if len(kept) != len(resources):
+                data.gaps.append(DataGap(key, label, f"{len(resources) - len(kept)} resource(s) named another "
+                                                     "patient and were left out"))
+            data.resources.extend(kept)
+    finally:
+        if client is not None:
+            client.close()
+    missing = [g for g in data.gaps if g.key in required and "left out" not in g.reason]
+    if missing:
+        raise ServiceError(412, "required data could be had neither from prefetch nor from the FHIR server: "
+                           + "; ".join(f"{g.label}: {g.reason}" for g in missing), code="incomplete")
+    return data
