@@ -1,0 +1,323 @@
+"""Treatment options by subtype and setting: every row of clinical-knowledge.md section c, as data.
+
+Why data: a clinician reviewing the product must be able to read the whole option table, with its
+conditions and sources, without reading control flow. ``cds_hooks.decision.options`` only filters
+this table against the assessed facts (b.6 pseudo-code).
+
+Field meanings
+- ``subtypes``: assessed subtypes the row applies to (model vocabulary).
+- ``setting``: "early" or "metastatic" (the table's "Setting" column; locally advanced unresectable
+  disease is treated as metastatic for label purposes only after the clinician confirms, P19).
+- ``line``: the line/moment the row is about, as the table says it (not checked against the chart:
+  prior lines cannot be counted reliably from FHIR medication data; the condition text says it).
+- ``requires``: findings the option cannot be chosen without. When the finding is not in the data the
+  option is returned with status "needs-test" and the test named (issue 2: never silently listed or
+  dropped). Keys: ``gBRCA`` (germline BRCA1/2 pathogenic variant), ``PIK3CA``, ``PIK3CA|AKT1|PTEN``
+  (any one), ``ESR1``, ``PD-L1-CPS10-22C3`` (PD-L1 CPS >= 10 by 22C3), ``PD-L1-SP142-IC1`` (SP142
+  immune cells >= 1 %), ``HER2-low``, ``HER2-low-or-ultralow``, ``residual-disease``.
+- ``menopause``: "any"; "post" (label says postmenopausal); "post-or-male" (elacestrant label);
+  "ai-based" (postmenopausal, or premenopausal WITH ovarian suppression, or men WITH a GnRH agonist).
+- ``condition``: in our own words. ``notes``: caveats, including where sources disagree.
+- ``verification``: "U" where the reference marks the row as domain knowledge / not retrieved.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HR_POS = ("HR+/HER2-", "HR+/HER2+")
+HER2_POS = ("HR+/HER2+", "HR-/HER2+")
+HER2_NEG = ("HR+/HER2-", "triple-negative")
+TNBC = ("triple-negative",)
+LUMINAL = ("HR+/HER2-",)
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    id: str
+    title: str
+    drug_class: str
+    agents: tuple[str, ...]
+    subtypes: tuple[str, ...]
+    setting: str
+    line: str
+    condition: str
+    sources: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    menopause: str = "any"
+    notes: tuple[str, ...] = ()
+    verification: str = "V"
+    reference_row: str = ""
+
+
+OPTIONS_TABLE: tuple[OptionSpec, ...] = (
+    # ---- Early disease -------------------------------------------------------------------------
+    OptionSpec(
+        "early-endocrine", "Adjuvant endocrine therapy", "endocrine therapy",
+        ("aromatase inhibitor (anastrozole, letrozole, exemestane)", "tamoxifen",
+         "ovarian function suppression (goserelin, leuprolide) + AI or tamoxifen"),
+        HR_POS, "early", "adjuvant",
+        "Hormone receptor-positive early cancer: an aromatase inhibitor (preferred after menopause) or tamoxifen; "
+        "before menopause tamoxifen, or ovarian suppression plus an AI or tamoxifen when the risk is higher; "
+        "men: tamoxifen, or a GnRH agonist plus an AI when tamoxifen cannot be used.",
+        ("soft-text-domain", "asco-male-bc", "seed-002"),
+        notes=("Menopausal-status split from SOFT/TEXT is domain knowledge in the reference (verification U).",),
+        verification="U", reference_row="c: HR+/HER2- | Early | Endocrine therapy"),
+    OptionSpec(
+        "early-abemaciclib", "Abemaciclib for 2 years with endocrine therapy", "cdk46-inhibitor",
+        ("abemaciclib",), LUMINAL, "early", "adjuvant",
+        "Node-positive early HR+/HER2- cancer at high risk of recurrence (for example 4 or more positive axillary "
+        "nodes, or 1-3 nodes with grade 3 or a tumour of 5 cm or more); added to endocrine therapy for 2 years.",
+        ("label-fda-verzenio-0",),
+        notes=("Since the 2023 label a Ki-67 threshold is no longer required (monarchE).",
+               "Label criteria differ from ribociclib (NATALEE: stage II-III incl. selected node-negative); "
+               "check which label a patient meets."),
+        reference_row="c: HR+/HER2- | Early | + Abemaciclib"),
+    OptionSpec(
+        "early-ribociclib", "Ribociclib for 3 years with an aromatase inhibitor", "cdk46-inhibitor",
+        ("ribociclib",), LUMINAL, "early", "adjuvant",
+        "Stage II-III HR+/HER2- cancer at high risk of recurrence, including node-negative disease with a T2 grade 2 "
+        "tumour and Ki-67 of 20% or more or high genomic risk, or grade 3, or T3-T4; with a non-steroidal AI for 3 years.",
+        ("label-fda-kisqali-2",),
+        notes=("Broader than the abemaciclib label (which needs node-positive disease); sources describe different "
+               "high-risk definitions.",),
+        reference_row="c: HR+/HER2- | Early | + Ribociclib"),
+    OptionSpec(
+        "early-olaparib", "Adjuvant olaparib for 1 year (germline BRCA)", "parp-inhibitor",
+        ("olaparib",), HER2_NEG, "early", "adjuvant",
+        "Germline BRCA1/2 pathogenic variant, HER2-negative high-risk early cancer, after neoadjuvant or adjuvant "
+        "chemotherapy.", ("label-fda-lynparza-3",), requires=("gBRCA",),
+        notes=("PARP-inhibitor labels require a germline (not somatic) BRCA variant.",),
+        reference_row="c: HER2- (any HR), gBRCA | Early | Olaparib 1 y"),
+    OptionSpec(
+        "early-et-after-chemo", "Start endocrine therapy after chemotherapy, not with it", "endocrine therapy",
+        ("tamoxifen", "aromatase inhibitor"), HR_POS, "early", "sequencing",
+        "When chemotherapy is given, endocrine therapy follows it rather than running alongside.",
+        ("albain-2009-swog8814",),
+        notes=("SWOG-8814 compared CAF followed by tamoxifen with concurrent CAF plus tamoxifen.",),
+        reference_row="c: HR+ | Early | ET sequential after chemotherapy"),
+    OptionSpec(
+        "early-her2-chemo-trastuzumab", "Chemotherapy with trastuzumab, with or without pertuzumab",
+        "anti-her2-antibody", ("trastuzumab", "pertuzumab", "chemotherapy (e.g. taxane)"),
+        HER2_POS, "early", "neoadjuvant/adjuvant",
+        "HER2-positive early cancer; pertuzumab is added when the tumour is larger than 2 cm or nodes are involved "
+        "(neoadjuvant), or for high-risk disease after surgery; complete one year of HER2-directed therapy.",
+        ("label-fda-perjeta-1", "label-fda-perjeta-2", "label-fda-phesgo-0", "label-fda-phesgo-1", "seed-000"),
+        reference_row="c: HER2+ (any HR) | Early | Chemo + trastuzumab +/- pertuzumab"),
+    OptionSpec(
+        "early-tdm1-residual", "T-DM1 for residual invasive disease", "anti-her2-adc",
+        ("ado-trastuzumab emtansine",), HER2_POS, "early", "post-neoadjuvant",
+        "Residual invasive disease after neoadjuvant taxane plus trastuzumab.",
+        ("label-fda-kadcyla-1",), requires=("residual-disease",),
+        reference_row="c: HER2+ | Early, residual | T-DM1"),
+    OptionSpec(
+        "early-neratinib-extended", "Extended adjuvant neratinib", "her2-tki",
+        ("neratinib",), HER2_POS, "early", "extended adjuvant",
+        "After completing trastuzumab-based adjuvant therapy; the benefit was seen mainly in HR-positive disease.",
+        ("label-fda-nerlynx-0",),
+        reference_row="c: HER2+ | Early, after adjuvant trastuzumab | Neratinib"),
+    OptionSpec(
+        "early-tnbc-keynote522", "Pembrolizumab with neoadjuvant chemotherapy, then adjuvant pembrolizumab",
+        "pd1-pdl1-inhibitor",
+        ("pembrolizumab", "carboplatin", "paclitaxel", "doxorubicin or epirubicin", "cyclophosphamide"),
+        TNBC, "early", "neoadjuvant/adjuvant",
+        "High-risk early triple-negative cancer: tumour over 1 cm up to 2 cm with nodal involvement, or over 2 cm "
+        "whatever the nodes. No PD-L1 result is needed.",
+        ("label-fda-keytruda-14", "keynote-522-ascopost"),
+        reference_row="c: TNBC | Early, high risk | Pembrolizumab + neoadjuvant chemo"),
+    OptionSpec(
+        "early-tnbc-capecitabine-residual", "Capecitabine for residual disease", "fluoropyrimidine",
+        ("capecitabine",), TNBC, "early", "post-neoadjuvant",
+        "Residual invasive disease after neoadjuvant chemotherapy.",
+        ("create-x",), requires=("residual-disease",),
+        notes=("CREATE-X was not retrieved by the reference (verification U).",), verification="U",
+        reference_row="c: TNBC | Early, residual | Capecitabine"),
+    OptionSpec(
+        "early-tnbc-olaparib-residual", "Olaparib for residual disease (germline BRCA)", "parp-inhibitor",
+        ("olaparib",), TNBC, "early", "post-neoadjuvant",
+        "Residual disease after neoadjuvant chemotherapy with a germline BRCA1/2 pathogenic variant.",
+        ("label-fda-lynparza-3",), requires=("gBRCA", "residual-disease"),
+        reference_row="c: TNBC | Early, residual | olaparib if gBRCA"),
+    # ---- Metastatic HR+/HER2- ------------------------------------------------------------------
+    OptionSpec(
+        "met-ai-cdk46", "Aromatase inhibitor or fulvestrant with a CDK4/6 inhibitor", "cdk46-inhibitor",
+        ("palbociclib", "ribociclib", "abemaciclib", "with letrozole/anastrozole/exemestane or fulvestrant"),
+        LUMINAL, "metastatic", "1L",
+        "First-line metastatic HR+/HER2- disease; before menopause only with ovarian suppression, and men with a "
+        "GnRH agonist.",
+        ("label-fda-ibrance-0", "label-fda-ibrance-1", "label-fda-kisqali-0", "label-fda-kisqali-1",
+         "label-fda-verzenio-1", "label-fda-verzenio-2", "asco-2021-mbc-update"),
+        menopause="ai-based", reference_row="c: HR+/HER2- | Metastatic 1L | AI + CDK4/6i"),
+    OptionSpec(
+        "met-inavolisib", "Inavolisib with palbociclib and fulvestrant", "pi3k-inhibitor",
+        ("inavolisib", "palbociclib", "fulvestrant"), LUMINAL, "metastatic", "1L (endocrine-resistant)",
+        "PIK3CA-mutated HR+/HER2- disease that recurred on, or within 12 months of finishing, adjuvant endocrine therapy.",
+        ("label-fda-itovebi-0",), requires=("PIK3CA",),
+        reference_row="c: HR+/HER2-, PIK3CA-mut, endocrine-resistant | Metastatic | Inavolisib"),
+    OptionSpec(
+        "met-alpelisib", "Alpelisib with fulvestrant", "pi3k-inhibitor",
+        ("alpelisib", "fulvestrant"), LUMINAL, "metastatic", ">=2L",
+        "PIK3CA-mutated HR+/HER2- disease progressing on or after an endocrine-based regimen.",
+        ("label-fda-piqray-0", "asco-2021-mbc-update"), requires=("PIK3CA",),
+        notes=("ASCO 2021: test by NGS on tissue or ctDNA; if ctDNA shows no mutation, test tissue.",),
+        reference_row="c: HR+/HER2-, PIK3CA-mut | Metastatic >=2L | Alpelisib + fulvestrant"),
+    OptionSpec(
+        "met-capivasertib", "Capivasertib with fulvestrant", "akt-inhibitor",
+        ("capivasertib", "fulvestrant"), LUMINAL, "metastatic", ">=2L",
+        "HR+/HER2- disease with a PIK3CA, AKT1 or PTEN alteration, after progression on at least one endocrine-based "
+        "regimen for metastatic disease or recurrence on or within 12 months of adjuvant therapy.",
+        ("label-fda-truqap-0", "label-ema-truqap"), requires=("PIK3CA|AKT1|PTEN",),
+        notes=("EMA label: pre/perimenopausal women also receive an LHRH agonist.",),
+        reference_row="c: HR+/HER2-, PIK3CA/AKT1/PTEN-altered | Metastatic >=2L | Capivasertib"),
+    OptionSpec(
+        "met-oral-serd", "Oral SERD (elacestrant or imlunestrant)", "oral-serd",
+        ("elacestrant", "imlunestrant"), LUMINAL, "metastatic", ">=2L",
+        "ESR1-mutated ER+/HER2- disease progressing after at least one line of endocrine therapy. Elacestrant: "
+        "postmenopausal women and men; imlunestrant: adults.",
+        ("label-fda-orserdu-0", "label-fda-inluriyo-0"), requires=("ESR1",), menopause="post-or-male",
+        notes=("Labels differ: elacestrant is labelled for postmenopausal women and men, imlunestrant for adults.",
+               "ESR1 mutations are acquired under endocrine therapy: test at progression, preferably on ctDNA."),
+        reference_row="c: ER+/HER2-, ESR1-mut | Metastatic >=2L | Elacestrant; imlunestrant"),
+    OptionSpec(
+        "met-everolimus-exemestane", "Everolimus with exemestane", "mtor-inhibitor",
+        ("everolimus", "exemestane"), LUMINAL, "metastatic", ">=2L",
+        "Postmenopausal women after letrozole or anastrozole.",
+        ("label-fda-afinitor-0", "seed-002"), menopause="post",
+        reference_row="c: HR+/HER2- | Metastatic >=2L | Everolimus + exemestane"),
+    OptionSpec(
+        "met-fulvestrant", "Fulvestrant alone", "serd", ("fulvestrant",), LUMINAL, "metastatic", "any",
+        "Postmenopausal women.", ("label-fda-faslodex-0", "label-fda-faslodex-1"), menopause="post",
+        reference_row="c: HR+/HER2- | Metastatic | Fulvestrant monotherapy"),
+    OptionSpec(
+        "met-parp-gbrca", "PARP inhibitor (germline BRCA)", "parp-inhibitor", ("olaparib", "talazoparib"),
+        HER2_NEG, "metastatic", "any",
+        "Germline BRCA1/2 pathogenic variant, HER2-negative metastatic disease. Olaparib: after chemotherapy "
+        "(neoadjuvant, adjuvant or metastatic); HR-positive disease must have had endocrine therapy or be unsuitable for it.",
+        ("label-fda-lynparza-4", "label-fda-talzenna-0", "seed-000"), requires=("gBRCA",),
+        reference_row="c: HER2-, gBRCA | Metastatic | Olaparib / talazoparib"),
+    OptionSpec(
+        "met-tdxd-db06", "Trastuzumab deruxtecan (HER2-low or ultralow, chemotherapy-naive)", "tdxd",
+        ("trastuzumab deruxtecan",), LUMINAL, "metastatic", "after >=1 endocrine therapy",
+        "HR+ metastatic disease that is HER2-low (IHC 1+ or 2+ without amplification) or HER2-ultralow (IHC 0 with "
+        "faint membrane staining), with no chemotherapy yet for metastatic disease, after at least one endocrine therapy.",
+        ("destiny-breast06-fda-2025", "label-ema-enhertu-4"), requires=("HER2-low-or-ultralow",),
+        notes=("FDA and EMA wording differ: EMA also asks that endocrine therapy is not considered suitable as the "
+               "next line.",
+               "ASCO/CAP 2023: any valid prior or concurrent sample showing low/ultralow expression may count."),
+        reference_row="c: HR+, HER2-low or ultralow | Metastatic, chemo-naive | T-DXd"),
+    OptionSpec(
+        "met-tdxd-db04", "Trastuzumab deruxtecan (HER2-low, after chemotherapy)", "tdxd",
+        ("trastuzumab deruxtecan",), HER2_NEG, "metastatic", "after >=1 chemotherapy",
+        "HER2-low metastatic disease (any HR status) after chemotherapy for metastatic disease, or recurrence during "
+        "or within 6 months of adjuvant chemotherapy.",
+        ("label-fda-enhertu-1",), requires=("HER2-low",),
+        notes=("HER2-ultralow is not covered by this indication (DESTINY-Breast04 enrolled IHC 1+ and 2+/ISH-).",),
+        reference_row="c: HER2-low (any HR) | Metastatic, after >=1 chemo | T-DXd"),
+    OptionSpec(
+        "met-datopotamab", "Datopotamab deruxtecan", "trop2-adc", ("datopotamab deruxtecan",),
+        LUMINAL, "metastatic", "after ET and chemotherapy",
+        "HR+/HER2- (IHC 0, 1+ or 2+ without amplification) metastatic disease after endocrine-based therapy and "
+        "chemotherapy for advanced disease.",
+        ("label-fda-datroway-1",),
+        reference_row="c: HR+/HER2- | Metastatic | Datopotamab deruxtecan"),
+    OptionSpec(
+        "met-sacituzumab-hr", "Sacituzumab govitecan (HR+/HER2-)", "trop2-adc", ("sacituzumab govitecan",),
+        LUMINAL, "metastatic", "after ET and >=2 systemic lines",
+        "HR+/HER2- metastatic disease after endocrine-based therapy and at least two further systemic therapies for "
+        "metastatic disease.", ("label-fda-trodelvy-1",),
+        reference_row="c: HR+/HER2- | Metastatic | Sacituzumab govitecan"),
+    OptionSpec(
+        "met-endocrine-first", "Endocrine therapy first whenever any hormone receptor is expressed",
+        "endocrine therapy", ("aromatase inhibitor", "tamoxifen", "fulvestrant", "ovarian suppression (premenopausal)"),
+        HR_POS, "metastatic", "1L principle",
+        "Offer endocrine therapy when the tumour expresses any level of ER or PR, unless the disease is immediately "
+        "life-threatening; premenopausal women also need ovarian suppression.",
+        ("asco-2016-rugo", "asco-2016-rugo-ngc", "seed-002"),
+        reference_row="c: HR+ (any HER2) | Metastatic | ET first"),
+    # ---- Metastatic HER2+ ----------------------------------------------------------------------
+    OptionSpec(
+        "met-her2-1l", "Pertuzumab + trastuzumab + docetaxel, or T-DXd + pertuzumab", "anti-her2-antibody",
+        ("pertuzumab", "trastuzumab", "docetaxel", "trastuzumab deruxtecan + pertuzumab"),
+        HER2_POS, "metastatic", "1L",
+        "HER2-positive metastatic disease without prior anti-HER2 therapy or chemotherapy for metastatic disease.",
+        ("label-fda-perjeta-0", "label-fda-phesgo-2", "label-fda-enhertu-5"),
+        notes=("T-DXd + pertuzumab first line rests on DESTINY-Breast09 (FDA 2025-12-15).",),
+        reference_row="c: HER2+ (any HR) | Metastatic 1L"),
+    OptionSpec(
+        "met-her2-tdxd-2l", "Trastuzumab deruxtecan (second line)", "tdxd", ("trastuzumab deruxtecan",),
+        HER2_POS, "metastatic", "2L",
+        "After an anti-HER2 regimen for metastatic disease, or relapse within 6 months of (neo)adjuvant anti-HER2 therapy.",
+        ("label-fda-enhertu-0",), reference_row="c: HER2+ | Metastatic 2L | T-DXd"),
+    OptionSpec(
+        "met-her2-later", "Later-line HER2-directed options", "her2-tki",
+        ("tucatinib + trastuzumab + capecitabine", "ado-trastuzumab emtansine", "neratinib + capecitabine",
+         "lapatinib + capecitabine", "margetuximab + chemotherapy"),
+        HER2_POS, "metastatic", ">=2L/3L",
+        "After one (tucatinib, including brain metastases) or two (neratinib, margetuximab) prior anti-HER2 regimens.",
+        ("label-fda-tukysa-0", "label-fda-kadcyla-0", "label-fda-nerlynx-1", "label-fda-tykerb-0", "label-fda-margenza-0"),
+        notes=("Margetuximab has no RxNorm code in our drug table; it is named here only.",),
+        reference_row="c: HER2+ | Metastatic >=2L/3L"),
+    OptionSpec(
+        "met-hrpos-her2pos-endocrine", "Endocrine therapy with anti-HER2 therapy when chemotherapy is not indicated",
+        "endocrine therapy", ("lapatinib + letrozole", "trastuzumab + aromatase inhibitor"),
+        ("HR+/HER2+",), "metastatic", "any",
+        "HR+/HER2+ metastatic disease in postmenopausal women when chemotherapy is not indicated.",
+        ("label-fda-tykerb-1", "label-ema-herceptin-3"), menopause="post",
+        reference_row="c: HR+/HER2+ | Metastatic | ET + anti-HER2"),
+    # ---- Metastatic TNBC -----------------------------------------------------------------------
+    OptionSpec(
+        "met-tnbc-pembrolizumab", "Pembrolizumab with chemotherapy (PD-L1 CPS >= 10)", "pd1-pdl1-inhibitor",
+        ("pembrolizumab", "chemotherapy"), TNBC, "metastatic", "1L",
+        "Triple-negative metastatic disease with PD-L1 CPS of 10 or more by the 22C3 assay.",
+        ("label-fda-keytruda-15", "keynote-355-cdx", "seed-000"), requires=("PD-L1-CPS10-22C3",),
+        notes=("EMA adds: no prior chemotherapy for metastatic disease.",
+               "SP142 immune-cell % and tumour-cell % are not CPS and cannot establish eligibility."),
+        reference_row="c: TNBC, PD-L1 CPS >=10 (22C3) | Metastatic 1L"),
+    OptionSpec(
+        "met-tnbc-atezolizumab", "Atezolizumab with nab-paclitaxel (PD-L1 SP142 IC >= 1%)", "pd1-pdl1-inhibitor",
+        ("atezolizumab", "nab-paclitaxel"), TNBC, "metastatic", "1L",
+        "Triple-negative metastatic disease with PD-L1 SP142 immune-cell staining of 1% or more.",
+        ("label-ema-tecentriq-6", "label-hc-tecentriq-5", "seed-002"), requires=("PD-L1-SP142-IC1",),
+        notes=("Approved by EMA and Health Canada only; the US indication was withdrawn.",
+               "Seed 002 lists atezolizumab + nab-paclitaxel alongside pembrolizumab without the regional limit."),
+        reference_row="c: TNBC, PD-L1 SP142 IC >=1% | Metastatic 1L"),
+    OptionSpec(
+        "met-tnbc-sacituzumab", "Sacituzumab govitecan (TNBC)", "trop2-adc", ("sacituzumab govitecan",),
+        TNBC, "metastatic", ">=2L",
+        "Triple-negative metastatic disease after two or more systemic therapies, at least one for metastatic disease.",
+        ("label-fda-trodelvy-0", "seed-002"), reference_row="c: TNBC | Metastatic >=2L | Sacituzumab govitecan"),
+    OptionSpec(
+        "met-chemotherapy", "Chemotherapy (single agents in sequence)", "chemotherapy",
+        ("capecitabine", "taxanes", "anthracyclines", "eribulin", "platinum (germline BRCA)", "vinorelbine", "gemcitabine"),
+        HER2_NEG, "metastatic", "any",
+        "Triple-negative disease, or HR+ disease that no longer responds to endocrine therapy or is in visceral crisis.",
+        ("chemo-domain", "seed-002", "seed-000"), verification="U",
+        notes=("The reference marks this row as domain knowledge (U).",),
+        reference_row="c: TNBC / HER2- any | Metastatic | Chemotherapy"),
+)
+
+OPTIONS: dict[str, OptionSpec] = {o.id: o for o in OPTIONS_TABLE}
+if len(OPTIONS) != len(OPTIONS_TABLE):
+    raise ValueError("duplicate option id")
+
+# What each requirement key asks for when the finding is missing (shown as "needs test X").
+REQUIREMENT_TESTS: dict[str, str] = {
+    "gBRCA": "germline BRCA1/2 testing",
+    "PIK3CA": "PIK3CA mutation testing (tissue or ctDNA)",
+    "PIK3CA|AKT1|PTEN": "PIK3CA/AKT1/PTEN alteration testing",
+    "ESR1": "ESR1 mutation testing at progression (ctDNA preferred)",
+    "PD-L1-CPS10-22C3": "PD-L1 CPS by 22C3 assay",
+    "PD-L1-SP142-IC1": "PD-L1 SP142 immune-cell score",
+    "HER2-low": "HER2 IHC score (0 vs 1+/2+)",
+    "HER2-low-or-ultralow": "HER2 IHC score with ultralow/null annotation",
+    "residual-disease": "pathology after neoadjuvant therapy (residual invasive disease)",
+}
+
+# ER-low: options for TNBC may be discussed (P2; b.6 "ER-low -> flag consider TNBC-like approach").
+ER_LOW_NOTE = (
+    "ER-low (1-10% of nuclei): endocrine benefit is uncertain and outcomes resemble ER-negative disease "
+    "(Paakkola 2021); triple-negative-type options may be discussed. Some papers draw the boundary at 1-9%."
+)
+ER_NEG_PR_POS_NOTE = (
+    "ER-negative/PR-positive is rare and often technical: the HR+ call is provisional until pathology re-checks ER; "
+    "endocrine therapy may still be considered."
+)
