@@ -66,6 +66,7 @@ class ReceptorResult:
     provisional: bool                  # preliminary/registered: never the sole basis of a recommendation
     specimen: SpecimenKind = "unknown"
     specimen_site: str | None = None   # free text or display of the site, when known
+    specimen_ref: str | None = None    # "Specimen/<id>" when the Observation names its specimen
     qualitative: str | None = None     # positive | negative | low-positive | equivocal | indeterminate | not-tested
     percent: float | None = None       # % positive nuclei (ER/PR) or Ki-67 %
     comparator: str | None = None      # "<", "<=", ">", ">=" as recorded with the percent/ratio
