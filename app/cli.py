@@ -41,6 +41,8 @@ def _build_parser() -> argparse.ArgumentParser:
     load.add_argument("--fhir-base", required=True, help="FHIR base URL, e.g. https://example.org/fhir")
     load.add_argument("--token-env", metavar="VAR", default=None,
                       help="name of an environment variable holding a bearer token for the server")
+    load.add_argument("--fixtures-dir", default=None,
+                      help="fixtures folder with real/, synthea/ and cases/ (default: the project's fixtures/)")
     return parser
 
 
@@ -77,6 +79,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _load_fixtures(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from app.fixtures_loader import FixtureLoadError, fixture_bundles, load_into
 
     token = None
@@ -91,7 +95,10 @@ def _load_fixtures(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_CONFIG
     try:
-        bundles = fixture_bundles()
+        bundles = fixture_bundles(Path(args.fixtures_dir) if args.fixtures_dir else None)
+        if not bundles:
+            print("receptor-cds load-fixtures: no fixture bundles found", file=sys.stderr)
+            return EXIT_CONFIG
         loaded = load_into(args.fhir_base, bundles, token=token)
     except FixtureLoadError as exc:
         print(f"receptor-cds load-fixtures: {exc}", file=sys.stderr)

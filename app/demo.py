@@ -173,6 +173,7 @@ def run_demo(host: str = "127.0.0.1", port: int | None = None, out: TextIO = sys
         print(f"Receptor CDS service: {urls.cds_services}", file=out)
         print(f"SMART app launch URL: {urls.smart_launch}", file=out)
         print(f"Development EHR FHIR endpoint: {urls.ehr_fhir}", file=out)
+        print(f"Work files (removed at exit): {demo.workdir}", file=out)
         print(f"Ready in {time.monotonic() - began:.1f} s.", file=out)
         print(f"Open the development EHR: {urls.ehr}/", file=out)
         print("Press Ctrl-C to stop.", file=out, flush=True)

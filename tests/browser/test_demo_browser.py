@@ -1,0 +1,96 @@
+"""The demo in a real browser: headless Debian Chromium drives ``receptor-cds demo`` (a real subprocess).
+
+Chart -> cards -> the subtype card's SMART link -> EHR launch (authorization code + PKCE) -> the
+SMART app page with the subtype, the receptor chart and a pitfall. Screenshots go to
+``test-output/browser/`` (or ``$RECEPTOR_TEST_OUTPUT/browser``); the paths are printed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.cli_process import DemoProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.fhir_server]
+
+CHROMIUM = "/usr/bin/chromium"
+# Flags for running as root in a container, with no background traffic (the house network rule).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-quic"]
+OUTPUT_DIR = Path(os.environ.get("RECEPTOR_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output")) / "browser"
+# mCODE's Jenny M: ER+ PR- HER2 negative reported without an IHC score (a pitfall the app shows).
+JENNY = "cancer-patient-jenny-m"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing and CI is set: install Debian's chromium package", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed (Debian package 'chromium'); the browser test needs it",
+                allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    process = DemoProcess()
+    yield process
+    process.stop()
+    process.kill()
+
+
+@pytest.fixture
+def page():
+    profile = tempfile.mkdtemp(prefix="receptor-cds-chromium-")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_FLAGS, f"--user-data-dir={profile}"],
+            viewport={"width": 1280, "height": 1000})
+        try:
+            yield context.pages[0] if context.pages else context.new_page()
+        finally:
+            context.close()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def screenshot(page, name: str) -> Path:
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    return path
+
+
+def test_chart_cards_then_smart_link_opens_the_app(demo, page):
+    """Open Jenny M's chart, see the CDS cards, follow the subtype card's SMART link into the app page."""
+    page.goto(demo.url + "/")
+    page.get_by_role("link", name="Open chart of Jenny M").click()
+    page.wait_for_url(f"**/chart/{JENNY}")
+    cards = page.locator("article.card")
+    sync_api.expect(cards.first).to_be_visible(timeout=30_000)
+    subtype_card = page.locator('article.card[data-topic="receptor-subtype"]')
+    sync_api.expect(subtype_card).to_have_count(1)
+    sync_api.expect(page.locator("#ehr-subtype")).to_have_text("HR+/HER2-")
+    assert page.locator("article.card.indicator-warning, article.card.indicator-critical").count() >= 1
+    screenshot(page, "01-ehr-chart-jenny-m")
+
+    subtype_card.locator("button.smart-link").first.click()
+    page.wait_for_url("**/smart/**", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    body = page.locator("body")
+    sync_api.expect(body).to_contain_text("HR+/HER2-", timeout=30_000)
+    assert page.locator("svg").count() >= 1, "the receptor history chart is missing"
+    assert page.locator('[id="her2-ihc-score-missing"]').count() == 1, "the pitfall is missing"
+    screenshot(page, "02-smart-app-jenny-m")
+
+
+def test_open_app_button_launches_for_the_open_patient(demo, page):
+    """The chart's "Open Receptor app" button performs an EHR launch for the patient whose chart is open."""
+    page.goto(f"{demo.url}/chart/{JENNY}")
+    page.locator("#open-app").click()
+    page.wait_for_url("**/smart/**", timeout=30_000)
+    sync_api.expect(page.locator("body")).to_contain_text("Jenny", timeout=30_000)
+    screenshot(page, "03-smart-app-open-button")
