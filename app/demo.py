@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,11 @@ class ServedApp:
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.close()
-        self.thread.join(timeout=3)
+        # Finish in-flight requests, then close every socket of this server's own map: its
+        # asyncore loop ends when the map is empty (what waitress's MultiSocketServer.close does).
+        self.server.task_dispatcher.shutdown(timeout=5)
+        wasyncore.close_all(self.server._map)
+        self.thread.join(timeout=5)
 
 
 @dataclass(frozen=True)
