@@ -1,0 +1,228 @@
+"""The receptor history chart: inline SVG built on the server (no script, no chart library).
+
+Three lanes share one time axis: ER %, PR % and HER2 (IHC score rows, ISH row, status row).
+Disease events (recurrence, metastasis, progression, diagnosis) are vertical lines across all
+lanes, so a change of receptor status between the primary tumour and a relapse biopsy — the
+conversion the guidelines ask to look for — shows as a colour change on either side of a line.
+Marker shape tells the specimen (circle primary, square metastasis, diamond unknown); colour
+tells the status reading. Every mark is also in the table the page shows next to the chart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+from markupsafe import Markup, escape
+
+from cds_hooks.decision.model import ClinicalEvent, ReceptorResult
+
+WIDTH = 760
+LEFT = 96
+RIGHT = 24
+TOP = 34
+LANE_H = 110
+GAP = 16
+AXIS_H = 34
+HER2_ROWS = ("0", "1+", "2+", "3+", "ISH", "status")
+_HER2_ANALYTES = {"HER2-IHC", "HER2-ISH", "HER2-ISH-ratio", "HER2-ISH-copies", "HER2-status"}
+_RELAPSE_KINDS = {"recurrence", "metastasis", "progression"}
+
+
+@dataclass
+class ChartRow:
+    """One row of the chart's text alternative."""
+
+    date: str
+    analyte: str
+    value: str
+    status: str
+    specimen: str
+    site: str
+    resource: str
+
+
+@dataclass
+class Chart:
+    svg: Markup
+    rows: list[ChartRow]
+    conversions: list[str]          # e.g. "ER: positive before relapse, negative after"
+    events: list[ClinicalEvent]
+
+
+def parse_date(value: str | None) -> date | None:
+    """FHIR date/dateTime at any precision; a partial date stands for its first day."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value[:10]
+    try:
+        if len(text) == 4:
+            return date(int(text), 1, 1)
+        if len(text) == 7:
+            return date(int(text[:4]), int(text[5:7]), 1)
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _value_label(r: ReceptorResult) -> str:
+    if r.analyte in ("ER", "PR", "HR", "Ki67") and r.percent is not None:
+        return f"{r.comparator or ''}{r.percent:g}%"
+    if r.analyte == "HER2-IHC" and r.ihc_score:
+        return r.ihc_score
+    if r.analyte == "HER2-ISH-ratio" and r.ratio is not None:
+        return f"ratio {r.comparator or ''}{r.ratio:g}"
+    if r.analyte in ("HER2-ISH-copies", "CEP17-copies") and r.copies is not None:
+        return f"{r.copies:g} copies"
+    if r.ish:
+        return r.ish
+    return r.qualitative or r.label or r.status
+
+
+def _status_class(status: str) -> str:
+    return {"positive": "st-pos", "low-positive": "st-low", "negative": "st-neg",
+            "equivocal": "st-eq"}.get(status, "st-unk")
+
+
+def _marker(x: float, y: float, specimen: str, css: str, label: str) -> str:
+    title = f"<title>{escape(label)}</title>"
+    if specimen == "metastasis":
+        return f'<rect class="mk {css}" x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10">{title}</rect>'
+    if specimen == "primary":
+        return f'<circle class="mk {css}" cx="{x:.1f}" cy="{y:.1f}" r="5.5">{title}</circle>'
+    return (f'<polygon class="mk {css}" points="{x:.1f},{y - 6:.1f} {x + 6:.1f},{y:.1f} {x:.1f},{y + 6:.1f} '
+            f'{x - 6:.1f},{y:.1f}">{title}</polygon>')
+
+
+def _her2_row(r: ReceptorResult) -> str | None:
+    if r.analyte == "HER2-IHC":
+        score = (r.ihc_score or "").split("-")[0]
+        return score if score in ("0", "1+", "2+", "3+") else None
+    if r.analyte in ("HER2-ISH", "HER2-ISH-ratio", "HER2-ISH-copies"):
+        return "ISH"
+    if r.analyte == "HER2-status":
+        return "status"
+    return None
+
+
+def conversions(history: Iterable[ReceptorResult], events: Iterable[ClinicalEvent]) -> list[str]:
+    """Status changes across the first relapse: the last reading before it against the first after.
+
+    Only final results with a date count; this restates the data, it does not judge it."""
+    relapse_dates = sorted(d for e in events if e.kind in _RELAPSE_KINDS and (d := parse_date(e.date)))
+    if not relapse_dates:
+        return []
+    cut = relapse_dates[0]
+    out = []
+    for analyte, name in (("ER", "ER"), ("PR", "PR"), ("HER2-IHC", "HER2 IHC"), ("HER2-status", "HER2")):
+        dated = sorted(((d, r) for r in history if r.analyte == analyte and not r.provisional
+                        and (d := parse_date(r.effective))), key=lambda t: t[0])
+        before = [r for d, r in dated if d < cut]
+        after = [r for d, r in dated if d >= cut]
+        if before and after:
+            b, a = before[-1], after[0]
+            b_text = _value_label(b) if analyte == "HER2-IHC" else b.status
+            a_text = _value_label(a) if analyte == "HER2-IHC" else a.status
+            if b_text != a_text:
+                out.append(f"{name}: {b_text} before the relapse ({b.effective}), {a_text} after ({a.effective})")
+    return out
+
+
+def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> Chart:
+    plotted = [r for r in history if r.analyte in ("ER", "PR") or r.analyte in _HER2_ANALYTES]
+    rows = [ChartRow(date=r.effective or "undated", analyte=r.analyte, value=_value_label(r), status=r.status,
+                     specimen=r.specimen, site=r.specimen_site or "", resource=r.resource)
+            for r in sorted(plotted, key=lambda r: (parse_date(r.effective) or date.min, r.analyte))]
+    dated_events = [e for e in events if parse_date(e.date)]
+    dates = [d for r in plotted if (d := parse_date(r.effective))] + [parse_date(e.date) for e in dated_events]
+    height = TOP + 3 * LANE_H + 2 * GAP + AXIS_H
+    plot_w = WIDTH - LEFT - RIGHT
+    parts: list[str] = []
+    conv = conversions(history, events)
+    desc = (f"{len(rows)} receptor results and {len(dated_events)} disease events on one time axis."
+            + (" " + "; ".join(conv) + "." if conv else ""))
+    parts.append(f'<svg xmlns="http://www.w3.org/2000/svg" class="receptor-chart" viewBox="0 0 {WIDTH} {height}" '
+                 f'role="img" aria-labelledby="chart-title chart-desc">')
+    parts.append('<title id="chart-title">Receptor history: ER %, PR % and HER2 over time</title>')
+    parts.append(f'<desc id="chart-desc">{escape(desc)} The table below the chart lists every value.</desc>')
+    if not dates:
+        parts.append(f'<text class="empty" x="{WIDTH / 2}" y="{height / 2}" text-anchor="middle">'
+                     'No dated receptor results to chart.</text></svg>')
+        return Chart(svg=Markup("".join(parts)), rows=rows, conversions=conv, events=dated_events)
+    lo, hi = min(dates), max(dates)
+    span = max((hi - lo).days, 1)
+    pad = max(span * 0.06, 15)
+
+    def x_of(d: date) -> float:
+        return LEFT + plot_w * (((d - lo).days + pad) / (span + 2 * pad))
+
+    lane_tops = [TOP + i * (LANE_H + GAP) for i in range(3)]
+    # Lanes, gridlines and labels.
+    for top, name in zip(lane_tops, ("ER %", "PR %", "HER2")):
+        parts.append(f'<rect class="lane" x="{LEFT}" y="{top}" width="{plot_w}" height="{LANE_H}"/>')
+        parts.append(f'<text class="lane-label" x="8" y="{top + 16}">{name}</text>')
+    for top in lane_tops[:2]:
+        for pct in (0, 1, 10, 50, 100):
+            y = top + LANE_H - 8 - (LANE_H - 16) * pct / 100
+            parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+            parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 3:.1f}" text-anchor="end">{pct}</text>')
+    her2_top = lane_tops[2]
+    row_h = (LANE_H - 12) / len(HER2_ROWS)
+
+    def her2_y(row: str) -> float:
+        return her2_top + LANE_H - 6 - row_h * (HER2_ROWS.index(row) + 0.5)
+
+    for row in HER2_ROWS:
+        y = her2_y(row)
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        label = {"ISH": "ISH", "status": "status"}.get(row, f"IHC {row}")
+        parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 3:.1f}" text-anchor="end">{label}</text>')
+    # Events across all lanes.
+    for e in dated_events:
+        x = x_of(parse_date(e.date))
+        parts.append(f'<line class="event ev-{escape(e.kind)}" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 14}" '
+                     f'y2="{lane_tops[2] + LANE_H}"><title>{escape(e.label)} ({escape(e.date)})</title></line>')
+        parts.append(f'<text class="event-label" x="{x + 3:.1f}" y="{TOP - 18}">{escape(e.kind.capitalize())}</text>')
+    # ER / PR points with a thin trend line.
+    for top, analyte in zip(lane_tops[:2], ("ER", "PR")):
+        pts = []
+        for r in sorted((r for r in plotted if r.analyte == analyte and parse_date(r.effective)),
+                        key=lambda r: parse_date(r.effective)):
+            x = x_of(parse_date(r.effective))
+            if r.percent is not None:
+                pct = max(0.0, min(100.0, r.percent))
+            else:
+                pct = {"positive": 100.0, "low-positive": 5.0}.get(r.status, 0.0)
+            y = top + LANE_H - 8 - (LANE_H - 16) * pct / 100
+            pts.append((x, y, r))
+        if len(pts) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in pts)
+            parts.append(f'<polyline class="trend" points="{path}"/>')
+        for x, y, r in pts:
+            label = f"{analyte} {_value_label(r)} ({r.status}), {r.effective}, {r.specimen} specimen"
+            parts.append(_marker(x, y, r.specimen, _status_class(r.status), label))
+            parts.append(f'<text class="val" x="{x + 8:.1f}" y="{y - 6:.1f}">{escape(_value_label(r))}</text>')
+    # HER2 points.
+    for r in plotted:
+        if r.analyte not in _HER2_ANALYTES or not parse_date(r.effective):
+            continue
+        row = _her2_row(r)
+        if row is None:
+            continue
+        x, y = x_of(parse_date(r.effective)), her2_y(row)
+        label = f"HER2 {_value_label(r)} ({r.status}), {r.effective}, {r.specimen} specimen"
+        parts.append(_marker(x, y, r.specimen, _status_class(r.status), label))
+        if row in ("ISH", "status") or (r.ihc_score and "-" in r.ihc_score):
+            parts.append(f'<text class="val" x="{x + 8:.1f}" y="{y + 3:.1f}">{escape(_value_label(r))}</text>')
+    # Time axis.
+    axis_y = lane_tops[2] + LANE_H + 14
+    ticks = sorted(set(dates))
+    shown: list[float] = []
+    for d in ticks:
+        x = x_of(d)
+        if any(abs(x - s) < 70 for s in shown):
+            continue
+        shown.append(x)
+        parts.append(f'<text class="tick" x="{x:.1f}" y="{axis_y + 4}" text-anchor="middle">{d.isoformat()}</text>')
+    parts.append("</svg>")
+    return Chart(svg=Markup("".join(parts)), rows=rows, conversions=conv, events=dated_events)

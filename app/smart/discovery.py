@@ -1,0 +1,104 @@
+"""SMART discovery and scope choice (SMART App Launch 2.2 §Conformance, §Scopes).
+
+``{iss}/.well-known/smart-configuration`` is fetched only for allow-listed issuers (the caller
+checks first), relative endpoint URLs are resolved against the FHIR base, and the scope syntax
+(v2 ``.rs`` or v1 ``.read``) is chosen from the advertised capabilities, never mixed.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from .errors import SmartError
+
+# Least needed for the receptor page: the resource types the decision core reads.
+RESOURCE_TYPES = ("Patient", "Observation", "Condition", "MedicationRequest")
+
+
+def normalise_base(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def issuer_allowed(iss: str, allowed: tuple[str, ...]) -> bool:
+    """Exact match after trimming a trailing slash: a prefix or host match would let
+    ``https://ehr.example.org.evil.test`` or another path on a shared host through."""
+    return normalise_base(iss) in {normalise_base(a) for a in allowed}
+
+
+def discover(iss: str, *, timeout: tuple[float, float]) -> dict[str, Any]:
+    """Fetch and check the smart-configuration; endpoints come back absolute."""
+    url = normalise_base(iss) + "/.well-known/smart-configuration"
+    try:
+        resp = requests.get(url, headers={"Accept": "application/json"}, timeout=timeout, allow_redirects=False)
+    except requests.RequestException:
+        raise SmartError(502, "EHR not reachable",
+                         "The EHR's SMART configuration could not be fetched; its server did not answer.") from None
+    if resp.status_code != 200:
+        raise SmartError(502, "EHR discovery failed",
+                         f"The EHR's SMART configuration answered HTTP {resp.status_code}.")
+    try:
+        meta = resp.json()
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise SmartError(502, "EHR discovery failed", "The EHR's SMART configuration is not a JSON object.")
+    base = normalise_base(iss) + "/"
+    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "revocation_endpoint"):
+        if isinstance(meta.get(key), str) and meta[key]:
+            # SMART: endpoint URLs SHALL be absolute; clients SHOULD resolve relative ones.
+            meta[key] = urljoin(base, meta[key])
+    if not meta.get("authorization_endpoint") or not meta.get("token_endpoint"):
+        raise SmartError(502, "EHR discovery failed",
+                         "The EHR's SMART configuration names no authorization or token endpoint.")
+    for key in ("authorization_endpoint", "token_endpoint"):
+        if urlsplit(meta[key]).scheme not in ("https", "http"):
+            raise SmartError(502, "EHR discovery failed", f"The EHR's {key} is not an http(s) URL.")
+    methods = meta.get("code_challenge_methods_supported") or []
+    if "S256" not in methods:
+        raise SmartError(502, "EHR does not support PKCE S256",
+                         "This app always uses PKCE with S256; the EHR does not advertise it, so the launch stops here.")
+    return meta
+
+
+def capabilities(meta: dict[str, Any]) -> set[str]:
+    caps = meta.get("capabilities")
+    return {c for c in caps if isinstance(c, str)} if isinstance(caps, list) else set()
+
+
+def choose_scopes(meta: dict[str, Any], mode: str) -> list[str]:
+    """The least set of scopes for the page, in one syntax.
+
+    - v2 (``.rs``) when ``permission-v2`` is advertised, else v1 (``.read``): servers before SMART 2
+      advertise neither and only know v1.
+    - ``launch`` for an EHR launch, ``launch/patient`` for a standalone launch.
+    - ``openid fhirUser`` only when the EHR offers ``sso-openid-connect`` (we then validate the id_token).
+    - one refresh scope, so a page open longer than the token lifetime can reload: ``online_access``
+      in an EHR launch (ends with the EHR session), ``offline_access`` otherwise, each only if offered.
+    """
+    caps = capabilities(meta)
+    suffix = ".rs" if "permission-v2" in caps else ".read"
+    scopes = ["launch" if mode == "ehr" else "launch/patient"]
+    if "sso-openid-connect" in caps:
+        scopes += ["openid", "fhirUser"]
+    scopes += [f"patient/{t}{suffix}" for t in ("Observation", "Condition", "MedicationRequest", "Patient")]
+    if mode == "ehr" and "permission-online" in caps:
+        scopes.append("online_access")
+    elif "permission-offline" in caps:
+        scopes.append("offline_access")
+    return scopes
+
+
+def granted_types(scope: str) -> set[str]:
+    """Resource types the granted scope lets us read, from v1 or v2 syntax (SMART 2.2 §v1 compat)."""
+    types: set[str] = set()
+    for item in (scope or "").split():
+        ctx, _, rest = item.partition("/")
+        if ctx not in ("patient", "user") or "." not in rest:
+            continue
+        rtype, _, perms = rest.partition(".")
+        perms = perms.split("?", 1)[0]
+        if perms in ("read", "*") or ("r" in perms and perms.strip("cruds") == ""):
+            types.add(rtype)
+    return types

@@ -1,0 +1,256 @@
+"""Routes of the SMART app: launch, callback, the receptor page, the public JWKS.
+
+Thin views: discovery and scopes live in ``discovery``, the OAuth exchange in ``tokens``,
+FHIR reads in ``patient_data``, the chart in ``chart``. Every failure is a ``SmartError``
+rendered as a page with a specific message and status; nothing here logs a token or patient data.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import time
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, url_for
+
+from app.config import Settings
+from cds_hooks.fhir_client import FhirAuthError, FhirResponseError, FhirUnavailable, InvalidFhirRequest
+
+from . import discovery, tokens
+from .chart import build_chart
+from .client_keys import public_jwks
+from .errors import SmartError
+from .patient_data import fetch_patient_data, patient_display
+from .security import apply_security_headers
+from .session_store import LaunchRecord, PendingLaunch, Session, SessionStore
+
+log = logging.getLogger(__name__)
+
+COOKIE = "receptor_smart_session"
+_TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+SUBTYPE_TOPIC = "receptor-subtype"
+
+
+def build_blueprint(settings: Settings) -> Blueprint:
+    bp = Blueprint("smart", __name__, url_prefix="/smart", template_folder="templates",
+                   static_folder="static", static_url_path="/static")
+    store = SessionStore(settings.smart_session_ttl)
+    redirect_uri = settings.public_url.rstrip("/") + "/smart/callback"
+    timeout = (settings.fhir_connect_timeout, settings.fhir_read_timeout)
+
+    @bp.after_request
+    def _headers(resp: Response) -> Response:
+        return apply_security_headers(resp, settings)
+
+    @bp.errorhandler(SmartError)
+    def _smart_error(err: SmartError):
+        log.info("SMART page error %s: %s", err.status, err.title)
+        return render_template("smart/error.html", error=err), err.status
+
+    def _session() -> Session | None:
+        return store.get(request.cookies.get(COOKIE))
+
+    def _set_cookie(resp: Response, session: Session) -> Response:
+        resp.set_cookie(COOKIE, session.sid, max_age=settings.smart_session_ttl, path="/smart",
+                        secure=settings.smart_cookie_secure, httponly=True,
+                        samesite=settings.smart_cookie_samesite)
+        return resp
+
+    @bp.get("/launch")
+    def launch():
+        iss = request.args.get("iss")
+        launch_id = request.args.get("launch")
+        if not iss:
+            if launch_id:
+                raise SmartError(400, "Launch is missing the EHR address",
+                                 "The EHR sent a launch without its FHIR server address (iss).")
+            return render_template("smart/choose_server.html", issuers=settings.smart_allowed_issuers)
+        if not discovery.issuer_allowed(iss, settings.smart_allowed_issuers):
+            # Nothing is sent to an unknown server: no discovery, no redirect, no secret.
+            raise SmartError(400, "Unknown EHR",
+                             "This app is not registered with the FHIR server that asked to launch it, "
+                             "so it will not connect to it.",
+                             hint="An administrator can add the server to RECEPTOR_CDS_SMART_ISSUERS.")
+        iss = discovery.normalise_base(iss)
+        mode = "ehr" if launch_id else "standalone"
+        meta = discovery.discover(iss, timeout=timeout)
+        caps = discovery.capabilities(meta)
+        if mode == "ehr" and caps and "launch-ehr" not in caps:
+            raise SmartError(400, "EHR launch not supported", "The EHR does not advertise launch-ehr.")
+        scopes = discovery.choose_scopes(meta, mode)
+        auth_method = tokens.choose_auth_method(settings, meta)
+        session = _session() or store.create()
+        state = secrets.token_urlsafe(32)          # 256 bits; SMART asks for at least 122
+        verifier = secrets.token_urlsafe(64)       # 86 characters, within PKCE's 43-128
+        nonce = secrets.token_urlsafe(16) if "openid" in scopes else None
+        store.add_pending(session, PendingLaunch(
+            state=state, iss=iss, mode=mode, launch=launch_id, code_verifier=verifier, redirect_uri=redirect_uri,
+            scope=" ".join(scopes), nonce=nonce, metadata=meta, auth_method=auth_method))
+        url = tokens.authorize_url(settings, meta, auth_method=auth_method, redirect_uri=redirect_uri,
+                                   scope=" ".join(scopes), state=state, code_verifier=verifier, aud=iss,
+                                   launch=launch_id, nonce=nonce)
+        return _set_cookie(redirect(url, code=302), session)
+
+    @bp.get("/callback")
+    def callback():
+        session = _session()
+        if session is None:
+            raise SmartError(400, "No launch in progress",
+                             "This browser has no launch waiting for an answer (the session cookie is missing "
+                             "or expired).",
+                             hint="Start the app again from the EHR. Inside an EHR iframe the cookie needs "
+                                  "SameSite=None and Secure (RECEPTOR_CDS_SMART_COOKIE_SAMESITE=None).")
+        state = request.args.get("state") or ""
+        pending = store.pop_pending(session, state) if state else None
+        if pending is None:
+            raise SmartError(400, "Launch state mismatch",
+                             "The answer from the EHR does not belong to a launch started in this browser "
+                             "(state missing, unknown or already used), so it was not accepted.",
+                             hint="Start the app again from the EHR.")
+        if request.args.get("error"):
+            err = request.args["error"]
+            desc = request.args.get("error_description") or ""
+            status = 403 if err == "access_denied" else 400
+            title = "Access was not granted" if err == "access_denied" else "The EHR refused the launch"
+            raise SmartError(status, title, f"The EHR answered '{err}'" + (f": {desc}" if desc else "."))
+        code = request.args.get("code")
+        if not code:
+            raise SmartError(400, "No authorization code", "The EHR's answer carries neither a code nor an error.")
+        token = tokens.exchange_code(settings, pending.metadata, auth_method=pending.auth_method, code=code,
+                                     redirect_uri=pending.redirect_uri, code_verifier=pending.code_verifier)
+        granted = token.get("scope") or pending.scope
+        notes: list[str] = []
+        fhir_user = None
+        if "openid" in pending.scope.split():
+            if token.get("id_token"):
+                claims = tokens.validate_id_token(token["id_token"], meta=pending.metadata, iss=pending.iss,
+                                                  client_id=settings.smart_client_id or "", nonce=pending.nonce,
+                                                  timeout=timeout)
+                fhir_user = claims.get("fhirUser") if isinstance(claims.get("fhirUser"), str) else None
+            else:
+                notes.append("The EHR did not send an identity token; the signed-in user is not shown.")
+        patient = token.get("patient")
+        if not isinstance(patient, str) or not _ID_RE.match(patient):
+            if pending.mode == "standalone":
+                raise SmartError(409, "No patient selected",
+                                 "The EHR granted access without choosing a patient, and this app never guesses one.",
+                                 hint="Start again and pick a patient in the EHR's patient picker.")
+            raise SmartError(409, "No patient in context",
+                             "The EHR launched the app without a patient in context, and this app never guesses one.",
+                             hint="Open the app from a patient's chart.")
+        app_context, focus = _read_app_context(token.get("appContext"), patient, notes)
+        record = LaunchRecord(
+            iss=pending.iss, mode=pending.mode, access_token=token["access_token"], expires_at=token["expires_at"],
+            scope=granted, patient=patient, metadata=pending.metadata, auth_method=pending.auth_method,
+            refresh_token=token.get("refresh_token"), app_context=app_context, focus=focus,
+            need_patient_banner=bool(token.get("need_patient_banner", True)), fhir_user=fhir_user, notes=notes)
+        view = store.add_launch(session, record)
+        target = url_for("smart.page", view=view)
+        return redirect(target + (f"#{focus}" if focus else ""), code=303)
+
+    @bp.get("/app/<view>")
+    def page(view: str):
+        session = _session()
+        record = session.launches.get(view) if session else None
+        if record is None:
+            raise SmartError(401, "Session ended",
+                             "This page belongs to a launch this browser no longer holds (expired or unknown).",
+                             hint="Open the app again from the EHR.")
+        data = _load_with_refresh(record)
+        from cds_hooks.decision import DecisionConfig, assess
+        assessment = assess(data.resources, DecisionConfig(today=date.today()))
+        chart = build_chart(assessment.history, assessment.events)
+        alert_ids = _alert_ids(assessment.alerts)
+        known_ids = {SUBTYPE_TOPIC, *alert_ids.values()}
+        focus = record.focus if record.focus in known_ids else None
+        notes = list(record.notes) + data.notes
+        if record.focus and focus is None:
+            notes.append(f"The card that opened this page pointed at '{record.focus}', which this page does not show.")
+        granted = sorted(discovery.granted_types(record.scope))
+        return render_template(
+            "smart/page.html", a=assessment, chart=chart, patient_name=patient_display(data.patient),
+            patient=data.patient, record=record, focus=focus, alert_ids=alert_ids, notes=notes,
+            granted=granted, banner=record.need_patient_banner)
+
+    @bp.get("/.well-known/jwks.json")
+    def jwks():
+        resp = jsonify(public_jwks(settings.smart_private_key_path, settings.smart_private_key_alg))
+        resp.headers["Cache-Control"] = "public, max-age=3600"
+        return resp
+
+    def _refresh(record: LaunchRecord) -> None:
+        if not record.refresh_token:
+            raise SmartError(401, "Session expired", "Access to the EHR's data has expired and cannot be renewed.",
+                             hint="Open the app again from the EHR.")
+        new = tokens.refresh(settings, record.metadata, auth_method=record.auth_method,
+                             refresh_token=record.refresh_token)
+        record.access_token = new["access_token"]
+        record.expires_at = new["expires_at"]
+        record.refresh_token = new.get("refresh_token") or record.refresh_token
+        record.scope = new.get("scope") or record.scope
+
+    def _load_with_refresh(record: LaunchRecord):
+        if record.expires_at - 10 <= time.time():
+            _refresh(record)
+        for attempt in (1, 2):
+            try:
+                return fetch_patient_data(settings, record.iss, record.access_token, record.patient)
+            except FhirAuthError as e:
+                if e.status == 401 and attempt == 1:
+                    _refresh(record)       # the token may have expired early or been revoked: once
+                    continue
+                if e.status == 401:
+                    raise SmartError(401, "EHR refused the credentials",
+                                     "The FHIR server did not accept this app's access even after renewing it.",
+                                     hint="Open the app again from the EHR.") from None
+                raise SmartError(403, "Access to the patient's results was refused",
+                                 "The FHIR server refused to show the records this page needs (HTTP 403). "
+                                 "The access granted at launch does not cover them.",
+                                 hint="Ask the EHR administrator which scopes the app is granted.") from None
+            except FhirUnavailable:
+                raise SmartError(503, "EHR's FHIR server not reachable",
+                                 "The FHIR server did not answer in time, so the page cannot show current data.",
+                                 hint="Try again in a moment.") from None
+            except (FhirResponseError, InvalidFhirRequest) as e:
+                raise SmartError(502, "EHR's FHIR server gave an unusable answer",
+                                 f"The FHIR server's answer could not be used ({e}).") from None
+        raise AssertionError("unreachable")
+
+    return bp
+
+
+def _read_app_context(raw: Any, patient: str, notes: list[str]) -> tuple[dict | None, str | None]:
+    """CDS Hooks appContext from the subtype/pitfall card: {"patient": ..., "focus": <topic code>}."""
+    if raw is None:
+        return None, None
+    try:
+        ctx = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        notes.append("The launch carried an app context that is not JSON; it was ignored.")
+        return None, None
+    if not isinstance(ctx, dict):
+        notes.append("The launch carried an app context that is not a JSON object; it was ignored.")
+        return None, None
+    if ctx.get("patient") not in (None, patient):
+        notes.append("The card that opened this page was about another patient; its focus was ignored.")
+        return ctx, None
+    focus = ctx.get("focus")
+    if isinstance(focus, str) and _TOPIC_RE.match(focus):
+        return ctx, focus
+    return ctx, None
+
+
+def _alert_ids(alerts) -> dict[int, str]:
+    """Element id per alert: its topic code, first occurrence only (ids must be unique)."""
+    ids: dict[int, str] = {}
+    used: set[str] = {SUBTYPE_TOPIC, "treatment-options", "data-quality-notes", "receptor-history"}
+    for i, alert in enumerate(alerts):
+        topic = alert.topic if _TOPIC_RE.match(alert.topic or "") else None
+        if topic and topic not in used:
+            ids[i] = topic
+            used.add(topic)
+    return ids
