@@ -127,7 +127,9 @@ class Demo:
                             database_url=f"sqlite:///{self.workdir / 'feedback.sqlite'}",
                             smart_launch_url=urls.smart_launch, smart_client_id=SMART_CLIENT_ID,
                             smart_client_secret=client_secret, smart_allowed_issuers=(urls.ehr_fhir,),
-                            smart_frame_ancestors=(ehr,))
+                            smart_frame_ancestors=(ehr,),
+                            # Plain http on loopback: a Secure cookie would not come back over http.
+                            smart_cookie_secure=False)
         product_app = create_app(settings)
 
         registration = ClientRegistration(client_id=SMART_CLIENT_ID,
