@@ -47,7 +47,7 @@ def page():
     profile = tempfile.mkdtemp(prefix="receptor-cds-chromium-")
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_FLAGS, f"--user-data-dir={profile}"],
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,  # the fresh --user-data-dir is `profile`
             viewport={"width": 1280, "height": 1000})
         try:
             yield context.pages[0] if context.pages else context.new_page()
@@ -80,10 +80,11 @@ def test_chart_cards_then_smart_link_opens_the_app(demo, page):
     subtype_card.locator("button.smart-link").first.click()
     page.wait_for_url("**/smart/**", timeout=30_000)
     page.wait_for_load_state("networkidle")
-    body = page.locator("body")
-    sync_api.expect(body).to_contain_text("HR+/HER2-", timeout=30_000)
-    assert page.locator("svg").count() >= 1, "the receptor history chart is missing"
-    assert page.locator('[id="her2-ihc-score-missing"]').count() == 1, "the pitfall is missing"
+    sync_api.expect(page.locator("#receptor-subtype .subtype")).to_have_text("HR+/HER2-", timeout=30_000)
+    sync_api.expect(page.locator("svg.receptor-chart")).to_be_visible()
+    pitfalls = page.locator("#pitfalls article.alert")
+    assert pitfalls.count() >= 1, "no pitfall on the app page"
+    sync_api.expect(pitfalls.first).to_be_visible()
     screenshot(page, "02-smart-app-jenny-m")
 
 
