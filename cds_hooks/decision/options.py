@@ -1,12 +1,307 @@
-"""Treatment options by subtype and setting (clinical-knowledge.md b.6, table c)."""
+"""Treatment options by subtype and setting (clinical-knowledge.md b.6 over the rows of table c).
+
+The table lives in ``cds_hooks.knowledge.options``; this module only decides, for one assessment,
+which rows apply and in what state:
+
+- ``applicable``: subtype, setting and required findings fit; the row's condition text still has to
+  be true clinically (prior lines of therapy, risk, tumour size are stated, not checked: they cannot be
+  read reliably from FHIR medication data).
+- ``needs-test``: a finding the option depends on is not in the data (or only in a form that cannot
+  establish it, e.g. a somatic BRCA result, a non-22C3 PD-L1 score); ``needs`` names the test. Issue 2:
+  such options are shown, never silently listed as applicable and never dropped.
+- ``needs-review``: a fact other than a test decides it (menopausal status unknown, setting unknown,
+  locally advanced disease not confirmed as advanced, an ER-low tumour where TNBC-type options are only
+  a discussion point, or a result that is still preliminary).
+
+Rows are left out only when the data positively rule them out (wrong subtype or setting, a test that
+came back negative, a label restricted to postmenopausal women in a premenopausal patient).
+
+Decisions documented here:
+- Indeterminate subtype: no options at all (b.6; never guess a subtype). The subtype card explains why.
+- Unknown setting: both early and metastatic rows are returned, every one ``needs-review`` with
+  "disease setting (early vs metastatic)" in ``needs``; assuming either setting could hide the right
+  options, so we assume neither.
+- Locally advanced without M1 (P19): early rows as usual, metastatic rows ``needs-review`` until the
+  clinician confirms the disease is treated as advanced.
+- ER-low HR+/HER2-: endocrine rows stay (P2: do not suppress them) with the ER-low note, and the
+  triple-negative rows for the same setting are added as ``needs-review`` (b.6 "consider TNBC-like").
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
+from ..knowledge.options import (
+    ER_LOW_NOTE,
+    ER_NEG_PR_POS_NOTE,
+    OPTIONS_TABLE,
+    REQUIREMENT_TESTS,
+    TNBC,
+    OptionSpec,
+)
+from ..knowledge.sources import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
-from .model import Assessment, Option
+from .model import Assessment, Biomarker, Option
+
+SETTING_NEED = "disease setting (early vs metastatic)"
+LOCALLY_ADVANCED_NEED = "clinician to confirm advanced (unresectable) rather than early disease"
+MENOPAUSE_NEED = "menopausal status"
+PROVISIONAL_NEED = "final (not preliminary) receptor result"
+ER_LOW_NEED = "multidisciplinary discussion of ER-low disease"
+
+
+# ---- Biomarker facts shared with the pitfall and order rules ------------------------------------------
+
+@dataclass(frozen=True)
+class FindingState:
+    """Whether a required finding is established, and what would settle it if not.
+
+    state: "present" (established), "absent" (tested, not there), "missing" (not in the data),
+    "unconfirmed" (there, but not in the form the label needs: somatic BRCA, PD-L1 by another assay).
+    """
+
+    state: str
+    evidence: tuple[str, ...] = ()
+    need: str | None = None
+
+
+def parse_date(value: str | None) -> date | None:
+    """The calendar date of a FHIR date/dateTime string, or None when absent or unreadable."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        try:
+            return date.fromisoformat(value[:7] + "-01") if len(value) >= 7 else date(int(value[:4]), 1, 1)
+        except ValueError:
+            return None
+
+
+def _markers(assessment: Assessment, *names: str) -> list[Biomarker]:
+    wanted = {n.upper() for n in names}
+    return [b for b in assessment.biomarkers if (b.name or "").upper() in wanted]
+
+
+def _ev(markers: list[Biomarker]) -> tuple[str, ...]:
+    return tuple(ref for m in markers for ref in m.evidence)
+
+
+def latest_event_date(assessment: Assessment, kinds: tuple[str, ...]) -> date | None:
+    dates = [parse_date(e.date) for e in assessment.events if e.kind in kinds]
+    dates = [d for d in dates if d]
+    return max(dates) if dates else None
+
+
+def finding_state(assessment: Assessment, key: str) -> FindingState:
+    """The state of one requirement key of the option table for this assessment."""
+    need = REQUIREMENT_TESTS.get(key)
+    if key == "gBRCA":
+        brca = _markers(assessment, "BRCA1", "BRCA2")
+        germline_present = [b for b in brca if b.result == "present" and b.origin == "germline"]
+        if germline_present:
+            return FindingState("present", _ev(germline_present))
+        other_present = [b for b in brca if b.result == "present"]
+        if other_present:
+            return FindingState("unconfirmed", _ev(other_present), "germline BRCA1/2 confirmation")
+        if any(b.result == "absent" and b.origin == "germline" for b in brca):
+            return FindingState("absent", _ev(brca))
+        return FindingState("missing", _ev(brca), need)
+    if key == "PIK3CA":
+        return _gene_state(assessment, ("PIK3CA",), need, ctdna_retest=True)
+    if key == "PIK3CA|AKT1|PTEN":
+        return _gene_state(assessment, ("PIK3CA", "AKT1", "PTEN"), need, ctdna_retest=True)
+    if key == "ESR1":
+        state = _gene_state(assessment, ("ESR1",), need)
+        if state.state == "absent":
+            # ESR1 is acquired under endocrine therapy: a negative result from before the latest
+            # progression does not rule it out (P13b; EMERALD design).
+            esr1 = _markers(assessment, "ESR1")
+            progression = latest_event_date(assessment, ("progression", "recurrence", "metastasis"))
+            tested = [parse_date(m.effective) for m in esr1 if parse_date(m.effective)]
+            if progression and (not tested or max(tested) < progression):
+                return FindingState("missing", state.evidence, "ESR1 retest at progression (ctDNA preferred)")
+        return state
+    if key == "PD-L1-CPS10-22C3":
+        pdl1 = _markers(assessment, "PD-L1")
+        cps = [b for b in pdl1 if (b.measure or "").upper() == "CPS" and (b.assay or "").upper() == "22C3"
+               and b.value is not None]
+        if cps:
+            best = max(cps, key=lambda b: (parse_date(b.effective) or date.min))
+            return FindingState("present" if best.value >= 10 else "absent", _ev([best]))
+        if pdl1:
+            return FindingState("unconfirmed", _ev(pdl1), need)
+        return FindingState("missing", (), need)
+    if key == "PD-L1-SP142-IC1":
+        pdl1 = _markers(assessment, "PD-L1")
+        ic = [b for b in pdl1 if (b.measure or "").upper() == "IC" and (b.assay or "").upper() == "SP142"
+              and b.value is not None]
+        if ic:
+            best = max(ic, key=lambda b: (parse_date(b.effective) or date.min))
+            return FindingState("present" if best.value >= 1 else "absent", _ev([best]))
+        if pdl1:
+            return FindingState("unconfirmed", _ev(pdl1), need)
+        return FindingState("missing", (), need)
+    if key in ("HER2-low", "HER2-low-or-ultralow"):
+        her2 = assessment.her2
+        ev = tuple(her2.evidence)
+        allow_ultralow = key == "HER2-low-or-ultralow"
+        # ASCO/CAP 2023: a valid prior or concurrent low (or ultralow) sample counts (b.3).
+        if her2.expression == "low" or her2.low_on_any_sample:
+            return FindingState("present", ev)
+        if allow_ultralow and (her2.expression == "ultralow" or her2.ultralow_on_any_sample):
+            return FindingState("present", ev)
+        if her2.expression == "unknown":
+            return FindingState("missing", ev, "HER2 IHC score (0 vs 1+/2+)")
+        if her2.expression == "zero-unspecified" and allow_ultralow:
+            return FindingState("missing", ev, "re-scoring of HER2 IHC 0 for ultralow vs null")
+        return FindingState("absent", ev)
+    if key == "residual-disease":
+        residual = assessment.setting.residual_disease
+        if residual is True:
+            return FindingState("present", tuple(assessment.setting.evidence))
+        if residual is False:
+            return FindingState("absent", tuple(assessment.setting.evidence))
+        return FindingState("missing", (), need)
+    raise KeyError(f"unknown requirement key {key!r}")
+
+
+def _gene_state(assessment: Assessment, genes: tuple[str, ...], need: str | None,
+                ctdna_retest: bool = False) -> FindingState:
+    markers = _markers(assessment, *genes)
+    present = [m for m in markers if m.result == "present"]
+    if present:
+        return FindingState("present", _ev(present))
+    tested = {m.name.upper() for m in markers if m.result == "absent"}
+    if tested >= {g.upper() for g in genes}:
+        absent = [m for m in markers if m.result == "absent"]
+        if ctdna_retest and all((m.specimen or "").lower() in ("ctdna", "blood", "plasma") for m in absent):
+            # ASCO 2021: a negative ctDNA result should be followed by tissue testing.
+            return FindingState("missing", _ev(absent), f"{'/'.join(genes)} testing on tumour tissue (ctDNA negative)")
+        return FindingState("absent", _ev(absent))
+    untested = [g for g in genes if g.upper() not in tested]
+    text = need if len(untested) == len(genes) else f"{'/'.join(untested)} testing"
+    return FindingState("missing", _ev(markers), text)
+
+
+# ---- Option selection -----------------------------------------------------------------------------------
+
+def _menopause(spec: OptionSpec, assessment: Assessment) -> tuple[bool, list[str], list[str]]:
+    """(keep?, needs, notes) for the row's menopausal/sex condition."""
+    status = assessment.menopausal_status
+    rule = spec.menopause
+    if rule == "any":
+        return True, [], []
+    if rule == "ai-based":
+        if status == "postmenopausal":
+            return True, [], []
+        if status == "suppressed":
+            return True, [], ["On ovarian suppression: keep the GnRH agonist going with the aromatase inhibitor."]
+        if status == "premenopausal":
+            return True, [], ["Premenopausal: only together with ovarian function suppression (GnRH agonist)."]
+        if status == "male":
+            return True, [], ["Men: an aromatase inhibitor only together with a GnRH agonist."]
+        return True, [MENOPAUSE_NEED], ["Before menopause this needs ovarian suppression; confirm menopausal status."]
+    if rule == "post":
+        if status == "postmenopausal":
+            return True, [], []
+        if status in ("premenopausal", "male"):
+            return False, [], []
+        return True, [MENOPAUSE_NEED], ["Labelled for postmenopausal women."]
+    if rule == "post-or-male":
+        if status in ("postmenopausal", "male"):
+            return True, [], []
+        if status in ("premenopausal", "suppressed"):
+            return True, [], ["Elacestrant is labelled for postmenopausal women and men; imlunestrant for adults."]
+        return True, [], ["Elacestrant is labelled for postmenopausal women and men; imlunestrant for adults."]
+    raise KeyError(f"unknown menopause rule {rule!r}")
+
+
+def _build(spec: OptionSpec, assessment: Assessment, extra_needs: list[str], extra_notes: list[str],
+           review: bool) -> Option | None:
+    needs: list[str] = []
+    tests_missing = False
+    notes = list(spec.notes)
+    for key in spec.requires:
+        state = finding_state(assessment, key)
+        if state.state == "absent":
+            return None
+        if state.state in ("missing", "unconfirmed"):
+            tests_missing = True
+            if state.need and state.need not in needs:
+                needs.append(state.need)
+            if key == "PD-L1-CPS10-22C3" and state.state == "unconfirmed":
+                notes.append("The recorded PD-L1 result is not CPS by 22C3 and cannot establish eligibility (P15).")
+            if key == "gBRCA" and state.state == "unconfirmed":
+                notes.append("The BRCA variant on record is somatic or of unknown origin; labels need germline (P16).")
+    keep, m_needs, m_notes = _menopause(spec, assessment)
+    if not keep:
+        return None
+    notes.extend(m_notes)
+    notes.extend(extra_notes)
+    review_needs = [*m_needs, *extra_needs]
+    for need in review_needs:
+        if need not in needs:
+            needs.append(need)
+    if tests_missing:
+        status = "needs-test"
+    elif review or review_needs:
+        status = "needs-review"
+    else:
+        status = "applicable"
+    return Option(
+        id=spec.id, title=spec.title, drug_class=spec.drug_class, agents=list(spec.agents),
+        setting=spec.setting, condition=spec.condition, status=status, needs=needs,
+        notes=list(dict.fromkeys(notes)), sources=refs(*spec.sources),
+    )
+
+
+def _is_endocrine_row(spec: OptionSpec) -> bool:
+    return spec.drug_class in ("endocrine therapy", "serd", "oral-serd") or spec.id in (
+        "met-ai-cdk46", "early-abemaciclib", "early-ribociclib", "met-everolimus-exemestane")
 
 
 def options_for(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG) -> list[Option]:
     """Options for the assessed subtype and setting; none while the subtype is indeterminate."""
-    if assessment.subtype == "indeterminate":
+    subtype = assessment.subtype
+    if subtype == "indeterminate":
         return []
-    return []
+    setting = assessment.setting.setting
+    locally_advanced = bool(assessment.setting.locally_advanced) and setting != "metastatic"
+    provisional = any(f.provisional for f in (assessment.er, assessment.pr, assessment.her2))
+    er_low = "ER-low" in assessment.modifiers or (
+        subtype == "HR+/HER2-" and assessment.er.status == "low-positive"
+        and assessment.pr.status in ("negative", "low-positive", "unknown"))
+    er_neg_pr_pos = "ER-/PR+" in assessment.modifiers or (
+        assessment.er.status == "negative" and assessment.pr.status in ("positive", "low-positive"))
+
+    if setting == "unknown":
+        settings = {"early": [SETTING_NEED], "metastatic": [SETTING_NEED]}
+    elif locally_advanced:
+        settings = {"early": [], "metastatic": [LOCALLY_ADVANCED_NEED]}
+    else:
+        settings = {setting: []}
+
+    base_needs = [PROVISIONAL_NEED] if provisional else []
+    options: list[Option] = []
+    seen: set[str] = set()
+    for spec in OPTIONS_TABLE:
+        if spec.setting not in settings:
+            continue
+        needs = [*settings[spec.setting], *base_needs]
+        notes: list[str] = []
+        if subtype in spec.subtypes:
+            if _is_endocrine_row(spec):
+                if er_low:
+                    notes.append(ER_LOW_NOTE)
+                if er_neg_pr_pos:
+                    notes.append(ER_NEG_PR_POS_NOTE)
+            option = _build(spec, assessment, needs, notes, review=False)
+        elif er_low and spec.subtypes == TNBC:
+            option = _build(spec, assessment, [*needs, ER_LOW_NEED], [ER_LOW_NOTE], review=True)
+        else:
+            continue
+        if option is not None and option.id not in seen:
+            seen.add(option.id)
+            options.append(option)
+    return options

@@ -1,10 +1,547 @@
-"""Pitfall rules P1-P20 and the seeds' own (clinical-knowledge.md d)."""
+"""Pitfall rules: P1-P20 (clinical-knowledge.md d) and the seeds' own, over the assessment's facts.
+
+Reads only facts H1's readers put on the Assessment (findings, history, events, setting,
+menopausal status, biomarkers, medications, data-quality notes) and never the FHIR resources, so a
+rule can be tested by building facts directly. Wording, severity and sources come from
+``cds_hooks.knowledge.pitfalls``; each rule decides only *whether* it fires and *on what evidence*.
+
+Where the data cannot show a pitfall, it does not fire (for example P12 needs a disease-status event
+with its evidence types; P8 needs an endocrine therapy on record, as its trigger says).
+
+The drug-cannot-work conflicts also run here on the chart's active medications, for EHRs that only
+call patient-view; ``cds_hooks.decision.orders`` runs the same checks on draft orders and shares
+``medication_alerts`` with this module so a conflict has one code whichever hook finds it.
+"""
 from __future__ import annotations
 
+from datetime import date
+
+from ..knowledge.drugs import is_anti_her2, is_cytotoxic, is_endocrine
+from ..knowledge.pitfalls import PITFALLS
+from ..knowledge.sources import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
-from .model import Alert, Assessment
+from .model import Alert, Assessment, MedicationUse
+from .options import finding_state, latest_event_date, parse_date
+
+ACTIVE_STATUSES = frozenset({"active", "on-hold", "intended", "draft"})
+DISEASE_EVENTS = ("metastasis", "recurrence", "progression")
+RECEPTOR_ANALYTES = frozenset({"ER", "PR", "HR", "HER2-IHC", "HER2-ISH", "HER2-ISH-ratio", "HER2-ISH-copies",
+                               "HER2-status"})
+TEST_SYSTEM = "urn:receptor-cds:test"
+
+
+def make_alert(code: str, evidence=(), *, message: str | None = None, action: str | None = None,
+               severity: str | None = None, title: str | None = None, order: str | None = None,
+               missing_test: dict[str, str] | None = None, extra_sources: tuple[str, ...] = ()) -> Alert:
+    """An Alert with the table's wording, optionally specialised (a variant never raises severity)."""
+    spec = PITFALLS[code]
+    chosen = severity or spec.severity
+    order_rank = {"info": 0, "warning": 1, "critical": 2}
+    if order_rank[chosen] > order_rank[spec.severity]:
+        raise ValueError(f"{code}: a variant may not raise severity above {spec.severity}")
+    return Alert(
+        code=code, topic=spec.topic, title=title or spec.title, severity=chosen,
+        message=message or spec.message, action=action or spec.action,
+        evidence=list(dict.fromkeys(e for e in evidence if e)),
+        sources=refs(*dict.fromkeys((*spec.sources, *extra_sources))),
+        order=order, missing_test=missing_test,
+    )
+
+
+# Tests a card can offer to order. LOINC codes are used only where the reference gives a single code
+# for exactly that test (verification marks from clinical-knowledge.md a.1/a.2); gene and CPS tests
+# have no such single code there (69548-6 is gene-agnostic; CPS has no verified LOINC), so they use
+# our own system with a display.
+MISSING_TESTS: dict[str, dict[str, str]] = {
+    # LNC 85318-4, a.2, V2.
+    "her2-ish": {"system": "http://loinc.org", "code": "85318-4",
+                 "display": "ERBB2 gene duplication [Presence] in Breast cancer specimen by FISH"},
+    # LNC 85319-2, a.2, V2.
+    "her2-ihc": {"system": "http://loinc.org", "code": "85319-2",
+                 "display": "HER2 [Presence] in Breast cancer specimen by Immune stain"},
+    # LNC 85329-1, a.1, V2.
+    "er-percent": {"system": "http://loinc.org", "code": "85329-1",
+                   "display": "Cells.estrogen receptor/100 cells in Breast cancer specimen by Immune stain"},
+    "her2-ultralow-rescore": {"system": TEST_SYSTEM, "code": "her2-ihc-ultralow-rescore",
+                              "display": "Re-score HER2 IHC 0 for ultralow vs null staining"},
+    "germline-brca": {"system": TEST_SYSTEM, "code": "germline-brca1-brca2",
+                      "display": "Germline BRCA1/BRCA2 genetic testing"},
+    "esr1": {"system": TEST_SYSTEM, "code": "esr1-mutation",
+             "display": "ESR1 mutation testing (ctDNA preferred, at progression)"},
+    "pik3ca": {"system": TEST_SYSTEM, "code": "pik3ca-mutation",
+               "display": "PIK3CA mutation testing (tissue or ctDNA)"},
+    "pik3ca-akt1-pten": {"system": TEST_SYSTEM, "code": "pik3ca-akt1-pten",
+                         "display": "PIK3CA/AKT1/PTEN alteration testing"},
+    "pdl1-cps-22c3": {"system": TEST_SYSTEM, "code": "pdl1-cps-22c3",
+                      "display": "PD-L1 combined positive score by 22C3 assay"},
+    "receptor-retest": {"system": TEST_SYSTEM, "code": "receptor-retest-metastasis",
+                        "display": "ER, PR and HER2 on a biopsy of the metastasis"},
+}
+
+
+def is_active_medication(med: MedicationUse) -> bool:
+    return med.draft or (med.status or "").lower() in ACTIVE_STATUSES
+
+
+def _her2_status_established(assessment: Assessment) -> bool:
+    return assessment.her2.status in ("positive", "negative")
+
+
+# ---- Medication conflicts (shared with order checks) ------------------------------------------------
+
+def medication_alerts(assessment: Assessment, med: MedicationUse, context: list[MedicationUse]) -> list[Alert]:
+    """Conflicts one drug raises for this patient; ``context`` is every other active/draft drug.
+
+    ``order`` is set when ``med`` is a draft, so a card can offer to delete it.
+    """
+    alerts: list[Alert] = []
+    order = med.resource if med.draft else None
+    cls = med.drug_class
+    if cls is None:
+        return alerts
+    name = med.ingredient or med.display or "this drug"
+    ev_drug = [med.resource]
+    receptor_ev = [*assessment.er.evidence, *assessment.pr.evidence]
+
+    if is_endocrine(cls):
+        if assessment.hr == "negative":
+            alerts.append(make_alert("endocrine-for-hr-negative", [*ev_drug, *receptor_ev], order=order,
+                                     title=f"{name}: endocrine therapy for HR-negative disease"))
+        elif assessment.hr == "unknown":
+            alerts.append(make_alert(
+                "endocrine-for-hr-negative", [*ev_drug, *receptor_ev], order=order, severity="warning",
+                title=f"{name}: hormone-receptor status not established",
+                message="Endocrine therapy is ordered or active, but ER/PR status has not been established from the "
+                        "data, so it is not known whether the drug has a target.",
+                action="Confirm ER and PR results (with % of positive nuclei) before relying on endocrine therapy.",
+                missing_test=MISSING_TESTS["er-percent"]))
+
+    if is_anti_her2(cls):
+        her2 = assessment.her2
+        if her2.status == "negative":
+            alerts.append(make_alert("anti-her2-for-her2-negative", [*ev_drug, *her2.evidence], order=order,
+                                     title=f"{name}: HER2-targeted drug for HER2-negative disease"))
+        elif her2.status in ("equivocal", "unknown"):
+            test = MISSING_TESTS["her2-ish"] if her2.status == "equivocal" else MISSING_TESTS["her2-ihc"]
+            alerts.append(make_alert(
+                "anti-her2-for-her2-negative", [*ev_drug, *her2.evidence], order=order, severity="warning",
+                title=f"{name}: HER2 status not established",
+                message="A HER2-directed drug is ordered or active, but HER2 status is "
+                        f"{'equivocal (IHC 2+ without ISH)' if her2.status == 'equivocal' else 'not established'}; "
+                        "HER2-targeted therapy needs confirmed HER2-positive disease.",
+                action="Resolve HER2 status (reflex ISH for IHC 2+) before starting HER2-targeted therapy.",
+                missing_test=test))
+
+    if cls == "tdxd":
+        alerts.extend(_tdxd_alerts(assessment, med, order, name))
+
+    if cls == "aromatase-inhibitor":
+        alert = _ai_without_ofs(assessment, med, context, order, name)
+        if alert:
+            alerts.append(alert)
+
+    if cls == "parp-inhibitor":
+        state = finding_state(assessment, "gBRCA")
+        if state.state != "present":
+            alerts.append(make_alert(
+                "P16", [*ev_drug, *state.evidence], order=order,
+                title=f"{name}: germline BRCA not confirmed",
+                message=f"{name} is labelled for germline BRCA1/2-mutated breast cancer; "
+                        + ("the BRCA variant on record is somatic or of unknown origin."
+                           if state.state == "unconfirmed" else
+                           "no germline BRCA result shows a pathogenic variant." if state.state == "absent" else
+                           "no germline BRCA result is recorded."),
+                missing_test=MISSING_TESTS["germline-brca"]))
+
+    p20 = {"oral-serd": ("ESR1", "esr1", "ESR1 mutation"),
+           "pi3k-inhibitor": ("PIK3CA", "pik3ca", "PIK3CA mutation"),
+           "akt-inhibitor": ("PIK3CA|AKT1|PTEN", "pik3ca-akt1-pten", "PIK3CA, AKT1 or PTEN alteration")}
+    if cls in p20:
+        key, test, label = p20[cls]
+        state = finding_state(assessment, key)
+        if state.state != "present":
+            alerts.append(make_alert(
+                "P20", [*ev_drug, *state.evidence], order=order,
+                title=f"{name} without a documented {label}",
+                message=f"{name} is labelled only for tumours with a {label}; "
+                        + ("the recorded test found none." if state.state == "absent" else "none is recorded."),
+                missing_test=MISSING_TESTS[test]))
+
+    if is_endocrine(cls) or is_cytotoxic(cls) or cls == "cdk46-inhibitor":
+        alerts.extend(_concurrency(med, context, order, name))
+    return alerts
+
+
+def _tdxd_alerts(assessment: Assessment, med: MedicationUse, order: str | None, name: str) -> list[Alert]:
+    her2 = assessment.her2
+    ev = [med.resource, *her2.evidence]
+    if her2.status == "positive" or her2.expression in ("low", "ultralow") \
+            or her2.low_on_any_sample or her2.ultralow_on_any_sample:
+        return []
+    if her2.status in ("equivocal", "unknown"):
+        return [make_alert(
+            "tdxd-for-her2-zero", ev, order=order, severity="warning", title=f"{name}: HER2 status not established",
+            message="T-DXd is ordered or active while HER2 status is not established; its indications depend on "
+                    "HER2-positive, HER2-low or HER2-ultralow results.",
+            action="Resolve HER2 status (IHC score, reflex ISH for 2+) first.",
+            missing_test=MISSING_TESTS["her2-ish"] if her2.status == "equivocal" else MISSING_TESTS["her2-ihc"])]
+    if her2.expression == "null":
+        return [make_alert("tdxd-for-her2-zero", ev, order=order, title=f"{name} for HER2-null disease",
+                           missing_test=MISSING_TESTS["her2-ultralow-rescore"])]
+    if her2.expression == "zero-unspecified":
+        return [make_alert(
+            "tdxd-for-her2-zero", ev, order=order, severity="warning", title=f"{name}: HER2 IHC 0 not sub-classified",
+            message="HER2 is IHC 0 without a null/ultralow annotation. Only HER2-ultralow (faint staining in up to 10% of "
+                    "cells) falls within the T-DXd HER2-negative indications.",
+            action="Ask pathology to re-score the IHC 0 slide for ultralow staining before giving T-DXd.",
+            missing_test=MISSING_TESTS["her2-ultralow-rescore"])]
+    # HER2 negative without a score (expression unknown).
+    return [make_alert(
+        "tdxd-for-her2-zero", ev, order=order, severity="warning", title=f"{name}: HER2 IHC score missing",
+        message="HER2 is negative without an IHC score, so it is not known whether the tumour is HER2-low or "
+                "ultralow, which T-DXd's HER2-negative indications require.",
+        action="Request the HER2 IHC score (0 with null/ultralow annotation, 1+, 2+).",
+        missing_test=MISSING_TESTS["her2-ihc"])]
+
+
+def _ai_without_ofs(assessment: Assessment, med: MedicationUse, context: list[MedicationUse],
+                    order: str | None, name: str) -> Alert | None:
+    status = assessment.menopausal_status
+    if any(m.drug_class == "gnrh-agonist" for m in context if m is not med) or status in ("postmenopausal", "suppressed"):
+        return None
+    if status == "premenopausal":
+        who = "premenopausal"
+    elif status == "male":
+        who = "male"
+    elif status == "unknown" and assessment.age is not None and assessment.age < 60:
+        # NCCN: under 60, postmenopausal status has to be established, not assumed (b.5).
+        who = f"aged {assessment.age} with menopausal status not established"
+    else:
+        return None
+    return make_alert(
+        "P14", [med.resource], order=order, title=f"{name} without ovarian suppression",
+        message=f"{name} is an aromatase inhibitor and this patient is {who}, with no GnRH agonist on record. "
+                "An AI alone does not work while the ovaries or testes still produce oestrogen.")
+
+
+def _concurrency(med: MedicationUse, context: list[MedicationUse], order: str | None, name: str) -> list[Alert]:
+    alerts = []
+    others = [m for m in context if m is not med and _overlaps(med, m)]
+    if not med.draft:
+        # Chart only (patient-view): report each pair once, from the endocrine / CDK4/6 side.
+        if not (is_endocrine(med.drug_class) or med.drug_class == "cdk46-inhibitor"):
+            return []
+        others = [m for m in others if not m.draft]
+    if is_endocrine(med.drug_class):
+        endocrine_partners, cdk_partners = [m for m in others if is_cytotoxic(m.drug_class)], []
+    elif is_cytotoxic(med.drug_class):
+        endocrine_partners = [m for m in others if is_endocrine(m.drug_class)]
+        cdk_partners = [m for m in others if m.drug_class == "cdk46-inhibitor"]
+    else:  # CDK4/6 inhibitor
+        endocrine_partners, cdk_partners = [], [m for m in others if is_cytotoxic(m.drug_class)]
+    if endocrine_partners:
+        names = ", ".join(sorted({p.ingredient or p.display or p.resource for p in endocrine_partners}))
+        alerts.append(make_alert(
+            "P11", [med.resource, *(p.resource for p in endocrine_partners)], order=order,
+            title=f"{name} at the same time as {names}",
+            message=f"{name} overlaps with {names}: endocrine therapy given together with cytotoxic chemotherapy. "
+                    "In early disease endocrine therapy should follow chemotherapy (SWOG-8814); in metastatic disease "
+                    "the two are not combined."))
+    if cdk_partners:
+        names = ", ".join(sorted({p.ingredient or p.display or p.resource for p in cdk_partners}))
+        alerts.append(make_alert(
+            "P11", [med.resource, *(p.resource for p in cdk_partners)], order=order,
+            title=f"{name} at the same time as {names} (CDK4/6 inhibitor with chemotherapy)",
+            message=f"{name} overlaps with {names}: a CDK4/6 inhibitor combined with cytotoxic chemotherapy is not a "
+                    "standard combination.",
+            action="Give the CDK4/6 inhibitor with endocrine therapy, not with chemotherapy."))
+    return alerts
+
+
+def _overlaps(a: MedicationUse, b: MedicationUse) -> bool:
+    """Whether two drugs are (or would be) taken at the same time; both must be active or draft."""
+    if not (is_active_medication(a) and is_active_medication(b)):
+        return False
+    a0, a1, b0, b1 = parse_date(a.start), parse_date(a.end), parse_date(b.start), parse_date(b.end)
+    if a1 and b0 and a1 < b0:
+        return False
+    if b1 and a0 and b1 < a0:
+        return False
+    return True
+
+
+# ---- Patient-fact rules --------------------------------------------------------------------------------
+
+def _p1(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    if "ER-/PR+" in a.modifiers or (a.er.status == "negative" and a.pr.status in ("positive", "low-positive")):
+        return [make_alert("P1", [*a.er.evidence, *a.pr.evidence])]
+    return []
+
+
+def _p2(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    if a.er.status == "low-positive":
+        pct = f" ({a.er.percent:g}% of nuclei)" if a.er.percent is not None else ""
+        return [make_alert("P2", a.er.evidence, title=f"ER-low positive{pct}")]
+    return []
+
+
+def _p3(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    if a.er.status == "positive" and a.er.percent is None:
+        return [make_alert("P3", a.er.evidence, missing_test=MISSING_TESTS["er-percent"])]
+    return []
+
+
+def _p4(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    h = a.her2
+    if h.status == "equivocal" or h.ish == "equivocal" or (h.ihc_score == "2+" and h.ish is None):
+        return [make_alert("P4", h.evidence, missing_test=MISSING_TESTS["her2-ish"])]
+    return []
+
+
+def _p5(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    h = a.her2
+    if h.ish == "needs-ihc" or (h.ish_group in (2, 3, 4) and h.ihc_score is None):
+        return [make_alert("P5", h.evidence, title=f"ISH group {h.ish_group or '2-4'} without concurrent IHC",
+                           missing_test=MISSING_TESTS["her2-ihc"])]
+    return []
+
+
+def _p6(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    h = a.her2
+    score = h.ihc_score or ""
+    atypical = (h.ish_group == 2 and score[:2] in ("0", "0-", "1+", "2+")) \
+        or (h.ish_group == 3 and score[:2] in ("0", "0-", "1+")) \
+        or (h.ish_group == 4 and score[:2] in ("0", "0-", "1+", "2+"))
+    if atypical and h.status == "negative":
+        return [make_alert("P6", h.evidence, title=f"ISH group {h.ish_group} with IHC {score}: HER2-negative")]
+    return []
+
+
+def _p7(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    h = a.her2
+    if h.status == "negative" and h.expression == "unknown" and h.ihc_score is None:
+        return [make_alert("P7", h.evidence, missing_test=MISSING_TESTS["her2-ihc"])]
+    return []
+
+
+def _p8(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    h = a.her2
+    if (a.setting.setting == "metastatic" and a.subtype == "HR+/HER2-" and h.expression == "zero-unspecified"
+            and not (h.low_on_any_sample or h.ultralow_on_any_sample)):
+        endocrine = [m.resource for m in a.medications if is_endocrine(m.drug_class)]
+        if endocrine:
+            return [make_alert("P8", [*h.evidence, *endocrine], missing_test=MISSING_TESTS["her2-ultralow-rescore"])]
+    return []
+
+
+def _receptor_history(a: Assessment):
+    return [r for r in a.history if r.analyte in RECEPTOR_ANALYTES]
+
+
+def _p9(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    if a.setting.setting != "metastatic":
+        return []
+    history = _receptor_history(a)
+    metastasis_results = [r for r in history if r.specimen == "metastasis"]
+    primary_results = [r for r in history if r.specimen != "metastasis"]
+    # Conversion: a receptor status differs between a metastasis and an earlier/primary sample.
+    changed = []
+    for analyte in ("ER", "PR", "HER2-IHC", "HER2-ISH", "HER2-status"):
+        met = {_family(r.status) for r in metastasis_results if r.analyte == analyte and r.status != "unknown"}
+        pri = {_family(r.status) for r in primary_results if r.analyte == analyte and r.status != "unknown"}
+        if met and pri and met != pri:
+            changed.append(analyte)
+    if changed:
+        ev = [r.resource for r in history if r.analyte in changed]
+        return [make_alert(
+            "P9", ev, title="Receptor conversion between primary and metastasis",
+            message=f"Results differ between the primary tumour and the metastasis ({', '.join(changed)}). Receptor "
+                    "status can change at relapse.",
+            action="Treat according to the metastasis biopsy; review the discordant results with pathology.")]
+    latest_disease = latest_event_date(a, DISEASE_EVENTS)
+    dated = [parse_date(r.effective) for r in history]
+    latest_result = max((d for d in dated if d), default=None)
+    after_event = latest_disease is not None and latest_result is not None and latest_result < latest_disease
+    if history and (not metastasis_results or after_event):
+        ev = [*a.er.evidence, *a.pr.evidence, *a.her2.evidence,
+              *(ref for e in a.events if e.kind in DISEASE_EVENTS for ref in e.evidence), *a.setting.evidence]
+        return [make_alert("P9", ev, missing_test=MISSING_TESTS["receptor-retest"])]
+    return []
+
+
+def _family(status: str) -> str:
+    return "positive" if status in ("positive", "low-positive") else status
+
+
+def _p10(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    if a.setting.setting != "metastatic":
+        return []
+    ihc = [r for r in a.history if r.analyte == "HER2-IHC" and r.ihc_score]
+    zero = [r for r in ihc if r.ihc_score.startswith("0")]
+    low = [r for r in ihc if r.ihc_score == "1+" or (r.ihc_score == "2+" and a.her2.status == "negative")]
+    if zero and low:
+        return [make_alert("P10", [r.resource for r in (*zero, *low)])]
+    if a.her2.expression in ("null", "zero-unspecified", "ultralow") and a.her2.low_on_any_sample:
+        return [make_alert("P10", a.her2.evidence)]
+    return []
+
+
+def _p11_p14_p16_p20_and_conflicts(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    active = [m for m in a.medications if is_active_medication(m)]
+    alerts: list[Alert] = []
+    for med in active:
+        alerts.extend(medication_alerts(a, med, active))
+    return alerts
+
+
+def _p12(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    alerts = []
+    for event in a.events:
+        if event.kind != "progression":
+            continue
+        types = {str(t).lower() for t in event.detail.get("evidence_types", [])}
+        if types and types <= {"tumor-marker", "250724005"}:
+            alerts.append(make_alert("P12", event.evidence))
+    return alerts
+
+
+def _months_between(earlier: date, later: date) -> float:
+    return (later.year - earlier.year) * 12 + (later.month - earlier.month) + (later.day - earlier.day) / 31
+
+
+def _p13(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    today = cfg.today or date.today()
+    reasons: list[str] = []
+    evidence: list[str] = []
+    findings = [("ER", a.er.effective, a.er.evidence), ("PR", a.pr.effective, a.pr.evidence),
+                ("HER2", a.her2.effective, a.her2.evidence)]
+    latest_disease = latest_event_date(a, DISEASE_EVENTS)
+    for name, effective, ev in findings:
+        when = parse_date(effective)
+        if when is None:
+            continue
+        if latest_disease and when < latest_disease:
+            reasons.append(f"{name} result ({when.isoformat()}) predates the latest metastasis/recurrence/progression "
+                           f"({latest_disease.isoformat()})")
+            evidence.extend(ev)
+        elif _months_between(when, today) > cfg.stale_result_months:
+            reasons.append(f"{name} result ({when.isoformat()}) is older than {cfg.stale_result_months} months")
+            evidence.extend(ev)
+    # (b) ESR1: before the latest progression, or before aromatase-inhibitor exposure began.
+    progression = latest_event_date(a, ("progression", "recurrence", "metastasis"))
+    ai_starts = [parse_date(m.start) for m in a.medications if m.drug_class == "aromatase-inhibitor"]
+    ai_start = max((d for d in ai_starts if d), default=None)
+    for marker in a.biomarkers:
+        if (marker.name or "").upper() != "ESR1":
+            continue
+        when = parse_date(marker.effective)
+        if when is None:
+            continue
+        if progression and when < progression:
+            reasons.append(f"ESR1 result ({when.isoformat()}) predates the latest progression ({progression.isoformat()})")
+            evidence.extend(marker.evidence)
+        elif ai_start and when < ai_start:
+            reasons.append(f"ESR1 result ({when.isoformat()}) predates aromatase-inhibitor exposure ({ai_start.isoformat()})")
+            evidence.extend(marker.evidence)
+    if not reasons:
+        return []
+    return [make_alert("P13", evidence, message="; ".join(reasons) + ".")]
+
+
+def _p15(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    if a.subtype != "triple-negative" or a.setting.setting == "early":
+        return []
+    state = finding_state(a, "PD-L1-CPS10-22C3")
+    if state.state == "unconfirmed":
+        return [make_alert("P15", state.evidence, missing_test=MISSING_TESTS["pdl1-cps-22c3"])]
+    return []
+
+
+def _p16(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    state = finding_state(a, "gBRCA")
+    if state.state == "unconfirmed":
+        return [make_alert("P16", state.evidence, missing_test=MISSING_TESTS["germline-brca"])]
+    return []
+
+
+def _p17(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    if not a.data_quality:
+        return []
+    codes = sorted({n.code for n in a.data_quality})
+    lines = "; ".join(f"{n.code}: {n.message}" for n in a.data_quality[:10])
+    more = f" (and {len(a.data_quality) - 10} more)" if len(a.data_quality) > 10 else ""
+    return [make_alert("P17", [n.resource for n in a.data_quality if n.resource],
+                       title=f"Data-quality problems: {', '.join(codes)}"[:120],
+                       message=f"Some data could not be used as recorded. {lines}{more}")]
+
+
+def _p18(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    groups: dict[tuple, list] = {}
+    for r in a.history:
+        if r.status in ("unknown", None) or r.analyte not in ("ER", "PR", "HR", "HER2-IHC", "HER2-ISH", "HER2-status"):
+            continue
+        day = parse_date(r.effective)
+        if day is None:
+            continue
+        analyte = r.analyte
+        groups.setdefault((analyte, day), []).append(r)
+    alerts = []
+    for (analyte, day), rows in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        # Same specimen: equal kinds, where "unknown" matches anything; compare pairwise.
+        conflicting: list = []
+        for i, x in enumerate(rows):
+            for y in rows[i + 1:]:
+                same_specimen = x.specimen == y.specimen or "unknown" in (x.specimen, y.specimen)
+                if x.specimen_site and y.specimen_site and x.specimen_site != y.specimen_site:
+                    same_specimen = False
+                if same_specimen and _family(x.status) != _family(y.status):
+                    conflicting.extend([x, y])
+        if conflicting:
+            statuses = ", ".join(sorted({f"{r.label or r.analyte}: {r.status}" for r in conflicting}))
+            alerts.append(make_alert(
+                "P18", [r.resource for r in conflicting], title=f"Conflicting {analyte} results on {day.isoformat()}",
+                message=f"Results for {analyte} on the same specimen and date disagree ({statuses})."))
+    return alerts
+
+
+def _p19(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    if a.setting.locally_advanced and a.setting.setting != "metastatic":
+        return [make_alert("P19", a.setting.evidence)]
+    return []
+
+
+def _endocrine_not_withheld(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    if a.hr != "positive" or a.setting.setting not in ("early", "metastatic"):
+        return []
+    meds = [m for m in a.medications if m.drug_class and not m.draft]
+    if not meds or any(is_endocrine(m.drug_class) or m.drug_class == "gnrh-agonist" for m in meds):
+        return []
+    if a.setting.setting == "early" and any(is_cytotoxic(m.drug_class) and is_active_medication(m) for m in meds):
+        return []   # early disease: endocrine therapy follows chemotherapy (SWOG-8814), not yet due
+    return [make_alert("endocrine-not-withheld", [*a.er.evidence, *a.pr.evidence, *(m.resource for m in meds)])]
+
+
+RULES = (_p1, _p2, _p3, _p4, _p5, _p6, _p7, _p8, _p9, _p10, _p11_p14_p16_p20_and_conflicts, _p12, _p13,
+         _p15, _p16, _p17, _p18, _p19, _endocrine_not_withheld)
 
 
 def find_pitfalls(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG) -> list[Alert]:
-    """Every pitfall the assessment's facts show."""
-    return []
+    """Every pitfall the assessment's facts show, each with evidence and sources."""
+    alerts: list[Alert] = []
+    for rule in RULES:
+        alerts.extend(rule(assessment, config))
+    return _dedupe(alerts)
+
+
+def _dedupe(alerts: list[Alert]) -> list[Alert]:
+    seen: set[tuple] = set()
+    out = []
+    for alert in alerts:
+        key = (alert.code, alert.title, alert.order, tuple(alert.evidence))
+        if key not in seen:
+            seen.add(key)
+            out.append(alert)
+    return out
+
+
+__all__ = ["find_pitfalls", "medication_alerts", "make_alert", "MISSING_TESTS"]

@@ -1,0 +1,138 @@
+"""Order checks: the pitfalls a set of draft orders (CDS Hooks ``draftOrders``) would raise.
+
+Parsing is lenient on purpose (issue 3): real clients omit ``Bundle.type`` and ``fullUrl``, send a
+bare list, or reference the drug through a contained or sibling ``Medication``. An order we cannot
+read is skipped (it cannot be judged), never a crash; an order whose code is not in our drug table
+is unknown, not a conflict.
+
+Drugs are matched by RxNorm at ingredient level through ``cds_hooks.knowledge.drugs`` (products and
+brands roll up; no network). ``ServiceRequest`` drafts are not drug orders and are ignored: a pending
+test order does not change what the current results say.
+
+With ``selections`` (order-select) only the selected orders are judged, but every draft and every
+active chart drug still counts as context (an endocrine draft selected next to a chemotherapy draft
+is concurrent use, P11).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..knowledge.drugs import classify_medication
+from .config import DEFAULT_CONFIG, DecisionConfig
+from .model import Alert, Assessment, MedicationUse
+from .pitfalls import is_active_medication, medication_alerts
+
+DRUG_ORDER_TYPES = ("MedicationRequest", "MedicationOrder", "MedicationStatement", "MedicationAdministration")
+
+
+def _resources(orders: Any) -> list[dict]:
+    """Flatten what a client sent as draftOrders into a list of resource dicts."""
+    if isinstance(orders, dict):
+        if orders.get("resourceType") == "Bundle" or "entry" in orders:
+            items = [e.get("resource") for e in orders.get("entry") or [] if isinstance(e, dict)]
+        else:
+            items = [orders]
+    elif isinstance(orders, Iterable) and not isinstance(orders, (str, bytes)):
+        items = []
+        for item in orders:
+            if isinstance(item, dict) and (item.get("resourceType") == "Bundle" or "entry" in item):
+                items.extend(_resources(item))
+            elif isinstance(item, dict) and "resource" in item and "resourceType" not in item:
+                items.append(item.get("resource"))
+            else:
+                items.append(item)
+    else:
+        items = []
+    return [r for r in items if isinstance(r, dict) and isinstance(r.get("resourceType"), str)]
+
+
+def _codings(concept: Any) -> list[dict]:
+    if not isinstance(concept, dict):
+        return []
+    return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+
+
+def _medication_concept(order: dict, siblings: dict[str, dict]) -> dict | None:
+    concept = order.get("medicationCodeableConcept")
+    if isinstance(concept, dict):
+        return concept
+    ref = order.get("medicationReference")
+    target = ref.get("reference") if isinstance(ref, dict) else None
+    if not isinstance(target, str):
+        return None
+    if target.startswith("#"):
+        for contained in order.get("contained") or []:
+            if isinstance(contained, dict) and contained.get("resourceType") == "Medication" \
+                    and contained.get("id") == target[1:]:
+                return contained.get("code")
+        return None
+    medication = siblings.get(target) or siblings.get(target.split("/_history")[0])
+    return medication.get("code") if medication else None
+
+
+def order_reference(order: dict) -> str:
+    rid = order.get("id")
+    return f"{order.get('resourceType')}/{rid}" if rid else f"{order.get('resourceType')}/(no id)"
+
+
+def draft_medications(orders: Any) -> list[MedicationUse]:
+    """Draft drug orders as MedicationUse facts (draft=True); unreadable ones are skipped."""
+    resources = _resources(orders)
+    siblings = {f"Medication/{r.get('id')}": r for r in resources if r.get("resourceType") == "Medication"}
+    uses: list[MedicationUse] = []
+    for order in resources:
+        if order.get("resourceType") not in DRUG_ORDER_TYPES:
+            continue
+        concept = _medication_concept(order, siblings)
+        classified = None
+        code_text = None
+        for coding in _codings(concept):
+            system, code = coding.get("system"), coding.get("code")
+            if isinstance(system, str) and isinstance(code, str):
+                code_text = code_text or f"{system}|{code}"
+                classified = classify_medication(system, code)
+                if classified:
+                    code_text = f"{system}|{code}"
+                    break
+        display = None
+        if isinstance(concept, dict):
+            display = concept.get("text") or next((c.get("display") for c in _codings(concept) if c.get("display")), None)
+        period = (order.get("dispenseRequest") or {}).get("validityPeriod") if isinstance(
+            order.get("dispenseRequest"), dict) else None
+        start = period.get("start") if isinstance(period, dict) else None
+        end = period.get("end") if isinstance(period, dict) else None
+        uses.append(MedicationUse(
+            resource=order_reference(order),
+            ingredient=classified[0] if classified else None,
+            ingredient_rxcui=classified[1] if classified else None,
+            drug_class=classified[2] if classified else None,
+            status=str(order.get("status") or "draft"),
+            code=code_text, display=display if isinstance(display, str) else None,
+            start=start if isinstance(start, str) else None, end=end if isinstance(end, str) else None,
+            draft=True,
+        ))
+    return uses
+
+
+def check_orders(assessment: Assessment, orders: list[dict], selections: list[str] | None = None,
+                 config: DecisionConfig = DEFAULT_CONFIG) -> list[Alert]:
+    """Alerts the draft orders raise for this patient (order-conflict codes and P11/P14/P16/P20)."""
+    drafts = draft_medications(orders)
+    chart = [m for m in assessment.medications if not m.draft and is_active_medication(m)]
+    context = [*chart, *drafts]
+    focus = drafts
+    if selections:
+        wanted = {s.split("/_history")[0] for s in selections if isinstance(s, str)}
+        focus = [d for d in drafts if d.resource in wanted]
+    alerts: list[Alert] = []
+    seen: set[tuple] = set()
+    for draft in focus:
+        for alert in medication_alerts(assessment, draft, context):
+            key = (alert.code, alert.order, alert.title)
+            if key not in seen:
+                seen.add(key)
+                alerts.append(alert)
+    return alerts
+
+
+__all__ = ["check_orders", "draft_medications"]
