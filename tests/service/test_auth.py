@@ -1,0 +1,172 @@
+"""JWT verification of the calling EHR (CH §Trusting CDS Clients; checklist 1I)."""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import ECKey, OctKey
+
+from cds_hooks.service.auth import ReplayCache
+
+from .conftest import EPIC_ISS, PUBLIC_URL, SANDBOX_ISS, make_token
+
+DISCOVERY = "/cds-services"
+SERVICE = "/cds-services/receptor-assessment"
+FEEDBACK = "/cds-services/receptor-assessment/feedback"
+
+
+@pytest.mark.parametrize("path", [DISCOVERY, SERVICE, FEEDBACK])
+def test_sandbox_like_es384_token_with_jku_is_accepted_on_every_endpoint(cds, signer, path):
+    """An ES384 token with kid+jku, exact aud and 5-minute exp passes on discovery, service and feedback."""
+    token = signer.sandbox(path)
+    if path == DISCOVERY:
+        response = cds.get(path, token=token)
+    elif path == SERVICE:
+        response = cds.post(path, {"hook": "order-sign"}, token=token)   # authenticated, then refused as 400
+    else:
+        response = cds.post(path, {"feedback": []}, token=token)
+    assert response.status_code != 401
+
+
+def test_epic_like_rs384_token_with_nbf_and_inline_keys_is_accepted(cds, signer):
+    """An RS384 token with nbf, aud as a one-element array and keys from the file (no jku) passes."""
+    assert cds.get(DISCOVERY, token=signer.epic(DISCOVERY)).status_code == 200
+
+
+def _tamper(token: str) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["iss"] = claims["iss"]   # same issuer, different audience: a re-targeted token
+    claims["aud"] = PUBLIC_URL + "/cds-services/other"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return ".".join([header, forged, signature])
+
+
+def _unsigned(path: str) -> str:
+    now = int(time.time())
+    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+    return f"{enc({'alg': 'none', 'typ': 'JWT', 'kid': 'sandbox-key-1'})}." \
+           f"{enc({'iss': SANDBOX_ISS, 'aud': PUBLIC_URL + path, 'iat': now, 'exp': now + 300, 'jti': 'x'})}."
+
+
+BAD_TOKENS = {
+    "alg none": lambda s: _unsigned(DISCOVERY),
+    "HS256 with a shared secret": lambda s: make_token(OctKey.generate_key(256), iss=SANDBOX_ISS,
+                                                       aud=PUBLIC_URL + DISCOVERY, alg="HS256", kid="sandbox-key-1"),
+    "expired": lambda s: s.sandbox(DISCOVERY, lifetime=-120),
+    "wrong aud (service URL on discovery)": lambda s: s.sandbox(DISCOVERY, aud=PUBLIC_URL + SERVICE),
+    "aud with a trailing slash": lambda s: s.sandbox(DISCOVERY, aud=PUBLIC_URL + DISCOVERY + "/"),
+    "two audiences": lambda s: s.sandbox(DISCOVERY, aud=[PUBLIC_URL + DISCOVERY, "https://other"]),
+    "unknown iss": lambda s: s.sandbox(DISCOVERY, iss="https://evil.test"),
+    "jku not the issuer's jwks_url": lambda s: s.sandbox(DISCOVERY, jku="http://127.0.0.1:9/jwks.json"),
+    "jku on an inline-keys issuer": lambda s: s.epic(DISCOVERY, jku="https://epic.ehr.test/jwks"),
+    "tampered payload": lambda s: _tamper(s.sandbox(DISCOVERY)),
+    "missing typ": lambda s: s.sandbox(DISCOVERY, typ=None),
+    "wrong typ": lambda s: s.sandbox(DISCOVERY, typ="at+jwt"),
+    "missing kid": lambda s: s.sandbox(DISCOVERY, kid=None),
+    "missing jti": lambda s: s.sandbox(DISCOVERY, jti=None),
+    "missing iat": lambda s: s.sandbox(DISCOVERY, iat=None),
+    "nbf in the future": lambda s: s.epic(DISCOVERY, nbf=int(time.time()) + 600),
+    "lifetime over an hour": lambda s: s.sandbox(DISCOVERY, lifetime=3 * 3600),
+    "signed by another key with a known kid": lambda s: make_token(
+        ECKey.generate_key("P-384"), iss=SANDBOX_ISS, aud=PUBLIC_URL + DISCOVERY, alg="ES384",
+        kid="sandbox-key-1", jku=s.jwks_url),
+    "not a JWT": lambda s: "not-a-jwt",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TOKENS))
+def test_bad_token_is_refused_with_401_and_no_detail(cds, signer, case, caplog):
+    """Each kind of forged, stale or misdirected token gets a 401 that does not say why, and is logged without the token."""
+    token = BAD_TOKENS[case](signer)
+    with caplog.at_level(logging.WARNING, logger="cds_hooks.service"):
+        response = cds.get(DISCOVERY, token=token)
+    assert response.status_code == 401
+    assert response.get_json()["issue"][0]["diagnostics"] == "authentication failed"
+    assert "CDS client rejected" in caplog.text
+    assert token not in caplog.text
+
+
+def test_missing_authorization_header_is_401(cds):
+    """A call without a bearer token is refused."""
+    assert cds.get(DISCOVERY, token=None).status_code == 401
+
+
+def test_replayed_jti_is_refused(cds, signer):
+    """The same token presented twice is refused the second time (jti replay cache)."""
+    token = signer.sandbox(DISCOVERY)
+    assert cds.get(DISCOVERY, token=token).status_code == 200
+    assert cds.get(DISCOVERY, token=token).status_code == 401
+
+
+def test_unknown_kid_refetches_the_jwks_once_then_401(cds, signer, jwks_server):
+    """An unknown kid makes one JWKS refetch (key rotation), then 401; a second unknown kid soon after does not refetch."""
+    assert cds.get(DISCOVERY, token=signer.sandbox(DISCOVERY)).status_code == 200
+    assert jwks_server.fetches == 1
+    assert cds.get(DISCOVERY, token=signer.sandbox(DISCOVERY, kid="rotated-away")).status_code == 401
+    assert jwks_server.fetches == 2
+    assert cds.get(DISCOVERY, token=signer.sandbox(DISCOVERY, kid="another")).status_code == 401
+    assert jwks_server.fetches == 2
+
+
+def test_rotated_key_is_picked_up_by_the_refetch(cds, signer, jwks_server):
+    """After the EHR rotates its key, the first token with the new kid is accepted thanks to the refetch."""
+    assert cds.get(DISCOVERY, token=signer.sandbox(DISCOVERY)).status_code == 200
+    new_key = ECKey.generate_key("P-384", parameters={"kid": "sandbox-key-2"})
+    jwks_server.keyset = {"keys": [new_key.as_dict(private=False)]}
+    token = make_token(new_key, iss=SANDBOX_ISS, aud=PUBLIC_URL + DISCOVERY, alg="ES384", kid="sandbox-key-2",
+                       jku=signer.jwks_url)
+    assert cds.get(DISCOVERY, token=token).status_code == 200
+
+
+def test_jwks_is_cached_between_calls(cds, signer, jwks_server):
+    """Keys fetched once serve later calls without another fetch."""
+    for _ in range(3):
+        assert cds.get(DISCOVERY, token=signer.sandbox(DISCOVERY)).status_code == 200
+    assert jwks_server.fetches == 1
+
+
+def test_iat_rounded_slightly_into_the_future_is_tolerated(cds, signer):
+    """Real clients round iat; 30 s ahead is inside the leeway."""
+    token = signer.sandbox(DISCOVERY, iat=int(time.time()) + 30)
+    assert cds.get(DISCOVERY, token=token).status_code == 200
+
+
+def test_epic_issuer_cannot_use_the_sandbox_key():
+    """A token claiming the Epic issuer but signed with some other key fails (keys are per issuer)."""
+    from cds_hooks.service.auth import AuthError, JwtVerifier
+    from cds_hooks.service.issuers import parse_trusted_issuers
+    epic = ECKey.generate_key("P-384", parameters={"kid": "k"})
+    other = ECKey.generate_key("P-384", parameters={"kid": "k"})
+    verifier = JwtVerifier(parse_trusted_issuers({EPIC_ISS: {"jwks": {"keys": [epic.as_dict(private=False)]}}}))
+    token = make_token(other, iss=EPIC_ISS, aud="https://x/cds-services", alg="ES384", kid="k")
+    with pytest.raises(AuthError):
+        verifier.verify(f"Bearer {token}", "https://x/cds-services")
+    good = make_token(epic, iss=EPIC_ISS, aud="https://x/cds-services", alg="ES384", kid="k")
+    assert verifier.verify(f"Bearer {good}", "https://x/cds-services").iss == EPIC_ISS
+
+
+def test_replay_cache_forgets_expired_entries_and_fails_closed_when_full():
+    """Expired jtis are purged; when full of live tokens, new ones are refused rather than evicting live ones."""
+    now = [1000.0]
+    cache = ReplayCache(max_entries=2, clock=lambda: now[0])
+    assert cache.check_and_add("i", "a", 1010)
+    assert not cache.check_and_add("i", "a", 1010)
+    assert cache.check_and_add("i", "b", 5000)
+    assert not cache.check_and_add("i", "c", 5000)
+    now[0] = 2000.0
+    assert cache.check_and_add("i", "c", 5000)
+
+
+def test_auth_disabled_accepts_unsigned_calls_and_warns_loudly(make_cds, caplog):
+    """The development switch lets calls through without a JWT and logs a warning at start and on each call."""
+    with caplog.at_level(logging.WARNING, logger="cds_hooks.service"):
+        client = make_cds(cds_auth_disabled=True)
+        assert "DISABLED" in caplog.text
+        caplog.clear()
+        assert client.get(DISCOVERY, token=None).status_code == 200
+    assert "DISABLED" in caplog.text
