@@ -6,6 +6,7 @@ Public API:
 - ``check_orders(assessment, orders, selections=None, config=DEFAULT_CONFIG) -> list[Alert]``:
   the pitfalls a set of draft orders (CDS Hooks ``draftOrders``) would raise for that patient.
 """
+from .assess import assess
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import (
     Alert,
@@ -21,6 +22,7 @@ from .model import (
     SettingFinding,
     SourceRef,
 )
+from .orders import check_orders
 
 __all__ = [
     "DEFAULT_CONFIG", "DecisionConfig", "Alert", "Assessment", "Biomarker", "ClinicalEvent",
@@ -28,13 +30,3 @@ __all__ = [
     "ReceptorResult", "SettingFinding", "SourceRef", "assess", "check_orders",
 ]
 
-
-def __getattr__(name: str):
-    # Imported lazily so the model can be used while the rule modules load their tables.
-    if name == "assess":
-        from .assess import assess
-        return assess
-    if name == "check_orders":
-        from .orders import check_orders
-        return check_orders
-    raise AttributeError(name)

@@ -1,0 +1,232 @@
+"""``assess()``: one patient's FHIR resources in, one ``Assessment`` out. Pure: no I/O.
+
+Order of work: intake (validate, drop entered-in-error, index) → receptor readings from
+every Observation, its components (MII style) and ISH panels (hasMember) → setting, the
+ER/PR/HER2 findings chosen over time (b.3) → subtype (b.4) → context (menopause,
+biomarkers, drugs, events) → H2's options and pitfalls over those facts.
+
+Input: an iterable of resource dicts (a Bundle's resources, or a search result). A Bundle
+dict passed instead of its resources — or Bundles among them — is unpacked, because
+refusing it would turn a caller's slip into a lost answer; that is documented here and in
+``intake``. Bad data never raises: it becomes ``Assessment.data_quality`` notes.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Iterable
+
+from ..knowledge import KNOWLEDGE_VERSION, codes
+from .config import DEFAULT_CONFIG, DecisionConfig
+from .context import (read_biomarkers, read_disease_status, read_medications, read_menopause, read_patient,
+                      read_setting)
+from .er_pr import condition_receptor_evidence, decide_receptor, hr_status, read_er_pr
+from .her2 import decide_her2, read_her2
+from .intake import FINAL_STATUSES, PROVISIONAL_STATUSES, Intake, ref_of, take_in
+from .model import Assessment, ClinicalEvent, DataQualityNote, ReceptorResult
+from .options import options_for
+from .pitfalls import find_pitfalls
+from .selection import SpecimenInfo, day, effective_of, specimen_of
+from .subtype import classify
+from .values import codings, read_value
+
+_HER2_ANALYTES = frozenset({"HER2-IHC", "HER2-status", "HER2-ISH", "HER2-ISH-ratio", "HER2-ISH-copies", "CEP17-copies"})
+_ER_PR_ANALYTES = frozenset({"ER", "PR", "HR", "Ki67"})
+
+
+def _analyte_entry(concept: Any, table: dict, ref: str, notes: list[DataQualityNote],
+                   where: str = "") -> codes.CodeEntry | None:
+    """The recognised analyte code of a CodeableConcept; reports codes that cannot be valid."""
+    found = None
+    for coding in codings(concept):
+        system, code = coding.get("system"), coding.get("code")
+        if not isinstance(code, str):
+            continue
+        wrong = codes.KNOWN_WRONG_SYSTEM.get((system, code.strip()))
+        if wrong is not None or (system in (codes.LNC, codes.SCT) and not codes.code_fits_system(system, code)):
+            notes.append(DataQualityNote(
+                "invalid-code-for-system",
+                f"{ref}{where}: code '{code}' is not valid for {system}" + (f" ({wrong})" if wrong else "") +
+                "; not read as a result", ref))
+            continue
+        entry = codes.lookup(table, system, code)
+        if entry is not None and found is None:
+            found = entry
+    return found
+
+
+def _status_flags(observation: dict[str, Any], ref: str, notes: list[DataQualityNote]) -> tuple[str, bool]:
+    status = observation.get("status") if isinstance(observation.get("status"), str) else "unknown"
+    if status in FINAL_STATUSES:
+        return status, False
+    if status in PROVISIONAL_STATUSES:
+        notes.append(DataQualityNote("provisional-result", f"{ref} is {status}: used only as provisional", ref))
+        return status, True
+    notes.append(DataQualityNote("unexpected-status", f"{ref} has status '{status}': treated as provisional", ref))
+    return status, True
+
+
+class _Reader:
+    """Collects receptor readings from Observations, components and ISH panels."""
+
+    def __init__(self, intake: Intake, config: DecisionConfig, notes: list[DataQualityNote]):
+        self.intake, self.config, self.notes = intake, config, notes
+        self.results: list[ReceptorResult] = []
+        self.kinds: dict[str, str] = {}
+        self.panel_context: dict[str, tuple[SpecimenInfo, str | None]] = {}
+
+    def run(self) -> None:
+        observations = self.intake.of_type("Observation")
+        for observation in observations:                     # panels first: members inherit specimen/date
+            entry = _analyte_entry(observation.get("code"), codes.OBSERVATION_CODES, ref_of(observation), [])
+            if entry is not None and entry.meaning == "HER2-ISH-panel":
+                self._panel(observation)
+        for observation in observations:
+            self._observation(observation)
+
+    def _panel(self, panel: dict[str, Any]) -> None:
+        ref = ref_of(panel)
+        spec = specimen_of(panel, self.intake)
+        members = panel.get("hasMember") if isinstance(panel.get("hasMember"), list) else []
+        for member in members:
+            target = self.intake.resolve(member)
+            if target is None:
+                shown = member.get("reference") if isinstance(member, dict) else member
+                if isinstance(shown, str) and shown not in self.intake.dropped and self.intake.resolve({"reference": shown}) is None:
+                    self.notes.append(DataQualityNote("unresolved-reference", f"{ref}: ISH panel member {shown} is not among the given resources", ref))
+                continue
+            self.panel_context[ref_of(target)] = (spec, effective_of(panel))
+
+    def _observation(self, observation: dict[str, Any]) -> None:
+        ref = ref_of(observation)
+        entry = _analyte_entry(observation.get("code"), codes.OBSERVATION_CODES, ref, self.notes)
+        components = observation.get("component") if isinstance(observation.get("component"), list) else []
+        if entry is None:
+            if not components:
+                return
+        elif entry.meaning == "HER2-serum":
+            self.notes.append(DataQualityNote("serum-her2-ignored",
+                                              f"{ref}: serum HER2 ({entry.code}) is not a tumour HER2 status and was not used", ref))
+            return
+        elif entry.meaning == "generic-tumor-marker":
+            self.notes.append(DataQualityNote("generic-tumor-marker",
+                                              f"{ref}: generic 'Tumor marker Cancer' (21924-6) is not an ER/PR/HER2 result and was not used", ref))
+            return
+        elif entry.meaning == "HER2-procedure":
+            self.notes.append(DataQualityNote("procedure-code-as-result", f"{ref}: a test procedure code carries no result", ref))
+            return
+        elif not entry.usable:
+            self.notes.append(DataQualityNote("unverified-code", f"{ref}: code {entry.code} is recognised but its meaning is not verified ({entry.mark}); not used", ref))
+            return
+        if entry is not None and entry.meaning not in _ER_PR_ANALYTES | _HER2_ANALYTES:
+            if entry.meaning != "HER2-ISH-panel":
+                return
+        status, provisional = _status_flags(observation, ref, []) if entry is None or entry.meaning == "HER2-ISH-panel" else _status_flags(observation, ref, self.notes)
+        spec = specimen_of(observation, self.intake)
+        effective = effective_of(observation)
+        inherited = self.panel_context.get(ref)
+        if inherited is not None:
+            panel_spec, panel_when = inherited
+            if spec.kind == "unknown" and spec.ref is None:
+                spec = panel_spec
+            effective = effective or panel_when
+        if entry is not None and entry.meaning != "HER2-ISH-panel":
+            self._reading(entry, observation, ref, status, provisional, spec, effective)
+        for index, component in enumerate(components):
+            if not isinstance(component, dict):
+                continue
+            cref = f"{ref}#component-{index}"
+            centry = _analyte_entry(component.get("code"), codes.COMPONENT_CODES, ref, self.notes, f" component {index}")
+            if centry is None or centry.meaning not in _ER_PR_ANALYTES | _HER2_ANALYTES or not centry.usable:
+                continue
+            if entry is None or entry.meaning == "HER2-ISH-panel":
+                status, provisional = _status_flags(observation, ref, self.notes)
+                entry = entry or centry
+            self._reading(centry, component, cref, status, provisional, spec, effective)
+
+    def _reading(self, entry: codes.CodeEntry, holder: dict[str, Any], ref: str, status: str, provisional: bool,
+                 spec: SpecimenInfo, effective: str | None) -> None:
+        value = read_value(holder)
+        for problem, message in value.problems:
+            self.notes.append(DataQualityNote(problem, f"{ref}: {message}", ref.split("#")[0]))
+        code = f"{entry.system}|{entry.code}"
+        if entry.meaning in _ER_PR_ANALYTES:
+            result = read_er_pr(entry.meaning, entry.kind, code, value, ref, effective, status, provisional, spec,
+                                self.config, self.notes)
+        else:
+            result = read_her2(entry.meaning, code, value, ref, effective, status, provisional, spec, self.notes)
+        if result is None:
+            return
+        if value.text and value.qualitative is None and value.ihc_score is None and entry.meaning in ("HER2-ISH",) and result.ratio is not None:
+            self.notes.append(DataQualityNote("value-as-string", f"{ref}: HER2 ISH sent as a string ('{value.text}')", ref.split("#")[0]))
+        self.kinds[ref] = entry.kind
+        self.results.append(result)
+
+
+def _condition_evidence(intake: Intake, notes: list[DataQualityNote]) -> dict[str, list[tuple[str, str, str | None]]]:
+    from .context import condition_date
+    evidence: dict[str, list[tuple[str, str, str | None]]] = {}
+    for condition in intake.of_type("Condition"):
+        for coding in codings(condition.get("code")):
+            entry = codes.lookup(codes.CONDITION_CODES, coding.get("system"), coding.get("code"))
+            if entry is None or entry.meaning in ("breast-cancer", "metastatic"):
+                continue
+            for key, items in condition_receptor_evidence(entry, ref_of(condition), condition_date(condition)).items():
+                evidence.setdefault(key, []).extend(items)
+    return evidence
+
+
+def _today(config: DecisionConfig) -> date:
+    return config.today or datetime.now(timezone.utc).date()
+
+
+def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT_CONFIG) -> Assessment:
+    """Classify one patient's receptor picture and list options and pitfalls (issue 2). Never raises on bad data."""
+    intake = take_in(resources)
+    notes: list[DataQualityNote] = list(intake.notes)
+    events: list[ClinicalEvent] = []
+    setting, male_by_diagnosis = read_setting(intake, notes, events)
+    metastatic = setting.setting == "metastatic"
+
+    reader = _Reader(intake, config, notes)
+    reader.run()
+    results = reader.results
+    by_condition = _condition_evidence(intake, notes)
+
+    er = decide_receptor("ER", results, reader.kinds, metastatic, by_condition.get("ER", []), notes)
+    pr = decide_receptor("PR", results, reader.kinds, metastatic, by_condition.get("PR", []), notes)
+    combined = [r for r in results if r.analyte == "HR"]
+    hr, hr_basis = hr_status(er, pr, combined)
+    if hr == "unknown" and by_condition.get("HR"):
+        hr = sorted(by_condition["HR"], key=lambda c: day(c[2]) or "0000", reverse=True)[0][0]
+        hr_basis = "condition"
+    if hr_basis == "combined-hr":
+        notes.append(DataQualityNote("combined-hr-only",
+                                     "hormone-receptor status rests on the combined ER+PR result (10480-2); ER is not inferred from it",
+                                     next((r.resource for r in combined), None)))
+    her2, her2_reasons = decide_her2(results, metastatic, by_condition.get("HER2", []), notes)
+    subtype, reasons, modifiers = classify(er, pr, hr, her2, her2_reasons)
+
+    patient_id, sex, age = read_patient(intake, _today(config), notes)
+    medications = read_medications(intake, notes)
+    menopausal_status, menopausal_basis = read_menopause(intake, sex, age, male_by_diagnosis, medications)
+    read_disease_status(intake, events)
+    events.sort(key=lambda e: day(e.date) or "9999")
+
+    assessment = Assessment(
+        patient=patient_id, subtype=subtype, hr=hr, er=er, pr=pr, her2=her2, setting=setting,  # type: ignore[arg-type]
+        knowledge_version=KNOWLEDGE_VERSION, subtype_reasons=reasons, modifiers=modifiers,
+        sex=sex if sex else ("male" if male_by_diagnosis else None), age=age,
+        menopausal_status=menopausal_status, menopausal_basis=menopausal_basis,  # type: ignore[arg-type]
+        biomarkers=read_biomarkers(intake, notes), medications=medications,
+        data_quality=_dedupe(notes), history=sorted(results, key=lambda r: (day(r.effective) or "9999", r.analyte)),
+        events=events)
+    assessment.options = options_for(assessment, config)
+    assessment.alerts = find_pitfalls(assessment, config)
+    return assessment
+
+
+def _dedupe(notes: list[DataQualityNote]) -> list[DataQualityNote]:
+    seen: dict[tuple[str, str, str | None], DataQualityNote] = {}
+    for note in notes:
+        seen.setdefault((note.code, note.message, note.resource), note)
+    return list(seen.values())

@@ -1,0 +1,344 @@
+"""HER2: readings, the ISH algorithm, and status + expression per sample (ASCO/CAP 2018/2023, b.3).
+
+Why per sample: the 2018 dual-probe ISH groups 2-4 are only final together with the IHC
+of the same specimen, and IHC 2+ is resolved only by ISH on that specimen. So readings
+are first gathered per sample (same Specimen, or same day and specimen kind), the sample
+is decided, and then the most recent valid sample on the most relevant specimen is chosen.
+HER2-low/ultralow eligibility looks at every valid sample (ASCO/CAP 2023: consider prior
+or concurrent samples, heterogeneity).
+
+Thresholds (clinical-knowledge.md b.3, Wolff AC et al. 2018, affirmed 2023):
+dual-probe ratio 2.0, mean HER2 copies 4.0 and 6.0; single-probe 4.0 and 6.0. Legacy
+2007 strings (Synthea "less than 1.8" / "greater than 2.2") are re-derived against 2.0
+where the bound allows; "1.8-2.2" straddles 2.0 and stays equivocal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import DataQualityNote, Her2Finding, ReceptorResult
+from .selection import SpecimenInfo, choose, day, sample_key
+from .values import Value
+
+RATIO_CUTOFF = 2.0      # ASCO/CAP 2018 dual-probe HER2/CEP17 ratio
+COPIES_LOW = 4.0        # mean HER2 signals/cell
+COPIES_HIGH = 6.0
+
+_SCORE_ORDER = {"0-null": 0, "0": 0, "0-ultralow": 0, "1+": 1, "2+": 2, "3+": 3}
+
+
+def read_her2(analyte: str, code: str, value: Value, ref: str, effective: str | None, fhir_status: str,
+              provisional: bool, spec: SpecimenInfo, notes: list[DataQualityNote]) -> ReceptorResult:
+    """One HER2 reading (IHC, ISH qualitative, ratio, copies, CEP17, or the overall interpretation)."""
+    result = ReceptorResult(resource=ref, analyte=analyte, code=code, effective=effective, fhir_status=fhir_status,
+                            provisional=provisional, specimen=spec.kind, specimen_site=spec.site, specimen_ref=spec.ref)
+    if analyte == "HER2-IHC":
+        if value.ihc_score:
+            result.ihc_score = value.ihc_score
+            result.status = "positive" if value.ihc_score == "3+" else "equivocal" if value.ihc_score == "2+" else "negative"
+            result.label = f"HER2 IHC {value.ihc_score.replace('0-', '0 ')}"
+        else:
+            result.qualitative = value.qualitative or (value.her2_category and "negative")
+            result.status = _qual_status(result.qualitative)
+            result.label = f"HER2 IHC {result.qualitative or 'unreadable'} (no score)"
+            if value.her2_category in ("ultralow", "null"):
+                result.ihc_score = f"0-{value.her2_category}"
+                result.label = f"HER2 IHC 0 {value.her2_category}"
+    elif analyte == "HER2-status":
+        result.qualitative = value.qualitative or ({"low": "negative", "ultralow": "negative", "null": "negative"}.get(value.her2_category or ""))
+        result.status = _qual_status(result.qualitative)
+        if value.her2_category:
+            result.label = f"HER2 status: {value.her2_category}"
+            result.ihc_score = {"ultralow": "0-ultralow", "null": "0-null"}.get(value.her2_category)
+        else:
+            result.label = f"HER2 status {result.qualitative or 'unreadable'}"
+        if value.ihc_score:
+            result.ihc_score = value.ihc_score
+    elif analyte == "HER2-ISH":
+        if value.qualitative in ("positive", "amplified"):
+            result.ish = "amplified"
+        elif value.qualitative in ("negative", "not-amplified"):
+            result.ish = "not-amplified"
+        elif value.qualitative == "equivocal":
+            result.ish = "equivocal"
+            notes.append(DataQualityNote("ish-equivocal-pre-2018", f"{ref}: ISH reported 'equivocal', a category removed in 2018; needs re-reading", ref))
+        else:
+            _ratio_from(value, result, ref, notes)
+        result.status = {"amplified": "positive", "not-amplified": "negative", "equivocal": "equivocal"}.get(result.ish or "", "unknown")
+        result.label = "HER2 ISH " + (result.ish or ("ratio " + _ratio_text(result) if result.ratio is not None else "unreadable"))
+    elif analyte == "HER2-ISH-ratio":
+        _ratio_from(value, result, ref, notes)
+        result.label = "HER2/CEP17 ratio " + (_ratio_text(result) if result.ratio is not None else result.ish or "unreadable")
+    elif analyte in ("HER2-ISH-copies", "CEP17-copies"):
+        copies = value.number if value.number is not None else value.ratio
+        if copies is not None and copies >= 0:
+            result.copies = copies
+            result.comparator = value.comparator
+            result.label = f"{'HER2' if analyte == 'HER2-ISH-copies' else 'CEP17'} {copies:g} signals/cell"
+        else:
+            result.label = "copy number unreadable"
+    return result
+
+
+def _qual_status(qualitative: str | None) -> str:
+    return {"positive": "positive", "negative": "negative", "equivocal": "equivocal"}.get(qualitative or "", "unknown")
+
+
+def _ratio_text(result: ReceptorResult) -> str:
+    return f"{result.comparator or ''}{result.ratio:g}"
+
+
+def _ratio_from(value: Value, result: ReceptorResult, ref: str, notes: list[DataQualityNote]) -> None:
+    if value.ratio is not None:
+        result.ratio = value.ratio
+        return
+    if value.ratio_low is not None and value.ratio_high is not None:
+        # "1.8-2.2": the pre-2018 equivocal band (b.3); it straddles 2.0, so it cannot be re-derived.
+        result.ish = "equivocal"
+        notes.append(DataQualityNote("ish-legacy-equivocal",
+                                     f"{ref}: ratio reported as {value.ratio_low:g}-{value.ratio_high:g} (pre-2018 equivocal); it cannot be re-read against the 2.0 cut-off", ref))
+        return
+    if value.number is not None:
+        result.ratio = value.number
+        result.comparator = value.comparator
+        if value.comparator in ("<", "<=") and value.number > RATIO_CUTOFF or value.comparator in (">", ">=") and value.number < RATIO_CUTOFF:
+            result.ish = "equivocal"
+            notes.append(DataQualityNote("ish-legacy-equivocal",
+                                         f"{ref}: ratio '{value.text or _ratio_text(result)}' does not say which side of 2.0 it lies (legacy threshold)", ref))
+        elif value.comparator:
+            notes.append(DataQualityNote("ish-legacy-threshold",
+                                         f"{ref}: ratio given as '{value.text or _ratio_text(result)}' (2007 thresholds); re-read against the 2018 cut-off of 2.0", ref))
+
+
+@dataclass
+class Sample:
+    """Everything HER2 one sample says, and what it adds up to."""
+
+    key: str
+    results: list[ReceptorResult] = field(default_factory=list)
+    status: str = "unknown"
+    expression: str = "unknown"
+    ihc_score: str | None = None
+    ish: str | None = None
+    ish_group: int | None = None
+    ratio: float | None = None
+    copies: float | None = None
+    basis: str = "none"
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def lead(self) -> ReceptorResult:
+        return max(self.results, key=lambda r: day(r.effective))
+
+    @property
+    def provisional(self) -> bool:
+        return all(r.provisional for r in self.results)
+
+
+def _ish_groups(ratio: float | None, ratio_side: str | None, copies: float | None, cep17: float | None,
+                ihc: str | None, ihc_qual: str | None, sample: Sample, notes: list[DataQualityNote]) -> str | None:
+    """The ISH call of one sample, with the concurrent-IHC step for groups 2-4 (b.3)."""
+    score = _SCORE_ORDER.get(ihc or "")
+    ihc_known = score is not None or ihc_qual == "negative"   # a plain "negative" IHC is 0/1+
+    low_ihc = score in (0, 1) or (score is None and ihc_qual == "negative")
+    if ratio is None and copies is not None and cep17:
+        ratio = copies / cep17
+        sample.ratio = ratio
+    if ratio_side is None and ratio is not None:
+        ratio_side = "high" if ratio >= RATIO_CUTOFF else "low"
+    if ratio_side and copies is not None:
+        if ratio_side == "high":
+            group = 1 if copies >= COPIES_LOW else 2
+        elif copies >= COPIES_HIGH:
+            group = 3
+        elif copies >= COPIES_LOW:
+            group = 4
+        else:
+            group = 5
+        sample.ish_group = group
+        if group == 1:
+            return "amplified"
+        if group == 5:
+            return "not-amplified"
+        if score == 3:
+            return "amplified"
+        if group == 3 and score == 2:
+            sample.reasons.append("ISH group 3 with IHC 2+: positive after the blinded recount (ASCO/CAP 2018)")
+            return "amplified"
+        if ihc_known and (group != 3 or low_ihc):
+            sample.reasons.append(f"ISH group {group} with concurrent IHC {ihc or 'negative'}: HER2-negative with comment (ASCO/CAP 2018)")
+            return "not-amplified"
+        sample.reasons.append(f"ISH group {group} needs concurrent IHC on the same specimen before a final call (ASCO/CAP 2018)")
+        return "needs-ihc"
+    if copies is not None and ratio_side is None and not cep17:
+        # Single-probe ISH (b.3): >=6 amplified, <4 not amplified, 4-<6 depends on IHC.
+        if copies >= COPIES_HIGH:
+            return "amplified"
+        if copies < COPIES_LOW:
+            return "not-amplified"
+        if score == 3:
+            return "amplified"
+        sample.reasons.append("single-probe HER2 4-<6 signals/cell without IHC 3+: read as not amplified; dual-probe ISH advised")
+        notes.append(DataQualityNote("single-probe-borderline", f"single-probe ISH {copies:g} signals/cell (4-<6) read as not amplified; dual-probe ISH would settle it", sample.lead.resource))
+        return "not-amplified"
+    if ratio_side == "low":
+        return "not-amplified"
+    if ratio_side == "high":
+        if ihc_known and score != 3:
+            sample.reasons.append("HER2/CEP17 ratio >=2.0 without HER2 copy number: group 1 vs 2 cannot be told with IHC below 3+")
+            return "needs-review"
+        notes.append(DataQualityNote("ish-copies-missing", "HER2/CEP17 ratio >=2.0 reported without mean HER2 copy number; read as amplified", sample.lead.resource))
+        return "amplified"
+    return None
+
+
+def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
+    """Status and expression of one sample (b.3 HER2_status / HER2_expression)."""
+    ihc_scores = [r.ihc_score for r in sample.results if r.analyte == "HER2-IHC" and r.ihc_score]
+    ihc_quals = [r.qualitative for r in sample.results if r.analyte == "HER2-IHC" and not r.ihc_score and r.qualitative]
+    interp = [r for r in sample.results if r.analyte == "HER2-status"]
+    distinct = set(ihc_scores)
+    if len(distinct) > 1 and not (all(s.startswith("0") for s in distinct) and "0" in distinct and len(distinct) == 2):
+        notes.append(DataQualityNote("conflicting-results", f"HER2 IHC scores of one sample disagree ({', '.join(sorted(distinct))}); the highest is used", sample.lead.resource))
+    ihc = max(ihc_scores, key=lambda s: (_SCORE_ORDER[s], s != "0")) if ihc_scores else None
+    if ihc == "0":
+        annotated = [r.ihc_score for r in interp if r.ihc_score in ("0-ultralow", "0-null")]
+        if annotated:
+            ihc = annotated[0]
+    ihc_qual = ihc_quals[0] if ihc_quals else None
+    ish_quals = [r.ish for r in sample.results if r.analyte == "HER2-ISH" and r.ish]
+    ratios = [r for r in sample.results if r.analyte in ("HER2-ISH-ratio", "HER2-ISH") and r.ratio is not None and r.ish != "equivocal"]
+    legacy_equivocal = any(r.ish == "equivocal" for r in sample.results if r.analyte in ("HER2-ISH-ratio", "HER2-ISH"))
+    copies = next((r.copies for r in sample.results if r.analyte == "HER2-ISH-copies" and r.copies is not None), None)
+    cep17 = next((r.copies for r in sample.results if r.analyte == "CEP17-copies" and r.copies is not None), None)
+    ratio, side = None, None
+    if ratios:
+        exact = [r for r in ratios if not r.comparator]
+        pick = exact[0] if exact else ratios[0]
+        ratio = pick.ratio
+        if pick.comparator in ("<", "<=") and ratio is not None and ratio <= 2.0:
+            side = "low"
+        elif pick.comparator in (">", ">=") and ratio is not None and ratio >= 2.0:
+            side = "high"
+    sample.ratio, sample.copies, sample.ihc_score = ratio, copies, ihc
+    ish = _ish_groups(ratio, side, copies, cep17, ihc, ihc_qual, sample, notes)
+    if ish is None and ish_quals:
+        ish = "amplified" if "amplified" in ish_quals else ish_quals[0]
+        if len(set(ish_quals)) > 1:
+            notes.append(DataQualityNote("conflicting-results", "qualitative ISH results of one sample disagree", sample.lead.resource))
+    if ish is None and legacy_equivocal:
+        ish = "equivocal"
+    sample.ish = ish
+    has_ihc = ihc is not None or ihc_qual is not None
+    has_ish = ish is not None
+    sample.basis = "ihc+ish" if has_ihc and has_ish else "ihc" if has_ihc else "ish" if has_ish else "none"
+    status = "unknown"
+    if ihc == "3+" or ish == "amplified":
+        status = "positive"
+    elif ish == "needs-ihc":
+        status = "equivocal"
+    elif ish == "needs-review":
+        status = "unknown"
+    elif ihc == "2+":
+        status = "negative" if ish == "not-amplified" else "equivocal"
+        if status == "equivocal":
+            sample.reasons.append("HER2 IHC 2+ is equivocal until ISH on the same specimen is reported (ASCO/CAP 2018)")
+    elif ihc is not None:
+        status = "negative"
+    elif ihc_qual == "positive":
+        if ish == "not-amplified":
+            notes.append(DataQualityNote("conflicting-results", "HER2 IHC stated positive but ISH not amplified on the same sample", sample.lead.resource))
+            status = "unknown"
+            sample.reasons.append("HER2 IHC 'positive' (no score) conflicts with non-amplified ISH")
+        else:
+            status = "positive"
+            notes.append(DataQualityNote("her2-basis-not-recorded", "HER2 positive without an IHC score or ISH: the basis (IHC 3+ vs ISH) is not recorded", sample.lead.resource))
+    elif ihc_qual == "negative" or ish == "not-amplified":
+        status = "negative"
+    elif ish == "equivocal" or ihc_qual == "equivocal":
+        status = "equivocal"
+        sample.reasons.append("HER2 reported equivocal (pre-2018 category); ISH re-reading needed")
+    if interp:
+        stated = next((r.status for r in interp if r.status != "unknown"), None)
+        if status == "unknown" and stated:
+            status = stated
+            sample.basis = "qualitative"
+        elif stated and status in ("positive", "negative") and stated in ("positive", "negative") and stated != status:
+            notes.append(DataQualityNote("conflicting-results",
+                                         f"HER2 interpretation says {stated} but the IHC/ISH results say {status}; the test results are used",
+                                         interp[0].resource))
+    sample.status = status
+    sample.expression = _expression(status, ihc, interp)
+
+
+def _expression(status: str, ihc: str | None, interp: list[ReceptorResult]) -> str:
+    if status == "positive":
+        return "positive"
+    if status != "negative":
+        return "unknown"
+    if ihc in ("1+", "2+"):
+        return "low"
+    if ihc == "0-ultralow":
+        return "ultralow"
+    if ihc == "0-null":
+        return "null"
+    if ihc == "0":
+        return "zero-unspecified"
+    for result in interp:
+        if result.label.endswith(": low"):
+            return "low"
+        if result.ihc_score == "0-ultralow":
+            return "ultralow"
+        if result.ihc_score == "0-null":
+            return "null"
+    return "unknown"
+
+
+def build_samples(results: list[ReceptorResult], notes: list[DataQualityNote]) -> list[Sample]:
+    samples: dict[str, Sample] = {}
+    for result in results:
+        if result.analyte.startswith("HER2") or result.analyte == "CEP17-copies":
+            key = sample_key(result)
+            samples.setdefault(key, Sample(key)).results.append(result)
+    for sample in samples.values():
+        decide_sample(sample, notes)
+    return list(samples.values())
+
+
+def decide_her2(results: list[ReceptorResult], metastatic: bool, condition_evidence: list[tuple[str, str, str | None]],
+                notes: list[DataQualityNote]) -> tuple[Her2Finding, list[str]]:
+    """The HER2 finding for the decision, plus reasons to show when it is not final."""
+    finding = Her2Finding()
+    samples = build_samples(results, notes)
+    valid = [s for s in samples if s.status != "unknown"]
+    finding.low_on_any_sample = any(s.expression == "low" for s in valid)
+    finding.ultralow_on_any_sample = any(s.expression == "ultralow" for s in valid)
+    chosen, provisional_only = choose(samples, result_of=lambda s: s.lead, valid=lambda s: s.status != "unknown",
+                                      metastatic=metastatic)
+    if chosen is None:
+        reasons = [r for s in samples for r in s.reasons]
+        if condition_evidence:
+            condition_evidence = sorted(condition_evidence, key=lambda c: day(c[2]) or "0000", reverse=True)
+            status, resource, when = condition_evidence[0]
+            finding.status = status  # type: ignore[assignment]
+            finding.expression = "positive" if status == "positive" else "unknown"
+            finding.basis = "condition"
+            finding.effective = when
+            finding.evidence = [resource]
+            notes.append(DataQualityNote("receptor-status-from-condition",
+                                         f"HER2 status is known only from a coded diagnosis ({resource}); no test result found — weakest evidence",
+                                         resource))
+        return finding, reasons
+    finding.status = chosen.status  # type: ignore[assignment]
+    finding.expression = chosen.expression  # type: ignore[assignment]
+    finding.ihc_score = chosen.ihc_score
+    finding.ish = chosen.ish
+    finding.ish_group = chosen.ish_group
+    finding.ratio = chosen.ratio
+    finding.copies = chosen.copies
+    finding.basis = chosen.basis
+    finding.effective = chosen.lead.effective
+    finding.specimen = chosen.lead.specimen
+    finding.provisional = provisional_only or chosen.provisional
+    finding.evidence = [r.resource for r in chosen.results]
+    return finding, list(chosen.reasons)

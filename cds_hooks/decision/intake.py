@@ -1,0 +1,161 @@
+"""Resource intake: turn whatever the caller hands us into validated, indexed resources.
+
+Why a separate step: one broken resource must never cost the rest of the patient's
+record (issue 2: "a malformed or unexpected resource is a data-quality finding in the
+output, never an exception"). Each resource of a type we read is validated with the
+``fhir.resources`` R4B models (the package's default import is R5 and silently drops R4
+data); a failure becomes a ``DataQualityNote`` naming the resource and the problem.
+
+Accepted input (``assess`` documents this): an iterable of resource dicts; Bundles found
+in it (a whole Bundle passed by mistake, or a search/prefetch Bundle among the resources)
+are unpacked one level, so a caller who hands over ``bundle`` instead of its entries still
+gets an honest answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+from .model import DataQualityNote
+
+# The resource types the readers use; others are kept for reference resolution only.
+VALIDATED_TYPES = ("Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement",
+                   "MedicationAdministration", "Medication", "Specimen", "DiagnosticReport")
+
+# b.1: entered-in-error/cancelled are dropped (and said so); registered/preliminary are kept
+# as provisional, never the sole basis of a recommendation.
+DROPPED_STATUSES = {"entered-in-error": "dropped-entered-in-error", "cancelled": "dropped-cancelled"}
+PROVISIONAL_STATUSES = frozenset({"registered", "preliminary"})
+FINAL_STATUSES = frozenset({"final", "amended", "corrected"})
+
+
+@dataclass
+class Intake:
+    """The patient's usable resources, indexed, plus what could not be used."""
+
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    by_ref: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[DataQualityNote] = field(default_factory=list)
+    dropped: set[str] = field(default_factory=set)     # refs of dropped resources
+
+    def of_type(self, *types: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r.get("resourceType") in types]
+
+    def resolve(self, reference: Any) -> dict[str, Any] | None:
+        """The resource a Reference points to, if it is among the given resources."""
+        if isinstance(reference, dict):
+            reference = reference.get("reference")
+        if not isinstance(reference, str) or not reference:
+            return None
+        ref = reference.strip()
+        if ref in self.by_ref:
+            return self.by_ref[ref]
+        # Absolute URLs: match on the trailing Type/id.
+        parts = ref.rstrip("/").split("/")
+        if len(parts) >= 2:
+            tail = "/".join(parts[-2:])
+            if tail in self.by_ref:
+                return self.by_ref[tail]
+            if len(parts) >= 4 and parts[-2] == "_history":
+                return self.by_ref.get("/".join(parts[-4:-2]))
+        return None
+
+    def note(self, code: str, message: str, resource: str | None = None) -> None:
+        if not any(n.code == code and n.resource == resource and n.message == message for n in self.notes):
+            self.notes.append(DataQualityNote(code=code, message=message, resource=resource))
+
+
+def ref_of(resource: dict[str, Any]) -> str:
+    return f"{resource.get('resourceType', '?')}/{resource.get('id', '?')}"
+
+
+def _flatten(items: Any, intake: Intake) -> list[Any]:
+    if isinstance(items, dict):
+        items = [items]
+    flat: list[Any] = []
+    try:
+        iterator = iter(items)
+    except TypeError:
+        intake.note("invalid-input", f"resources must be a list of FHIR resources, got {type(items).__name__}")
+        return flat
+    for item in iterator:
+        if isinstance(item, dict) and item.get("resourceType") == "Bundle":
+            entries = item.get("entry")
+            if not isinstance(entries, list):
+                continue
+            for entry in entries:
+                resource = entry.get("resource") if isinstance(entry, dict) else None
+                if isinstance(resource, dict):
+                    if "id" not in resource and isinstance(entry.get("fullUrl"), str):
+                        resource = {**resource, "id": entry["fullUrl"].rsplit(":", 1)[-1].rsplit("/", 1)[-1]}
+                    flat.append((resource, entry.get("fullUrl")))
+                else:
+                    intake.note("invalid-resource", "a Bundle entry without a resource was skipped")
+        else:
+            flat.append((item, None))
+    return flat
+
+
+def _validate(resource: dict[str, Any]) -> str | None:
+    """None when the R4B model accepts the resource, else a short description of the problem."""
+    model = get_fhir_model_class(resource["resourceType"])
+    try:
+        model.model_validate(resource)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors()[:3]:
+            where = ".".join(str(p) for p in err.get("loc", ()))
+            problems.append(f"{where}: {err.get('msg', 'invalid')}")
+        more = "" if exc.error_count() <= 3 else f" (+{exc.error_count() - 3} more)"
+        return "; ".join(problems) + more
+    except (ValueError, TypeError) as exc:   # the models raise these for some malformed primitives
+        return str(exc)[:200]
+    return None
+
+
+def take_in(resources: Iterable[dict[str, Any]] | dict[str, Any]) -> Intake:
+    """Validate and index one patient's resources; never raises on bad data."""
+    intake = Intake()
+    for position, (resource, full_url) in enumerate(_flatten(resources, intake)):
+        if not isinstance(resource, dict):
+            intake.note("invalid-resource", f"item {position} is not a FHIR resource (got {type(resource).__name__})")
+            continue
+        rtype = resource.get("resourceType")
+        if not isinstance(rtype, str) or not rtype:
+            intake.note("invalid-resource", f"item {position} has no resourceType")
+            continue
+        rid = resource.get("id")
+        if not isinstance(rid, str) or not rid:
+            resource = {**resource, "id": f"item-{position}"}
+        ref = ref_of(resource)
+        if rtype in VALIDATED_TYPES:
+            problem = _validate(resource)
+            if problem is not None:
+                intake.note("invalid-resource", f"{ref} does not conform to FHIR R4 and was not used: {problem}", ref)
+                intake.dropped.add(ref)
+                continue
+        status = resource.get("status")
+        if rtype in ("Observation", "DiagnosticReport", "MedicationRequest", "MedicationStatement",
+                     "MedicationAdministration") and status in DROPPED_STATUSES:
+            intake.note(DROPPED_STATUSES[status], f"{ref} has status '{status}' and was not used", ref)
+            intake.dropped.add(ref)
+            continue
+        if rtype == "Condition" and _coded(resource.get("verificationStatus")) & {"entered-in-error", "refuted"}:
+            intake.note("dropped-entered-in-error", f"{ref} is entered-in-error or refuted and was not used", ref)
+            intake.dropped.add(ref)
+            continue
+        intake.resources.append(resource)
+        intake.by_ref.setdefault(ref, resource)
+        intake.by_ref.setdefault(f"urn:uuid:{resource['id']}", resource)
+        if isinstance(full_url, str):
+            intake.by_ref.setdefault(full_url, resource)
+    return intake
+
+
+def _coded(concept: Any) -> set[str]:
+    if not isinstance(concept, dict):
+        return set()
+    return {c.get("code") for c in concept.get("coding", []) if isinstance(c, dict) and isinstance(c.get("code"), str)}
