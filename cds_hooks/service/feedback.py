@@ -51,7 +51,7 @@ def _parse_timestamp(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value.replace("z", "Z").replace("t", "T").replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ServiceError(400, f"outcomeTimestamp {value!r} is not an RFC 3339 date-time: {exc}")
+        raise ServiceError(400, f"invalid feedback: outcomeTimestamp {value!r} is not an RFC 3339 date-time: {exc}")
 
 
 class FeedbackStore:

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
 log = logging.getLogger(__name__)
 
 _KNOWN_KEYS = {"jwks_url", "jwks", "fhir_servers", "cors_origins"}
@@ -97,9 +100,8 @@ def parse_trusted_issuers(data: Any, source: str = "trusted issuers") -> dict[st
             if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
                 raise TrustedIssuersError(f"{where} jwks must be a JWK Set object with a non-empty 'keys' array")
             try:
-                from joserfc.jwk import KeySet
                 KeySet.import_key_set(jwks)
-            except (ValueError, TypeError, KeyError) as exc:
+            except (ValueError, TypeError, KeyError, JoseError) as exc:
                 raise TrustedIssuersError(f"{where} jwks cannot be read as a JWK Set: {exc}") from exc
             if any(not isinstance(k, dict) or not k.get("kid") for k in jwks["keys"]):
                 raise TrustedIssuersError(f"{where} every key in jwks needs a 'kid'")

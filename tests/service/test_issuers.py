@@ -1,0 +1,73 @@
+"""The trusted-issuers file: format, allowlist matching, start-up failure on a malformed file."""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from app.config import Settings
+from cds_hooks.service import TrustedIssuersError, create_cds_blueprint
+from cds_hooks.service.issuers import fhir_server_matches, parse_trusted_issuers
+
+GOOD = {"https://ehr.test": {"jwks_url": "https://ehr.test/jwks.json", "fhir_servers": ["https://ehr.test/fhir"],
+                             "cors_origins": ["https://ehr.test"]}}
+
+MALFORMED = {
+    "not an object": [],
+    "both jwks_url and jwks": {"https://e": {"jwks_url": "https://e/j", "jwks": {"keys": [{"kty": "EC"}]}}},
+    "neither jwks_url nor jwks": {"https://e": {"fhir_servers": []}},
+    "jwks_url not a URL": {"https://e": {"jwks_url": "jwks.json"}},
+    "inline jwks without keys": {"https://e": {"jwks": {"keys": []}}},
+    "inline key unreadable": {"https://e": {"jwks": {"keys": [{"kty": "EC", "kid": "k", "crv": "P-384"}]}}},
+    "fhir_servers not a list": {"https://e": {"jwks_url": "https://e/j", "fhir_servers": "https://e/fhir"}},
+    "cors origin with a path": {"https://e": {"jwks_url": "https://e/j", "cors_origins": ["https://e/app"]}},
+    "issuer maps to a string": {"https://e": "https://e/j"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_trusted_issuers_file_stops_start_up(tmp_path, case):
+    """Building the blueprint from a malformed file raises TrustedIssuersError naming the file."""
+    path = tmp_path / "issuers.json"
+    path.write_text(json.dumps(MALFORMED[case]))
+    settings = Settings(trusted_issuers_path=str(path), database_url="sqlite://")
+    with pytest.raises(TrustedIssuersError, match="issuers.json"):
+        create_cds_blueprint(settings)
+
+
+def test_unreadable_or_invalid_json_file_stops_start_up(tmp_path):
+    """A missing file or broken JSON stops start-up with a clear message."""
+    with pytest.raises(TrustedIssuersError, match="cannot read"):
+        create_cds_blueprint(Settings(trusted_issuers_path=str(tmp_path / "nope.json"), database_url="sqlite://"))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    with pytest.raises(TrustedIssuersError, match="not valid JSON"):
+        create_cds_blueprint(Settings(trusted_issuers_path=str(broken), database_url="sqlite://"))
+
+
+def test_unknown_keys_are_ignored_with_a_warning(caplog):
+    """A key we do not know is logged and ignored; the issuer still loads."""
+    data = {"https://ehr.test": {**GOOD["https://ehr.test"], "tenant": "x"}}
+    with caplog.at_level(logging.WARNING):
+        issuers = parse_trusted_issuers(data)
+    assert "tenant" in caplog.text and issuers["https://ehr.test"].jwks_url == "https://ehr.test/jwks.json"
+
+
+@pytest.mark.parametrize("url,allowed", [
+    ("https://ehr.test/fhir", True),
+    ("https://ehr.test/fhir/", True),
+    ("https://ehr.test/fhir/r4", True),
+    ("https://ehr.test:443/fhir", True),
+    ("https://ehr.test/fhir-evil", False),
+    ("https://ehr.test/other", False),
+    ("http://ehr.test/fhir", False),
+    ("https://ehr.test:8443/fhir", False),
+    ("https://ehr.test.evil.com/fhir", False),
+    ("https://user@ehr.test/fhir", False),
+    ("https://ehr.test/fhir?x=1", False),
+    ("https://169.254.169.254/fhir", False),
+])
+def test_fhir_server_prefix_matching(url, allowed):
+    """fhirServer must match an allowlisted prefix on scheme, host, port and whole path segments."""
+    assert fhir_server_matches("https://ehr.test/fhir", url) is allowed
