@@ -87,8 +87,14 @@ def _ev(markers: list[Biomarker]) -> tuple[str, ...]:
     return tuple(ref for m in markers for ref in m.evidence)
 
 
+def is_worsening(event) -> bool:
+    """A disease-status event counts as progression only when it says "worsened" (mCODE 271299001)."""
+    return event.kind != "progression" or event.detail.get("status", "worsened") == "worsened"
+
+
 def latest_event_date(assessment: Assessment, kinds: tuple[str, ...]) -> date | None:
-    dates = [parse_date(e.date) for e in assessment.events if e.kind in kinds]
+    """Date of the latest metastasis/recurrence/progression-type event (stable/improved status excluded)."""
+    dates = [parse_date(e.date) for e in assessment.events if e.kind in kinds and is_worsening(e)]
     dates = [d for d in dates if d]
     return max(dates) if dates else None
 

@@ -21,7 +21,7 @@ from ..knowledge.pitfalls import PITFALLS
 from ..knowledge.sources import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import Alert, Assessment, MedicationUse
-from .options import finding_state, latest_event_date, parse_date
+from .options import finding_state, is_worsening, latest_event_date, parse_date
 
 ACTIVE_STATUSES = frozenset({"active", "on-hold", "intended", "draft"})
 DISEASE_EVENTS = ("metastasis", "recurrence", "progression")
@@ -364,7 +364,8 @@ def _p9(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     after_event = latest_disease is not None and latest_result is not None and latest_result < latest_disease
     if history and (not metastasis_results or after_event):
         ev = [*a.er.evidence, *a.pr.evidence, *a.her2.evidence,
-              *(ref for e in a.events if e.kind in DISEASE_EVENTS for ref in e.evidence), *a.setting.evidence]
+              *(ref for e in a.events if e.kind in DISEASE_EVENTS and is_worsening(e) for ref in e.evidence),
+              *a.setting.evidence]
         return [make_alert("P9", ev, missing_test=MISSING_TESTS["receptor-retest"])]
     return []
 
@@ -397,7 +398,7 @@ def _p11_p14_p16_p20_and_conflicts(a: Assessment, cfg: DecisionConfig) -> list[A
 def _p12(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     alerts = []
     for event in a.events:
-        if event.kind != "progression":
+        if event.kind != "progression" or not is_worsening(event):
             continue
         types = {str(t).lower() for t in event.detail.get("evidence_types", [])}
         if types and types <= {"tumor-marker", "250724005"}:

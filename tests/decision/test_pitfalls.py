@@ -329,3 +329,12 @@ def test_every_alert_has_sources_and_topic():
                         data_quality=[DataQualityNote("x", "y", "Observation/z")])
     for got in find_pitfalls(a, CFG):
         assert got.topic and got.sources, got.code
+
+
+def test_stable_disease_status_is_not_progression():
+    """A 'stable' disease-status event is neither tumour-marker progression (P12) nor a staleness anchor (P13)."""
+    a = make_assessment("HR+/HER2-", "metastatic",
+                        er=ReceptorFinding("ER", "positive", 80.0, "percent", effective="2026-01-01"),
+                        events=[ClinicalEvent("progression", "2026-06-01", "stable", ["Observation/ds"],
+                                              {"status": "stable", "evidence_types": ["tumor-marker"]})])
+    assert not codes(a) & {"P12", "P13"}
