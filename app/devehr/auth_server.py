@@ -95,6 +95,9 @@ class AuthServerConfig:
     smart_secret: str
     clients: tuple[ClientRegistration, ...] = ()
     access_token_lifetime: int = 300        # seconds; SMART: SHOULD be no more than one hour
+    # Tests only: the expires_in reported to the app when it should differ from the token's real
+    # lifetime, to imitate a token that dies early (revoked, clock skew) so the app meets a 401.
+    advertised_lifetime: int | None = None
     refresh_token_lifetime: int = 8 * 3600
     code_lifetime: int = 60                 # SMART: codes expire "within around one minute"
     launch_lifetime: int = 300
@@ -105,6 +108,8 @@ class AuthServerConfig:
     # server at request time. Returns (patient id, display name) pairs.
     patient_lister: Callable[[], Iterable[tuple[str, str]]] | None = None
     id_token_key: RSAKey | None = None      # generated when absent
+    # Advertised capabilities; tests narrow them (e.g. drop permission-v2 to see the app use v1 scopes).
+    capabilities: tuple[str, ...] = SMART_CAPABILITIES
 
     @property
     def fhir_base_url(self) -> str:
@@ -370,7 +375,8 @@ class DevAuthServer:
         server.register_token_generator("default", BearerTokenGenerator(
             access_token_generator=lambda client, grant_type, user, scope: self._access_token(client, grant_type, user, scope),
             refresh_token_generator=lambda **kw: secrets.token_urlsafe(48),
-            expires_generator=lambda client, grant_type: self.config.access_token_lifetime,
+            expires_generator=lambda client, grant_type: (self.config.advertised_lifetime
+                                                          or self.config.access_token_lifetime),
         ))
 
         class CodeGrant(grants.AuthorizationCodeGrant):
@@ -518,7 +524,7 @@ class DevAuthServer:
                                  "online_access", "patient/*.rs", "patient/*.read", "user/*.rs", "user/*.read"],
             "response_types_supported": ["code"],
             "code_challenge_methods_supported": ["S256"],
-            "capabilities": list(SMART_CAPABILITIES),
+            "capabilities": list(c.capabilities),
         }
 
     def openid_configuration(self) -> dict[str, Any]:

@@ -215,7 +215,14 @@ def build_blueprint(settings: Settings) -> Blueprint:
                 raise SmartError(503, "EHR's FHIR server not reachable",
                                  "The FHIR server did not answer in time, so the page cannot show current data.",
                                  hint="Try again in a moment.") from None
-            except (FhirResponseError, InvalidFhirRequest) as e:
+            except FhirResponseError as e:
+                if e.status in (502, 503, 504):
+                    raise SmartError(503, "EHR's FHIR server not reachable",
+                                     f"The EHR's gateway could not reach its FHIR server (HTTP {e.status}).",
+                                     hint="Try again in a moment.") from None
+                raise SmartError(502, "EHR's FHIR server gave an unusable answer",
+                                 f"The FHIR server's answer could not be used ({e}).") from None
+            except InvalidFhirRequest as e:
                 raise SmartError(502, "EHR's FHIR server gave an unusable answer",
                                  f"The FHIR server's answer could not be used ({e}).") from None
         raise AssertionError("unreachable")

@@ -1,0 +1,72 @@
+"""Test patients for the SMART end-to-end tests (ids prefixed "smart-" so they never clash with fixtures).
+
+``conversion``: ER 90% / PR 40% / HER2 IHC 1+ on the primary (2019), liver metastasis in 2023 with
+ER 0% / PR 20% / HER2 IHC 0 on the metastasis biopsy: a receptor change at relapse and an
+ER-negative/PR-positive result, the shape the chart and the pitfall section must show.
+``plain``: one primary with ER 95%, PR 80%, HER2 IHC 3+.
+"""
+from __future__ import annotations
+
+CONVERSION_PATIENT_ID = "smart-conversion"
+PLAIN_PATIENT_ID = "smart-plain"
+LOINC = "http://loinc.org"
+SCT = "http://snomed.info/sct"
+LIVER = {"coding": [{"system": SCT, "code": "10200004", "display": "Liver structure"}]}
+BREAST = {"coding": [{"system": SCT, "code": "76752008", "display": "Breast structure"}]}
+
+
+def _obs(pid: str, oid: str, code: str, display: str, when: str, site: dict, **value) -> dict:
+    return {"resourceType": "Observation", "id": f"{pid}-{oid}", "status": "final",
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                      "code": "laboratory"}]}],
+            "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
+            "subject": {"reference": f"Patient/{pid}"}, "effectiveDateTime": when, "bodySite": site, **value}
+
+
+def _pct(v: float) -> dict:
+    return {"valueQuantity": {"value": v, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}}
+
+
+def _patient(pid: str, family: str, given: str) -> dict:
+    return {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1968-04-02",
+            "name": [{"use": "official", "family": family, "given": [given]}]}
+
+
+def _condition(pid: str, cid: str, code: str, display: str, onset: str, site: dict) -> dict:
+    return {"resourceType": "Condition", "id": f"{pid}-{cid}", "subject": {"reference": f"Patient/{pid}"},
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                           "code": "active"}]},
+            "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                               "code": "confirmed"}]},
+            "code": {"coding": [{"system": SCT, "code": code, "display": display}]},
+            "bodySite": [site], "onsetDateTime": onset}
+
+
+def _bundle(resources: list[dict]) -> dict:
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
+
+
+def conversion_bundle() -> dict:
+    p = CONVERSION_PATIENT_ID
+    return _bundle([
+        _patient(p, "Conversion", "Ada"),
+        _condition(p, "primary", "254837009", "Malignant neoplasm of breast", "2019-03-01", BREAST),
+        _condition(p, "liver-met", "94381002", "Secondary malignant neoplasm of liver", "2023-06-01", LIVER),
+        _obs(p, "er-2019", "85329-1", "ER cells/100 cells", "2019-03-10", BREAST, **_pct(90)),
+        _obs(p, "pr-2019", "85325-9", "PR cells/100 cells", "2019-03-10", BREAST, **_pct(40)),
+        _obs(p, "her2-2019", "85319-2", "HER2 IHC", "2019-03-10", BREAST, valueString="1+"),
+        _obs(p, "er-2023", "85329-1", "ER cells/100 cells", "2023-06-15", LIVER, **_pct(0)),
+        _obs(p, "pr-2023", "85325-9", "PR cells/100 cells", "2023-06-15", LIVER, **_pct(20)),
+        _obs(p, "her2-2023", "85319-2", "HER2 IHC", "2023-06-15", LIVER, valueString="0"),
+    ])
+
+
+def plain_bundle() -> dict:
+    p = PLAIN_PATIENT_ID
+    return _bundle([
+        _patient(p, "Plain", "Bea"),
+        _condition(p, "primary", "254837009", "Malignant neoplasm of breast", "2025-09-01", BREAST),
+        _obs(p, "er", "85329-1", "ER cells/100 cells", "2025-09-10", BREAST, **_pct(95)),
+        _obs(p, "pr", "85325-9", "PR cells/100 cells", "2025-09-10", BREAST, **_pct(80)),
+        _obs(p, "her2", "85319-2", "HER2 IHC", "2025-09-10", BREAST, valueString="3+"),
+    ])
