@@ -236,7 +236,7 @@ def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
     if ihc == "3+" or ish == "amplified":
         status = "positive"
     elif ish == "needs-ihc":
-        status = "equivocal"
+        status = "unknown"      # not "equivocal": what is missing is IHC, not ISH (b.3 NEEDS_IHC)
     elif ish == "needs-review":
         status = "unknown"
     elif ihc == "2+":
@@ -305,15 +305,20 @@ def build_samples(results: list[ReceptorResult], notes: list[DataQualityNote]) -
     return list(samples.values())
 
 
+def _decisive(sample: Sample) -> bool:
+    """A sample that says something: a status, or an ISH result waiting for its concurrent IHC."""
+    return sample.status != "unknown" or sample.ish in ("needs-ihc", "needs-review")
+
+
 def decide_her2(results: list[ReceptorResult], metastatic: bool, condition_evidence: list[tuple[str, str, str | None]],
                 notes: list[DataQualityNote]) -> tuple[Her2Finding, list[str]]:
     """The HER2 finding for the decision, plus reasons to show when it is not final."""
     finding = Her2Finding()
     samples = build_samples(results, notes)
-    valid = [s for s in samples if s.status != "unknown"]
+    valid = [s for s in samples if _decisive(s)]
     finding.low_on_any_sample = any(s.expression == "low" for s in valid)
     finding.ultralow_on_any_sample = any(s.expression == "ultralow" for s in valid)
-    chosen, provisional_only = choose(samples, result_of=lambda s: s.lead, valid=lambda s: s.status != "unknown",
+    chosen, provisional_only = choose(samples, result_of=lambda s: s.lead, valid=_decisive,
                                       metastatic=metastatic)
     if chosen is None:
         reasons = [r for s in samples for r in s.reasons]
