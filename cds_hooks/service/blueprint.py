@@ -130,11 +130,9 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
         if assessment.patient is None:
             assessment.patient = hook_request.patient_id
         if hook_request.hook == "patient-view":
-            # For EHRs that only call patient-view: flag active chart medications that conflict with the subtype.
-            chart_orders = [r for r in data.resources if r.get("resourceType") == "MedicationRequest"
-                            and r.get("status") == "active"]
-            chart_alerts = check_orders(assessment, chart_orders, None, config) if chart_orders else []
-            cards = patient_view_cards(assessment, chart_alerts, data.gaps, settings.smart_launch_url)
+            # Active chart medications that conflict with the subtype come from the core's pitfall rules
+            # (assessment.alerts), for EHRs that only call patient-view.
+            cards = patient_view_cards(assessment, (), data.gaps, settings.smart_launch_url)
         else:
             alerts = check_orders(assessment, hook_request.orders, hook_request.selections, config)
             cards = order_cards(assessment, alerts, hook_request.orders, data.gaps, settings.smart_launch_url)

@@ -113,6 +113,11 @@ def _source(ref: SourceRef | None, topic: str, fallback_label: str) -> dict[str,
             "topic": _topic(topic)}
 
 
+def _primary_source(sources: list[SourceRef]) -> SourceRef | None:
+    """The source a card's ``source`` names: the first with a URL (a guideline or label), else the first."""
+    return next((s for s in sources if s.url), sources[0] if sources else None)
+
+
 def _smart_link(launch_url: str | None, patient: str | None, focus: str, label: str) -> list[dict[str, Any]]:
     if not launch_url or not patient:
         return []
@@ -216,7 +221,7 @@ def options_card(assessment: Assessment, smart_launch_url: str | None = None) ->
     detail = ["Options at drug-class level, from the sources named; the choice stays with the clinician.", ""]
     for option in options:
         detail += _option_lines(option)
-    first = next((s for o in options for s in o.sources), None)
+    first = _primary_source([s for o in options for s in o.sources])
     return prune({
         "uuid": str(uuid.uuid4()),
         "summary": summary_text(summary),
@@ -280,7 +285,7 @@ def alert_card(alert: Alert, assessment: Assessment, *, smart_launch_url: str | 
         "summary": summary_text(alert.title),
         "indicator": _indicator(alert),
         "detail": "\n".join(detail),
-        "source": _source(alert.sources[0] if alert.sources else None, alert.topic, "Receptor CDS pitfall rules"),
+        "source": _source(_primary_source(alert.sources), alert.topic, "Receptor CDS pitfall rules"),
         "suggestions": suggestions,
         "selectionBehavior": "at-most-one" if suggestions else None,
         "overrideReasons": list(OVERRIDE_REASONS) if (alert.order or suggestions) else None,
