@@ -1,0 +1,107 @@
+"""Launch rules that need no EHR: scope choice, granted-scope parsing, issuer allowlist, discovery, chart."""
+from __future__ import annotations
+
+import pytest
+from flask import Flask, jsonify
+
+from app.fhir_server import free_port
+from app.smart import discovery
+from app.smart.chart import build_chart
+from app.smart.errors import SmartError
+from cds_hooks.decision.model import ClinicalEvent, ReceptorResult
+
+from .conftest import ServedApp
+
+V2_AND_OIDC = {"capabilities": ["permission-v2", "permission-v1", "sso-openid-connect", "permission-online",
+                                "permission-offline"]}
+
+
+@pytest.mark.parametrize("meta, mode, expected", [
+    (V2_AND_OIDC, "ehr", ["launch", "openid", "fhirUser", "patient/Observation.rs", "patient/Condition.rs",
+                          "patient/MedicationRequest.rs", "patient/Patient.rs", "online_access"]),
+    (V2_AND_OIDC, "standalone", ["launch/patient", "openid", "fhirUser", "patient/Observation.rs",
+                                 "patient/Condition.rs", "patient/MedicationRequest.rs", "patient/Patient.rs",
+                                 "offline_access"]),
+    ({"capabilities": ["permission-v1"]}, "ehr", ["launch", "patient/Observation.read", "patient/Condition.read",
+                                                  "patient/MedicationRequest.read", "patient/Patient.read"]),
+    ({}, "standalone", ["launch/patient", "patient/Observation.read", "patient/Condition.read",
+                        "patient/MedicationRequest.read", "patient/Patient.read"]),
+])
+def test_scopes_are_least_and_never_mixed(meta, mode, expected):
+    """v2 when advertised else v1; openid only with sso-openid-connect; one refresh scope only if offered."""
+    assert discovery.choose_scopes(meta, mode) == expected
+
+
+@pytest.mark.parametrize("scope, types", [
+    ("patient/Observation.rs patient/Patient.read", {"Observation", "Patient"}),
+    ("patient/Condition.cruds user/MedicationRequest.*", {"Condition", "MedicationRequest"}),
+    ("patient/Observation.c launch openid", set()),
+    ("patient/Observation.rs?category=laboratory", {"Observation"}),
+])
+def test_granted_scopes_parse_v1_and_v2(scope, types):
+    """Granted scopes in either syntax give the readable resource types."""
+    assert discovery.granted_types(scope) == types
+
+
+@pytest.mark.parametrize("iss, allowed", [
+    ("https://ehr.example.org/fhir", True),
+    ("https://ehr.example.org/fhir/", True),
+    ("https://ehr.example.org/fhir2", False),
+    ("https://ehr.example.org.evil.test/fhir", False),
+    ("https://ehr.example.org", False),
+])
+def test_issuer_allowlist_is_exact(iss, allowed):
+    """Only the configured FHIR base (trailing slash aside) may launch the app."""
+    assert discovery.issuer_allowed(iss, ("https://ehr.example.org/fhir",)) is allowed
+
+
+@pytest.fixture
+def relative_metadata_server():
+    app = Flask("relative-metadata")
+    meta = {"authorization_endpoint": "../auth/authorize", "token_endpoint": "auth/token",
+            "capabilities": ["launch-ehr"], "code_challenge_methods_supported": ["S256"]}
+    state = {"meta": meta}
+    app.add_url_rule("/r4/.well-known/smart-configuration", "m", lambda: jsonify(state["meta"]))
+    served = ServedApp(app, free_port())
+    yield served.base + "/r4", state
+    served.stop()
+
+
+def test_discovery_resolves_relative_endpoints(relative_metadata_server):
+    """Relative endpoint URLs are resolved against the FHIR base (with its trailing slash)."""
+    base, _ = relative_metadata_server
+    meta = discovery.discover(base, timeout=(2, 5))
+    root = base.rsplit("/", 1)[0]
+    assert meta["authorization_endpoint"] == root + "/auth/authorize"
+    assert meta["token_endpoint"] == base + "/auth/token"
+
+
+def test_discovery_refuses_a_server_without_s256(relative_metadata_server):
+    """An EHR that does not advertise PKCE S256 is not used."""
+    base, state = relative_metadata_server
+    state["meta"] = {**state["meta"], "code_challenge_methods_supported": ["plain"]}
+    with pytest.raises(SmartError) as err:
+        discovery.discover(base, timeout=(2, 5))
+    assert "PKCE" in err.value.title
+
+
+def _result(analyte, when, status, specimen, **kw) -> ReceptorResult:
+    return ReceptorResult(resource=f"Observation/{analyte}-{when}", analyte=analyte, code="x|y", effective=when,
+                          fhir_status="final", provisional=False, specimen=specimen, status=status, **kw)
+
+
+def test_chart_shows_her2_conversion_and_escapes_labels():
+    """HER2 IHC 3+ on the primary and 0 on the metastasis reads as a change at relapse; labels are escaped."""
+    history = [_result("HER2-IHC", "2020-01-05", "positive", "primary", ihc_score="3+"),
+               _result("HER2-IHC", "2024-02-01", "negative", "metastasis", ihc_score="0")]
+    events = [ClinicalEvent(kind="recurrence", date="2023-12-01", label="<b>Recurrence</b>")]
+    chart = build_chart(history, events)
+    assert chart.conversions == ["HER2 IHC: 3+ before the relapse (2020-01-05), 0 after (2024-02-01)"]
+    assert "<b>" not in chart.svg and "&lt;b&gt;Recurrence&lt;/b&gt;" in chart.svg
+    assert chart.svg.count('class="mk ') == 2
+
+
+def test_chart_without_dates_says_so():
+    """Undated results still reach the table; the chart says there is nothing to plot."""
+    chart = build_chart([_result("ER", None, "positive", "unknown", percent=80.0)], [])
+    assert "No dated receptor results" in chart.svg and len(chart.rows) == 1
