@@ -1,0 +1,126 @@
+"""Property tests: random or broken Observations never raise and never yield a subtype from too little data."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cds_hooks.decision import DecisionConfig, assess
+from cds_hooks.knowledge import codes
+
+CONFIG = DecisionConfig(today=date(2026, 11, 1))
+ER_CODES = {e.code for e in codes.RECEPTOR_CODES if e.meaning == "ER"}
+HER2_CODES = {e.code for e in codes.RECEPTOR_CODES if e.meaning.startswith("HER2") or e.meaning == "CEP17-copies"}
+KNOWN_CODES = sorted({e.code for e in codes.RECEPTOR_CODES} | {e.code for e in codes.SERUM_HER2_CODES} | {"417181009", "69548-6", "97509-4", "21908-9", "44667-4"})
+ANSWERS = sorted({(e.system, e.code) for e in codes.VALUE_CODES})
+
+junk = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                 st.text(max_size=12), st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+systems = st.one_of(st.sampled_from([codes.LNC, codes.SCT, "http://example.org/local"]), st.text(max_size=10), st.none())
+
+
+def coding(code_pool):
+    return st.fixed_dictionaries({"system": systems, "code": st.one_of(st.sampled_from(code_pool), st.text(max_size=10))},
+                                 optional={"display": st.text(max_size=20)})
+
+
+def concept(code_pool):
+    return st.one_of(st.fixed_dictionaries({"coding": st.lists(coding(code_pool), max_size=3)}, optional={"text": st.text(max_size=20)}), junk)
+
+
+answer_concept = st.one_of(
+    st.builds(lambda pair, text: {"coding": [{"system": pair[0], "code": pair[1]}], "text": text}, st.sampled_from(ANSWERS), st.text(max_size=15)),
+    concept(["LA6576-8", "10828004", "xyz"]))
+quantity = st.one_of(
+    st.fixed_dictionaries({"value": st.one_of(st.floats(-10, 1000, allow_nan=False), st.integers(-5, 200), st.text(max_size=5))},
+                          optional={"unit": st.sampled_from(["%", "1", "", "mg", "{ratio}"]),
+                                    "comparator": st.sampled_from(["<", "<=", ">", ">=", "~", "bogus"])}),
+    junk)
+ratio = st.one_of(st.fixed_dictionaries({"numerator": st.fixed_dictionaries({"value": st.floats(-1, 10, allow_nan=False)}),
+                                         "denominator": st.fixed_dictionaries({"value": st.floats(-1, 10, allow_nan=False)})}), junk)
+values = st.fixed_dictionaries({}, optional={
+    "valueCodeableConcept": answer_concept, "valueQuantity": quantity, "valueRatio": ratio,
+    "valueString": st.one_of(st.sampled_from(["less than 1.8", "greater than 2.2", "1.8-2.2", "3+", ">10%", "0 ultralow", "pos"]), st.text(max_size=15)),
+    "interpretation": st.one_of(st.lists(answer_concept, max_size=2), junk)})
+
+
+def observation(code_pool):
+    return st.builds(
+        lambda ident, status, code, value, when, extra: {
+            "resourceType": "Observation", "id": ident, "status": status, "code": code,
+            "effectiveDateTime": when, **value, **extra},
+        st.text(alphabet="abcdefghij0123456789-", min_size=1, max_size=8),
+        st.one_of(st.sampled_from(["final", "preliminary", "amended", "entered-in-error", "cancelled", "registered", "unknown"]), junk),
+        concept(code_pool),
+        values,
+        st.one_of(st.sampled_from(["2026-01-01", "2020-05-05T10:00:00Z", "2026"]), junk),
+        st.fixed_dictionaries({}, optional={
+            "component": st.one_of(st.lists(st.builds(lambda c, v: {"code": c, **v}, concept(code_pool), values), max_size=3), junk),
+            "specimen": st.one_of(st.fixed_dictionaries({"reference": st.text(max_size=10)}), junk),
+            "hasMember": st.one_of(st.lists(st.fixed_dictionaries({"reference": st.text(max_size=12)}), max_size=2), junk),
+            "bodySite": concept(["76752008", "10200004"])}))
+
+
+def well_formed(code_pool):
+    """Structurally valid Observations with recognised codes, so the decision paths themselves are exercised."""
+    return st.builds(
+        lambda ident, status, code, value, when: {
+            "resourceType": "Observation", "id": f"wf-{ident}", "status": status,
+            "code": {"coding": [{"system": codes.LNC, "code": code}]}, "effectiveDateTime": when, **value},
+        st.integers(0, 10_000), st.sampled_from(["final", "preliminary", "amended", "entered-in-error"]),
+        st.sampled_from(code_pool),
+        st.one_of(
+            st.builds(lambda v, c: {"valueQuantity": {"value": v, "unit": "%", **({"comparator": c} if c else {})}},
+                      st.floats(0, 100, allow_nan=False), st.sampled_from([None, "<", ">"])),
+            st.builds(lambda pair: {"valueCodeableConcept": {"coding": [{"system": pair[0], "code": pair[1]}]}}, st.sampled_from(ANSWERS)),
+            st.builds(lambda t: {"valueString": t}, st.sampled_from(["less than 1.8", "greater than 2.2", "1.8-2.2", "3+", ">10%", "2.4"]))),
+        st.sampled_from(["2024-01-01", "2025-06-01", "2026-09-01"]))
+
+
+any_item = st.one_of(observation(KNOWN_CODES), junk, st.fixed_dictionaries({"resourceType": st.sampled_from(["Patient", "Condition", "Specimen", "Bundle", "MedicationRequest"])},
+                                                                          optional={"id": junk, "gender": junk, "birthDate": junk, "code": concept(KNOWN_CODES), "entry": junk, "status": junk}))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(any_item, well_formed(KNOWN_CODES)), max_size=8))
+def test_random_resources_never_raise(items):
+    """Any list of random, broken or mistyped resources gives a JSON-serialisable assessment, never an exception."""
+    assessment = assess(items, CONFIG)
+    json.dumps(assessment.to_dict())
+    assert assessment.subtype in ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", "indeterminate")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(observation(sorted(set(KNOWN_CODES) - ER_CODES)),
+                          well_formed(sorted(set(KNOWN_CODES) - ER_CODES - {"417181009"}))), max_size=8))
+def test_no_er_result_means_indeterminate(observations):
+    """Without any ER result the subtype is indeterminate, whatever else is recorded."""
+    assert assess(observations, CONFIG).subtype == "indeterminate"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(observation(sorted(set(KNOWN_CODES) - HER2_CODES)),
+                          well_formed(sorted(set(KNOWN_CODES) - HER2_CODES - {"417181009"}))), max_size=8))
+def test_no_her2_result_means_indeterminate(observations):
+    """Without any tissue HER2 result (serum HER2 does not count) the subtype is indeterminate."""
+    assert assess(observations, CONFIG).subtype == "indeterminate"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(observation(KNOWN_CODES), max_size=6))
+def test_a_bundle_passed_whole_is_read_like_its_resources(observations):
+    """A Bundle dict handed over by mistake gives the same subtype as its resources."""
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": o} for o in observations]}
+    assert assess(bundle, CONFIG).subtype == assess(observations, CONFIG).subtype
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(well_formed(KNOWN_CODES), min_size=1, max_size=10))
+def test_classified_subtypes_rest_on_er_and_her2_evidence(observations):
+    """Whenever a subtype other than indeterminate is given, ER and HER2 findings name their evidence."""
+    assessment = assess(observations, CONFIG)
+    if assessment.subtype != "indeterminate":
+        assert assessment.er.status != "unknown" and assessment.er.evidence
+        assert assessment.her2.status in ("positive", "negative") and assessment.her2.evidence
