@@ -117,10 +117,10 @@ def test_a_bundle_passed_whole_is_read_like_its_resources(observations):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(well_formed(KNOWN_CODES), min_size=1, max_size=10))
-def test_classified_subtypes_rest_on_er_and_her2_evidence(observations):
+@given(well_formed(sorted(ER_CODES)), well_formed(sorted(HER2_CODES)), st.lists(well_formed(KNOWN_CODES), max_size=6))
+def test_classified_subtypes_rest_on_er_and_her2_evidence(er, her2, others):
     """Whenever a subtype other than indeterminate is given, ER and HER2 findings name their evidence."""
-    assessment = assess(observations, CONFIG)
+    assessment = assess([er, her2, *others], CONFIG)
     if assessment.subtype != "indeterminate":
         assert assessment.er.status != "unknown" and assessment.er.evidence
         assert assessment.her2.status in ("positive", "negative") and assessment.her2.evidence
