@@ -162,7 +162,7 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
         parts.append(f'<rect class="lane" x="{LEFT}" y="{top}" width="{plot_w}" height="{LANE_H}"/>')
         parts.append(f'<text class="lane-label" x="8" y="{top + 16}">{name}</text>')
     for top in lane_tops[:2]:
-        for pct in (0, 1, 10, 50, 100):
+        for pct in (0, 10, 50, 100):
             y = top + LANE_H - 8 - (LANE_H - 16) * pct / 100
             parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
             parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 3:.1f}" text-anchor="end">{pct}</text>')
@@ -182,7 +182,9 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
         x = x_of(parse_date(e.date))
         parts.append(f'<line class="event ev-{escape(e.kind)}" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 14}" '
                      f'y2="{lane_tops[2] + LANE_H}"><title>{escape(e.label)} ({escape(e.date)})</title></line>')
-        parts.append(f'<text class="event-label" x="{x + 3:.1f}" y="{TOP - 18}">{escape(e.kind.capitalize())}</text>')
+        anchor, dx = ("end", -3) if x > WIDTH - RIGHT - 90 else ("start", 3)
+        parts.append(f'<text class="event-label" x="{x + dx:.1f}" y="{TOP - 18}" text-anchor="{anchor}">'
+                     f'{escape(e.kind.capitalize())}</text>')
     # ER / PR points with a thin trend line.
     for top, analyte in zip(lane_tops[:2], ("ER", "PR")):
         pts = []
