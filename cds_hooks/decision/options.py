@@ -87,9 +87,21 @@ def _ev(markers: list[Biomarker]) -> tuple[str, ...]:
     return tuple(ref for m in markers for ref in m.evidence)
 
 
+TUMOR_MARKER_EVIDENCE = frozenset({"tumor-marker", "250724005"})
+
+
+def marker_only(event) -> bool:
+    """A disease-status event whose only evidence is tumour-marker measurement (P12)."""
+    types = {str(t).lower() for t in event.detail.get("evidence_types", [])}
+    return bool(types) and types <= TUMOR_MARKER_EVIDENCE
+
+
 def is_worsening(event) -> bool:
-    """A disease-status event counts as progression only when it says "worsened" (mCODE 271299001)."""
-    return event.kind != "progression" or event.detail.get("status", "worsened") == "worsened"
+    """A disease-status event counts as progression only when it says "worsened" (mCODE 271299001) and
+    rests on more than tumour markers: markers alone must not define progression (ASCO 2016, P12)."""
+    if event.kind != "progression":
+        return True
+    return event.detail.get("status", "worsened") == "worsened" and not marker_only(event)
 
 
 def latest_event_date(assessment: Assessment, kinds: tuple[str, ...]) -> date | None:

@@ -21,7 +21,7 @@ from ..knowledge.pitfalls import PITFALLS
 from ..knowledge.sources import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import Alert, Assessment, MedicationUse
-from .options import finding_state, is_worsening, latest_event_date, parse_date
+from .options import finding_state, is_worsening, latest_event_date, marker_only, parse_date
 
 ACTIVE_STATUSES = frozenset({"active", "on-hold", "intended", "draft"})
 DISEASE_EVENTS = ("metastasis", "recurrence", "progression")
@@ -358,13 +358,14 @@ def _p9(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
             message=f"Results differ between the primary tumour and the metastasis ({', '.join(changed)}). Receptor "
                     "status can change at relapse.",
             action="Treat according to the metastasis biopsy; review the discordant results with pathology.")]
-    latest_disease = latest_event_date(a, DISEASE_EVENTS)
+    # P9's trigger names metastasis/recurrence evidence (b.5), not progression (that is P13a).
+    latest_disease = latest_event_date(a, ("metastasis", "recurrence"))
     dated = [parse_date(r.effective) for r in history]
     latest_result = max((d for d in dated if d), default=None)
     after_event = latest_disease is not None and latest_result is not None and latest_result < latest_disease
     if history and (not metastasis_results or after_event):
         ev = [*a.er.evidence, *a.pr.evidence, *a.her2.evidence,
-              *(ref for e in a.events if e.kind in DISEASE_EVENTS and is_worsening(e) for ref in e.evidence),
+              *(ref for e in a.events if e.kind in ("metastasis", "recurrence") for ref in e.evidence),
               *a.setting.evidence]
         return [make_alert("P9", ev, missing_test=MISSING_TESTS["receptor-retest"])]
     return []
@@ -398,10 +399,7 @@ def _p11_p14_p16_p20_and_conflicts(a: Assessment, cfg: DecisionConfig) -> list[A
 def _p12(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     alerts = []
     for event in a.events:
-        if event.kind != "progression" or not is_worsening(event):
-            continue
-        types = {str(t).lower() for t in event.detail.get("evidence_types", [])}
-        if types and types <= {"tumor-marker", "250724005"}:
+        if event.kind == "progression" and event.detail.get("status", "worsened") == "worsened" and marker_only(event):
             alerts.append(make_alert("P12", event.evidence))
     return alerts
 
@@ -465,13 +463,19 @@ def _p16(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     return []
 
 
+# Data-quality notes that a dedicated pitfall already reports (one card per problem, not two).
+COVERED_ELSEWHERE = {"conflicting-results": "P18"}
+
+
 def _p17(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
-    if not a.data_quality:
+    covered = {code for code, pitfall in COVERED_ELSEWHERE.items() if pitfall == "P18" and _p18(a, cfg)}
+    notes = [n for n in a.data_quality if n.code not in covered]
+    if not notes:
         return []
-    codes = sorted({n.code for n in a.data_quality})
-    lines = "; ".join(f"{n.code}: {n.message}" for n in a.data_quality[:10])
-    more = f" (and {len(a.data_quality) - 10} more)" if len(a.data_quality) > 10 else ""
-    return [make_alert("P17", [n.resource for n in a.data_quality if n.resource],
+    codes = sorted({n.code for n in notes})
+    lines = "; ".join(f"{n.code}: {n.message}" for n in notes[:10])
+    more = f" (and {len(notes) - 10} more)" if len(notes) > 10 else ""
+    return [make_alert("P17", [n.resource for n in notes if n.resource],
                        title=f"Data-quality problems: {', '.join(codes)}"[:120],
                        message=f"Some data could not be used as recorded. {lines}{more}")]
 
@@ -493,6 +497,8 @@ def _p18(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
         for i, x in enumerate(rows):
             for y in rows[i + 1:]:
                 same_specimen = x.specimen == y.specimen or "unknown" in (x.specimen, y.specimen)
+                if x.specimen_ref and y.specimen_ref and x.specimen_ref != y.specimen_ref:
+                    same_specimen = False
                 if x.specimen_site and y.specimen_site and x.specimen_site != y.specimen_site:
                     same_specimen = False
                 if same_specimen and _family(x.status) != _family(y.status):

@@ -233,7 +233,8 @@ def test_every_option_row_reachable():
 # ---- option-*.json case files: end to end through assess() -------------------------------------------
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "cases"
-OPTION_CASES = sorted(CASES_DIR.glob("option-*.json"))
+OPTION_CASES = sorted(p for p in (*CASES_DIR.glob("option-*.json"), *CASES_DIR.glob("pitfall-*.json"))
+                      if "options" in json.loads(p.read_text(encoding="utf-8"))["expected"])
 
 
 @pytest.mark.parametrize("path", OPTION_CASES, ids=[p.stem for p in OPTION_CASES])

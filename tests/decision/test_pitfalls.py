@@ -338,3 +338,28 @@ def test_stable_disease_status_is_not_progression():
                         events=[ClinicalEvent("progression", "2026-06-01", "stable", ["Observation/ds"],
                                               {"status": "stable", "evidence_types": ["tumor-marker"]})])
     assert not codes(a) & {"P12", "P13"}
+
+
+def test_marker_only_progression_is_not_a_staleness_anchor():
+    """Tumour markers alone do not define progression, so they do not make receptor results stale (P12 not P13)."""
+    a = make_assessment("HR+/HER2-", "metastatic",
+                        er=ReceptorFinding("ER", "positive", 80.0, "percent", effective="2026-01-01"),
+                        events=[ClinicalEvent("progression", "2026-06-01", "worsened", ["Observation/ds"],
+                                              {"status": "worsened", "evidence_types": ["tumor-marker"]})])
+    got = codes(a)
+    assert "P12" in got and "P13" not in got
+
+
+def test_p18_distinct_specimens_are_not_conflicting():
+    """Two results from different Specimen resources on one day are not a same-specimen conflict."""
+    a = make_assessment(history=[result("a", "ER", "positive", specimen_ref="Specimen/1"),
+                                 result("b", "ER", "negative", specimen_ref="Specimen/2")])
+    assert "P18" not in codes(a)
+
+
+def test_p17_does_not_repeat_a_conflict_p18_reports():
+    """A same-day conflict is one P18 card, not also a P17 data-quality card."""
+    a = make_assessment(history=[result("a", "ER", "positive"), result("b", "ER", "negative", percent=0.0)],
+                        data_quality=[DataQualityNote("conflicting-results", "ER disagree", "Observation/a")])
+    got = codes(a)
+    assert "P18" in got and "P17" not in got
