@@ -79,22 +79,29 @@ class _Reader:
         for observation in observations:                     # panels first: members inherit specimen/date
             entry = _analyte_entry(observation.get("code"), codes.OBSERVATION_CODES, ref_of(observation), [])
             if entry is not None and entry.meaning == "HER2-ISH-panel":
-                self._panel(observation)
+                self._panel(observation, "hasMember")
+        for report in self.intake.of_type("DiagnosticReport"):   # b.1: DiagnosticReport.result as a grouping too
+            self._panel(report, "result")
         for observation in observations:
             self._observation(observation)
 
-    def _panel(self, panel: dict[str, Any]) -> None:
+    def _panel(self, panel: dict[str, Any], field: str) -> None:
+        """Members of an ISH panel (hasMember) or a report (result) inherit its specimen and date when they lack them."""
         ref = ref_of(panel)
-        spec = specimen_of(panel, self.intake)
-        members = panel.get("hasMember") if isinstance(panel.get("hasMember"), list) else []
+        holder = dict(panel)
+        if isinstance(panel.get("specimen"), list):     # DiagnosticReport.specimen is a list
+            holder["specimen"] = panel["specimen"][0] if panel["specimen"] else None
+        spec = specimen_of(holder, self.intake)
+        members = panel.get(field) if isinstance(panel.get(field), list) else []
         for member in members:
             target = self.intake.resolve(member)
             if target is None:
                 shown = member.get("reference") if isinstance(member, dict) else member
                 if isinstance(shown, str) and shown not in self.intake.dropped and self.intake.resolve({"reference": shown}) is None:
-                    self.notes.append(DataQualityNote("unresolved-reference", f"{ref}: ISH panel member {shown} is not among the given resources", ref))
+                    if field == "hasMember":
+                        self.notes.append(DataQualityNote("unresolved-reference", f"{ref}: ISH panel member {shown} is not among the given resources", ref))
                 continue
-            self.panel_context[ref_of(target)] = (spec, effective_of(panel))
+            self.panel_context.setdefault(ref_of(target), (spec, effective_of(panel)))
 
     def _observation(self, observation: dict[str, Any]) -> None:
         ref = ref_of(observation)

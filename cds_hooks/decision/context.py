@@ -127,6 +127,13 @@ def read_setting(intake: Intake, notes: list[DataQualityNote], events: list[Clin
             else:
                 m_zero.append(ref)
         elif entry.meaning == "metastasis-site":
+            none, _ = _first_entry(codes.NO_METASTASIS_CODES, concept)
+            if none is not None:
+                m_zero.append(ref)          # Synthea's "None" site: no distant metastasis recorded
+                continue
+            if not codings(concept) and not (isinstance(concept, dict) and concept.get("text")) and not observation.get("valueString"):
+                notes.append(DataQualityNote("unparseable-value", f"{ref}: site of distant metastasis has no value; not used", ref))
+                continue
             metastatic.append(("metastasis-site", ref))
             site = (concept or {}).get("text") if isinstance(concept, dict) else None
             shown = next((c.get("display") for c in codings(concept) if isinstance(c.get("display"), str)), None)

@@ -249,6 +249,13 @@ STAGE_VALUES: tuple[CodeEntry, ...] = (
 )
 
 METASTASIS_SITE = _e(LNC, "44667-4", "Site of distant metastasis in Breast tumor", "metastasis-site", mark="V1", source=f"{CK} a.5 (Synthea)")
+# Values of 44667-4 that say there is NO distant metastasis: Synthea records the site as
+# SCT 260413007 "None (qualifier value)" for non-metastatic patients (seen in the Synthea
+# record Emiko_Jones_6f867e8e.json, V1); a Negative qualifier means the same.
+NO_METASTASIS_VALUES: tuple[CodeEntry, ...] = (
+    _e(SCT, "260413007", "None (qualifier value)", "no-metastasis", mark="V1", source="Synthea record Emiko_Jones (shared data)"),
+    _e(SCT, "260385009", "Negative (qualifier value)", "no-metastasis", mark="V2", source=f"{CK} a.3"),
+)
 
 DISEASE_STATUS = _e(LNC, "97509-4", "Cancer Disease Progression", "disease-status", mark="V1", source=f"{CK} a.6 (mCODE)")
 DISEASE_STATUS_VALUES: tuple[CodeEntry, ...] = (
@@ -348,6 +355,7 @@ M_VALUE_CODES = _index(M_VALUES)
 DISEASE_STATUS_CODES = _index(DISEASE_STATUS_VALUES)
 EVIDENCE_TYPE_CODES = _index(EVIDENCE_TYPES)
 MENOPAUSE_VALUE_CODES = _index(MENOPAUSE_VALUES)
+NO_METASTASIS_CODES = _index(NO_METASTASIS_VALUES)
 CONDITION_CODES = _index(BREAST_PRIMARY_CONDITIONS, RECEPTOR_STATUS_CONDITIONS, SECONDARY_NEOPLASM_CONDITIONS)
 SITE_CODES = _index(BREAST_SITES, REGIONAL_NODE_SITES, SECONDARY_NEOPLASM_CONDITIONS)
 
@@ -388,7 +396,8 @@ def unverified_entries() -> list[CodeEntry]:
     """Every V1/U entry, for review before release (clinical-knowledge.md conventions)."""
     seen: dict[tuple[str, str, str], CodeEntry] = {}
     for table in (OBSERVATION_CODES, COMPONENT_CODES, ANSWER_CODES, CONDITION_CODES, SITE_CODES,
-                  STAGE_VALUE_CODES, M_VALUE_CODES, DISEASE_STATUS_CODES, EVIDENCE_TYPE_CODES, MENOPAUSE_VALUE_CODES):
+                  STAGE_VALUE_CODES, M_VALUE_CODES, DISEASE_STATUS_CODES, EVIDENCE_TYPE_CODES, MENOPAUSE_VALUE_CODES,
+                  NO_METASTASIS_CODES):
         for entry in table.values():
             if not entry.verified:
                 seen.setdefault((entry.system, entry.code, entry.meaning), entry)
