@@ -124,10 +124,11 @@ class _Reader:
         elif not entry.usable:
             self.notes.append(DataQualityNote("unverified-code", f"{ref}: code {entry.code} is recognised but its meaning is not verified ({entry.mark}); not used", ref))
             return
-        if entry is not None and entry.meaning not in _ER_PR_ANALYTES | _HER2_ANALYTES:
-            if entry.meaning != "HER2-ISH-panel":
-                return
-        status, provisional = _status_flags(observation, ref, []) if entry is None or entry.meaning == "HER2-ISH-panel" else _status_flags(observation, ref, self.notes)
+        receptor = entry is not None and entry.meaning in _ER_PR_ANALYTES | _HER2_ANALYTES
+        if entry is not None and not receptor and entry.meaning != "HER2-ISH-panel":
+            return                          # staging, genomics, disease status...: read by context
+        status_notes: list[DataQualityNote] = []
+        status, provisional = _status_flags(observation, ref, status_notes)
         spec = specimen_of(observation, self.intake)
         effective = effective_of(observation)
         inherited = self.panel_context.get(ref)
@@ -136,19 +137,20 @@ class _Reader:
             if spec.kind == "unknown" and spec.ref is None:
                 spec = panel_spec
             effective = effective or panel_when
-        if entry is not None and entry.meaning != "HER2-ISH-panel":
+        produced = 0
+        if receptor:
             self._reading(entry, observation, ref, status, provisional, spec, effective)
+            produced += 1
         for index, component in enumerate(components):
             if not isinstance(component, dict):
                 continue
-            cref = f"{ref}#component-{index}"
             centry = _analyte_entry(component.get("code"), codes.COMPONENT_CODES, ref, self.notes, f" component {index}")
             if centry is None or centry.meaning not in _ER_PR_ANALYTES | _HER2_ANALYTES or not centry.usable:
                 continue
-            if entry is None or entry.meaning == "HER2-ISH-panel":
-                status, provisional = _status_flags(observation, ref, self.notes)
-                entry = entry or centry
-            self._reading(centry, component, cref, status, provisional, spec, effective)
+            self._reading(centry, component, f"{ref}#component-{index}", status, provisional, spec, effective)
+            produced += 1
+        if produced:
+            self.notes.extend(status_notes)
 
     def _reading(self, entry: codes.CodeEntry, holder: dict[str, Any], ref: str, status: str, provisional: bool,
                  spec: SpecimenInfo, effective: str | None) -> None:

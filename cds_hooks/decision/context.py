@@ -83,7 +83,8 @@ def read_setting(intake: Intake, notes: list[DataQualityNote], events: list[Clin
         icd_codes = [c for c in (_icd(x) for x in codings(condition.get("code"))) if c]
         secondary = (entry is not None and entry.meaning == "metastatic") or any(
             c.startswith(codes.ICD_SECONDARY_PREFIXES) for c in icd_codes)
-        breast = (entry is not None and entry.meaning == "breast-cancer") or any(c.startswith(codes.ICD_BREAST_PREFIX) for c in icd_codes)
+        # A receptor-status disorder (417181009, Z17.x...) also says the patient has breast cancer.
+        breast = (entry is not None and entry.meaning != "metastatic") or any(c.startswith(codes.ICD_BREAST_PREFIX) for c in icd_codes)
         if any(c.startswith(codes.ICD_BREAST_PREFIX) and len(c.replace(".", "")) >= 5 and c.replace(".", "")[4] == "2" for c in icd_codes):
             male_by_diagnosis = True
         clinical = {c.get("code") for c in codings(condition.get("clinicalStatus"))}
@@ -142,6 +143,7 @@ def read_setting(intake: Intake, notes: list[DataQualityNote], events: list[Clin
         events.append(ClinicalEvent("stage", when, f"Stage {stage}", [ref], {"stage": stage, "source": source}))
         if stage.startswith("IV"):
             metastatic.append(("stage-iv", ref))
+            events.append(ClinicalEvent("metastasis", when, "Stage IV: distant metastasis", [ref]))
     finding = SettingFinding()
     chosen_stage = None
     if stages:
@@ -326,8 +328,10 @@ def read_biomarkers(intake: Intake, notes: list[DataQualityNote]) -> list[Biomar
             assay, _, measure = entry.kind.partition("|")
             values: list[tuple[str, float | None, str]] = []
             value = read_value(observation)
-            if measure in ("TPS", "CPS", "IC") and value.number is not None:
-                values.append((measure, value.number, "present"))
+            if value.number is not None:
+                # A number under a clone-only code (e.g. 83052-1) keeps its value but no measure:
+                # CPS, TPS and IC% are not interchangeable (P15).
+                values.append((measure if measure in ("TPS", "CPS", "IC") else "", value.number, "present" if value.number > 0 else "absent"))
             for component in observation.get("component", []) if isinstance(observation.get("component"), list) else []:
                 if not isinstance(component, dict):
                     continue

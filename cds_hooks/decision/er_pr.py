@@ -60,8 +60,6 @@ def read_er_pr(analyte: str, kind: str, code: str, value: Value, ref: str, effec
         percent, problems = as_percent(value)
         for problem, message in problems:
             notes.append(DataQualityNote(problem, f"{ref}: {message}", ref))
-        if percent is None and value.ratio_low is not None and (value.unit == "%" or analyte in ("ER", "PR", "Ki67")) and value.comparator:
-            percent = value.ratio_low
         if percent is not None and not 0 <= percent <= 100:
             notes.append(DataQualityNote("value-out-of-range", f"{ref}: {percent:g} % is outside 0-100", ref))
             percent = None
@@ -91,9 +89,11 @@ def read_er_pr(analyte: str, kind: str, code: str, value: Value, ref: str, effec
 
 
 def basis_of(result: ReceptorResult, kinds: dict[str, str]) -> str:
+    """percent | qualitative | interpretation: what a reading's status actually rests on."""
     if result.percent is not None and result.status != "unknown":
         return "percent"
-    return kinds.get(result.resource, "qualitative")
+    kind = kinds.get(result.resource, "qualitative")
+    return "interpretation" if kind == "interpretation" else "qualitative"
 
 
 def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[str, str], metastatic: bool,
