@@ -287,9 +287,10 @@ def options_for(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG)
     setting = assessment.setting.setting
     locally_advanced = bool(assessment.setting.locally_advanced) and setting != "metastatic"
     provisional = any(f.provisional for f in (assessment.er, assessment.pr, assessment.her2))
-    er_low = "ER-low" in assessment.modifiers or (
-        subtype == "HR+/HER2-" and assessment.er.status == "low-positive"
-        and assessment.pr.status in ("negative", "low-positive", "unknown"))
+    # ER-low note on endocrine rows whenever ER is 1-10 % (P2); TNBC-type rows for review only when PR is
+    # negative or low too (b.4: the "TNBC-like" modifier), not when PR is clearly positive.
+    er_low = "ER-low" in assessment.modifiers or assessment.er.status == "low-positive"
+    tnbc_like = er_low and subtype == "HR+/HER2-" and assessment.pr.status in ("negative", "low-positive", "unknown")
     er_neg_pr_pos = "ER-/PR+" in assessment.modifiers or (
         assessment.er.status == "negative" and assessment.pr.status in ("positive", "low-positive"))
 
@@ -315,7 +316,7 @@ def options_for(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG)
                 if er_neg_pr_pos:
                     notes.append(ER_NEG_PR_POS_NOTE)
             option = _build(spec, assessment, needs, notes, review=False)
-        elif er_low and spec.subtypes == TNBC:
+        elif tnbc_like and spec.subtypes == TNBC:
             option = _build(spec, assessment, [*needs, ER_LOW_NEED], [ER_LOW_NOTE], review=True)
         else:
             continue

@@ -122,7 +122,9 @@ def check_orders(assessment: Assessment, orders: list[dict], selections: list[st
     context = [*chart, *drafts]
     focus = drafts
     if selections:
-        wanted = {s.split("/_history")[0] for s in selections if isinstance(s, str)}
+        # An empty list is treated like None (judge every draft): a client that sends order-sign with
+        # "selections": [] must not silence the check. "MedicationRequest/103", possibly absolute or versioned: compare on "Type/id".
+        wanted = {"/".join(s.split("/_history")[0].rstrip("/").split("/")[-2:]) for s in selections if isinstance(s, str)}
         focus = [d for d in drafts if d.resource in wanted]
     alerts: list[Alert] = []
     seen: set[tuple] = set()

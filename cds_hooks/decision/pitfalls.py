@@ -175,9 +175,19 @@ def medication_alerts(assessment: Assessment, med: MedicationUse, context: list[
 def _tdxd_alerts(assessment: Assessment, med: MedicationUse, order: str | None, name: str) -> list[Alert]:
     her2 = assessment.her2
     ev = [med.resource, *her2.evidence]
-    if her2.status == "positive" or her2.expression in ("low", "ultralow") \
-            or her2.low_on_any_sample or her2.ultralow_on_any_sample:
+    if her2.status == "positive" or her2.expression == "low" or her2.low_on_any_sample:
         return []
+    if her2.expression == "ultralow" or her2.ultralow_on_any_sample:
+        if assessment.hr != "negative":
+            return []
+        # The ultralow indication (DESTINY-Breast06) is for HR-positive disease; HR-negative ultralow
+        # disease is outside the HER2-low (DESTINY-Breast04) indication too (table c).
+        return [make_alert(
+            "tdxd-for-her2-zero", ev, order=order, severity="warning", title=f"{name}: HER2-ultralow, HR-negative",
+            message="HER2 is ultralow (IHC 0 with faint staining) and the tumour is hormone-receptor negative. T-DXd's "
+                    "ultralow indication (DESTINY-Breast06) covers HR-positive disease only, and its HER2-low indication "
+                    "needs IHC 1+ or 2+ without amplification.",
+            action="Check that a HER2-low (1+ or 2+/ISH-negative) result exists on another sample before giving T-DXd.")]
     if her2.status in ("equivocal", "unknown"):
         return [make_alert(
             "tdxd-for-her2-zero", ev, order=order, severity="warning", title=f"{name}: HER2 status not established",
@@ -380,7 +390,16 @@ def _p10(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
         return []
     ihc = [r for r in a.history if r.analyte == "HER2-IHC" and r.ihc_score]
     zero = [r for r in ihc if r.ihc_score.startswith("0")]
-    low = [r for r in ihc if r.ihc_score == "1+" or (r.ihc_score == "2+" and a.her2.status == "negative")]
+    not_amplified = [r for r in a.history if r.analyte == "HER2-ISH" and r.ish == "not-amplified"]
+
+    def same_sample(x, y) -> bool:
+        if x.specimen_ref and y.specimen_ref:
+            return x.specimen_ref == y.specimen_ref
+        return parse_date(x.effective) == parse_date(y.effective) and x.specimen == y.specimen
+
+    # HER2-low = IHC 1+, or IHC 2+ with a non-amplified ISH on the same sample (b.3).
+    low = [r for r in ihc if r.ihc_score == "1+"
+           or (r.ihc_score == "2+" and any(same_sample(r, i) for i in not_amplified))]
     if zero and low:
         return [make_alert("P10", [r.resource for r in (*zero, *low)])]
     if a.her2.expression in ("null", "zero-unspecified", "ultralow") and a.her2.low_on_any_sample:

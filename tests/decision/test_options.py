@@ -251,3 +251,12 @@ def test_option_case(path: Path):
         else:
             assert option_id in got, f"{option_id} not offered (got {sorted(got)})"
             assert got[option_id].status == status, (option_id, got[option_id].status, got[option_id].needs)
+
+
+def test_er_low_with_positive_pr_gets_note_but_no_tnbc_rows():
+    """ER-low with PR clearly positive keeps the ER-low note but is not offered TNBC-type rows (b.4)."""
+    a = make_assessment("HR+/HER2-", "early", er=ReceptorFinding("ER", "low-positive", 5.0, "percent"),
+                        pr=ReceptorFinding("PR", "positive", 60.0, "percent"), modifiers=["ER-low"])
+    got = ids(options_for(a))
+    assert any("ER-low" in n for n in got["early-endocrine"].notes)
+    assert "early-tnbc-keynote522" not in got

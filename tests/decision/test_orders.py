@@ -174,3 +174,25 @@ def test_unreadable_or_irrelevant_orders_raise_nothing(orders):
     """Broken or non-drug draft orders never crash and never produce a conflict."""
     a = make_assessment("triple-negative", "metastatic", her2_expression="null")
     assert check_orders(a, orders) == []
+
+
+def test_tdxd_for_hr_negative_ultralow_is_a_warning():
+    """HER2-ultralow T-DXd fits only HR-positive disease (DESTINY-Breast06): TNBC ultralow gets a warning."""
+    a = make_assessment("triple-negative", "metastatic", her2_expression="ultralow")
+    got = [x for x in check_orders(a, [order("mr1", "2267582")]) if x.code == "tdxd-for-her2-zero"]
+    assert got and got[0].severity == "warning"
+
+
+@pytest.mark.parametrize("selection", ["MedicationRequest/mr2", "http://ehr.example/fhir/MedicationRequest/mr2",
+                                       "MedicationRequest/mr2/_history/3"])
+def test_selection_reference_forms(selection):
+    """Selections given as relative, absolute or versioned references all focus the same draft."""
+    a = make_assessment("triple-negative", "metastatic", her2_expression="null")
+    got = check_orders(a, [order("mr1", "198240"), order("mr2", "101306")], selections=[selection])
+    assert codes(got) == {"anti-her2-for-her2-negative"}
+
+
+def test_empty_selection_list_judges_every_draft():
+    """An empty selections list does not silence the check: every draft is judged, as without selections."""
+    a = make_assessment("triple-negative", "metastatic", her2_expression="null")
+    assert codes(check_orders(a, [order("mr1", "198240")], selections=[])) == {"endocrine-for-hr-negative"}

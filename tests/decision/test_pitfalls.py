@@ -363,3 +363,14 @@ def test_p17_does_not_repeat_a_conflict_p18_reports():
                         data_quality=[DataQualityNote("conflicting-results", "ER disagree", "Observation/a")])
     got = codes(a)
     assert "P18" in got and "P17" not in got
+
+
+@pytest.mark.parametrize("ish,fires", [("not-amplified", True), (None, False)])
+def test_p10_ihc_2plus_counts_as_low_only_with_negative_ish(ish, fires):
+    """An earlier IHC 2+ counts as HER2-low for P10 only when ISH on that sample was not amplified."""
+    rows = [result("h1", "HER2-IHC", "equivocal", "2022-01-01", ihc_score="2+", specimen_ref="Specimen/a"),
+            result("h2", "HER2-IHC", "negative", "2026-09-01", "metastasis", ihc_score="0", specimen_ref="Specimen/b")]
+    if ish:
+        rows.append(result("i1", "HER2-ISH", "negative", "2022-01-01", ish=ish, specimen_ref="Specimen/a"))
+    a = make_assessment("HR+/HER2-", "metastatic", her2_expression="zero-unspecified", history=rows)
+    assert ("P10" in codes(a)) is fires
