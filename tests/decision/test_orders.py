@@ -196,3 +196,60 @@ def test_empty_selection_list_judges_every_draft():
     """An empty selections list does not silence the check: every draft is judged, as without selections."""
     a = make_assessment("triple-negative", "metastatic", her2_expression="null")
     assert codes(check_orders(a, [order("mr1", "198240")], selections=[])) == {"endocrine-for-hr-negative"}
+
+
+# ---- end to end: case-file FHIR data through assess(), then draft orders ------------------------------
+
+import json  # noqa: E402
+from datetime import date  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from cds_hooks.decision import DecisionConfig, assess  # noqa: E402
+
+CASES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "cases"
+
+
+def assess_case(name: str, drop_medications: bool = True):
+    case = json.loads((CASES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    resources = [e["resource"] for e in case["bundle"]["entry"]
+                 if not (drop_medications and e["resource"]["resourceType"] == "MedicationRequest")]
+    return assess(resources, DecisionConfig(today=date.fromisoformat(case["today"])))
+
+
+@pytest.mark.parametrize("case_name,rxcui,code,severity", [
+    ("pitfall-endocrine-for-hr-negative", "262485", "endocrine-for-hr-negative", "critical"),   # Arimidex for TNBC
+    ("pitfall-anti-her2-for-her2-negative", "1298949", "anti-her2-for-her2-negative", "critical"),  # Perjeta, HER2-low
+    ("pitfall-tdxd-for-her2-null", "2267582", "tdxd-for-her2-zero", "critical"),
+    ("pitfall-p8-ihc0-metastatic-after-et", "2267582", "tdxd-for-her2-zero", "warning"),        # IHC 0 unspecified
+    ("pitfall-p4-her2-2plus-no-ish", "101306", "anti-her2-for-her2-negative", "warning"),       # HER2 equivocal
+    ("pitfall-p14-ai-premenopausal", "203769", "P14", "critical"),                               # Femara, premenopausal
+    ("pitfall-p16-somatic-brca", "2099704", "P16", "warning"),                                   # talazoparib, somatic only
+    ("pitfall-p20-alpelisib-no-pik3ca", "2695422", "P20", "warning"),                            # inavolisib, PIK3CA absent
+    ("option-hrpos-metastatic-premenopausal", "2628469", "P20", "warning"),                      # elacestrant, no ESR1
+])
+def test_orders_against_assessed_fhir_cases(case_name, rxcui, code, severity):
+    """Draft orders checked against a patient assessed from FHIR resources raise the expected conflict."""
+    assessment = assess_case(case_name)
+    got = [x for x in check_orders(assessment, [order("draft1", rxcui)]) if x.code == code]
+    assert got, [x.code for x in check_orders(assessment, [order("draft1", rxcui)])]
+    assert got[0].severity == severity and got[0].order == "MedicationRequest/draft1"
+
+
+def test_draft_endocrine_next_to_charted_chemotherapy_from_fhir():
+    """A tamoxifen draft for a patient whose chart has active cyclophosphamide raises P11 (draft + active)."""
+    assessment = assess_case("pitfall-p11-tamoxifen-with-chemo", drop_medications=False)
+    assessment.medications = [m for m in assessment.medications if m.drug_class != "serm"]
+    got = [x for x in check_orders(assessment, [order("draft1", "198240")]) if x.code == "P11"]
+    assert got and got[0].order == "MedicationRequest/draft1"
+
+
+@pytest.mark.parametrize("case_name,rxcui,keep_chart_drugs", [
+    ("option-tnbc-metastatic-cps-gbrca", "1597582", False),    # olaparib with germline BRCA2
+    ("pitfall-tdxd-her2-ultralow-fits", "2267582", False),     # T-DXd, HR+ ultralow
+    ("option-her2pos-early", "101306", False),                 # Herceptin for HER2+
+    ("pitfall-p14-ai-with-goserelin", "200064", True),         # letrozole with goserelin on the chart
+])
+def test_fitting_orders_against_assessed_fhir_cases(case_name, rxcui, keep_chart_drugs):
+    """Orders that fit the assessed patient raise no conflict."""
+    assessment = assess_case(case_name, drop_medications=not keep_chart_drugs)
+    assert check_orders(assessment, [order("draft1", rxcui)]) == []
