@@ -1,0 +1,216 @@
+"""Reader behaviour through assess(): selection over time, context, biomarkers, drugs, data-quality notes."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cds_hooks.decision import DecisionConfig, assess
+from cds_hooks.knowledge import codes
+
+LNC, SCT, ICD = codes.LNC, codes.SCT, codes.ICD10CM
+RXN = "http://www.nlm.nih.gov/research/umls/rxnorm"
+CONFIG = DecisionConfig(today=date(2026, 11, 1))
+_counter = iter(range(10_000))
+
+
+def obs(code, system=LNC, when="2026-09-01", status="final", **value):
+    return {"resourceType": "Observation", "id": f"o{next(_counter)}", "status": status,
+            "code": {"coding": [{"system": system, "code": code}]}, "effectiveDateTime": when, **value}
+
+
+def pct(code, value, **kw):
+    return obs(code, valueQuantity={"value": value, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}, **kw)
+
+
+def coded(system, code):
+    return {"coding": [{"system": system, "code": code}]}
+
+
+def ihc(score, **kw):
+    answer = {"0": "LA6111-4", "1+": "LA11841-6", "2+": "LA11842-4", "3+": "LA11843-2"}[score]
+    return obs("85319-2", valueCodeableConcept=coded(LNC, answer), **kw)
+
+
+def patient(gender="female", birth="1960-01-01"):
+    return {"resourceType": "Patient", "id": "p1", "gender": gender, "birthDate": birth}
+
+
+def specimen(sid, site):
+    return {"resourceType": "Specimen", "id": sid, "collection": {"bodySite": coded(SCT, site)}}
+
+
+def notes_of(a):
+    return {n.code for n in a.data_quality}
+
+
+def test_most_recent_result_wins():
+    """With ER results over time, the newest valid one is used and the older kept in the history."""
+    a = assess([patient(), pct("85329-1", 80, when="2020-01-01"), pct("85329-1", 5, when="2026-01-01"),
+                pct("85325-9", 0), ihc("1+")], CONFIG)
+    assert a.er.status == "low-positive" and a.er.effective == "2026-01-01"
+    assert len([r for r in a.history if r.analyte == "ER"]) == 2
+
+
+def test_metastasis_biopsy_preferred_when_metastatic():
+    """Once metastatic, a metastasis sample wins over a newer primary-breast sample (b.3)."""
+    met = {"reference": "Specimen/met"}
+    prim = {"reference": "Specimen/prim"}
+    resources = [patient(), specimen("met", "10200004"), specimen("prim", "80248007"),
+                 {"resourceType": "Condition", "id": "c1", "code": coded(ICD, "C78.7"), "subject": {"reference": "Patient/p1"}},
+                 pct("85329-1", 0, when="2026-01-01", specimen=met), pct("85329-1", 90, when="2026-06-01", specimen=prim),
+                 pct("85325-9", 0, specimen=met), ihc("1+", specimen=met)]
+    a = assess(resources, CONFIG)
+    assert a.setting.setting == "metastatic"
+    assert a.er.status == "negative" and a.er.specimen == "metastasis"
+    assert {r.specimen for r in a.history if r.analyte == "ER"} == {"primary", "metastasis"}
+
+
+def test_provisional_result_is_not_preferred_over_final():
+    """A newer preliminary result does not displace an older final one; alone it is flagged provisional."""
+    a = assess([patient(), pct("85329-1", 50, when="2025-01-01"), pct("85329-1", 0, when="2026-01-01", status="preliminary"),
+                pct("85325-9", 0), ihc("1+")], CONFIG)
+    assert a.er.status == "positive" and not a.er.provisional
+    b = assess([patient(), pct("85329-1", 0, status="preliminary"), pct("85325-9", 0), ihc("1+")], CONFIG)
+    assert b.er.provisional and "provisional-result" in notes_of(b)
+
+
+def test_her2_low_on_any_sample():
+    """HER2-low on an earlier sample is remembered even when the newest sample is IHC 0 (ASCO/CAP 2023)."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("1+", when="2022-01-01"), ihc("0", when="2026-01-01")], CONFIG)
+    assert a.her2.expression == "zero-unspecified"
+    assert a.her2.low_on_any_sample and not a.her2.ultralow_on_any_sample
+
+
+def test_unresolved_panel_member_is_noted():
+    """An ISH panel pointing at a member that is not in the data is reported."""
+    panel = obs("74885-5", hasMember=[{"reference": "Observation/missing"}])
+    a = assess([patient(), panel], CONFIG)
+    assert "unresolved-reference" in notes_of(a)
+
+
+@pytest.mark.parametrize("bad", [
+    "not a resource", 42, None, {"no": "type"},
+    {"resourceType": "Observation", "id": "x", "status": "final"},                      # code missing
+    {"resourceType": "Observation", "id": "y", "status": "final", "code": {"text": "ER"}, "valueQuantity": {"value": "abc"}},
+    {"resourceType": "Patient", "id": "z", "birthDate": 1960},
+])
+def test_broken_items_become_notes(bad):
+    """Broken items never raise; they become notes and the valid rest is still classified."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("3+"), bad], CONFIG)
+    assert a.subtype == "HR+/HER2+"
+    assert notes_of(a) & {"invalid-resource"}
+
+
+def test_non_iterable_input_is_a_note():
+    """assess(None) answers honestly (indeterminate, with a note) instead of raising."""
+    a = assess(None, CONFIG)  # type: ignore[arg-type]
+    assert a.subtype == "indeterminate" and "invalid-input" in notes_of(a)
+
+
+def test_bundle_with_urn_uuid_references():
+    """A transaction Bundle with urn:uuid references (Synthea) resolves specimens by fullUrl."""
+    spec = {"resourceType": "Specimen", "id": "s-uuid", "collection": {"bodySite": coded(SCT, "80248007")}}
+    er = pct("85329-1", 90, specimen={"reference": "urn:uuid:s-uuid"})
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:p1", "resource": patient()}, {"fullUrl": "urn:uuid:s-uuid", "resource": spec},
+        {"fullUrl": "urn:uuid:e", "resource": er}, {"resource": pct("85325-9", 40)}, {"resource": ihc("1+")}]}
+    a = assess(bundle, CONFIG)
+    assert a.subtype == "HR+/HER2-" and a.er.specimen == "primary"
+
+
+def test_condition_only_receptor_status_is_weakest_evidence():
+    """ICD Z17 codes classify only when no test result exists, and are noted as such."""
+    conditions = [{"resourceType": "Condition", "id": f"c{i}", "code": coded(ICD, code), "subject": {"reference": "Patient/p1"},
+                   "onsetDateTime": "2026-01-01"} for i, code in enumerate(["Z17.0", "Z17.21", "Z17.32"])]
+    a = assess([patient(), *conditions], CONFIG)
+    assert (a.er.status, a.er.basis, a.her2.basis) == ("positive", "condition", "condition")
+    assert a.subtype == "HR+/HER2-"
+    assert "receptor-status-from-condition" in notes_of(a)
+    with_test = assess([patient(), *conditions, pct("85329-1", 0)], CONFIG)
+    assert with_test.er.status == "negative" and with_test.er.basis == "percent"
+
+
+@pytest.mark.parametrize("resources, status, basis", [
+    ([patient(birth="1980-01-01")], "unknown", "none"),
+    ([patient(birth="1960-01-01")], "postmenopausal", "age>=60"),
+    ([patient(gender="male", birth="1980-01-01")], "male", "patient-gender"),
+    ([patient(birth="1980-01-01"), obs("161712005", SCT, valueCodeableConcept=coded(SCT, "76498008"))], "postmenopausal", None),
+    ([patient(birth="1980-01-01"), {"resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order",
+                                    "subject": {"reference": "Patient/p1"},
+                                    "medicationCodeableConcept": coded(RXN, "50610")}], "suppressed", "gnrh-agonist"),
+    ([patient(gender="unknown", birth="1980-01-01"),
+      {"resourceType": "Condition", "id": "c", "code": coded(ICD, "C50.921"), "subject": {"reference": "Patient/p1"}}], "male", "icd-c50-male"),
+])
+def test_menopausal_status(resources, status, basis):
+    """Explicit 161712005 wins; GnRH agonist -> suppressed; age >= 60 -> post; male by gender or ICD C50.x2x."""
+    a = assess(resources, CONFIG)
+    assert a.menopausal_status == status
+    if basis:
+        assert a.menopausal_basis == basis
+
+
+def _variant(hgnc, source_class, value="LA9633-4"):
+    components = [{"code": coded(LNC, "48018-6"), "valueCodeableConcept": coded("http://www.genenames.org/geneId", hgnc)}]
+    if source_class:
+        components.append({"code": coded(LNC, "48002-0"), "valueCodeableConcept": coded(LNC, source_class)})
+    return obs("69548-6", valueCodeableConcept=coded(LNC, value), component=components)
+
+
+def test_genomic_variants_and_pdl1():
+    """BRCA germline/somatic, PIK3CA and ESR1 from GenomicVariant; PD-L1 keeps assay and measure apart."""
+    pdl1 = obs("83052-1", component=[{"code": coded(codes.NCIT, "C176582"), "valueQuantity": {"value": 12}}])
+    tps = obs("83053-9", valueQuantity={"value": 30, "unit": "%"})
+    a = assess([patient(), _variant("HGNC:1100", "LA6683-2"), _variant("HGNC:1101", "LA6684-0"),
+                _variant("HGNC:8975", None), _variant("HGNC:3467", "LA6684-0"), pdl1, tps], CONFIG)
+    found = {(b.name, b.result, b.origin) for b in a.biomarkers if b.name != "PD-L1"}
+    assert found == {("BRCA1", "present", "germline"), ("BRCA2", "present", "somatic"),
+                     ("PIK3CA", "present", "unknown"), ("ESR1", "present", "somatic")}
+    pd = {(b.assay, b.measure, b.value) for b in a.biomarkers if b.name == "PD-L1"}
+    assert pd == {("22C3", "CPS", 12.0), (None, "TPS", 30.0)}
+
+
+def test_medications_roll_up_and_reference():
+    """Product codes roll up to ingredient and class; medicationReference is followed; entered-in-error dropped."""
+    med = {"resourceType": "Medication", "id": "med1", "code": coded(RXN, "199224")}   # anastrozole 1 MG tab (a.5)
+    resources = [patient(),
+                 {"resourceType": "MedicationRequest", "id": "r1", "status": "active", "intent": "order", "subject": {"reference": "Patient/p1"},
+                  "medicationReference": {"reference": "Medication/med1"}, "authoredOn": "2026-01-01"},
+                 {"resourceType": "MedicationStatement", "id": "s1", "status": "completed", "subject": {"reference": "Patient/p1"},
+                  "medicationCodeableConcept": coded(RXN, "202982"), "effectivePeriod": {"start": "2025-01-01", "end": "2025-04-01"}},
+                 {"resourceType": "MedicationRequest", "id": "r2", "status": "entered-in-error", "intent": "order",
+                  "subject": {"reference": "Patient/p1"}, "medicationCodeableConcept": coded(RXN, "10324")}, med]
+    a = assess(resources, CONFIG)
+    uses = {m.resource: m for m in a.medications}
+    assert uses["MedicationRequest/r1"].ingredient == "anastrozole"
+    assert uses["MedicationRequest/r1"].drug_class == "aromatase-inhibitor"
+    assert uses["MedicationStatement/s1"].ingredient == "docetaxel"      # Taxotere, whatever the label says
+    assert (uses["MedicationStatement/s1"].start, uses["MedicationStatement/s1"].end) == ("2025-01-01", "2025-04-01")
+    assert "MedicationRequest/r2" not in uses and "dropped-entered-in-error" in notes_of(a)
+
+
+def test_disease_status_event_carries_evidence_types():
+    """CancerDiseaseStatus 97509-4 worsened on tumour markers only is an event with its evidence types (for P12)."""
+    status = obs("97509-4", valueCodeableConcept=coded(SCT, "271299001"), extension=[
+        {"url": codes.MCODE_EVIDENCE_TYPE_URL, "valueCodeableConcept": coded(SCT, "250724005")}])
+    a = assess([patient(), status], CONFIG)
+    event = next(e for e in a.events if e.kind == "progression")
+    assert event.detail == {"status": "worsened", "evidence_types": ["tumor-marker"]}
+
+
+@pytest.mark.parametrize("code, note", [("32996-1", "serum-her2-ignored"), ("417181009", "invalid-code-for-system"),
+                                        ("85328-3", "unverified-code"), ("21924-6", "generic-tumor-marker")])
+def test_data_quality_traps(code, note):
+    """Serum HER2, SNOMED ids under LOINC, unverified and generic codes are noted and never read as results."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50),
+                obs(code, valueCodeableConcept=coded(SCT, "10828004"))], CONFIG)
+    assert note in notes_of(a)
+    assert a.subtype == "indeterminate" and a.her2.status == "unknown"
+
+
+def test_her2_interpretation_disagreeing_with_ihc_is_noted():
+    """48676-1 'Positive' beside IHC 1+ on the same day: the test result is used and the conflict noted."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("1+"),
+                obs("48676-1", valueCodeableConcept=coded(LNC, "LA6576-8"))], CONFIG)
+    assert a.her2.status == "negative" and a.her2.expression == "low"
+    assert "conflicting-results" in notes_of(a)
