@@ -374,3 +374,58 @@ def test_p10_ihc_2plus_counts_as_low_only_with_negative_ish(ish, fires):
         rows.append(result("i1", "HER2-ISH", "negative", "2022-01-01", ish=ish, specimen_ref="Specimen/a"))
     a = make_assessment("HR+/HER2-", "metastatic", her2_expression="zero-unspecified", history=rows)
     assert ("P10" in codes(a)) is fires
+
+
+# ---- robustness: odd facts never make the rules raise ----------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cds_hooks.decision.options import options_for  # noqa: E402
+from cds_hooks.decision.orders import check_orders  # noqa: E402
+from cds_hooks.knowledge.drugs import DRUG_CLASSES  # noqa: E402
+
+_dates = st.one_of(st.none(), st.sampled_from(["2026", "2026-02", "2026-02-30", "garbage", "2025-05-05T10:00:00Z",
+                                               "2019-01-01", "2026-10-31"]))
+_meds = st.builds(MedicationUse, resource=st.text(max_size=8), ingredient=st.one_of(st.none(), st.text(max_size=8)),
+                  ingredient_rxcui=st.none(), drug_class=st.one_of(st.none(), st.sampled_from(sorted(DRUG_CLASSES))),
+                  status=st.sampled_from(["active", "completed", "draft", "stopped", "weird"]),
+                  start=_dates, end=_dates, draft=st.booleans())
+_markers = st.builds(Biomarker, name=st.sampled_from(["BRCA1", "BRCA2", "PIK3CA", "AKT1", "PTEN", "ESR1", "PD-L1", "x"]),
+                     result=st.sampled_from(["present", "absent", "unknown"]),
+                     origin=st.sampled_from(["germline", "somatic", "unknown"]),
+                     value=st.one_of(st.none(), st.floats(allow_nan=True)),
+                     measure=st.one_of(st.none(), st.sampled_from(["CPS", "IC", "TPS"])),
+                     assay=st.one_of(st.none(), st.sampled_from(["22C3", "SP142", "28-8"])),
+                     specimen=st.one_of(st.none(), st.sampled_from(["tissue", "ctDNA"])), effective=_dates)
+_events = st.builds(ClinicalEvent, kind=st.sampled_from(["diagnosis", "metastasis", "recurrence", "progression", "stage"]),
+                    date=_dates, label=st.just("e"),
+                    detail=st.fixed_dictionaries({}, optional={"status": st.sampled_from(["worsened", "stable"]),
+                                                               "evidence_types": st.lists(st.sampled_from(
+                                                                   ["tumor-marker", "imaging", "other"]), max_size=2)}))
+_history = st.builds(result, ref=st.text(max_size=4), analyte=st.sampled_from(["ER", "PR", "HER2-IHC", "HER2-ISH", "HR"]),
+                     status=st.sampled_from(["positive", "negative", "low-positive", "equivocal", "unknown"]),
+                     effective=_dates, specimen=st.sampled_from(["primary", "metastasis", "unknown"]),
+                     ihc_score=st.one_of(st.none(), st.sampled_from(["0", "0-null", "0-ultralow", "1+", "2+", "3+"])))
+
+
+@settings(max_examples=150, deadline=None)
+@given(subtype=st.sampled_from(["HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", "indeterminate"]),
+       setting=st.sampled_from(["early", "metastatic", "unknown"]),
+       menopause=st.sampled_from(["premenopausal", "postmenopausal", "suppressed", "male", "unknown"]),
+       age=st.one_of(st.none(), st.integers(0, 110)), meds=st.lists(_meds, max_size=4),
+       markers=st.lists(_markers, max_size=4), events=st.lists(_events, max_size=3),
+       history=st.lists(_history, max_size=5), expression=st.sampled_from(
+           ["positive", "low", "ultralow", "null", "zero-unspecified", "unknown"]))
+def test_rules_never_raise_on_odd_facts(subtype, setting, menopause, age, meds, markers, events, history, expression):
+    """Options, pitfalls and order checks accept any combination of facts without raising."""
+    a = make_assessment(subtype, setting, menopause=menopause, age=age, medications=meds, biomarkers=markers,
+                        events=events, history=history, her2_expression=expression)
+    for alert_ in find_pitfalls(a, CFG):
+        assert alert_.severity in ("info", "warning", "critical") and alert_.sources
+    for option in options_for(a, CFG):
+        assert option.status in ("applicable", "needs-test", "needs-review")
+        assert option.status != "applicable" or not option.needs
+    check_orders(a, [{"resourceType": "MedicationRequest", "id": "d", "status": "draft",
+                      "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                                "code": "2267582"}]}}], ["MedicationRequest/d"], CFG)
