@@ -56,6 +56,10 @@ def read_er_pr(analyte: str, kind: str, code: str, value: Value, ref: str, effec
     result = ReceptorResult(resource=ref, analyte=analyte, code=code, effective=effective, fhir_status=fhir_status,
                             provisional=provisional, specimen=spec.kind, specimen_site=spec.site, specimen_ref=spec.ref)
     name = "HR (ER+PR combined)" if analyte == "HR" else analyte
+    if kind != "percent" and value.qualitative is None and value.number is not None and value.unit == "%":
+        # A percent sent under a qualitative code: use it as a percent, and say so.
+        notes.append(DataQualityNote("percent-under-qualitative-code", f"{ref}: a percent was sent under the qualitative code {code}; read as % positive nuclei", ref))
+        kind = "percent"
     if kind == "percent":
         percent, problems = as_percent(value)
         for problem, message in problems:

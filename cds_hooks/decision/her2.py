@@ -263,6 +263,8 @@ def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
         if status == "unknown" and stated:
             status = stated
             sample.basis = "qualitative"
+            if stated == "positive":
+                notes.append(DataQualityNote("her2-basis-not-recorded", "HER2 positive by interpretation only: the basis (IHC 3+ vs ISH) is not recorded", interp[0].resource))
         elif stated and status in ("positive", "negative") and stated in ("positive", "negative") and stated != status:
             notes.append(DataQualityNote("conflicting-results",
                                          f"HER2 interpretation says {stated} but the IHC/ISH results say {status}; the test results are used",

@@ -179,7 +179,17 @@ def read_value(holder: dict[str, Any]) -> Value:
         text = concept.get("text")
         if isinstance(text, str) and text.strip():
             value.text = text
-            read = _text_meaning(text, value)
+            scratch = Value()
+            read = _text_meaning(text, scratch)
+            if recognised:
+                # The code decides; text may only refine an IHC 0 into ultralow / null (b.3).
+                if value.ihc_score == "0" and scratch.her2_category in ("ultralow", "null"):
+                    value.ihc_score = f"0-{scratch.her2_category}"
+                    value.her2_category = scratch.her2_category
+            elif read:
+                for name in ("qualitative", "ihc_score", "her2_category", "number", "unit", "comparator",
+                             "ratio_low", "ratio_high"):
+                    setattr(value, name, getattr(scratch, name))
             if not recognised and not read:
                 value.problems.append(("unparseable-value", f"value text '{text[:60]}' could not be read"))
         elif not recognised:

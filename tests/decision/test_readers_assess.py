@@ -214,3 +214,10 @@ def test_her2_interpretation_disagreeing_with_ihc_is_noted():
                 obs("48676-1", valueCodeableConcept=coded(LNC, "LA6576-8"))], CONFIG)
     assert a.her2.status == "negative" and a.her2.expression == "low"
     assert "conflicting-results" in notes_of(a)
+
+
+def test_percent_under_qualitative_code_is_read_and_noted():
+    """A '5 %' sent under the qualitative ER code is used as a percent (ER low) with a note."""
+    a = assess([patient(), obs("85337-4", valueQuantity={"value": 5, "unit": "%"}), pct("85325-9", 0), ihc("1+")], CONFIG)
+    assert a.er.status == "low-positive" and a.er.percent == 5
+    assert "percent-under-qualitative-code" in notes_of(a)

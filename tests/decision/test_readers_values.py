@@ -105,3 +105,11 @@ def test_unverified_her2_group_codes_never_drive_decisions():
     for code in ("85328-3", "42783-1", "48675-3", "104279-5"):
         entry = codes.lookup(codes.OBSERVATION_CODES, LNC, code)
         assert entry.mark == "U" and not entry.usable
+
+
+def test_text_never_overrides_a_recognised_code():
+    """CodeableConcept.text only refines IHC 0 (ultralow/null); it cannot turn a coded Positive into Negative."""
+    value = read_value({"valueCodeableConcept": {"coding": [{"system": LNC, "code": "LA6576-8"}], "text": "negative"}})
+    assert value.qualitative == "positive"
+    refined = read_value({"valueCodeableConcept": {"coding": [{"system": LNC, "code": "LA6111-4"}], "text": "ultralow"}})
+    assert refined.ihc_score == "0-ultralow"
