@@ -44,6 +44,7 @@ class LaunchRecord:
     metadata: dict[str, Any]
     auth_method: str
     refresh_token: str | None = None
+    lifetime: float = 60.0         # seconds the last token was issued for
     app_context: dict[str, Any] | None = None
     focus: str | None = None
     need_patient_banner: bool = True
@@ -102,6 +103,16 @@ class SessionStore:
         with self._lock:
             session.launches[ctx] = record
         return ctx
+
+    def rotate(self, session: Session) -> Session:
+        """Move a session to a new id once a launch completes, so an id seen before login
+        (session fixation) is worthless afterwards."""
+        fresh = Session(sid=secrets.token_urlsafe(32), created=session.created,
+                        pending=session.pending, launches=session.launches)
+        with self._lock:
+            self._sessions.pop(session.sid, None)
+            self._sessions[fresh.sid] = fresh
+        return fresh
 
     def _purge(self) -> None:
         now = time.time()

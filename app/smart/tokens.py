@@ -133,6 +133,7 @@ def _checked(token: dict[str, Any]) -> dict[str, Any]:
     # SMART: expires_in is recommended; without it assume a short lifetime.
     lifetime = expires_in if isinstance(expires_in, (int, float)) and expires_in > 0 else 60
     token["expires_at"] = time.time() + float(lifetime)
+    token["lifetime"] = float(lifetime)
     return token
 
 

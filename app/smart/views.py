@@ -146,11 +146,12 @@ def build_blueprint(settings: Settings) -> Blueprint:
         record = LaunchRecord(
             iss=pending.iss, mode=pending.mode, access_token=token["access_token"], expires_at=token["expires_at"],
             scope=granted, patient=patient, metadata=pending.metadata, auth_method=pending.auth_method,
-            refresh_token=token.get("refresh_token"), app_context=app_context, focus=focus,
+            refresh_token=token.get("refresh_token"), lifetime=token["lifetime"], app_context=app_context, focus=focus,
             need_patient_banner=bool(token.get("need_patient_banner", True)), fhir_user=fhir_user, notes=notes)
+        session = store.rotate(session)
         view = store.add_launch(session, record)
         target = url_for("smart.page", view=view)
-        return redirect(target + (f"#{focus}" if focus else ""), code=303)
+        return _set_cookie(redirect(target + (f"#{focus}" if focus else ""), code=303), session)
 
     @bp.get("/app/<view>")
     def page(view: str):
@@ -190,11 +191,13 @@ def build_blueprint(settings: Settings) -> Blueprint:
                              refresh_token=record.refresh_token)
         record.access_token = new["access_token"]
         record.expires_at = new["expires_at"]
+        record.lifetime = new["lifetime"]
         record.refresh_token = new.get("refresh_token") or record.refresh_token
         record.scope = new.get("scope") or record.scope
 
     def _load_with_refresh(record: LaunchRecord):
-        if record.expires_at - 10 <= time.time():
+        # Renew a little before expiry (10 s, or a quarter of a very short lifetime).
+        if record.expires_at - min(10.0, record.lifetime / 4) <= time.time():
             _refresh(record)
         for attempt in (1, 2):
             try:

@@ -23,7 +23,7 @@ from app.config import Settings
 from app.devehr.auth_server import AuthServerConfig, ClientRegistration, DevAuthServer, init_auth_server
 from app.devehr.fhir_proxy import create_fhir_proxy_blueprint
 from app.fhir_server import SekmetServer, free_port
-from app.smart import create_smart_blueprint
+from app import create_app
 
 from .patients import CONVERSION_PATIENT_ID, PLAIN_PATIENT_ID, conversion_bundle, plain_bundle
 
@@ -32,6 +32,7 @@ SYM_SECRET = "sym-" + secrets.token_urlsafe(24)
 ASYM_CLIENT = "receptor-asym"
 NARROW_CLIENT = "receptor-narrow"        # granted no Observation access: FHIR answers 403
 NO_CONDITION_CLIENT = "receptor-nocond"  # granted no Condition access: a data-quality note
+NO_REFRESH_CLIENT = "receptor-norefresh" # granted no online/offline access: no refresh token
 
 
 class ServedApp:
@@ -105,7 +106,7 @@ class ProductApp:
 
 
 @pytest.fixture
-def product_app(dev_ehr: DevEhr, client_key_pem: Path) -> Iterator[Callable[..., ProductApp]]:
+def product_app(dev_ehr: DevEhr, client_key_pem: Path, tmp_path: Path) -> Iterator[Callable[..., ProductApp]]:
     """Factory: start the product's SMART app (real HTTP server) registered as a given client."""
     started: list[ServedApp] = []
 
@@ -113,7 +114,8 @@ def product_app(dev_ehr: DevEhr, client_key_pem: Path) -> Iterator[Callable[...,
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         settings = Settings(public_url=base, smart_client_id=client, smart_allowed_issuers=(dev_ehr.fhir_base,),
-                            smart_cookie_secure=False, fhir_read_timeout=5.0, fhir_total_budget=5.0)
+                            smart_cookie_secure=False, fhir_read_timeout=5.0, fhir_total_budget=5.0,
+                            database_url=f"sqlite:///{tmp_path / f'feedback-{port}.sqlite'}")
         redirect = (f"{base}/smart/callback",)
         if client == ASYM_CLIENT:
             settings = settings.with_overrides(smart_private_key_path=str(client_key_pem),
@@ -128,13 +130,13 @@ def product_app(dev_ehr: DevEhr, client_key_pem: Path) -> Iterator[Callable[...,
             elif client == NO_CONDITION_CLIENT:
                 allowed = ("launch", "launch/patient", "openid", "fhirUser", "online_access", "offline_access",
                            "patient/Patient.rs", "patient/Observation.rs", "patient/MedicationRequest.rs")
+            elif client == NO_REFRESH_CLIENT:
+                allowed = ("launch", "launch/patient", "openid", "fhirUser", "patient/Patient.rs",
+                           "patient/Observation.rs", "patient/Condition.rs", "patient/MedicationRequest.rs")
             reg = ClientRegistration(client, redirect, client_secret=SYM_SECRET, allowed_scopes=allowed)
         dev_ehr.auth.register_client(reg)
         settings = settings.with_overrides(**overrides)
-        app = Flask("product-test")
-        app.config["SECRET_KEY"] = settings.secret_key
-        app.register_blueprint(create_smart_blueprint(settings))
-        served = ServedApp(app, port)
+        served = ServedApp(create_app(settings), port)
         started.append(served)
         return ProductApp(base=base, settings=settings)
 

@@ -178,8 +178,10 @@ def test_expired_token_is_refreshed_before_use(dev_ehr, product_app, browser):
     try:
         page = _ehr_launch(dev_ehr, app, browser)
         assert page.status_code == 200, page.text[:500]
+        used_before = sum(t.used for t in dev_ehr.auth._refresh.values())
         time.sleep(4)
         assert browser.get(page.url).status_code == 200
+        assert sum(t.used for t in dev_ehr.auth._refresh.values()) == used_before + 1
     finally:
         cfg.access_token_lifetime = saved
 
