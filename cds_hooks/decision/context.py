@@ -8,7 +8,6 @@ product-level RxNorm codes), handled once here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -20,20 +19,8 @@ from .selection import day, effective_of, specimen_of
 from .values import codings, read_value
 
 CLINICAL_STATUS_RECURRENCE = frozenset({"recurrence", "relapse"})
-ACTIVE_MED_STATUSES = frozenset({"active", "on-hold", "completed", "stopped", "intended", "draft"})
-
-
-@dataclass
-class Context:
-    setting: SettingFinding = field(default_factory=SettingFinding)
-    events: list[ClinicalEvent] = field(default_factory=list)
-    sex: str | None = None
-    age: int | None = None
-    male_by_diagnosis: bool = False
-    menopausal_status: str = "unknown"
-    menopausal_basis: str = "none"
-    biomarkers: list[Biomarker] = field(default_factory=list)
-    medications: list[MedicationUse] = field(default_factory=list)
+# Statuses kept as medication history (past exposure matters: "after >=1 endocrine therapy").
+RECORDED_MED_STATUSES = frozenset({"active", "on-hold", "completed", "stopped", "intended", "draft"})
 
 
 def _first_entry(table, concept: Any) -> tuple[codes.CodeEntry | None, dict | None]:
@@ -225,7 +212,7 @@ def read_medications(intake: Intake, notes: list[DataQualityNote]) -> list[Medic
     uses: list[MedicationUse] = []
     for resource in intake.of_type("MedicationRequest", "MedicationStatement", "MedicationAdministration"):
         status = resource.get("status") if isinstance(resource.get("status"), str) else "unknown"
-        if status not in ACTIVE_MED_STATUSES:
+        if status not in RECORDED_MED_STATUSES:
             continue
         ref = ref_of(resource)
         all_codings = _med_coding(resource, intake)
@@ -371,5 +358,5 @@ def read_disease_status(intake: Intake, events: list[ClinicalEvent]) -> None:
                                     [ref_of(observation)], {"status": status, "evidence_types": evidence_types}))
 
 
-__all__ = ["Context", "read_setting", "read_patient", "read_medications", "read_menopause", "read_biomarkers",
+__all__ = ["read_setting", "read_patient", "read_medications", "read_menopause", "read_biomarkers",
            "read_disease_status", "specimen_of"]

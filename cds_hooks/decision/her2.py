@@ -321,7 +321,7 @@ def decide_her2(results: list[ReceptorResult], metastatic: bool, condition_evide
     finding.low_on_any_sample = any(s.expression == "low" for s in valid)
     finding.ultralow_on_any_sample = any(s.expression == "ultralow" for s in valid)
     chosen, provisional_only = choose(samples, result_of=lambda s: s.lead, valid=_decisive,
-                                      metastatic=metastatic)
+                                      metastatic=metastatic, provisional_of=lambda s: s.provisional)
     if chosen is None:
         reasons = [r for s in samples for r in s.reasons]
         if condition_evidence:

@@ -111,7 +111,7 @@ def preferred_kind(metastatic: bool, items: Iterable[ReceptorResult]) -> Specime
 
 
 def choose(items: list[T], *, result_of: Callable[[T], ReceptorResult], valid: Callable[[T], bool],
-           metastatic: bool) -> tuple[T | None, bool]:
+           metastatic: bool, provisional_of: Callable[[T], bool] | None = None) -> tuple[T | None, bool]:
     """The most recent valid item on the most relevant specimen; second value: provisional only.
 
     Final results are preferred; when only provisional ones exist the newest is returned with
@@ -120,7 +120,8 @@ def choose(items: list[T], *, result_of: Callable[[T], ReceptorResult], valid: C
     usable = [i for i in items if valid(i)]
     if not usable:
         return None, False
-    final = [i for i in usable if not result_of(i).provisional]
+    is_provisional = provisional_of or (lambda i: result_of(i).provisional)
+    final = [i for i in usable if not is_provisional(i)]
     pool, provisional = (final, False) if final else (usable, True)
     kind = preferred_kind(metastatic, [result_of(i) for i in pool])
     if kind is not None:
