@@ -33,12 +33,19 @@ def fixture_bundles(root: Path | None = None) -> list[tuple[str, dict]]:
     """All project fixtures as ``(name, bundle)`` pairs, in a stable order (real, synthea, cases).
 
     ``name`` is the path relative to the fixtures folder, e.g. ``cases/er-low-positive.json``.
+    JSON files without a ``resourceType`` (provenance metadata such as the mCODE IG's ``package.json``)
+    are not fixtures and are skipped; a FHIR resource that is not a Bundle is an error.
     """
     base = Path(root) if root is not None else FIXTURES_DIR
     found: list[tuple[str, dict]] = []
     for folder in _BUNDLE_DIRS:
         for path in sorted((base / folder).glob("*.json")):
-            found.append((f"{folder}/{path.name}", _read_json(path)))
+            data = _read_json(path)
+            if not isinstance(data, dict) or "resourceType" not in data:
+                continue
+            if data["resourceType"] != "Bundle":
+                raise FixtureLoadError(f"{folder}/{path.name}: a {data['resourceType']}, not a Bundle")
+            found.append((f"{folder}/{path.name}", data))
     for path in sorted((base / _CASES_DIR).glob("*.json")):
         case = _read_json(path)
         bundle = case.get("bundle") if isinstance(case, dict) else None

@@ -74,15 +74,24 @@ def test_not_a_bundle_is_refused():
 
 
 def test_fixture_bundles_reads_folders_and_case_bundles(tmp_path):
-    """Bundles come from real/, synthea/ and each case file's 'bundle', in that order."""
+    """Bundles come from real/, synthea/ and each case file's 'bundle', in that order; metadata JSON is skipped."""
     (tmp_path / "real").mkdir()
     (tmp_path / "synthea").mkdir()
     (tmp_path / "cases").mkdir()
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": []}
     (tmp_path / "real" / "r.json").write_text(json.dumps(bundle))
+    (tmp_path / "real" / "package.json").write_text(json.dumps({"name": "hl7.fhir.us.mcode"}))
     (tmp_path / "synthea" / "s.json").write_text(json.dumps(bundle))
     (tmp_path / "cases" / "c.json").write_text(json.dumps({"description": "x", "bundle": bundle}))
     assert [name for name, _ in fixture_bundles(tmp_path)] == ["real/r.json", "synthea/s.json", "cases/c.json"]
+
+
+def test_non_bundle_resource_in_a_bundle_folder_is_an_error(tmp_path):
+    """A FHIR resource that is not a Bundle in real/ is reported, not skipped."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "patient.json").write_text(json.dumps({"resourceType": "Patient", "id": "x"}))
+    with pytest.raises(FixtureLoadError, match="patient.json"):
+        fixture_bundles(tmp_path)
 
 
 def test_case_file_without_bundle_is_an_error(tmp_path):
