@@ -50,6 +50,9 @@ class LaunchRecord:
     need_patient_banner: bool = True
     fhir_user: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Serialises refreshes: two page loads racing with one rotating refresh token would otherwise
+    # present it twice, which the EHR rightly treats as theft and ends the session.
+    refresh_lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
 
     def __repr__(self) -> str:  # never print tokens
         return f"LaunchRecord(iss={self.iss!r}, patient={'set' if self.patient else None})"

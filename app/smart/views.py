@@ -183,7 +183,13 @@ def build_blueprint(settings: Settings) -> Blueprint:
         resp.headers["Cache-Control"] = "public, max-age=3600"
         return resp
 
-    def _refresh(record: LaunchRecord) -> None:
+    def _refresh(record: LaunchRecord, used_token: str) -> None:
+        with record.refresh_lock:
+            if record.access_token != used_token:
+                return                  # another request renewed it meanwhile
+            _refresh_locked(record)
+
+    def _refresh_locked(record: LaunchRecord) -> None:
         if not record.refresh_token:
             raise SmartError(401, "Session expired", "Access to the EHR's data has expired and cannot be renewed.",
                              hint="Open the app again from the EHR.")
@@ -198,13 +204,14 @@ def build_blueprint(settings: Settings) -> Blueprint:
     def _load_with_refresh(record: LaunchRecord):
         # Renew a little before expiry (10 s, or a quarter of a very short lifetime).
         if record.expires_at - min(10.0, record.lifetime / 4) <= time.time():
-            _refresh(record)
+            _refresh(record, record.access_token)
         for attempt in (1, 2):
+            token = record.access_token
             try:
-                return fetch_patient_data(settings, record.iss, record.access_token, record.patient)
+                return fetch_patient_data(settings, record.iss, token, record.patient)
             except FhirAuthError as e:
                 if e.status == 401 and attempt == 1:
-                    _refresh(record)       # the token may have expired early or been revoked: once
+                    _refresh(record, token)   # the token may have expired early or been revoked: once
                     continue
                 if e.status == 401:
                     raise SmartError(401, "EHR refused the credentials",

@@ -267,3 +267,25 @@ def test_app_context_focus_on_subtype(dev_ehr, product_app, browser):
     redirect_hop = next(h for h in browser.hops if "/smart/app/" in h.headers.get("Location", ""))
     assert redirect_hop.headers["Location"].endswith("#receptor-subtype")
     assert 'id="receptor-subtype" class="summary focus"' in page.text
+
+
+def test_concurrent_reloads_refresh_once(dev_ehr, product_app, browser):
+    """Two page loads meeting an expired token together share one refresh instead of replaying it."""
+    from concurrent.futures import ThreadPoolExecutor
+    app = product_app()
+    cfg = dev_ehr.auth.config
+    saved = cfg.access_token_lifetime
+    cfg.access_token_lifetime = 3
+    try:
+        page = _ehr_launch(dev_ehr, app, browser)
+        assert page.status_code == 200, page.text[:500]
+        used_before = sum(t.used for t in dev_ehr.auth._refresh.values())
+        time.sleep(4)
+        cookies = browser.session.cookies.get_dict()
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(lambda _: requests.get(page.url, cookies=cookies, timeout=30).status_code,
+                                      range(4)))
+    finally:
+        cfg.access_token_lifetime = saved
+    assert statuses == [200] * 4
+    assert sum(t.used for t in dev_ehr.auth._refresh.values()) == used_before + 1
