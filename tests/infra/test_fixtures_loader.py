@@ -134,3 +134,29 @@ def test_references_survive_loading_a_whole_synthea_record(tmp_path):
                    if e["resource"]["subject"]["reference"].startswith("Patient/")
                    and e["resource"].get("code", {}).get("text") == "breast cancer")
         assert requests.get(f"{base}/{ref}", timeout=5).json()["name"][0]["family"] == "Idless"
+
+
+def _references(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("reference"), str):
+            yield node["reference"]
+        for value in node.values():
+            yield from _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _references(value)
+
+
+SYNTHEA_FILES = sorted((FIXTURES_DIR / "synthea").glob("*.trimmed.json"))
+
+
+@pytest.mark.parametrize("path", SYNTHEA_FILES, ids=[p.name for p in SYNTHEA_FILES])
+def test_trimmed_synthea_patients_are_self_contained_and_small(path: Path):
+    """Each trimmed Synthea file is under 100 KB, has one Patient, and no reference leaves the bundle."""
+    bundle = json.loads(path.read_text())
+    assert path.stat().st_size < 100_000
+    resources = [e["resource"] for e in bundle["entry"]]
+    assert [r["resourceType"] for r in resources].count("Patient") == 1
+    known = {e["fullUrl"] for e in bundle["entry"]}
+    dangling = {ref for r in resources for ref in _references(r)} - known
+    assert not dangling
