@@ -24,7 +24,7 @@ from cds_hooks.knowledge import codes as _kc
 RECEPTOR_CODES = tuple(
     (e.system, e.code) for e in (*_kc.RECEPTOR_CODES, *_kc.SERUM_HER2_CODES, *_kc.HER2_TEST_PROCEDURES,
                                  _kc.GENERIC_TUMOR_MARKER)
-)
+) + tuple(_kc.KNOWN_WRONG_SYSTEM)   # so the readers can flag them (P17) rather than never see them
 STAGE_CODES = tuple((e.system, e.code) for e in (*_kc.STAGE_GROUP_CODES, *_kc.M_CATEGORY_CODES, _kc.METASTASIS_SITE))
 # Companion biomarkers, disease status, tumour markers, menopausal status: the inputs of P12, P14-P16, P20.
 CONTEXT_CODES = tuple(sorted(set(_kc.OBSERVATION_CODES) - set(RECEPTOR_CODES) - set(STAGE_CODES)))
@@ -41,7 +41,11 @@ PREFETCH: dict[str, str] = {
     "conditions": f"Condition?patient={PATIENT}&_count=100",
     "stageObservations": f"Observation?patient={PATIENT}&code={_codes(STAGE_CODES)}&_sort=-date&_count=50",
     "contextObservations": f"Observation?patient={PATIENT}&code={_codes(CONTEXT_CODES)}&_sort=-date&_count=100",
-    "medicationRequests": f"MedicationRequest?patient={PATIENT}&status=active&_count=100",
+    # All statuses, not only active: prior endocrine therapy or chemotherapy changes the pitfalls (P8, P9, P11).
+    "medicationRequests": f"MedicationRequest?patient={PATIENT}&_count=100",
+    "medicationStatements": f"MedicationStatement?patient={PATIENT}&_count=100",
+    # Specimens tell a primary from a metastasis biopsy (P9 retest at recurrence, conversion).
+    "specimens": f"Specimen?patient={PATIENT}&_count=100",
 }
 # Without these a subtype cannot be stated; everything else degrades to a card naming the gap.
 REQUIRED_KEYS = ("patient", "receptorObservations")
@@ -52,14 +56,16 @@ PREFETCH_LABELS: dict[str, str] = {
     "conditions": "breast cancer and metastasis diagnoses (Conditions)",
     "stageObservations": "stage and M-category observations",
     "contextObservations": "biomarker, tumour-marker and menopausal-status observations",
-    "medicationRequests": "active medication orders",
+    "medicationRequests": "medication orders (current and past)",
+    "medicationStatements": "medication statements (current and past)",
+    "specimens": "specimen records (primary or metastasis)",
 }
 
 USAGE = (
     "Send a JWT signed with a key from the trusted-issuers file (aud = the URL called). "
     "Prefetch what the templates ask for, or send fhirServer (on your allowlist) with fhirAuthorization "
     "granting patient/Patient.read, patient/Observation.read, patient/Condition.read and "
-    "patient/MedicationRequest.read."
+    "patient/MedicationRequest.read, patient/MedicationStatement.read and patient/Specimen.read."
 )
 
 

@@ -216,8 +216,8 @@ def make_settings(tmp_path: Path, jwks_server: JwksServer, epic_key: RSAKey):
 @pytest.fixture()
 def make_cds(make_settings, signer: Signer):
     """A signed, schema-validating client of a service built with ``make_settings(**kw)``."""
-    def _make(fhir_servers: list[str] = (), **overrides: Any) -> CdsClient:
-        return CdsClient(build_app(make_settings(fhir_servers, **overrides)), signer)
+    def _make(fhir_servers: list[str] = (), config: DecisionConfig = TODAY, **overrides: Any) -> CdsClient:
+        return CdsClient(build_app(make_settings(fhir_servers, **overrides), config), signer)
     return _make
 
 

@@ -248,7 +248,7 @@ def test_partial_prefetch_without_fhir_server_says_what_is_missing(cds):
     assert response.status_code == 200
     assert subtype_of(response)["subtype"] == "HR+/HER2-"
     gap = next(c for c in response.get_json()["cards"] if c["summary"].startswith("Incomplete chart data"))
-    assert "active medication orders" in gap["detail"]
+    assert "medication orders (current and past)" in gap["detail"]
 
 
 def test_paginated_prefetch_is_followed_through_next_links(make_cds, open_fhir):
