@@ -24,7 +24,12 @@ from cds_hooks.decision import DecisionConfig, assess  # noqa: E402
 LARGE = ROOT / "fixtures" / "large" / "Emiko_Jones_6f867e8e.json"
 
 
+SMALL = ROOT / "fixtures" / "cases" / "her2-ihc-2plus-ish-positive.json"
+
+
 def _default_small() -> Path:
+    if SMALL.exists():
+        return SMALL
     cases = sorted((ROOT / "fixtures" / "cases").glob("*.json"))
     if not cases:
         raise SystemExit("no curated case in fixtures/cases/; pass --small PATH")
@@ -63,7 +68,7 @@ def bench(path: Path, runs: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--small", type=Path, default=None, help="a case file or Bundle (default: first case)")
+    parser.add_argument("--small", type=Path, default=None, help="a case file or Bundle (default: the HER2 IHC 2+ / ISH-positive case)")
     parser.add_argument("--large", type=Path, default=LARGE)
     args = parser.parse_args(argv)
     print(f"Python {sys.version.split()[0]}; {args.runs} timed runs per input")
