@@ -28,6 +28,8 @@ def classify(er: ReceptorFinding, pr: ReceptorFinding, hr: str, her2: Her2Findin
     if reasons:
         return "indeterminate", reasons, []
     modifiers: list[str] = []
+    if her2.provisional or er.provisional or pr.provisional:
+        reasons.append("rests on a provisional (preliminary) result: confirm before acting")
     if her2.status == "positive":
         return ("HR+/HER2+" if hr == "positive" else "HR-/HER2+"), reasons, modifiers
     if hr == "negative":
@@ -40,6 +42,4 @@ def classify(er: ReceptorFinding, pr: ReceptorFinding, hr: str, her2: Her2Findin
     elif er.status == "negative" and pr.status in ("positive", "low-positive"):
         modifiers.append("ER-/PR+")
         reasons.append("ER negative with PR positive: rare and often technical; HR+ is provisional (b.4, P1)")
-    if her2.provisional or er.provisional or pr.provisional:
-        reasons.append("rests on a provisional (preliminary) result")
     return "HR+/HER2-", reasons, modifiers

@@ -221,3 +221,11 @@ def test_percent_under_qualitative_code_is_read_and_noted():
     a = assess([patient(), obs("85337-4", valueQuantity={"value": 5, "unit": "%"}), pct("85325-9", 0), ihc("1+")], CONFIG)
     assert a.er.status == "low-positive" and a.er.percent == 5
     assert "percent-under-qualitative-code" in notes_of(a)
+
+
+@pytest.mark.parametrize("score, subtype", [("3+", "HR+/HER2+"), ("1+", "HR+/HER2-")])
+def test_subtype_on_provisional_result_says_so(score, subtype):
+    """A subtype resting on a preliminary result carries a reason saying it is provisional."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc(score, status="preliminary")], CONFIG)
+    assert a.subtype == subtype and a.her2.provisional
+    assert any("provisional" in reason for reason in a.subtype_reasons)
