@@ -48,6 +48,7 @@ LOCALLY_ADVANCED_NEED = "clinician to confirm advanced (unresectable) rather tha
 MENOPAUSE_NEED = "menopausal status"
 PROVISIONAL_NEED = "final (not preliminary) receptor result"
 ER_LOW_NEED = "multidisciplinary discussion of ER-low disease"
+ER_NEG_PR_POS_NEED = "pathology re-check of ER (ER-negative/PR-positive)"
 
 
 # ---- Biomarker facts shared with the pitfall and order rules ------------------------------------------
@@ -302,6 +303,10 @@ def options_for(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG)
         settings = {setting: []}
 
     base_needs = [PROVISIONAL_NEED] if provisional else []
+    if er_neg_pr_pos:
+        # P1: the HR+ call is provisional until pathology re-checks ER, so nothing resting on it is
+        # "applicable" yet (ASCO/CAP 2020 Rec 2.2).
+        base_needs.append(ER_NEG_PR_POS_NEED)
     options: list[Option] = []
     seen: set[str] = set()
     for spec in OPTIONS_TABLE:

@@ -173,7 +173,8 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         "This drug is labelled only for tumours with a specific alteration (ESR1 for oral SERDs, PIK3CA for "
         "alpelisib/inavolisib, PIK3CA/AKT1/PTEN for capivasertib), and no such alteration is recorded.",
         "Test for the alteration before starting, or choose another option.",
-        ("label-fda-orserdu-0", "label-fda-inluriyo-0", "label-fda-piqray-0", "label-fda-itovebi-0", "label-fda-truqap-0"),
+        ("label-fda-orserdu-0", "label-fda-inluriyo-0", "label-fda-piqray-0", "label-fda-itovebi-0", "label-fda-truqap-0",
+         "asco-2021-mbc-update"),
         "active/draft oral SERD, PI3K-alpha or AKT inhibitor without the alteration present"),
     # The seeds' own pitfalls.
     PitfallSpec(

@@ -260,3 +260,12 @@ def test_er_low_with_positive_pr_gets_note_but_no_tnbc_rows():
     got = ids(options_for(a))
     assert any("ER-low" in n for n in got["early-endocrine"].notes)
     assert "early-tnbc-keynote522" not in got
+
+
+def test_er_negative_pr_positive_options_wait_for_er_recheck():
+    """ER-/PR+ keeps HR+ provisional: its options need an ER re-check before they are 'applicable' (P1)."""
+    a = make_assessment("HR+/HER2-", "early", er=ReceptorFinding("ER", "negative", 0.0, "percent"),
+                        pr=ReceptorFinding("PR", "positive", 40.0, "percent"), modifiers=["ER-/PR+"])
+    got = options_for(a)
+    assert got and all(o.status != "applicable" for o in got)
+    assert all(any("re-check of ER" in n for n in o.needs) for o in got)
