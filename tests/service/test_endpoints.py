@@ -341,3 +341,17 @@ def test_hung_fhir_server_is_cut_off_by_the_time_budget(make_cds, silent_server)
     assert response.status_code == 200
     gap = next(c for c in response.get_json()["cards"] if c["summary"].startswith("Incomplete chart data"))
     assert "did not answer in time" in gap["detail"]
+
+
+def test_a_bug_in_the_core_is_a_plain_500_operation_outcome_without_traceback(cds, monkeypatch):
+    """An unexpected exception is answered with a generic OperationOutcome, never a traceback or a success."""
+    import cds_hooks.decision as decision
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(decision, "assess", broken)   # the blueprint looks it up per call
+    response = cds.post(ASSESS, hook_fixture("patient-view-full-prefetch"))
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "secret internals" not in text
