@@ -265,6 +265,15 @@ def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
             sample.basis = "qualitative"
             if stated == "positive":
                 notes.append(DataQualityNote("her2-basis-not-recorded", "HER2 positive by interpretation only: the basis (IHC 3+ vs ISH) is not recorded", interp[0].resource))
+        elif stated in ("positive", "negative") and status == "equivocal" and ihc == "2+" and ish is None:
+            # The pathologist's overall HER2 call after an IHC 2+ settles it, but the ISH result
+            # itself is not in the data: use the call and say so (P4 still asks for the ISH result).
+            status = stated
+            sample.basis = "ihc+interpretation"
+            sample.reasons = [r for r in sample.reasons if "IHC 2+ is equivocal" not in r]
+            notes.append(DataQualityNote("her2-2plus-resolved-without-ish",
+                                         f"HER2 IHC 2+ resolved as {stated} by the overall HER2 interpretation; the ISH result is not in the data",
+                                         interp[0].resource))
         elif stated and status in ("positive", "negative") and stated in ("positive", "negative") and stated != status:
             notes.append(DataQualityNote("conflicting-results",
                                          f"HER2 interpretation says {stated} but the IHC/ISH results say {status}; the test results are used",

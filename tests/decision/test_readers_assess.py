@@ -229,3 +229,11 @@ def test_subtype_on_provisional_result_says_so(score, subtype):
     a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc(score, status="preliminary")], CONFIG)
     assert a.subtype == subtype and a.her2.provisional
     assert any("provisional" in reason for reason in a.subtype_reasons)
+
+
+def test_ihc_2plus_settled_by_overall_interpretation():
+    """IHC 2+ with a same-day overall HER2 'Negative' (48676-1) and no ISH: negative, HER2-low, noted."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"),
+                obs("48676-1", valueCodeableConcept=coded(LNC, "LA6577-6"))], CONFIG)
+    assert (a.her2.status, a.her2.expression, a.subtype) == ("negative", "low", "HR+/HER2-")
+    assert "her2-2plus-resolved-without-ish" in notes_of(a)
