@@ -7,6 +7,7 @@ SMART app page with the subtype, the receptor chart and a pitfall. Screenshots g
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -93,5 +94,27 @@ def test_open_app_button_launches_for_the_open_patient(demo, page):
     page.goto(f"{demo.url}/chart/{JENNY}")
     page.locator("#open-app").click()
     page.wait_for_url("**/smart/**", timeout=30_000)
-    sync_api.expect(page.locator("body")).to_contain_text("Jenny", timeout=30_000)
+    sync_api.expect(page).to_have_title(re.compile(r"Jenny M"), timeout=30_000)
+    sync_api.expect(page.locator("#receptor-subtype .subtype")).to_have_text("HR+/HER2-")
     screenshot(page, "03-smart-app-open-button")
+
+
+@pytest.mark.parametrize("patient, name, subtype, topic", [
+    (JENNY, "Jenny M", "HR+/HER2-", "her2-ihc-score-missing"),
+    ("839d7383-b6bc-420a-8854-90a4b86cf1c5", "Emiko Jones", "HR+/HER2-", "er-neg-pr-pos-discordance"),
+    ("her2-ihc-2plus-no-ish", "her2-ihc-2plus-no-ish", "indeterminate", "her2-equivocal-needs-ish"),
+], ids=["jenny-m-mcode", "emiko-jones-synthea", "case-her2-2plus-no-ish"])
+def test_pitfall_card_link_opens_the_app_at_that_pitfall(demo, page, patient, name, subtype, topic):
+    """For each demo patient: the chart shows the subtype and the pitfall card; its SMART link lands on that pitfall."""
+    page.goto(f"{demo.url}/chart/{patient}")
+    sync_api.expect(page.locator("#ehr-subtype")).to_have_text(subtype, timeout=30_000)
+    card = page.locator(f'article.card[data-topic="{topic}"]')
+    sync_api.expect(card).to_have_count(1)
+    assert "indicator-info" not in (card.get_attribute("class") or "")
+    screenshot(page, f"10-ehr-chart-{patient}")
+    card.locator("button.smart-link").first.click()
+    page.wait_for_url(f"**/smart/**#{topic}", timeout=30_000)
+    sync_api.expect(page).to_have_title(re.compile(re.escape(name)))
+    sync_api.expect(page.locator("#receptor-subtype .subtype")).to_have_text(subtype)
+    sync_api.expect(page.locator(f'[id="{topic}"]')).to_be_visible()
+    screenshot(page, f"11-smart-app-{patient}")
