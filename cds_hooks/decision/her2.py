@@ -15,6 +15,7 @@ where the bound allows; "1.8-2.2" straddles 2.0 and stays equivocal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from .model import DataQualityNote, Her2Finding, ReceptorResult
 from .selection import SpecimenInfo, choose, day, sample_key
@@ -305,12 +306,59 @@ def _expression(status: str, ihc: str | None, interp: list[ReceptorResult]) -> s
     return "unknown"
 
 
+# Reflex ISH is often resulted days after the IHC, and EHR data rarely names the specimen.
+# Without a Specimen, an ISH-only result is paired with the closest earlier IHC-only result of
+# the same specimen kind within this window (a product choice, noted on the assessment; the
+# guideline asks for IHC and ISH on the same specimen, b.3).
+REFLEX_ISH_WINDOW_DAYS = 21
+_ISH_ANALYTES = frozenset({"HER2-ISH", "HER2-ISH-ratio", "HER2-ISH-copies", "CEP17-copies"})
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(day(value)) if day(value) else None
+    except ValueError:
+        return None
+
+
+def _pair_reflex_ish(samples: dict[str, Sample], notes: list[DataQualityNote]) -> None:
+    def unnamed(sample: Sample) -> bool:
+        return all(r.specimen_ref is None for r in sample.results)
+
+    def has(sample: Sample, analytes) -> bool:
+        return any(r.analyte in analytes for r in sample.results)
+
+    ihc_only = [s for s in samples.values() if unnamed(s) and has(s, {"HER2-IHC"}) and not has(s, _ISH_ANALYTES)]
+    for key, sample in list(samples.items()):
+        if not (unnamed(sample) and has(sample, _ISH_ANALYTES) and not has(sample, {"HER2-IHC"})):
+            continue
+        ish_day = _date(sample.lead.effective)
+        if ish_day is None:
+            continue
+        best, gap = None, None
+        for candidate in ihc_only:
+            ihc_day = _date(candidate.lead.effective)
+            if ihc_day is None or candidate.lead.specimen != sample.lead.specimen:
+                continue
+            days = (ish_day - ihc_day).days
+            if 0 < days <= REFLEX_ISH_WINDOW_DAYS and (gap is None or days < gap):
+                best, gap = candidate, days
+        if best is not None:
+            best.results.extend(sample.results)
+            del samples[key]
+            ihc_only.remove(best)
+            notes.append(DataQualityNote("ish-paired-with-earlier-ihc",
+                                         f"no specimen recorded: ISH of {day(sample.lead.effective)} read with the HER2 IHC of "
+                                         f"{day(best.results[0].effective)} ({gap} days earlier) as one sample", sample.lead.resource))
+
+
 def build_samples(results: list[ReceptorResult], notes: list[DataQualityNote]) -> list[Sample]:
     samples: dict[str, Sample] = {}
     for result in results:
         if result.analyte.startswith("HER2") or result.analyte == "CEP17-copies":
             key = sample_key(result)
             samples.setdefault(key, Sample(key)).results.append(result)
+    _pair_reflex_ish(samples, notes)
     for sample in samples.values():
         decide_sample(sample, notes)
     return list(samples.values())

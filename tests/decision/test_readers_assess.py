@@ -237,3 +237,13 @@ def test_ihc_2plus_settled_by_overall_interpretation():
                 obs("48676-1", valueCodeableConcept=coded(LNC, "LA6577-6"))], CONFIG)
     assert (a.her2.status, a.her2.expression, a.subtype) == ("negative", "low", "HR+/HER2-")
     assert "her2-2plus-resolved-without-ish" in notes_of(a)
+
+
+@pytest.mark.parametrize("ish_day, expression, paired", [("2026-09-05", "low", True), ("2026-12-01", "unknown", False)])
+def test_reflex_ish_days_after_ihc_is_paired_without_specimen(ish_day, expression, paired):
+    """IHC 2+ then ISH group 5 a few days later, no Specimen named: read as one sample (HER2-low); not when months apart."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+", when="2026-09-01"),
+                obs("49683-6", when=ish_day, valueQuantity={"value": 1.2}), obs("74860-8", when=ish_day, valueQuantity={"value": 2.0})],
+               DecisionConfig(today=date(2027, 1, 1)))
+    assert a.her2.status == "negative" and a.her2.expression == expression
+    assert ("ish-paired-with-earlier-ihc" in notes_of(a)) is paired
