@@ -160,3 +160,34 @@ def test_launch_refuses_a_url_that_is_not_the_registered_app(demo):
                                                             "launch_url": "http://127.0.0.1:9/evil"},
                            allow_redirects=False, timeout=10)
     assert answer.status_code == 400
+
+
+@pytest.mark.fhir_server
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_draft_order_of_trastuzumab_for_her2_negative_is_flagged(demo, hook):
+    """Drafting trastuzumab for HER2-negative Jenny M sends draftOrders and shows the conflict card."""
+    page = requests.post(f"{demo.urls.ehr}/chart/cancer-patient-jenny-m/order",
+                         data={"drug": "224905", "hook": hook}, timeout=60).text
+    assert f"CDS Hooks: {hook}" in page and "HTTP 200" in page
+    assert 'data-topic="anti-her2-for-her2-negative"' in page
+
+
+@pytest.mark.fhir_server
+def test_draft_order_outside_the_list_is_refused(demo):
+    """Only the listed RxNorm codes can be drafted."""
+    answer = requests.post(f"{demo.urls.ehr}/chart/cancer-patient-jenny-m/order",
+                           data={"drug": "999999", "hook": "order-select"}, timeout=10)
+    assert answer.status_code == 400
+
+
+@pytest.mark.fhir_server
+def test_dismissing_a_card_sends_overridden_feedback_and_hides_it(demo):
+    """Dismiss posts feedback to the service (accepted with 2xx) and the card is no longer shown."""
+    page = requests.get(f"{demo.urls.ehr}/chart/her2-ihc-2plus-no-ish", timeout=60).text
+    action = re.search(r'action="(/exchange/[^"]+/card/([^"/]+)/overridden)"', page)
+    assert action, "no dismissable card"
+    card_uuid = action.group(2)
+    answer = requests.post(demo.urls.ehr + action.group(1), data={"reason": ""}, timeout=30)
+    assert answer.status_code == 200
+    assert "Feedback sent: overridden." in answer.text
+    assert f"/card/{card_uuid}/" not in answer.text
