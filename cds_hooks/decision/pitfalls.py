@@ -21,7 +21,7 @@ from ..knowledge.pitfalls import PITFALLS
 from ..knowledge.sources import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import Alert, Assessment, MedicationUse
-from .options import finding_state, is_worsening, latest_event_date, marker_only, parse_date
+from .options import finding_state, latest_event_date, marker_only, parse_date
 
 ACTIVE_STATUSES = frozenset({"active", "on-hold", "intended", "draft"})
 DISEASE_EVENTS = ("metastasis", "recurrence", "progression")

@@ -22,7 +22,7 @@ Field meanings
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 HR_POS = ("HR+/HER2-", "HR+/HER2+")
 HER2_POS = ("HR+/HER2+", "HR-/HER2+")

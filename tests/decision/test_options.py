@@ -9,7 +9,7 @@ import pytest
 
 from cds_hooks.decision import DecisionConfig
 from cds_hooks.decision.model import (
-    Assessment, Biomarker, Her2Finding, MedicationUse, ReceptorFinding, SettingFinding,
+    Assessment, Biomarker, Her2Finding, ReceptorFinding, SettingFinding,
 )
 from cds_hooks.decision.options import finding_state, options_for
 from cds_hooks.knowledge.options import OPTIONS, OPTIONS_TABLE
