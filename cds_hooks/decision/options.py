@@ -23,8 +23,16 @@ Decisions documented here:
   options, so we assume neither.
 - Locally advanced without M1 (P19): early rows as usual, metastatic rows ``needs-review`` until the
   clinician confirms the disease is treated as advanced.
-- ER-low HR+/HER2-: endocrine rows stay (P2: do not suppress them) with the ER-low note, and the
-  triple-negative rows for the same setting are added as ``needs-review`` (b.6 "consider TNBC-like").
+- ER-low HR+/HER2-: endocrine rows stay (P2: do not suppress them) with the ER-low note, and, when PR
+  is negative or low too (b.4), the triple-negative rows for the same setting are added as
+  ``needs-review`` (b.6 "consider TNBC-like").
+- ER-negative/PR-positive: every option is ``needs-review`` until pathology re-checks ER (P1 keeps the
+  HR+ call provisional); endocrine rows carry the note that endocrine therapy may still be considered.
+- A preliminary ER/PR/HER2 result behind the subtype: every option is ``needs-review`` (b.1: a
+  provisional result is never the sole basis of a recommendation).
+- Menopause: "post" labels are dropped for premenopausal women and men, and need review when status is
+  unknown or suppressed; AI-based rows stay for premenopausal women and men with the ovarian/testicular
+  suppression note (P14), and need review when status is unknown.
 """
 from __future__ import annotations
 
