@@ -40,6 +40,7 @@ class Intake:
     by_ref: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[DataQualityNote] = field(default_factory=list)
     dropped: set[str] = field(default_factory=set)     # refs of dropped resources
+    full_urls: dict[str, str | None] = field(default_factory=dict)
 
     def of_type(self, *types: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r.get("resourceType") in types]
@@ -72,23 +73,28 @@ def ref_of(resource: dict[str, Any]) -> str:
     return f"{resource.get('resourceType', '?')}/{resource.get('id', '?')}"
 
 
-def _flatten(items: Any, intake: Intake) -> list[Any]:
+def _flatten(items: Any, intake: Intake, depth: int = 0) -> list[Any]:
     if isinstance(items, dict):
         items = [items]
     flat: list[Any] = []
+    if isinstance(items, (str, bytes)):
+        intake.note("invalid-input", "resources must be a list of FHIR resources, got text")
+        return flat
     try:
         iterator = iter(items)
     except TypeError:
         intake.note("invalid-input", f"resources must be a list of FHIR resources, got {type(items).__name__}")
         return flat
     for item in iterator:
-        if isinstance(item, dict) and item.get("resourceType") == "Bundle":
+        if isinstance(item, dict) and item.get("resourceType") == "Bundle" and depth < 2:
             entries = item.get("entry")
             if not isinstance(entries, list):
                 continue
             for entry in entries:
                 resource = entry.get("resource") if isinstance(entry, dict) else None
-                if isinstance(resource, dict):
+                if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
+                    flat.extend(_flatten(resource, intake, depth + 1))     # e.g. a batch of searchsets
+                elif isinstance(resource, dict):
                     if "id" not in resource and isinstance(entry.get("fullUrl"), str):
                         resource = {**resource, "id": entry["fullUrl"].rsplit(":", 1)[-1].rsplit("/", 1)[-1]}
                     flat.append((resource, entry.get("fullUrl")))
@@ -148,11 +154,44 @@ def take_in(resources: Iterable[dict[str, Any]] | dict[str, Any]) -> Intake:
             intake.dropped.add(ref)
             continue
         intake.resources.append(resource)
+        intake.full_urls[ref] = full_url if isinstance(full_url, str) else None
         intake.by_ref.setdefault(ref, resource)
         intake.by_ref.setdefault(f"urn:uuid:{resource['id']}", resource)
         if isinstance(full_url, str):
             intake.by_ref.setdefault(full_url, resource)
+    _drop_other_patients(intake)
     return intake
+
+
+def _drop_other_patients(intake: Intake) -> None:
+    """Resources about another patient than the one Patient given are dropped (never mixed into a card)."""
+    patients = [r for r in intake.resources if r.get("resourceType") == "Patient"]
+    if len(patients) != 1:
+        return
+    me = patients[0]
+    mine = {f"Patient/{me['id']}", f"urn:uuid:{me['id']}"}
+    if intake.full_urls.get(ref_of(me)):
+        mine.add(intake.full_urls[ref_of(me)])
+    kept = []
+    for resource in intake.resources:
+        target = None
+        for key in ("subject", "patient"):
+            value = resource.get(key)
+            if isinstance(value, dict) and isinstance(value.get("reference"), str):
+                target = value["reference"].strip()
+                break
+        if target is None or target in mine or not ("Patient/" in target or target.startswith("urn:uuid:")):
+            kept.append(resource)
+            continue
+        tail = "/".join(target.rstrip("/").split("/")[-2:])
+        if tail in mine:
+            kept.append(resource)
+            continue
+        ref = ref_of(resource)
+        intake.note("other-patient", f"{ref} is about {target}, not Patient/{me['id']}; not used", ref)
+        intake.dropped.add(ref)
+        intake.by_ref = {k: v for k, v in intake.by_ref.items() if v is not resource}
+    intake.resources = kept
 
 
 def _coded(concept: Any) -> set[str]:

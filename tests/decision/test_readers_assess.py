@@ -247,3 +247,21 @@ def test_reflex_ish_days_after_ihc_is_paired_without_specimen(ish_day, expressio
                DecisionConfig(today=date(2027, 1, 1)))
     assert a.her2.status == "negative" and a.her2.expression == expression
     assert ("ish-paired-with-earlier-ihc" in notes_of(a)) is paired
+
+
+def test_resources_of_another_patient_are_not_used():
+    """An Observation whose subject is another patient is dropped and noted, never mixed into the answer."""
+    other = pct("85329-1", 0, when="2026-10-01")
+    other["subject"] = {"reference": "Patient/someone-else"}
+    mine = pct("85329-1", 90)
+    mine["subject"] = {"reference": "http://ehr.example/fhir/Patient/p1"}
+    a = assess([patient(), mine, other, pct("85325-9", 50), ihc("1+")], CONFIG)
+    assert a.er.status == "positive" and a.er.evidence == [f"Observation/{mine['id']}"]
+    assert "other-patient" in notes_of(a)
+
+
+def test_nested_bundles_are_unpacked():
+    """A batch response holding searchset Bundles is read like the resources inside them."""
+    inner = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in (pct("85329-1", 90), pct("85325-9", 50), ihc("3+"))]}
+    outer = {"resourceType": "Bundle", "type": "batch-response", "entry": [{"resource": patient()}, {"resource": inner}]}
+    assert assess(outer, CONFIG).subtype == "HR+/HER2+"
