@@ -68,7 +68,7 @@ def display_name(patient: dict[str, Any]) -> str:
 
 def list_patients(fhir_base: str, token: str | None, descriptions: dict[str, str], *,
                   session: requests.Session | None = None, max_pages: int = 20) -> list[PatientRow]:
-    """Every Patient on the server, curated cases first, then by name."""
+    """Every Patient on the server (pages followed), with case descriptions where known."""
     http = session or requests.Session()
     headers = {"Accept": "application/fhir+json"}
     if token:
@@ -89,5 +89,6 @@ def list_patients(fhir_base: str, token: str | None, descriptions: dict[str, str
             rows.append(PatientRow(pid, display_name(resource), resource.get("gender"),
                                    resource.get("birthDate"), descriptions.get(pid)))
         url = next((link.get("url") for link in bundle.get("link") or [] if link.get("relation") == "next"), None)
-    rows.sort(key=lambda r: (r.description is None, r.name.lower()))
+    # Real-data patients (mCODE, Synthea) first, then the curated cases, each by name.
+    rows.sort(key=lambda r: (r.description is not None, r.name.lower()))
     return rows

@@ -222,7 +222,7 @@ def create_devehr_blueprint(config: DevEhrConfig, signer: EhrSigner, create_laun
             context["selections"] = [f"MedicationRequest/{order_id}"]
         runs = run_hook(hook, patient_id, context)
         return render_chart(patient_id, runs, notice=f"{hook} sent for a draft order of {drug}.",
-                            show_order_form=True)
+                            show_order_form=True, selected_drug=code, selected_hook=hook)
 
     return bp
 
