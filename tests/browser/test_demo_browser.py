@@ -68,6 +68,7 @@ def screenshot(page, name: str) -> Path:
 def test_chart_cards_then_smart_link_opens_the_app(demo, page):
     """Open Jenny M's chart, see the CDS cards, follow the subtype card's SMART link into the app page."""
     page.goto(demo.url + "/")
+    screenshot(page, "00-ehr-patient-list")
     page.get_by_role("link", name="Open chart of Jenny M").click()
     page.wait_for_url(f"**/chart/{JENNY}")
     cards = page.locator("article.card")
