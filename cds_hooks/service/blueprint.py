@@ -65,7 +65,8 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
     def _service_error(exc: ServiceError) -> Response:
         response = _json(exc.body(), exc.status)
         if exc.status == 405:
-            response.headers["Allow"] = "POST, OPTIONS"
+            response.headers["Allow"] = "GET, OPTIONS" if request.path.rstrip("/").endswith("/cds-services") \
+                else "POST, OPTIONS"
         return response
 
     @bp.errorhandler(HTTPException)
@@ -101,14 +102,16 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
             raise ServiceError(404, f"no CDS service with id {service_id!r}; see {base}/cds-services", code="not-found")
         return service
 
-    @bp.route("/cds-services", methods=["GET", "OPTIONS"])
+    @bp.route("/cds-services", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
     def discovery() -> Response:
         if request.method == "OPTIONS":
             return _preflight()
+        if request.method != "GET":
+            raise ServiceError(405, "discovery is read with GET (CH §Discovery)", code="not-supported")
         _authenticate(f"{base}/cds-services")
         return _json(discovery_document())
 
-    @bp.route("/cds-services/<service_id>", methods=["GET", "POST", "OPTIONS"])
+    @bp.route("/cds-services/<service_id>", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
     def call_service(service_id: str) -> Response:
         if request.method == "OPTIONS":
             return _preflight()
@@ -138,7 +141,7 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
             cards = order_cards(assessment, alerts, hook_request.orders, data.gaps, settings.smart_launch_url)
         return _json({"cards": cards})
 
-    @bp.route("/cds-services/<service_id>/feedback", methods=["GET", "POST", "OPTIONS"])
+    @bp.route("/cds-services/<service_id>/feedback", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
     def feedback(service_id: str) -> Response:
         if request.method == "OPTIONS":
             return _preflight()

@@ -355,3 +355,16 @@ def test_a_bug_in_the_core_is_a_plain_500_operation_outcome_without_traceback(cd
     assert response.status_code == 500
     text = response.get_data(as_text=True)
     assert "Traceback" not in text and "secret internals" not in text
+
+
+@pytest.mark.parametrize("method,path,allow", [
+    ("POST", "/cds-services", "GET"),
+    ("DELETE", "/cds-services", "GET"),
+    ("PUT", ASSESS, "POST"),
+    ("GET", ASSESS + "/feedback", "POST"),
+])
+def test_wrong_method_is_405_with_allow_and_an_operation_outcome(cds, method, path, allow):
+    """Every wrong method on our routes is a 405 naming the right one, with a JSON body and CORS like any error."""
+    response = cds.request(method, path, data="{}", headers={"Origin": "http://127.0.0.1:8000"})
+    assert response.status_code == 405 and allow in response.headers["Allow"]
+    assert response.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8000"
