@@ -289,3 +289,18 @@ def test_concurrent_reloads_refresh_once(dev_ehr, product_app, browser):
         cfg.access_token_lifetime = saved
     assert statuses == [200] * 4
     assert sum(t.used for t in dev_ehr.auth._refresh.values()) == used_before + 1
+
+
+def test_fhir_401_that_survives_a_refresh_gives_a_401_page(dev_ehr, product_app, browser):
+    """Tokens sekmet cannot verify: 401, one refresh, 401 again, then a page asking to relaunch."""
+    app = product_app()
+    cfg = dev_ehr.auth.config
+    saved = cfg.smart_secret
+    cfg.smart_secret = "not-the-fhir-servers-secret-" + "x" * 16
+    try:
+        used_before = sum(t.used for t in dev_ehr.auth._refresh.values())
+        page = _ehr_launch(dev_ehr, app, browser)
+    finally:
+        cfg.smart_secret = saved
+    assert page.status_code == 401 and "did not accept" in page.text
+    assert sum(t.used for t in dev_ehr.auth._refresh.values()) == used_before + 1   # refreshed exactly once
