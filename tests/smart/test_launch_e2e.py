@@ -304,3 +304,17 @@ def test_fhir_401_that_survives_a_refresh_gives_a_401_page(dev_ehr, product_app,
         cfg.smart_secret = saved
     assert page.status_code == 401 and "did not accept" in page.text
     assert sum(t.used for t in dev_ehr.auth._refresh.values()) == used_before + 1   # refreshed exactly once
+
+
+def test_token_request_refused_gives_a_clear_page(dev_ehr, product_app, browser):
+    """A code that has expired before the exchange ends on a page naming the EHR's refusal."""
+    app = product_app()
+    cfg = dev_ehr.auth.config
+    saved = cfg.code_lifetime
+    cfg.code_lifetime = -1           # every code is already expired when redeemed
+    try:
+        page = _ehr_launch(dev_ehr, app, browser)
+    finally:
+        cfg.code_lifetime = saved
+    assert page.status_code == 502
+    assert "Token request refused" in page.text and "invalid_grant" in page.text
