@@ -11,6 +11,7 @@ iss/jti/reason, never the token.
 """
 from __future__ import annotations
 
+import base64
 import heapq
 import json
 import logging
@@ -129,7 +130,6 @@ def _find(keys: KeySet, kid: str) -> Any:
 
 
 def _b64json(segment: str) -> dict[str, Any]:
-    import base64
     padded = segment + "=" * (-len(segment) % 4)
     value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     if not isinstance(value, dict):

@@ -92,3 +92,12 @@ def test_case_through_patient_view(case_path: Path, case_server, make_cds):
     for card in cards:
         assert card["uuid"] and len(card["summary"]) <= 139 and card["source"]["label"]
         assert card["source"]["topic"]["system"] == "urn:receptor-cds:card-topic"
+
+
+def test_every_pitfall_and_order_conflict_has_a_case_driven_through_http():
+    """P1-P20 and the drug conflicts each appear in some case's alertsPresent, so the runner above covers them all."""
+    present = set()
+    for path in CASES:
+        present |= set(json.loads(path.read_text())["expected"].get("alertsPresent", []))
+    required = {*TOPICS, "endocrine-for-hr-negative", "anti-her2-for-her2-negative", "tdxd-for-her2-zero"}
+    assert required <= present, sorted(required - present)
