@@ -368,3 +368,33 @@ def test_wrong_method_is_405_with_allow_and_an_operation_outcome(cds, method, pa
     response = cds.request(method, path, data="{}", headers={"Origin": "http://127.0.0.1:8000"})
     assert response.status_code == 405 and allow in response.headers["Allow"]
     assert response.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8000"
+
+
+def test_next_link_to_another_origin_is_not_followed_and_the_data_is_refetched(make_cds, open_fhir):
+    """A prefetch page whose next link leaves the FHIR server's origin is never requested (token and SSRF);
+    the key is read from fhirServer instead, so the answer is still complete."""
+    import requests
+
+    from .conftest import JwksServer
+    first_page = requests.get(f"{open_fhir.base_url}/Observation",
+                              params={"patient": PATIENT, "_count": "1"}, timeout=10).json()
+    with JwksServer({"resourceType": "Bundle", "type": "searchset"}) as elsewhere:
+        for link in first_page["link"]:
+            if link["relation"] == "next":
+                link["url"] = elsewhere.url.replace("/.well-known/jwks.json", "/fhir/Observation?page=2")
+        body = copy.deepcopy(hook_fixture("patient-view-full-prefetch"))
+        body["prefetch"]["receptorObservations"] = first_page
+        response = make_cds([open_fhir.base_url]).post(ASSESS, with_fhir(body, open_fhir, "a-token"))
+        assert elsewhere.fetches == 0
+    assert response.status_code == 200
+    assert len(subtype_of(response)["evidence"]) == 3
+
+
+def test_patient_view_flags_an_active_chart_drug_that_conflicts(cds):
+    """For EHRs that only call patient-view: active tamoxifen for triple-negative disease raises its card,
+    without a delete suggestion (it is not a draft)."""
+    response = cds.post(ASSESS, hook_fixture("patient-view-chart-endocrine-for-hr-negative"))
+    assert response.status_code == 200
+    card = next(c for c in response.get_json()["cards"]
+                if c["source"]["topic"]["code"] == "endocrine-for-hr-negative")
+    assert card["indicator"] == "critical" and "suggestions" not in card
