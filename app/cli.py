@@ -62,7 +62,11 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"receptor-cds serve: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     print(f"Serving Receptor CDS on http://{args.host}:{args.port}/ (discovery at /cds-services)", flush=True)
-    serve(flask_app, host=args.host, port=args.port, threads=args.threads, ident="receptor-cds")
+    try:
+        serve(flask_app, host=args.host, port=args.port, threads=args.threads, ident="receptor-cds")
+    except OSError as exc:   # e.g. the port is taken: say so instead of a traceback
+        print(f"receptor-cds serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 

@@ -49,7 +49,10 @@ class ServedApp:
 
     def __init__(self, name: str, app: Flask, host: str, port: int) -> None:
         self.name = name
-        self.server = create_server(app, host=host, port=port, threads=8, ident=name)
+        try:
+            self.server = create_server(app, host=host, port=port, threads=8, ident=name)
+        except OSError as exc:
+            raise DemoError(f"cannot listen on {host}:{port} for the {name} server: {exc.strerror or exc}") from None
         self.thread = threading.Thread(target=self.server.run, name=f"waitress-{name}", daemon=True)
 
     def start(self) -> None:
@@ -172,7 +175,11 @@ def run_demo(host: str = "127.0.0.1", port: int | None = None, out: TextIO = sys
     began = time.monotonic()
     try:
         print("Starting the FHIR server, the product and the development EHR on 127.0.0.1 ...", file=out, flush=True)
-        urls = demo.start()
+        try:
+            urls = demo.start()
+        except DemoError as exc:
+            print(f"receptor-cds demo: {exc}", file=sys.stderr)
+            return 1
         if stop.is_set():
             return 0
         print(f"Loaded {len(demo.loaded)} fixture bundles into the FHIR server ({urls.fhir_direct}).", file=out)

@@ -156,3 +156,29 @@ def test_demo_starts_and_stops_cleanly(sig: int):
         assert not Path(workdir).exists()
     finally:
         demo.kill()
+
+
+def test_demo_on_a_taken_port_fails_clearly_and_leaves_nothing_running():
+    """demo --port on a port already in use: exit 1, a message naming the port, no child process left."""
+    import socket
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        proc = subprocess.Popen([CLI, "demo", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        seen: set[int] = set()
+        while proc.poll() is None:
+            seen |= descendants(proc.pid)
+            time.sleep(0.2)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert f"127.0.0.1:{port}" in err and "Traceback" not in err
+    assert not [pid for pid in seen if alive(pid)]
+
+
+def test_demo_refuses_a_non_loopback_host():
+    """The demo binds loopback only."""
+    result = run_cli("demo", "--host", "0.0.0.0", timeout=60)
+    assert result.returncode == 2
+    assert "loopback" in result.stderr
