@@ -42,7 +42,7 @@ class CdsExchange:
     cards: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     dismissed: set[str] = field(default_factory=set)
-    feedback_sent: list[str] = field(default_factory=list)
+    notice: str | None = None          # outcome of the last feedback sent from this exchange
 
 
 def _diagnostics(response: requests.Response) -> str | None:

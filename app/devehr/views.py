@@ -157,7 +157,7 @@ def create_devehr_blueprint(config: DevEhrConfig, signer: EhrSigner, create_laun
     @bp.get("/exchange/<exchange_id>")
     def show_exchange(exchange_id: str):
         exchange = exchanges.get(exchange_id) or abort(404)
-        return render_chart(exchange.patient_id, [exchange], notice=request.args.get("notice"))
+        return render_chart(exchange.patient_id, [exchange], notice=exchange.notice)
 
     @bp.post("/exchange/<exchange_id>/card/<card_uuid>/<outcome>")
     def card_feedback(exchange_id: str, card_uuid: str, outcome: str):
@@ -185,7 +185,8 @@ def create_devehr_blueprint(config: DevEhrConfig, signer: EhrSigner, create_laun
             exchange.dismissed.add(card_uuid)
         except CdsCallError as exc:
             notice = f"Feedback failed: {_describe(exc)}"
-        return redirect(url_for("devehr.show_exchange", exchange_id=exchange_id, notice=notice), code=303)
+        exchange.notice = notice   # kept server-side: no page text is taken from the URL
+        return redirect(url_for("devehr.show_exchange", exchange_id=exchange_id), code=303)
 
     @bp.post("/launch")
     def launch():
