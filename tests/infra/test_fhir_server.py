@@ -95,3 +95,13 @@ def test_free_port_is_bindable():
     import socket
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", free_port()))
+
+
+def test_smart_only_server_loads_with_a_minted_system_token(tmp_path):
+    """With only a smart secret, loading uses a short-lived system token and reads need a scoped token."""
+    with SekmetServer(tmp_path / "smart", smart_secret=secrets.token_urlsafe(40)) as server:
+        server.load_bundle(_bundle(PATIENT))
+        url = f"{server.base_url}/Patient/server-test-patient"
+        assert requests.get(url, timeout=5).status_code == 401
+        token = server.mint_access_token("patient/Patient.rs", patient=PATIENT["id"])
+        assert requests.get(url, timeout=5, headers={"Authorization": f"Bearer {token}"}).status_code == 200
