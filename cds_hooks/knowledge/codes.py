@@ -402,3 +402,51 @@ def unverified_entries() -> list[CodeEntry]:
             if not entry.verified:
                 seen.setdefault((entry.system, entry.code, entry.meaning), entry)
     return list(seen.values())
+
+
+# --- data-quality note codes ------------------------------------------------------------
+# Every DataQualityNote.code the decision core emits, with what it means. P17 (pitfall rules)
+# and the cards/page key on these; "severity" says whether the note means data were NOT used
+# (problem) or were used with a caveat (caveat).
+DATA_QUALITY_CODES: dict[str, tuple[str, str]] = {
+    "invalid-input": ("problem", "the resources argument was not a list of FHIR resources"),
+    "invalid-resource": ("problem", "a resource failed FHIR R4 (R4B model) validation or had no resourceType; not used"),
+    "dropped-entered-in-error": ("problem", "status entered-in-error (or Condition refuted/entered-in-error); dropped"),
+    "dropped-cancelled": ("problem", "status cancelled; dropped"),
+    "other-patient": ("problem", "the resource's subject is a different patient than the Patient given; dropped"),
+    "multiple-patients": ("caveat", "more than one Patient resource given; the first is used"),
+    "provisional-result": ("caveat", "preliminary/registered result: used only as provisional (b.1)"),
+    "unexpected-status": ("caveat", "an Observation status outside the FHIR result statuses; treated as provisional"),
+    "invalid-code-for-system": ("problem", "a code that cannot belong to its system (e.g. SNOMED 417181009 under LOINC); not read as a result"),
+    "unverified-code": ("problem", "a recognised code whose meaning the reference could not verify (U); not used"),
+    "serum-her2-ignored": ("problem", "serum HER2 (32996-1, 42914-2, 51981-9) is never a tumour HER2 status"),
+    "generic-tumor-marker": ("problem", "Synthea's generic 21924-6 'Tumor marker Cancer' is not an ER/PR/HER2 result"),
+    "procedure-code-as-result": ("problem", "a test procedure code (433114000/434363004) carries no result"),
+    "legacy-ligand-binding": ("problem", "legacy ligand-binding ER/PR assay (fmol/mg) is not an IHC percent; not used"),
+    "unparseable-value": ("problem", "a value (string, quantity, ratio) could not be read"),
+    "unrecognised-value": ("problem", "answer codes not in the code tables (and no readable text)"),
+    "unit-ambiguous": ("problem", "a 0-1 value without a % unit could be a fraction or a percent; not used (b.1)"),
+    "unit-missing": ("caveat", "a number >1 without a unit under a % code; read as percent"),
+    "unexpected-unit": ("problem", "a unit that is not a percent under a % code; not used"),
+    "value-out-of-range": ("problem", "a percent outside 0-100; not used"),
+    "percent-range": ("problem", "a percent given as a range; not used"),
+    "percent-range-ambiguous": ("problem", "a percent with comparator spanning two ASCO/CAP categories (e.g. '<5 %')"),
+    "percent-under-qualitative-code": ("caveat", "a % sent under a qualitative ER/PR code; read as percent"),
+    "borderline-not-asco-cap": ("problem", "LA4259-3 'Borderline' is not an ASCO/CAP receptor category; needs review"),
+    "conflicting-results": ("caveat", "results of one sample disagree (e.g. ER Positive and 0 %); the stronger evidence is used (P18)"),
+    "combined-hr-only": ("caveat", "HR status rests on the combined ER+PR 10480-2 result; ER is not inferred from it"),
+    "receptor-status-from-condition": ("caveat", "receptor status known only from a Condition code or ICD Z17 (weakest evidence, b.2)"),
+    "value-as-string": ("caveat", "HER2 ISH sent as a valueString (Synthea) instead of a quantity"),
+    "ish-legacy-threshold": ("caveat", "ISH ratio given against 2007 thresholds ('less than 1.8'); re-read against 2.0"),
+    "ish-legacy-equivocal": ("problem", "ISH ratio '1.8-2.2' or a bound straddling 2.0: pre-2018 equivocal, cannot be re-read"),
+    "ish-equivocal-pre-2018": ("problem", "ISH reported 'equivocal', a category removed in 2018"),
+    "ish-copies-missing": ("caveat", "ISH ratio >=2.0 without mean HER2 copy number; read as amplified"),
+    "single-probe-borderline": ("caveat", "single-probe ISH 4-<6 signals/cell without IHC 3+; read as not amplified"),
+    "her2-basis-not-recorded": ("caveat", "HER2 positive without IHC score or ISH: basis not recorded"),
+    "her2-2plus-resolved-without-ish": ("caveat", "IHC 2+ settled by the overall HER2 interpretation; the ISH result is not in the data"),
+    "ish-paired-with-earlier-ihc": ("caveat", "no specimen named: ISH read with an IHC up to 21 days earlier as one sample"),
+    "unresolved-reference": ("problem", "an ISH panel member (hasMember) is not among the given resources"),
+    "conflicting-stage": ("caveat", "stage records disagree (e.g. Condition.stage IIIC vs stage Observation IIB)"),
+    "unrecognised-stage": ("problem", "a stage-group value not in the code tables"),
+    "unrecognised-m-category": ("problem", "an M-category value not in the code tables"),
+}

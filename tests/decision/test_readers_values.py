@@ -113,3 +113,18 @@ def test_text_never_overrides_a_recognised_code():
     assert value.qualitative == "positive"
     refined = read_value({"valueCodeableConcept": {"coding": [{"system": LNC, "code": "LA6111-4"}], "text": "ultralow"}})
     assert refined.ihc_score == "0-ultralow"
+
+
+def test_every_emitted_data_quality_code_is_documented():
+    """Each note code the decision modules can emit is listed, with a meaning, in codes.DATA_QUALITY_CODES."""
+    import re
+    from pathlib import Path
+
+    decision = Path(__file__).resolve().parents[2] / "cds_hooks" / "decision"
+    pattern = re.compile(r'(?:DataQualityNote\(|\.note\(|problems\.append\(\(|, \[\()\s*"([a-z0-9-]+)"')
+    emitted = set()
+    for path in decision.glob("*.py"):
+        emitted |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    emitted |= {"dropped-entered-in-error", "dropped-cancelled"}
+    assert emitted, "pattern found no note codes"
+    assert emitted <= set(codes.DATA_QUALITY_CODES), emitted - set(codes.DATA_QUALITY_CODES)
