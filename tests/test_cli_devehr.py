@@ -191,3 +191,16 @@ def test_dismissing_a_card_sends_overridden_feedback_and_hides_it(demo):
     assert answer.status_code == 200
     assert "Feedback sent: overridden." in answer.text
     assert f"/card/{card_uuid}/" not in answer.text
+
+
+@pytest.mark.fhir_server
+def test_taking_a_suggestion_sends_accepted_feedback(demo):
+    """A suggestion button posts `accepted` feedback naming the suggestion; the service accepts it."""
+    page = requests.get(f"{demo.urls.ehr}/chart/her2-ihc-2plus-no-ish", timeout=60).text
+    form = re.search(r'action="(/exchange/[^"]+/card/[^"/]+/accepted)">\s*<input type="hidden" name="suggestion" '
+                     r'value="([^"]+)">', page)
+    assert form, "no suggestion button on the HER2 IHC 2+ card"
+    answer = requests.post(demo.urls.ehr + form.group(1), data={"suggestion": form.group(2)}, timeout=30)
+    assert answer.status_code == 200 and "Feedback sent: accepted." in answer.text
+    refused = requests.post(demo.urls.ehr + form.group(1), data={"suggestion": "not-a-suggestion"}, timeout=30)
+    assert refused.status_code == 400
