@@ -51,6 +51,12 @@ def _analyte_entry(concept: Any, table: dict, ref: str, notes: list[DataQualityN
         entry = codes.lookup(table, system, code)
         if entry is not None and found is None:
             found = entry
+            shown = coding.get("display")
+            named = codes.DISPLAY_TO_CODE.get(shown.strip().lower()) if isinstance(shown, str) else None
+            if system == codes.LNC and named is not None and named != entry.code:
+                notes.append(DataQualityNote(
+                    "display-code-mismatch",
+                    f"{ref}{where}: code {entry.code} is displayed as '{shown}', the name of {named}; the code is used", ref))
     return found
 
 

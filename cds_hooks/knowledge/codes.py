@@ -57,22 +57,22 @@ def _e(system: str, code: str, display: str, meaning: str, kind: str = "", mark:
 # --- a.1 / a.2: receptor analyte Observation codes ------------------------------------
 # meaning = analyte (ReceptorResult.analyte vocabulary or an internal one), kind = shape.
 RECEPTOR_CODES: tuple[CodeEntry, ...] = (
-    _e(LNC, "85337-4", "ER Ag [Presence] in Breast cancer specimen by Immune stain", "ER", "qualitative", "V2", f"{CK} a.1; mCODE; Synthea"),
-    _e(LNC, "40556-3", "ER Ag [Presence] in Tissue by Immune stain", "ER", "qualitative", "V2", f"{CK} a.1; MII ER profile"),
-    _e(LNC, "16112-5", "ER [Interpretation] in Tissue", "ER", "interpretation", "V2", f"{CK} a.1"),
-    _e(LNC, "85329-1", "Cells.ER/100 cells in Breast cancer specimen by Immune stain", "ER", "percent", "V2", f"{CK} a.1"),
-    _e(LNC, "14228-1", "Cells.ER/100 cells in Tissue by Immune stain", "ER", "percent", "V2", f"{CK} a.1"),
-    _e(LNC, "85310-1", "ER fluorescence intensity [Type] in Breast cancer specimen", "ER", "intensity", "V2", f"{CK} a.1"),
-    _e(LNC, "14130-9", "ER [Moles/mass] in Tissue", "ER", "ligand-binding", "V2", f"{CK} a.1 (legacy; never an IHC %)"),
-    _e(LNC, "85339-0", "PR Ag [Presence] in Breast cancer specimen by Immune stain", "PR", "qualitative", "V2", f"{CK} a.1; mCODE; Synthea"),
-    _e(LNC, "40557-1", "PR Ag [Presence] in Tissue by Immune stain", "PR", "qualitative", "V2", f"{CK} a.1; MII PR profile"),
-    _e(LNC, "16113-3", "PR [Interpretation] in Tissue", "PR", "interpretation", "V2", f"{CK} a.1"),
-    _e(LNC, "85325-9", "Cells.PR/100 cells in Breast cancer specimen by Immune stain", "PR", "percent", "V2", f"{CK} a.1"),
-    _e(LNC, "14230-7", "Cells.PR/100 cells in Tissue by Immune stain", "PR", "percent", "V2", f"{CK} a.1"),
-    _e(LNC, "85331-7", "PR fluorescence intensity [Type] in Breast cancer specimen", "PR", "intensity", "V2", f"{CK} a.1"),
+    _e(LNC, "85337-4", "Estrogen receptor Ag [Presence] in Breast cancer specimen by Immune stain", "ER", "qualitative", "V2", f"{CK} a.1; mCODE; Synthea"),
+    _e(LNC, "40556-3", "Estrogen receptor Ag [Presence] in Tissue by Immune stain", "ER", "qualitative", "V2", f"{CK} a.1; MII ER profile"),
+    _e(LNC, "16112-5", "Estrogen receptor [Interpretation] in Tissue", "ER", "interpretation", "V2", f"{CK} a.1"),
+    _e(LNC, "85329-1", "Cells.estrogen receptor/100 cells in Breast cancer specimen by Immune stain", "ER", "percent", "V2", f"{CK} a.1"),
+    _e(LNC, "14228-1", "Cells.estrogen receptor/100 cells in Tissue by Immune stain", "ER", "percent", "V2", f"{CK} a.1"),
+    _e(LNC, "85310-1", "Estrogen receptor fluorescence intensity [Type] in Breast cancer specimen by Immune stain", "ER", "intensity", "V2", f"{CK} a.1"),
+    _e(LNC, "14130-9", "Estrogen receptor [Moles/mass] in Tissue", "ER", "ligand-binding", "V2", f"{CK} a.1 (legacy; never an IHC %)"),
+    _e(LNC, "85339-0", "Progesterone receptor Ag [Presence] in Breast cancer specimen by Immune stain", "PR", "qualitative", "V2", f"{CK} a.1; mCODE; Synthea"),
+    _e(LNC, "40557-1", "Progesterone receptor Ag [Presence] in Tissue by Immune stain", "PR", "qualitative", "V2", f"{CK} a.1; MII PR profile"),
+    _e(LNC, "16113-3", "Progesterone receptor [Interpretation] in Tissue", "PR", "interpretation", "V2", f"{CK} a.1"),
+    _e(LNC, "85325-9", "Cells.progesterone receptor/100 cells in Breast cancer specimen by Immune stain", "PR", "percent", "V2", f"{CK} a.1"),
+    _e(LNC, "14230-7", "Cells.progesterone receptor/100 cells in Tissue by Immune stain", "PR", "percent", "V2", f"{CK} a.1"),
+    _e(LNC, "85331-7", "Progesterone receptor fluorescence intensity [Type] in Breast cancer specimen by Immune stain", "PR", "intensity", "V2", f"{CK} a.1"),
     _e(LNC, "10861-3", "PR [Mass/mass] in Tissue", "PR", "ligand-binding", "V1", f"{CK} a.1 (legacy)"),
     _e(LNC, "31207-4", "PR [Moles/mass] in Tissue", "PR", "ligand-binding", "V1", f"{CK} a.1 (legacy)"),
-    _e(LNC, "10480-2", "Estrogen+Progesterone receptor Ag [Presence] in Tissue", "HR", "qualitative", "V2", f"{CK} a.1 (HR evidence only)"),
+    _e(LNC, "10480-2", "Estrogen+Progesterone receptor Ag [Presence] in Tissue by Immune stain", "HR", "qualitative", "V2", f"{CK} a.1 (HR evidence only)"),
     _e(SCT, "1234804006", "Percent of cells with ER in primary breast cancer by IHC", "ER", "percent", "V1", f"{CK} a.1; MII ER component"),
     _e(SCT, "1236874005", "Intensity of stain of ER in primary breast cancer by IHC", "ER", "intensity", "V1", f"{CK} a.1; MII ER component"),
     _e(SCT, "1234803000", "Percent of cells with PR in primary breast cancer by IHC", "PR", "percent", "V1", f"{CK} a.1; MII PR component"),
@@ -88,8 +88,8 @@ RECEPTOR_CODES: tuple[CodeEntry, ...] = (
     _e(LNC, "49683-6", "ERBB2 gene copy number/Chromosome 17 copy number in Tissue by FISH", "HER2-ISH-ratio", "ratio", "V2", f"{CK} a.2"),
     _e(LNC, "74860-8", "ERBB2 gene copy number/nucleus in Tissue by FISH", "HER2-ISH-copies", "copies", "V2", f"{CK} a.2"),
     _e(LNC, "74861-6", "Chromosome 17 copy number/nucleus in Tissue by FISH", "CEP17-copies", "copies", "V2", f"{CK} a.2"),
-    _e(LNC, "74885-5", "ERBB2 gene duplication associated observations panel by FISH", "HER2-ISH-panel", "panel", "V2", f"{CK} a.2 (hasMember)"),
-    _e(LNC, "85330-9", "Cells.Ki-67 nuclear Ag/100 cells in Breast cancer specimen", "Ki67", "percent", "V2", f"{CK} a.2"),
+    _e(LNC, "74885-5", "ERBB2 gene (HER2) duplication associated observations panel - Tissue by FISH", "HER2-ISH-panel", "panel", "V2", f"{CK} a.2 (hasMember)"),
+    _e(LNC, "85330-9", "Cells.Ki-67 nuclear Ag/100 cells in Breast cancer specimen by Immune stain", "Ki67", "percent", "V2", f"{CK} a.2"),
     # HER2-group codes whose meaning the reference could not verify: recognised, never used.
     _e(LNC, "85328-3", "(HER2-group code, meaning unverified)", "HER2-unverified", "", "U", f"{CK} a.2", usable=False),
     _e(LNC, "42783-1", "(HER2-group code, meaning unverified)", "HER2-unverified", "", "U", f"{CK} a.2", usable=False),
@@ -111,6 +111,11 @@ HER2_TEST_PROCEDURES: tuple[CodeEntry, ...] = (
 )
 
 # Codes known to appear under the wrong system (a.5: Synthea puts SNOMED 417181009 under LOINC).
+# Receptor-code displays as given in clinical-knowledge.md a.1/a.2 (LOINC long names), used
+# only to SPOT a display that names a different code than the one sent (MII prints the 85337-4
+# display on 40556-3: P17 "display != code"); the code always decides.
+DISPLAY_TO_CODE: dict[str, str] = {}
+
 KNOWN_WRONG_SYSTEM: dict[tuple[str, str], str] = {
     (LNC, "417181009"): "SNOMED CT 'Hormone receptor positive malignant neoplasm of breast' sent as a LOINC code (Synthea)",
 }
@@ -345,6 +350,8 @@ def _index(*groups) -> dict[tuple[str, str], CodeEntry]:
     return table
 
 
+DISPLAY_TO_CODE.update({e.display.lower(): e.code for e in RECEPTOR_CODES if e.system == LNC and not e.display.startswith("(")})
+
 OBSERVATION_CODES = _index(RECEPTOR_CODES, SERUM_HER2_CODES, GENERIC_TUMOR_MARKER, HER2_TEST_PROCEDURES,
                            STAGE_GROUP_CODES, M_CATEGORY_CODES, METASTASIS_SITE, DISEASE_STATUS, TUMOR_MARKERS,
                            MENOPAUSE_CODE, GENOMIC_VARIANT, BRCA_RESULT_CODES, PDL1_CODES)
@@ -446,6 +453,7 @@ DATA_QUALITY_CODES: dict[str, tuple[str, str]] = {
     "her2-2plus-resolved-without-ish": ("caveat", "IHC 2+ settled by the overall HER2 interpretation; the ISH result is not in the data"),
     "ish-paired-with-earlier-ihc": ("caveat", "no specimen named: ISH read with an IHC up to 21 days earlier as one sample"),
     "unresolved-reference": ("problem", "an ISH panel member (hasMember) is not among the given resources"),
+    "display-code-mismatch": ("caveat", "a coding's display is the name of another LOINC code (e.g. 40556-3 shown as 85337-4); the code is used"),
     "conflicting-stage": ("caveat", "stage records disagree (e.g. Condition.stage IIIC vs stage Observation IIB)"),
     "unrecognised-stage": ("problem", "a stage-group value not in the code tables"),
     "unrecognised-m-category": ("problem", "an M-category value not in the code tables"),

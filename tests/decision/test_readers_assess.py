@@ -265,3 +265,12 @@ def test_nested_bundles_are_unpacked():
     inner = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in (pct("85329-1", 90), pct("85325-9", 50), ihc("3+"))]}
     outer = {"resourceType": "Bundle", "type": "batch-response", "entry": [{"resource": patient()}, {"resource": inner}]}
     assert assess(outer, CONFIG).subtype == "HR+/HER2+"
+
+
+def test_display_of_another_code_is_noted_and_code_used():
+    """MII's 40556-3 shown with the 85337-4 display: read as 40556-3 (ER), mismatch noted."""
+    er = obs("40556-3", valueCodeableConcept=coded(LNC, "LA6576-8"))
+    er["code"]["coding"][0]["display"] = "Estrogen receptor Ag [Presence] in Breast cancer specimen by Immune stain"
+    a = assess([patient(), er, pct("85325-9", 50), ihc("1+")], CONFIG)
+    assert a.er.status == "positive"
+    assert "display-code-mismatch" in notes_of(a)
