@@ -17,7 +17,7 @@ from joserfc import jwt
 from app.devehr.signing import EhrSigner
 from app.fhir_server import SekmetServer, free_port
 from app.fixtures_loader import fixture_bundles
-from tests.cli_process import CLI, DemoProcess, alive, descendants
+from tests.browser.demo_process import CLI, DemoProcess, alive, descendants
 
 pytestmark = pytest.mark.fhir_server
 

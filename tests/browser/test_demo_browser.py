@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_process import DemoProcess
+from tests.browser.demo_process import DemoProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.fhir_server]
 
