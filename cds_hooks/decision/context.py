@@ -251,12 +251,16 @@ def read_menopause(intake: Intake, sex: str | None, age: int | None, male_by_dia
             if value is not None and value.kind != "unknown":
                 explicit.append((day(effective_of(observation)), value.kind, ref_of(observation)))
     on_gnrh = any(m.drug_class == "gnrh-agonist" and m.status in ("active", "on-hold") for m in medications)
+    oophorectomy = next((ref_of(p) for p in intake.of_type("Procedure")
+                         if p.get("status") == "completed" and _first_entry(codes.PROCEDURE_CODES, p.get("code"))[0] is not None), None)
     if explicit:
         explicit.sort(reverse=True)
         status = explicit[0][1]
         if status == "premenopausal" and on_gnrh:
             return "suppressed", "gnrh-agonist"
         return status, f"observation {explicit[0][2]}"
+    if oophorectomy:
+        return "postmenopausal", f"bilateral oophorectomy {oophorectomy}"
     if on_gnrh:
         return "suppressed", "gnrh-agonist"
     if age is not None and age >= 60:

@@ -23,7 +23,7 @@ from .model import DataQualityNote
 
 # The resource types the readers use; others are kept for reference resolution only.
 VALIDATED_TYPES = ("Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement",
-                   "MedicationAdministration", "Medication", "Specimen", "DiagnosticReport")
+                   "MedicationAdministration", "Medication", "Specimen", "DiagnosticReport", "Procedure")
 
 # b.1: entered-in-error/cancelled are dropped (and said so); registered/preliminary are kept
 # as provisional, never the sole basis of a recommendation.
@@ -145,7 +145,7 @@ def take_in(resources: Iterable[dict[str, Any]] | dict[str, Any]) -> Intake:
                 continue
         status = resource.get("status")
         if rtype in ("Observation", "DiagnosticReport", "MedicationRequest", "MedicationStatement",
-                     "MedicationAdministration") and status in DROPPED_STATUSES:
+                     "MedicationAdministration", "Procedure") and status in DROPPED_STATUSES:
             intake.note(DROPPED_STATUSES[status], f"{ref} has status '{status}' and was not used", ref)
             intake.dropped.add(ref)
             continue

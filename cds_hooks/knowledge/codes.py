@@ -281,6 +281,11 @@ TUMOR_MARKERS: tuple[CodeEntry, ...] = (
 )
 
 MENOPAUSE_CODE = _e(SCT, "161712005", "Menopause, function", "menopause", mark="V2", source=f"{CK} a.6")
+# b.5 (NCCN definition): bilateral oophorectomy makes a woman postmenopausal.
+BILATERAL_OOPHORECTOMY: tuple[CodeEntry, ...] = (
+    _e(SCT, "29827000", "Bilateral salpingectomy with oophorectomy", "bilateral-oophorectomy", mark="V1",
+       source="procedure value set in the search index (one source)"),
+)
 MENOPAUSE_VALUES: tuple[CodeEntry, ...] = (
     _e(SCT, "22636003", "Premenopausal state", "menopause", "premenopausal", "V2", f"{CK} a.6"),
     _e(SCT, "76498008", "Postmenopausal state", "menopause", "postmenopausal", "V1", f"{CK} a.6"),
@@ -363,6 +368,7 @@ DISEASE_STATUS_CODES = _index(DISEASE_STATUS_VALUES)
 EVIDENCE_TYPE_CODES = _index(EVIDENCE_TYPES)
 MENOPAUSE_VALUE_CODES = _index(MENOPAUSE_VALUES)
 NO_METASTASIS_CODES = _index(NO_METASTASIS_VALUES)
+PROCEDURE_CODES = _index(BILATERAL_OOPHORECTOMY)
 CONDITION_CODES = _index(BREAST_PRIMARY_CONDITIONS, RECEPTOR_STATUS_CONDITIONS, SECONDARY_NEOPLASM_CONDITIONS)
 SITE_CODES = _index(BREAST_SITES, REGIONAL_NODE_SITES, SECONDARY_NEOPLASM_CONDITIONS)
 
@@ -404,7 +410,7 @@ def unverified_entries() -> list[CodeEntry]:
     seen: dict[tuple[str, str, str], CodeEntry] = {}
     for table in (OBSERVATION_CODES, COMPONENT_CODES, ANSWER_CODES, CONDITION_CODES, SITE_CODES,
                   STAGE_VALUE_CODES, M_VALUE_CODES, DISEASE_STATUS_CODES, EVIDENCE_TYPE_CODES, MENOPAUSE_VALUE_CODES,
-                  NO_METASTASIS_CODES):
+                  NO_METASTASIS_CODES, PROCEDURE_CODES):
         for entry in table.values():
             if not entry.verified:
                 seen.setdefault((entry.system, entry.code, entry.meaning), entry)

@@ -139,11 +139,14 @@ def test_condition_only_receptor_status_is_weakest_evidence():
     ([patient(birth="1980-01-01"), {"resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order",
                                     "subject": {"reference": "Patient/p1"},
                                     "medicationCodeableConcept": coded(RXN, "50610")}], "suppressed", "gnrh-agonist"),
+    ([patient(birth="1980-01-01"), {"resourceType": "Procedure", "id": "pr1", "status": "completed",
+                                    "subject": {"reference": "Patient/p1"}, "code": coded(SCT, "29827000")}],
+     "postmenopausal", "bilateral oophorectomy Procedure/pr1"),
     ([patient(gender="unknown", birth="1980-01-01"),
       {"resourceType": "Condition", "id": "c", "code": coded(ICD, "C50.921"), "subject": {"reference": "Patient/p1"}}], "male", "icd-c50-male"),
 ])
 def test_menopausal_status(resources, status, basis):
-    """Explicit 161712005 wins; GnRH agonist -> suppressed; age >= 60 -> post; male by gender or ICD C50.x2x."""
+    """Explicit 161712005 wins; oophorectomy -> post; GnRH agonist -> suppressed; age >= 60 -> post; male by gender or ICD C50.x2x."""
     a = assess(resources, CONFIG)
     assert a.menopausal_status == status
     if basis:
