@@ -29,6 +29,9 @@ from .prefetch import gather
 
 log = logging.getLogger(__name__)
 
+# A whole-record prefetch (Synthea's 3,000-entry patients) is a few MB; anything far beyond is refused unread.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+
 AUTH_OFF_WARNING = ("CDS Hooks JWT verification is DISABLED (RECEPTOR_CDS_AUTH_DISABLED): any caller is trusted. "
                     "Local development only; never run this way with real patient data.")
 
@@ -96,6 +99,11 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
         candidates: list[TrustedIssuer] = [issuers[client.iss]] if client else list(issuers.values())
         return any(i.allows_fhir_server(url) for i in candidates)
 
+    def _body() -> bytes:
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            raise ServiceError(413, f"request body larger than {MAX_BODY_BYTES // (1024 * 1024)} MB", code="too-costly")
+        return request.get_data()
+
     def _service(service_id: str):
         service = SERVICES.get(service_id)
         if service is None:
@@ -120,7 +128,7 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
                                code="not-supported")
         service = _service(service_id)
         client = _authenticate(f"{base}/cds-services/{service_id}")
-        hook_request = parse_hook_request(parse_json_body(request.get_data(), request.content_type),
+        hook_request = parse_hook_request(parse_json_body(_body(), request.content_type),
                                           service.hooks, service_id)
         if hook_request.fhir_server and not _allowed_fhir_server(hook_request.fhir_server, client):
             raise ServiceError(403, "fhirServer is not on the allowlist for this CDS client "
@@ -139,6 +147,10 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
         else:
             alerts = check_orders(assessment, hook_request.orders, hook_request.selections, config)
             cards = order_cards(assessment, alerts, hook_request.orders, data.gaps, settings.smart_launch_url)
+        # Operational trace only: no patient id, no resource content, no token.
+        log.info("cds call service=%s hook=%s hookInstance=%s iss=%s cards=%d fetched=%s gaps=%s", service_id,
+                 hook_request.hook, hook_request.hook_instance, client.iss if client else "(auth off)", len(cards),
+                 ",".join(data.fetched_keys) or "-", ",".join(g.key for g in data.gaps) or "-")
         return _json({"cards": cards})
 
     @bp.route("/cds-services/<service_id>/feedback", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
@@ -149,7 +161,7 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
             raise ServiceError(405, "feedback is sent with POST (CH §Feedback)", code="not-supported")
         _service(service_id)
         client = _authenticate(f"{base}/cds-services/{service_id}/feedback")
-        body = parse_json_body(request.get_data(), request.content_type)
+        body = parse_json_body(_body(), request.content_type)
         store.record(service_id, body, client.iss if client else None)
         return Response(status=200)
 
