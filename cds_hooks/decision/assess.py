@@ -178,15 +178,23 @@ class _Reader:
 
 
 def _condition_evidence(intake: Intake, notes: list[DataQualityNote]) -> dict[str, list[tuple[str, str, str | None]]]:
+    """Receptor status carried by Condition codes, best first: SNOMED disorders before ICD Z17
+    (the weakest evidence, b.2 precedence), newest first within each."""
     from .context import condition_date
-    evidence: dict[str, list[tuple[str, str, str | None]]] = {}
+    ranked: dict[str, list[tuple[int, tuple[str, str, str | None]]]] = {}
     for condition in intake.of_type("Condition"):
         for coding in codings(condition.get("code")):
             entry = codes.lookup(codes.CONDITION_CODES, coding.get("system"), coding.get("code"))
             if entry is None or entry.meaning in ("breast-cancer", "metastatic"):
                 continue
+            rank = 1 if entry.system == codes.ICD10CM else 0
             for key, items in condition_receptor_evidence(entry, ref_of(condition), condition_date(condition)).items():
-                evidence.setdefault(key, []).extend(items)
+                ranked.setdefault(key, []).extend((rank, item) for item in items)
+    evidence: dict[str, list[tuple[str, str, str | None]]] = {}
+    for key, items in ranked.items():
+        items.sort(key=lambda pair: day(pair[1][2]) or "0000", reverse=True)
+        items.sort(key=lambda pair: pair[0])
+        evidence[key] = [item for _, item in items]
     return evidence
 
 
@@ -212,7 +220,7 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
     combined = [r for r in results if r.analyte == "HR"]
     hr, hr_basis = hr_status(er, pr, combined)
     if hr == "unknown" and by_condition.get("HR"):
-        hr = sorted(by_condition["HR"], key=lambda c: day(c[2]) or "0000", reverse=True)[0][0]
+        hr = by_condition["HR"][0][0]
         hr_basis = "condition"
     if hr_basis == "combined-hr":
         notes.append(DataQualityNote("combined-hr-only",

@@ -105,7 +105,7 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
     """The ER or PR status for the decision: most recent valid sample, best evidence within it (b.2, b.3).
 
     ``kinds`` maps a result's resource to its code kind (percent/qualitative/interpretation);
-    ``condition_evidence`` is (status, resource, date) from Condition codes, used only when no
+    ``condition_evidence`` is (status, resource, date) from Condition codes, best first, used only when no
     Observation says anything.
     """
     finding = ReceptorFinding(receptor=receptor)  # type: ignore[arg-type]
@@ -142,7 +142,6 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
         finding.evidence = [r.resource for r in known]
         return finding
     if condition_evidence:
-        condition_evidence = sorted(condition_evidence, key=lambda c: day(c[2]) or "0000", reverse=True)
         status, resource, when = condition_evidence[0]
         finding.status = status  # type: ignore[assignment]
         finding.basis = "condition"

@@ -382,7 +382,6 @@ def decide_her2(results: list[ReceptorResult], metastatic: bool, condition_evide
     if chosen is None:
         reasons = [r for s in samples for r in s.reasons]
         if condition_evidence:
-            condition_evidence = sorted(condition_evidence, key=lambda c: day(c[2]) or "0000", reverse=True)
             status, resource, when = condition_evidence[0]
             finding.status = status  # type: ignore[assignment]
             finding.expression = "positive" if status == "positive" else "unknown"

@@ -277,3 +277,12 @@ def test_display_of_another_code_is_noted_and_code_used():
     a = assess([patient(), er, pct("85325-9", 50), ihc("1+")], CONFIG)
     assert a.er.status == "positive"
     assert "display-code-mismatch" in notes_of(a)
+
+
+def test_snomed_receptor_disorder_outranks_icd_z17():
+    """b.2 precedence: a SNOMED receptor-status disorder beats a newer ICD Z17 code (the weakest evidence)."""
+    conditions = [
+        {"resourceType": "Condition", "id": "c-sct", "code": coded(SCT, "441117001"), "subject": {"reference": "Patient/p1"}, "onsetDateTime": "2025-01-01"},
+        {"resourceType": "Condition", "id": "c-icd", "code": coded(ICD, "Z17.0"), "subject": {"reference": "Patient/p1"}, "onsetDateTime": "2026-01-01"}]
+    a = assess([patient(), *conditions], CONFIG)
+    assert a.er.status == "negative" and a.er.evidence == ["Condition/c-sct"]
