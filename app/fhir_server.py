@@ -39,12 +39,27 @@ class FhirServerError(RuntimeError):
     """sekmet could not be started (missing executable, exited early, never became ready)."""
 
 
+_handed_out: set[int] = set()
+_handed_out_lock = threading.Lock()
+
+
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (the OS picks it; a race with other processes is possible,
-    so ``SekmetServer`` retries start-up on another port if sekmet cannot bind)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port free on 127.0.0.1 right now, never one this process was already given.
+
+    The OS picks it; a port handed out but not yet bound looks free to the OS, so without the memory of
+    earlier answers two callers in one process (e.g. the demo choosing its ports, then ``SekmetServer``)
+    could be given the same one. A race with *other* processes stays possible, so ``SekmetServer``
+    retries start-up on another port if sekmet cannot bind.
+    """
+    with _handed_out_lock:
+        for _ in range(100):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port
+    raise FhirServerError("no free loopback port found")
 
 
 def sekmet_executable() -> str:

@@ -105,3 +105,9 @@ def test_smart_only_server_loads_with_a_minted_system_token(tmp_path):
         assert requests.get(url, timeout=5).status_code == 401
         token = server.mint_access_token("patient/Patient.rs", patient=PATIENT["id"])
         assert requests.get(url, timeout=5, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_free_port_never_repeats_within_a_process():
+    """Ports handed out earlier in this process are not handed out again (they may not be bound yet)."""
+    ports = [free_port() for _ in range(50)]
+    assert len(set(ports)) == 50
