@@ -137,7 +137,8 @@ def _describe(exc: FhirError) -> str:
         return f"the FHIR server refused our access (HTTP {exc.status})"
     if isinstance(exc, FhirUnavailable):
         return "the FHIR server did not answer in time"
-    return "the FHIR server's answer could not be used"
+    # FhirError messages are written to be shown: no token, no query string, no body (cds_hooks.fhir_client).
+    return f"the FHIR server's answer could not be used ({exc})"
 
 
 def gather(request: HookRequest, templates: dict[str, str], required: tuple[str, ...], *,
