@@ -111,6 +111,10 @@ def parse_trusted_issuers(data: Any, source: str = "trusted issuers") -> dict[st
             if not isinstance(value, list):
                 raise TrustedIssuersError(f"{where} {name} must be an array of URLs")
             lists[name] = tuple(_url(v, f"{where} {name}[{i}]").rstrip("/") for i, v in enumerate(value))
+        for url in (*lists["fhir_servers"], *([jwks_url] if jwks_url else [])):
+            if urlsplit(url).scheme == "http" and urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+                # CH §Calling a CDS Service: fhirServer MUST be https when production data is exchanged.
+                log.warning("%s: %s is plain http; use https for anything but local testing", where, url)
         for origin in lists["cors_origins"]:
             if urlsplit(origin).path:
                 raise TrustedIssuersError(f"{where} cors_origins entry {origin!r} must be an origin (no path)")

@@ -71,3 +71,12 @@ def test_unknown_keys_are_ignored_with_a_warning(caplog):
 def test_fhir_server_prefix_matching(url, allowed):
     """fhirServer must match an allowlisted prefix on scheme, host, port and whole path segments."""
     assert fhir_server_matches("https://ehr.test/fhir", url) is allowed
+
+
+def test_plain_http_outside_loopback_is_warned_about(caplog):
+    """A non-loopback http FHIR server or JWKS URL loads but is logged (CH: https for production data)."""
+    data = {"https://ehr.test": {"jwks_url": "http://ehr.test/jwks.json", "fhir_servers": ["http://127.0.0.1:8080/fhir"]}}
+    with caplog.at_level(logging.WARNING):
+        parse_trusted_issuers(data)
+    assert "http://ehr.test/jwks.json is plain http" in caplog.text
+    assert "127.0.0.1" not in caplog.text
