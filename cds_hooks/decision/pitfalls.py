@@ -36,7 +36,7 @@ def make_alert(code: str, evidence=(), *, message: str | None = None, action: st
     """An Alert with the table's wording, optionally specialised (a variant never raises severity)."""
     spec = PITFALLS[code]
     chosen = severity or spec.severity
-    order_rank = {"info": 0, "warning": 1, "critical": 2}
+    order_rank = {"warning": 1, "critical": 2}
     if order_rank[chosen] > order_rank[spec.severity]:
         raise ValueError(f"{code}: a variant may not raise severity above {spec.severity}")
     return Alert(
@@ -418,7 +418,7 @@ def _p11_p14_p16_p20_and_conflicts(a: Assessment, cfg: DecisionConfig) -> list[A
 def _p12(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     alerts = []
     for event in a.events:
-        if event.kind == "progression" and event.detail.get("status", "worsened") == "worsened" and marker_only(event):
+        if event.kind == "progression" and marker_only(event):
             alerts.append(make_alert("P12", event.evidence))
     return alerts
 

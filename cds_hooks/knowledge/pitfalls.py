@@ -12,8 +12,10 @@ Severity policy (the card indicator follows it; issue 3 asks for a written polic
 - ``warning``: the data cannot safely support a treatment decision as recorded (a result that needs
   work-up, a missing test a drug depends on, a result that may no longer describe the disease,
   conflicting or unusual results, a combination the evidence advises against).
-- ``info``: worth knowing and acting on when convenient; it does not block a decision (a percent
-  missing, an IHC score missing, a reading the algorithm already resolved).
+  This includes gaps worth closing before the next decision (an ER percent or HER2 IHC score
+  missing, an IHC 0 not sub-classified, a reading the algorithm already resolved): issue 3 asks
+  that every pitfall card be at least a warning, and the SMART page shows the same level, so
+  there is no ``info`` pitfall. (``info`` is kept for the subtype and options cards.)
 Rules may lower a pitfall's severity for a softer variant (for example T-DXd with an unspecified
 IHC 0 is a warning asking for re-scoring, not a critical conflict); they never raise it.
 """
@@ -52,7 +54,7 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         ("asco-cap-2020-er-pr", "paakkola-2021", "seed-000"),
         "ER percent 1-10 (boundary configurable), or a qualitative low-positive result"),
     PitfallSpec(
-        "P3", "er-percent-missing", "ER positive without a percentage", "info",
+        "P3", "er-percent-missing", "ER positive without a percentage", "warning",
         "ER is reported positive but no percentage of positive nuclei is recorded, so ER-low cannot be ruled out.",
         "Request the percentage of ER-positive tumour nuclei.",
         ("asco-cap-2020-er-pr", "ck-d"),
@@ -72,20 +74,20 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         ("asco-cap-2018-her2",),
         "dual-probe ISH group 2/3/4 and no IHC on the same specimen"),
     PitfallSpec(
-        "P6", "her2-ish-atypical-group", "Atypical ISH group read as negative", "info",
+        "P6", "her2-ish-atypical-group", "Atypical ISH group read as negative", "warning",
         "The ISH ratio and copy number fall in an atypical group; with the IHC score recorded, the ASCO/CAP 2018 "
         "algorithm calls this HER2-negative, not positive.",
         "Read the pathology comment; do not treat the raw ratio or copy number alone as amplification.",
         ("asco-cap-2018-her2",),
         "ISH group 2 with IHC 0-2+, group 3 with IHC 0/1+, group 4 with IHC 0-2+"),
     PitfallSpec(
-        "P7", "her2-ihc-score-missing", "HER2 negative without an IHC score", "info",
+        "P7", "her2-ihc-score-missing", "HER2 negative without an IHC score", "warning",
         "HER2 is recorded as negative without an IHC score, so HER2-low or ultralow status cannot be told.",
         "Request the HER2 IHC score (0, 1+, 2+); it matters for T-DXd in metastatic disease.",
         ("asco-cap-2023-her2",),
         "HER2 negative with no IHC score (expression unknown)"),
     PitfallSpec(
-        "P8", "her2-zero-rescore-ultralow", "HER2 IHC 0: check for ultralow", "info",
+        "P8", "her2-zero-rescore-ultralow", "HER2 IHC 0: check for ultralow", "warning",
         "Metastatic HR+/HER2- disease with HER2 IHC 0 not annotated as null or ultralow, after endocrine therapy: "
         "faint incomplete staining in up to 10% of cells (ultralow) would open T-DXd (DESTINY-Breast06).",
         "Ask pathology to re-score the IHC 0 slide for ultralow staining.",
@@ -100,7 +102,7 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         ("schrijver-2018", "zhao-2021", "seed-000", "seed-002", "seed-004"),
         "metastatic evidence after the latest receptor result, or no receptor result from a metastasis"),
     PitfallSpec(
-        "P10", "her2-low-heterogeneous", "HER2-low status differs between samples", "info",
+        "P10", "her2-low-heterogeneous", "HER2-low status differs between samples", "warning",
         "HER2 IHC is 0 on one sample and 1+ or 2+ (ISH negative) on another. HER2-low expression is heterogeneous and "
         "can change over time.",
         "Review all samples: a prior or concurrent HER2-low result can support T-DXd eligibility.",
@@ -214,7 +216,7 @@ PITFALLS: dict[str, PitfallSpec] = {p.code: p for p in PITFALLS_TABLE}
 if len(PITFALLS) != len(PITFALLS_TABLE):
     raise ValueError("duplicate pitfall code")
 
-SEVERITIES = ("info", "warning", "critical")
+SEVERITIES = ("warning", "critical")
 for _p in PITFALLS_TABLE:
     if _p.severity not in SEVERITIES:
         raise ValueError(f"{_p.code}: unknown severity {_p.severity}")

@@ -12,8 +12,9 @@ Indicator policy (why each card gets the urgency it does):
 - ``info``: the subtype card and the options card. They describe the chart; they never ask
   the clinician to stop. An indeterminate subtype is still ``info``: the pitfall cards that
   explain *why* it is indeterminate carry the urgency.
-- ``warning``: every pitfall and order conflict the rules rate ``info`` or ``warning``: the
-  clinician should look before acting, but nothing is known to be harmful.
+- ``warning``: every pitfall and order conflict the rules rate ``warning`` (pitfalls are never
+  ``info``: cds_hooks/knowledge/pitfalls.py): the clinician should look before acting, but
+  nothing is known to be harmful.
 - ``critical``: pitfalls and order conflicts the rules rate ``critical`` (e.g. a drug that
   cannot work for this receptor picture): acting on the order as written is likely wrong.
 - Data-gap cards (chart data we could not read) are ``warning``: the other cards may be
@@ -232,10 +233,6 @@ def options_card(assessment: Assessment, smart_launch_url: str | None = None) ->
     })
 
 
-def _indicator(alert: Alert) -> str:
-    return "critical" if alert.severity == "critical" else "warning"
-
-
 def _order_label(alert: Alert, orders: dict[str, dict[str, Any]]) -> str:
     order = orders.get(alert.order or "") or {}
     concept = order.get("medicationCodeableConcept") or order.get("code") or {}
@@ -283,7 +280,7 @@ def alert_card(alert: Alert, assessment: Assessment, *, smart_launch_url: str | 
     card = {
         "uuid": str(uuid.uuid4()),
         "summary": summary_text(alert.title),
-        "indicator": _indicator(alert),
+        "indicator": alert.severity,
         "detail": "\n".join(detail),
         "source": _source(_primary_source(alert.sources), alert.topic, "Receptor CDS pitfall rules"),
         "suggestions": suggestions,

@@ -41,7 +41,7 @@ def test_pitfall_table_is_complete_and_sourced():
     assert {"endocrine-not-withheld", "endocrine-for-hr-negative", "anti-her2-for-her2-negative",
             "tdxd-for-her2-zero"} <= PITFALLS.keys()
     for spec in PITFALLS_TABLE:
-        assert spec.severity in ("info", "warning", "critical")
+        assert spec.severity in ("warning", "critical"), "issue 3: pitfall cards are warning or critical"
         assert spec.sources and all(s in SOURCES for s in spec.sources)
         assert spec.message and spec.action
 
@@ -335,7 +335,7 @@ def test_stable_disease_status_is_not_progression():
     """A 'stable' disease-status event is neither tumour-marker progression (P12) nor a staleness anchor (P13)."""
     a = make_assessment("HR+/HER2-", "metastatic",
                         er=ReceptorFinding("ER", "positive", 80.0, "percent", effective="2026-01-01"),
-                        events=[ClinicalEvent("progression", "2026-06-01", "stable", ["Observation/ds"],
+                        events=[ClinicalEvent("disease-status", "2026-06-01", "stable", ["Observation/ds"],
                                               {"status": "stable", "evidence_types": ["tumor-marker"]})])
     assert not codes(a) & {"P12", "P13"}
 
@@ -398,7 +398,7 @@ _markers = st.builds(Biomarker, name=st.sampled_from(["BRCA1", "BRCA2", "PIK3CA"
                      measure=st.one_of(st.none(), st.sampled_from(["CPS", "IC", "TPS"])),
                      assay=st.one_of(st.none(), st.sampled_from(["22C3", "SP142", "28-8"])),
                      specimen=st.one_of(st.none(), st.sampled_from(["tissue", "ctDNA"])), effective=_dates)
-_events = st.builds(ClinicalEvent, kind=st.sampled_from(["diagnosis", "metastasis", "recurrence", "progression", "stage"]),
+_events = st.builds(ClinicalEvent, kind=st.sampled_from(["diagnosis", "metastasis", "recurrence", "progression", "disease-status", "stage"]),
                     date=_dates, label=st.just("e"),
                     detail=st.fixed_dictionaries({}, optional={"status": st.sampled_from(["worsened", "stable"]),
                                                                "evidence_types": st.lists(st.sampled_from(
@@ -422,7 +422,7 @@ def test_rules_never_raise_on_odd_facts(subtype, setting, menopause, age, meds, 
     a = make_assessment(subtype, setting, menopause=menopause, age=age, medications=meds, biomarkers=markers,
                         events=events, history=history, her2_expression=expression)
     for alert_ in find_pitfalls(a, CFG):
-        assert alert_.severity in ("info", "warning", "critical") and alert_.sources
+        assert alert_.severity in ("warning", "critical") and alert_.sources
     for option in options_for(a, CFG):
         assert option.status in ("applicable", "needs-test", "needs-review")
         assert option.status != "applicable" or not option.needs
