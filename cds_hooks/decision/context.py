@@ -358,7 +358,8 @@ def read_disease_status(intake: Intake, events: list[ClinicalEvent]) -> None:
                 etype, _ = _first_entry(codes.EVIDENCE_TYPE_CODES, ext.get("valueCodeableConcept"))
                 evidence_types.append(etype.kind if etype else "other")
         status = value.kind if value else "unrecognised"
-        events.append(ClinicalEvent("progression", effective_of(observation), f"Disease status: {status}",
+        kind = "progression" if status == "worsened" else "disease-status"
+        events.append(ClinicalEvent(kind, effective_of(observation), f"Disease status: {status}",
                                     [ref_of(observation)], {"status": status, "evidence_types": evidence_types}))
 
 

@@ -161,7 +161,9 @@ class MedicationUse:
 class ClinicalEvent:
     """A dated disease event placed on the receptor history's time axis."""
 
-    kind: Literal["diagnosis", "metastasis", "recurrence", "progression", "stage"]
+    # "progression" only for a worsened disease status (mCODE 271299001); stable/improved/undetermined
+    # statuses are "disease-status" so they never read as a relapse on the chart or in the rules.
+    kind: Literal["diagnosis", "metastasis", "recurrence", "progression", "disease-status", "stage"]
     date: str | None
     label: str
     evidence: list[str] = field(default_factory=list)

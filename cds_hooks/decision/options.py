@@ -108,9 +108,7 @@ def marker_only(event) -> bool:
 def is_worsening(event) -> bool:
     """A disease-status event counts as progression only when it says "worsened" (mCODE 271299001) and
     rests on more than tumour markers: markers alone must not define progression (ASCO 2016, P12)."""
-    if event.kind != "progression":
-        return True
-    return event.detail.get("status", "worsened") == "worsened" and not marker_only(event)
+    return event.kind != "progression" or not marker_only(event)
 
 
 def latest_event_date(assessment: Assessment, kinds: tuple[str, ...]) -> date | None:

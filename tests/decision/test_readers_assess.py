@@ -201,6 +201,14 @@ def test_disease_status_event_carries_evidence_types():
     assert event.detail == {"status": "worsened", "evidence_types": ["tumor-marker"]}
 
 
+def test_stable_disease_status_is_not_a_progression_event():
+    """A 'stable' CancerDiseaseStatus is a disease-status event, not a progression on the time axis."""
+    status = obs("97509-4", valueCodeableConcept=coded(SCT, "359746009"))
+    a = assess([patient(), status], CONFIG)
+    assert [e.kind for e in a.events] == ["disease-status"]
+    assert a.events[0].detail["status"] == "stable"
+
+
 @pytest.mark.parametrize("code, note", [("32996-1", "serum-her2-ignored"), ("417181009", "invalid-code-for-system"),
                                         ("85328-3", "unverified-code"), ("21924-6", "generic-tumor-marker")])
 def test_data_quality_traps(code, note):

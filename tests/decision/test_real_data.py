@@ -64,8 +64,10 @@ def test_jenny_m_context(jenny_m):
     assert all(m.status == "active" for m in jenny_m.medications)
     # The only genomic variant is a somatic PALB2 finding: no BRCA/PIK3CA/ESR1 biomarker to report.
     assert jenny_m.biomarkers == []
-    progression = [e for e in jenny_m.events if e.kind == "progression"]
-    assert progression and progression[0].detail == {"status": "improved", "evidence_types": ["imaging"]}
+    # Her disease status says "improved": a dated status event, never a progression (relapse) on the chart.
+    assert not [e for e in jenny_m.events if e.kind == "progression"]
+    status = [e for e in jenny_m.events if e.kind == "disease-status"]
+    assert status and status[0].detail == {"status": "improved", "evidence_types": ["imaging"]}
 
 
 def test_jenny_m_alerts(jenny_m):
