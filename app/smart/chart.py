@@ -20,9 +20,11 @@ from cds_hooks.decision.model import ClinicalEvent, ReceptorResult
 WIDTH = 760
 LEFT = 96
 RIGHT = 24
-TOP = 34
+TOP = 46          # room for two rows of event labels above the lanes
 LANE_H = 110
 GAP = 16
+_LABEL_CHAR_W = 6.2  # approximate width of one event-label character at the chart's font size
+_EVENT_TITLES = {"disease-status": "Disease status"}
 AXIS_H = 34
 HER2_ROWS = ("0", "1+", "2+", "3+", "ISH", "status")
 _HER2_ANALYTES = {"HER2-IHC", "HER2-ISH", "HER2-ISH-ratio", "HER2-ISH-copies", "HER2-status"}
@@ -177,14 +179,21 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         label = {"ISH": "ISH", "status": "status"}.get(row, f"IHC {row}")
         parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 3:.1f}" text-anchor="end">{label}</text>')
-    # Events across all lanes.
-    for e in dated_events:
+    # Events across all lanes. Labels of events close in time go on two rows so they never overprint.
+    row_ends = [float("-inf"), float("-inf")]
+    for e in sorted(dated_events, key=lambda ev: parse_date(ev.date)):
         x = x_of(parse_date(e.date))
         parts.append(f'<line class="event ev-{escape(e.kind)}" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 14}" '
                      f'y2="{lane_tops[2] + LANE_H}"><title>{escape(e.label)} ({escape(e.date)})</title></line>')
-        anchor, dx = ("end", -3) if x > WIDTH - RIGHT - 90 else ("start", 3)
-        parts.append(f'<text class="event-label" x="{x + dx:.1f}" y="{TOP - 18}" text-anchor="{anchor}">'
-                     f'{escape(e.kind.capitalize())}</text>')
+        text = _EVENT_TITLES.get(e.kind, e.kind.capitalize())
+        width = _LABEL_CHAR_W * len(text)
+        right_aligned = x > WIDTH - RIGHT - 90
+        start = x - 3 - width if right_aligned else x + 3
+        row = next((i for i, end in enumerate(row_ends) if start > end + 4), len(row_ends) - 1)
+        row_ends[row] = start + width
+        anchor, dx = ("end", -3) if right_aligned else ("start", 3)
+        parts.append(f'<text class="event-label" x="{x + dx:.1f}" y="{TOP - 18 - 12 * row}" text-anchor="{anchor}">'
+                     f'{escape(text)}</text>')
     # ER / PR points with a thin trend line.
     for top, analyte in zip(lane_tops[:2], ("ER", "PR")):
         pts = []

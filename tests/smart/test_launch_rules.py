@@ -105,3 +105,17 @@ def test_chart_without_dates_says_so():
     """Undated results still reach the table; the chart says there is nothing to plot."""
     chart = build_chart([_result("ER", None, "positive", "unknown", percent=80.0)], [])
     assert "No dated receptor results" in chart.svg and len(chart.rows) == 1
+
+
+def test_chart_event_labels_close_in_time_do_not_overprint():
+    """A diagnosis and a stage on the same day get their labels on two rows, not on top of each other."""
+    import re
+    history = [_result("ER", "2018-03-10", "positive", "primary", percent=80.0)]
+    events = [ClinicalEvent(kind="diagnosis", date="2018-03-16", label="Breast cancer diagnosed"),
+              ClinicalEvent(kind="stage", date="2018-03-16", label="Stage IIB"),
+              ClinicalEvent(kind="disease-status", date="2018-11-01", label="Disease status: improved")]
+    chart = build_chart(history, events)
+    labels = re.findall(r'<text class="event-label" x="[^"]+" y="([^"]+)"[^>]*>([^<]+)</text>', str(chart.svg))
+    rows = {text: y for y, text in labels}
+    assert rows["Diagnosis"] != rows["Stage"]
+    assert "Disease status" in rows and "Progression" not in rows
