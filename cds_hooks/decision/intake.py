@@ -19,6 +19,7 @@ from typing import Any, Iterable
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from ..knowledge import codes
 from .model import DataQualityNote
 
 # The resource types the readers use; others are kept for reference resolution only.
@@ -122,6 +123,52 @@ def _validate(resource: dict[str, Any]) -> str | None:
     return None
 
 
+def _plain_codings(concept: Any) -> list[tuple[str, str]] | None:
+    """(system, code) pairs of a well-formed CodeableConcept; None when its shape is not plain."""
+    if not isinstance(concept, dict) or not isinstance(concept.get("coding", []), list):
+        return None
+    pairs = []
+    for coding in concept.get("coding", []):
+        if not isinstance(coding, dict) or not isinstance(coding.get("system"), str) or not isinstance(coding.get("code"), str):
+            return None
+        pairs.append((coding["system"], coding["code"].strip()))
+    return pairs
+
+
+def _codes_we_read(pairs: list[tuple[str, str]], table: dict) -> bool:
+    """Whether a reader uses one of these codes, or reports it as invalid for its system."""
+    for system, code in pairs:
+        if (system, code) in table or (system, code) in codes.KNOWN_WRONG_SYSTEM:
+            return True
+        if system in (codes.LNC, codes.SCT) and not codes.code_fits_system(system, code):
+            return True
+    return False
+
+
+def _never_read(resource: dict[str, Any]) -> bool:
+    """True only when a resource is positively one the readers ignore (e.g. a vital sign, a dental
+    procedure), so validating it would cost time and change nothing: on a whole Synthea record that is
+    most of the 1,300 Observations. Anything whose code we cannot read plainly is validated."""
+    rtype = resource.get("resourceType")
+    if rtype not in ("Observation", "Procedure"):
+        return False
+    pairs = _plain_codings(resource.get("code"))
+    if not pairs:
+        return False
+    if rtype == "Procedure":
+        return not _codes_we_read(pairs, codes.PROCEDURE_CODES)
+    if _codes_we_read(pairs, codes.OBSERVATION_CODES):
+        return False
+    components = resource.get("component", [])
+    if not isinstance(components, list):
+        return False
+    for component in components:
+        inner = _plain_codings(component.get("code")) if isinstance(component, dict) else None
+        if inner is None or _codes_we_read(inner, codes.COMPONENT_CODES):
+            return False
+    return True
+
+
 def take_in(resources: Iterable[dict[str, Any]] | dict[str, Any]) -> Intake:
     """Validate and index one patient's resources; never raises on bad data."""
     intake = Intake()
@@ -137,13 +184,13 @@ def take_in(resources: Iterable[dict[str, Any]] | dict[str, Any]) -> Intake:
         if not isinstance(rid, str) or not rid:
             resource = {**resource, "id": f"item-{position}"}
         ref = ref_of(resource)
-        if rtype in VALIDATED_TYPES:
+        if rtype in VALIDATED_TYPES and not _never_read(resource):
             problem = _validate(resource)
             if problem is not None:
                 intake.note("invalid-resource", f"{ref} does not conform to FHIR R4 and was not used: {problem}", ref)
                 intake.dropped.add(ref)
                 continue
-        status = resource.get("status")
+        status = resource.get("status") if isinstance(resource.get("status"), str) else None
         if rtype in ("Observation", "DiagnosticReport", "MedicationRequest", "MedicationStatement",
                      "MedicationAdministration", "Procedure") and status in DROPPED_STATUSES:
             intake.note(DROPPED_STATUSES[status], f"{ref} has status '{status}' and was not used", ref)
