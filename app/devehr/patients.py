@@ -14,6 +14,8 @@ from typing import Any
 
 import requests
 
+from app.smart.patient_data import patient_display
+
 log = logging.getLogger(__name__)
 
 DEFAULT_CASES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "cases"
@@ -52,20 +54,6 @@ def case_descriptions(cases_dir: Path = DEFAULT_CASES_DIR) -> dict[str, str]:
     return found
 
 
-def display_name(patient: dict[str, Any]) -> str:
-    """'Given Family' from the first usable HumanName; the id when there is none."""
-    for name in patient.get("name") or []:
-        if not isinstance(name, dict):
-            continue
-        if name.get("text"):
-            return str(name["text"])
-        parts = [*(name.get("given") or []), name.get("family") or ""]
-        text = " ".join(str(p) for p in parts if p).strip()
-        if text:
-            return text
-    return str(patient.get("id", "?"))
-
-
 def list_patients(fhir_base: str, token: str | None, descriptions: dict[str, str], *,
                   session: requests.Session | None = None, max_pages: int = 20) -> list[PatientRow]:
     """Every Patient on the server (pages followed), with case descriptions where known."""
@@ -86,7 +74,7 @@ def list_patients(fhir_base: str, token: str | None, descriptions: dict[str, str
             if resource.get("resourceType") != "Patient":
                 continue
             pid = str(resource.get("id"))
-            rows.append(PatientRow(pid, display_name(resource), resource.get("gender"),
+            rows.append(PatientRow(pid, patient_display(resource), resource.get("gender"),
                                    resource.get("birthDate"), descriptions.get(pid)))
         url = next((link.get("url") for link in bundle.get("link") or [] if link.get("relation") == "next"), None)
     # Real-data patients (mCODE, Synthea) first, then the curated cases, each by name.

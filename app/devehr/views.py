@@ -22,10 +22,12 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 
 from .cards import card_topic, render_markdown, sort_cards, subtype_summary
 from .cds_client import CdsCallError, CdsClient, CdsExchange
-from .patients import case_descriptions, display_name, list_patients
+from .patients import case_descriptions, list_patients
 from .prefetch import fetch_prefetch
 from .settings import ORDERABLE_DRUGS, RXNORM, DevEhrConfig
 from .signing import EhrSigner, fhir_access_token
+
+from app.smart.patient_data import patient_display
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +119,7 @@ def create_devehr_blueprint(config: DevEhrConfig, signer: EhrSigner, create_laun
     def render_chart(patient_id: str, runs: list[CdsExchange], notice: str | None = None, **extra: Any) -> str:
         patient = read_patient(patient_id)
         return render_template("devehr/chart.html", patient_id=patient_id, patient=patient,
-                               patient_name=display_name(patient) if patient else patient_id,
+                               patient_name=patient_display(patient) if patient else patient_id,
                                description=descriptions.get(patient_id), runs=runs, notice=notice,
                                render_markdown=render_markdown, sort_cards=sort_cards, card_topic=card_topic,
                                subtype_summary=subtype_summary, drugs=ORDERABLE_DRUGS,
