@@ -163,8 +163,8 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
     OptionSpec(
         "met-capivasertib", "Capivasertib with fulvestrant", "akt-inhibitor",
         ("capivasertib", "fulvestrant"), LUMINAL, "metastatic", ">=2L",
-        "HR+/HER2- disease with a PIK3CA, AKT1 or PTEN alteration, after progression on at least one endocrine-based "
-        "regimen for metastatic disease or recurrence on or within 12 months of adjuvant therapy.",
+        "HR+/HER2- disease with a PIK3CA, AKT1 or PTEN alteration that has progressed on one or more endocrine-based "
+        "treatments for metastatic disease, or that came back during adjuvant therapy or in the 12 months after it ended.",
         ("label-fda-truqap-0", "label-ema-truqap"), requires=("PIK3CA|AKT1|PTEN",),
         notes=("EMA label: pre/perimenopausal women also receive an LHRH agonist.",),
         reference_row="c: HR+/HER2-, PIK3CA/AKT1/PTEN-altered | Metastatic >=2L | Capivasertib"),
@@ -207,8 +207,8 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
     OptionSpec(
         "met-tdxd-db04", "Trastuzumab deruxtecan (HER2-low, after chemotherapy)", "tdxd",
         ("trastuzumab deruxtecan",), HER2_NEG, "metastatic", "after >=1 chemotherapy",
-        "HER2-low metastatic disease (any HR status) after chemotherapy for metastatic disease, or recurrence during "
-        "or within 6 months of adjuvant chemotherapy.",
+        "HER2-low metastatic disease (any HR status) already treated with chemotherapy for metastatic disease, or that "
+        "relapsed during adjuvant chemotherapy or in the 6 months after it.",
         ("label-fda-enhertu-1",), requires=("HER2-low",),
         notes=("HER2-ultralow is not covered by this indication (DESTINY-Breast04 enrolled IHC 1+ and 2+/ISH-).",),
         reference_row="c: HER2-low (any HR) | Metastatic, after >=1 chemo | T-DXd"),
@@ -238,7 +238,8 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "met-her2-1l", "Pertuzumab + trastuzumab + docetaxel, or T-DXd + pertuzumab", "anti-her2-antibody",
         ("pertuzumab", "trastuzumab", "docetaxel", "trastuzumab deruxtecan + pertuzumab"),
         HER2_POS, "metastatic", "1L",
-        "HER2-positive metastatic disease without prior anti-HER2 therapy or chemotherapy for metastatic disease.",
+        "HER2-positive metastatic disease not yet treated, in the metastatic setting, with chemotherapy or a "
+        "HER2-directed drug.",
         ("label-fda-perjeta-0", "label-fda-phesgo-2", "label-fda-enhertu-5"),
         notes=("T-DXd + pertuzumab first line rests on DESTINY-Breast09 (FDA 2025-12-15).",),
         reference_row="c: HER2+ (any HR) | Metastatic 1L"),
@@ -318,6 +319,6 @@ ER_LOW_NOTE = (
     "(Paakkola 2021); triple-negative-type options may be discussed. Some papers draw the boundary at 1-9%."
 )
 ER_NEG_PR_POS_NOTE = (
-    "ER-negative/PR-positive is rare and often technical: the HR+ call is provisional until pathology re-checks ER; "
-    "endocrine therapy may still be considered."
+    "An ER-negative, PR-positive result is uncommon and frequently a testing artefact: the HR+ call stays provisional "
+    "until pathology has re-checked ER; endocrine therapy remains an option."
 )

@@ -97,8 +97,8 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         "P9", "receptor-retest-at-recurrence", "Retest receptors at recurrence", "warning",
         "The disease has spread or recurred, but the receptor results come from before that or from the primary tumour "
         "only. ER, PR and HER2 can change between primary and metastasis (roughly 10-30% discordance in meta-analyses).",
-        "Biopsy an accessible metastasis and retest ER, PR and HER2 before choosing therapy. If a metastasis result "
-        "differs from the primary, treat according to the metastasis.",
+        "Where a metastasis can be reached, take a biopsy and repeat ER, PR and HER2 on it before the next treatment "
+        "choice. If the metastasis result differs from the primary, the metastasis result guides treatment.",
         ("schrijver-2018", "zhao-2021", "seed-000", "seed-002", "seed-004"),
         "metastatic evidence after the latest receptor result, or no receptor result from a metastasis"),
     PitfallSpec(
@@ -125,7 +125,8 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
     PitfallSpec(
         "P13", "stale-biomarker", "Biomarker result may be out of date", "warning",
         "A receptor or ESR1 result predates the current disease state or is older than the product's age limit.",
-        "Retest on current disease (ESR1 preferably on ctDNA at progression). PIK3CA on archival tissue remains usable.",
+        "Repeat the test on the current disease; for ESR1 a ctDNA (liquid biopsy) test taken at progression is "
+        "preferred. An older PIK3CA result from archived tissue can still be used.",
         ("asco-2021-mbc-update", "ck-d"),
         "receptor result before the latest metastasis/recurrence/progression; ESR1 before the latest progression or "
         "before AI exposure; chosen receptor result older than DecisionConfig.stale_result_months"),
