@@ -109,8 +109,24 @@ class _Reader:
                 continue
             self.panel_context.setdefault(ref_of(target), (spec, effective_of(panel)))
 
+    def _semi_quantitative_scores(self, observation: dict[str, Any], ref: str) -> None:
+        """Allred/IRS totals are noted, never read as ER/PR status (b.2; codes.SEMI_QUANTITATIVE_SCORE_CODES)."""
+        components = observation.get("component") if isinstance(observation.get("component"), list) else []
+        holders = [observation.get("code"), *(c.get("code") for c in components if isinstance(c, dict))]
+        for concept in holders:
+            for coding in codings(concept):
+                name = codes.SEMI_QUANTITATIVE_SCORE_CODES.get(coding.get("code")) if isinstance(coding.get("code"), str) else None
+                if name is not None:
+                    self.notes.append(DataQualityNote(
+                        "allred-score-not-used",
+                        f"{ref}: {name} recorded; ER/PR status is taken only from the % of stained nuclei or the "
+                        "reported status, never from this total (an Allred total of 3 or more was once read as "
+                        "positive, yet can mean under 1% of nuclei, which ASCO/CAP 2020 calls negative)", ref))
+                    return
+
     def _observation(self, observation: dict[str, Any]) -> None:
         ref = ref_of(observation)
+        self._semi_quantitative_scores(observation, ref)
         entry = _analyte_entry(observation.get("code"), codes.OBSERVATION_CODES, ref, self.notes)
         components = observation.get("component") if isinstance(observation.get("component"), list) else []
         if entry is None:

@@ -417,6 +417,19 @@ def unverified_entries() -> list[CodeEntry]:
     return list(seen.values())
 
 
+# --- Allred / IRS scores (clinical-knowledge.md a.1, b.2) -------------------------------
+# No LOINC or SNOMED code was verified for them; MII's senology extension uses the local codes
+# below (mark U). They are matched on the code alone because their system URL is not verified,
+# and only ever produce a data-quality note: ER/PR status is never derived from these totals,
+# because the historic "Allred >= 3 = positive" rule conflicts with ASCO/CAP 2020 (an Allred
+# total of 3 can be proportion score 1, i.e. under 1% of nuclei, which ASCO/CAP calls negative).
+SEMI_QUANTITATIVE_SCORE_CODES: dict[str, str] = {
+    "allred-score": "Allred score (0-8)",
+    "irs-score": "immunoreactive score (IRS, 0-12)",
+}
+SEMI_QUANTITATIVE_SCORE_MARK = "U"
+
+
 # --- data-quality note codes ------------------------------------------------------------
 # Every DataQualityNote.code the decision core emits, with what it means. P17 (pitfall rules)
 # and the cards/page key on these; "severity" says whether the note means data were NOT used
@@ -462,5 +475,6 @@ DATA_QUALITY_CODES: dict[str, tuple[str, str]] = {
     "display-code-mismatch": ("caveat", "a coding's display is the name of another LOINC code (e.g. 40556-3 shown as 85337-4); the code is used"),
     "conflicting-stage": ("caveat", "stage records disagree (e.g. Condition.stage IIIC vs stage Observation IIB)"),
     "unrecognised-stage": ("problem", "a stage-group value not in the code tables"),
+    "allred-score-not-used": ("caveat", "an Allred or IRS score was recorded; ER/PR status is never derived from it (b.2: Allred >=3 'positive' conflicts with ASCO/CAP)"),
     "unrecognised-m-category": ("problem", "an M-category value not in the code tables"),
 }

@@ -102,6 +102,8 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "HER2-positive early cancer; pertuzumab is added when the tumour is larger than 2 cm or nodes are involved "
         "(neoadjuvant), or for high-risk disease after surgery; complete one year of HER2-directed therapy.",
         ("label-fda-perjeta-1", "label-fda-perjeta-2", "label-fda-phesgo-0", "label-fda-phesgo-1", "seed-000"),
+        notes=("Sources differ on when to add pertuzumab: seed 000 names tumours over 1 cm or node-positive disease, "
+               "while the pertuzumab labels in the reference table name tumours over 2 cm or node-positive disease.",),
         reference_row="c: HER2+ (any HR) | Early | Chemo + trastuzumab +/- pertuzumab"),
     OptionSpec(
         "early-tdm1-residual", "T-DM1 for residual invasive disease", "anti-her2-adc",
@@ -122,7 +124,9 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         TNBC, "early", "neoadjuvant/adjuvant",
         "High-risk early triple-negative cancer: tumour over 1 cm up to 2 cm with nodal involvement, or over 2 cm "
         "whatever the nodes. No PD-L1 result is needed.",
-        ("label-fda-keytruda-14", "keynote-522-ascopost"),
+        ("label-fda-keytruda-14", "keynote-522-ascopost", "seed-000"),
+        notes=("Seed 000 ties pembrolizumab to PD-L1-positive tumours without naming the setting; the early-disease "
+               "label (KEYNOTE-522) does not require any PD-L1 result.",),
         reference_row="c: TNBC | Early, high risk | Pembrolizumab + neoadjuvant chemo"),
     OptionSpec(
         "early-tnbc-capecitabine-residual", "Capecitabine for residual disease", "fluoropyrimidine",
@@ -199,10 +203,12 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         ("trastuzumab deruxtecan",), LUMINAL, "metastatic", "after >=1 endocrine therapy",
         "HR+ metastatic disease that is HER2-low (IHC 1+ or 2+ without amplification) or HER2-ultralow (IHC 0 with "
         "faint membrane staining), with no chemotherapy yet for metastatic disease, after at least one endocrine therapy.",
-        ("destiny-breast06-fda-2025", "label-ema-enhertu-4"), requires=("HER2-low-or-ultralow",),
+        ("destiny-breast06-fda-2025", "label-ema-enhertu-4", "asco-cap-2023-her2"), requires=("HER2-low-or-ultralow",),
         notes=("FDA and EMA wording differ: EMA also asks that endocrine therapy is not considered suitable as the "
                "next line.",
-               "ASCO/CAP 2023: any valid prior or concurrent sample showing low/ultralow expression may count."),
+               "ASCO/CAP 2023: any valid prior or concurrent sample showing low/ultralow expression may count.",
+               "ASCO/CAP 2023 declined to make HER2-ultralow (or HER2-low) a formal result category, while the FDA/EMA "
+               "T-DXd labels use it: ultralow depends on how the pathologist annotates an IHC 0."),
         reference_row="c: HR+, HER2-low or ultralow | Metastatic, chemo-naive | T-DXd"),
     OptionSpec(
         "met-tdxd-db04", "Trastuzumab deruxtecan (HER2-low, after chemotherapy)", "tdxd",
@@ -231,7 +237,10 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         HR_POS, "metastatic", "1L principle",
         "Offer endocrine therapy when the tumour expresses any level of ER or PR, unless the disease is immediately "
         "life-threatening; premenopausal women also need ovarian suppression.",
-        ("asco-2016-rugo", "asco-2016-rugo-ngc", "seed-002"),
+        ("asco-2016-rugo", "asco-2016-rugo-ngc", "seed-002", "seed-003"),
+        notes=("Seed 003 (a patient-facing page) says treatment of spread HR+/HER2- disease often starts with "
+               "chemotherapy or other medicines; the ASCO 2016 guideline and seed 002 put endocrine therapy first "
+               "unless the disease is immediately life-threatening.",),
         reference_row="c: HR+ (any HER2) | Metastatic | ET first"),
     # ---- Metastatic HER2+ ----------------------------------------------------------------------
     OptionSpec(
@@ -271,7 +280,9 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "Triple-negative metastatic disease with PD-L1 CPS of 10 or more by the 22C3 assay.",
         ("label-fda-keytruda-15", "keynote-355-cdx", "seed-000"), requires=("PD-L1-CPS10-22C3",),
         notes=("EMA adds: no prior chemotherapy for metastatic disease.",
-               "SP142 immune-cell % and tumour-cell % are not CPS and cannot establish eligibility."),
+               "SP142 immune-cell % and tumour-cell % are not CPS and cannot establish eligibility.",
+               "Seed 000 speaks only of PD-L1-positive tumours; the metastatic label needs CPS of 10 or more measured "
+               "with the 22C3 assay, so a 'positive' by another assay or cut-off does not qualify."),
         reference_row="c: TNBC, PD-L1 CPS >=10 (22C3) | Metastatic 1L"),
     OptionSpec(
         "met-tnbc-atezolizumab", "Atezolizumab with nab-paclitaxel (PD-L1 SP142 IC >= 1%)", "pd1-pdl1-inhibitor",
@@ -285,7 +296,11 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "met-tnbc-sacituzumab", "Sacituzumab govitecan (TNBC)", "trop2-adc", ("sacituzumab govitecan",),
         TNBC, "metastatic", ">=2L",
         "Triple-negative metastatic disease after two or more systemic therapies, at least one for metastatic disease.",
-        ("label-fda-trodelvy-0", "seed-002"), reference_row="c: TNBC | Metastatic >=2L | Sacituzumab govitecan"),
+        ("label-fda-trodelvy-0", "seed-002"),
+        notes=("Seed 002 asks for two prior therapies for metastatic disease; the label (ASCENT) asks for two or more "
+               "systemic therapies of which at least one was for metastatic disease, so earlier (neo)adjuvant "
+               "treatment can count.",),
+        reference_row="c: TNBC | Metastatic >=2L | Sacituzumab govitecan"),
     OptionSpec(
         "met-chemotherapy", "Chemotherapy (single agents in sequence)", "chemotherapy",
         ("capecitabine", "taxanes", "anthracyclines", "eribulin", "platinum (germline BRCA)", "vinorelbine", "gemcitabine"),

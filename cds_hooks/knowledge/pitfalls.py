@@ -48,16 +48,19 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
     PitfallSpec(
         "P2", "er-low-positive", "ER-low positive (1-10%)", "warning",
         "ER is expressed in only 1-10% of tumour nuclei. Evidence for endocrine benefit is limited and outcomes "
-        "resemble ER-negative disease.",
+        "resemble ER-negative disease. ASCO/CAP 2020 sets the upper bound at 10%, some studies at 9%, so exactly 10% "
+        "is ER-low by one definition and ER-positive by the other.",
         "Keep endocrine therapy on the table, discuss triple-negative-type options (including trials), and check that "
         "the report states the control status.",
         ("asco-cap-2020-er-pr", "paakkola-2021", "seed-000"),
         "ER percent 1-10 (boundary configurable), or a qualitative low-positive result"),
     PitfallSpec(
         "P3", "er-percent-missing", "ER positive without a percentage", "warning",
-        "ER is reported positive but no percentage of positive nuclei is recorded, so ER-low cannot be ruled out.",
+        "ER is reported positive but no percentage of positive nuclei is recorded, so ER-low cannot be ruled out. "
+        "Older reports may call ER positive from an Allred total of 3 or more, which ASCO/CAP 2020 would call negative "
+        "when under 1% of nuclei stain.",
         "Request the percentage of ER-positive tumour nuclei.",
-        ("asco-cap-2020-er-pr", "ck-d"),
+        ("asco-cap-2020-er-pr", "ck-b", "ck-d"),
         "ER positive with no percent (qualitative, interpretation or condition-level basis)"),
     PitfallSpec(
         "P4", "her2-equivocal-needs-ish", "HER2 IHC 2+ without ISH", "warning",
@@ -96,7 +99,8 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
     PitfallSpec(
         "P9", "receptor-retest-at-recurrence", "Retest receptors at recurrence", "warning",
         "The disease has spread or recurred, but the receptor results come from before that or from the primary tumour "
-        "only. ER, PR and HER2 can change between primary and metastasis (roughly 10-30% discordance in meta-analyses).",
+        "only. ER, PR and HER2 can change between primary and metastasis (roughly 10-30% discordance in meta-analyses; "
+        "seed 000 quotes a wider 3.4-60% range for ER).",
         "Where a metastasis can be reached, take a biopsy and repeat ER, PR and HER2 on it before the next treatment "
         "choice. If the metastasis result differs from the primary, the metastasis result guides treatment.",
         ("schrijver-2018", "zhao-2021", "seed-000", "seed-002", "seed-004"),
