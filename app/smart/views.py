@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.config import Settings
 from cds_hooks.fhir_client import FhirAuthError, FhirResponseError, FhirUnavailable, InvalidFhirRequest
@@ -33,6 +34,9 @@ COOKIE = "receptor_smart_session"
 _TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 SUBTYPE_TOPIC = "receptor-subtype"
+_HTTP_TITLES = {404: "Page not found", 405: "Request not allowed here", 500: "Something went wrong in Receptor CDS"}
+_HTTP_MESSAGES = {404: "This address is not a page of the Receptor CDS app.",
+                  405: "This address of the Receptor CDS app does not accept this kind of request."}
 
 
 def build_blueprint(settings: Settings) -> Blueprint:
@@ -42,14 +46,43 @@ def build_blueprint(settings: Settings) -> Blueprint:
     redirect_uri = settings.public_url.rstrip("/") + "/smart/callback"
     timeout = (settings.fhir_connect_timeout, settings.fhir_read_timeout)
 
-    @bp.after_request
+    def _ours() -> bool:
+        return request.blueprint == "smart" or request.path == "/smart" or request.path.startswith("/smart/")
+
+    # App-wide hook, scoped to our paths: a blueprint's own after_request never sees a 404/405 for
+    # a URL under /smart that matched no route, and those pages need the same headers.
+    @bp.after_app_request
     def _headers(resp: Response) -> Response:
-        return apply_security_headers(resp, settings)
+        return apply_security_headers(resp, settings) if _ours() else resp
 
     @bp.errorhandler(SmartError)
     def _smart_error(err: SmartError):
         log.info("SMART page error %s: %s", err.status, err.title)
         return render_template("smart/error.html", error=err), err.status
+
+    def _http_error_page(err: HTTPException):
+        page = SmartError(err.code or 500, _HTTP_TITLES.get(err.code or 500, err.name),
+                          _HTTP_MESSAGES.get(err.code or 500, "The request could not be handled."),
+                          hint="Open the app again from the EHR." if err.code in (404, 405) else None)
+        return render_template("smart/error.html", error=page), page.status
+
+    @bp.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        return _http_error_page(err)
+
+    @bp.app_errorhandler(404)
+    @bp.app_errorhandler(405)
+    def _unrouted(err: HTTPException):
+        # Only URLs under /smart get our page; anything else keeps Flask's default answer.
+        return _http_error_page(err) if _ours() else err
+
+    @bp.errorhandler(InternalServerError)
+    def _internal(err: InternalServerError):
+        # Flask has already logged the exception; the user gets a plain page, never a traceback.
+        page = SmartError(500, "Something went wrong in Receptor CDS",
+                          "The page could not be built because of an error in the app. Nothing was changed "
+                          "in the EHR.", hint="Try again; if it happens again, tell the app's administrator.")
+        return render_template("smart/error.html", error=page), 500
 
     def _session() -> Session | None:
         return store.get(request.cookies.get(COOKIE))
@@ -98,10 +131,14 @@ def build_blueprint(settings: Settings) -> Blueprint:
     @bp.get("/callback")
     def callback():
         session = _session()
+        # The EHR's own error code (if any) is shown, escaped, when the answer cannot be matched to a
+        # launch: integrators need it. Its description is not, since nothing ties it to us.
+        err_code = request.args.get("error")
+        said = f" The answer carried the error code '{err_code[:64]}'." if err_code else ""
         if session is None:
             raise SmartError(400, "No launch in progress",
                              "This browser has no launch waiting for an answer (the session cookie is missing "
-                             "or expired).",
+                             "or expired)." + said,
                              hint="Start the app again from the EHR. Inside an EHR iframe the cookie needs "
                                   "SameSite=None and Secure (RECEPTOR_CDS_SMART_COOKIE_SAMESITE=None).")
         state = request.args.get("state") or ""
@@ -109,7 +146,7 @@ def build_blueprint(settings: Settings) -> Blueprint:
         if pending is None:
             raise SmartError(400, "Launch state mismatch",
                              "The answer from the EHR does not belong to a launch started in this browser "
-                             "(state missing, unknown or already used), so it was not accepted.",
+                             "(state missing, unknown or already used), so it was not accepted." + said,
                              hint="Start the app again from the EHR.")
         if request.args.get("error"):
             err = request.args["error"]
