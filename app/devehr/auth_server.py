@@ -22,6 +22,7 @@ demo needs and what keeps tests independent.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -60,6 +61,23 @@ SMART_CAPABILITIES: tuple[str, ...] = (
     "permission-v1", "permission-v2",
 )
 ASSERTION_ALGS = ["RS384", "ES384"]     # SMART asymmetric client auth: RS384 or ES384
+# authlib's grants log the whole issued token (access, refresh and id token) at DEBUG
+# ("Issue token %r to %r"); tokens never go to logs, so those arguments are redacted.
+_TOKEN_LOGGERS = ("authlib.oauth2.rfc6749.grants.authorization_code", "authlib.oauth2.rfc6749.grants.refresh_token",
+                  "authlib.oauth2.rfc6749.grants.implicit", "authlib.oauth2.rfc6749.grants.client_credentials",
+                  "authlib.oauth2.rfc7523.jwt_bearer")
+
+
+class _RedactIssuedTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(("Issue token", "Grant token")):
+            record.msg, record.args = "Issued a token to %r", (record.args[-1],) if record.args else ("?",)
+        return True
+
+
+_REDACT = _RedactIssuedTokens()
+for _name in _TOKEN_LOGGERS:
+    logging.getLogger(_name).addFilter(_REDACT)
 
 
 @dataclass(frozen=True)
@@ -69,7 +87,7 @@ class ClientRegistration:
 
     client_id: str
     redirect_uris: tuple[str, ...]
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)   # never in a log line or repr
     jwks: dict | None = None
     jwks_url: str | None = None
     # Scopes this client may be granted; requested scopes outside it are silently dropped
