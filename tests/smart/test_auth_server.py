@@ -135,9 +135,9 @@ def test_client_assertion_signed_by_another_key_is_refused(dev_ehr, product_app)
     assert resp.json()["error"] == "invalid_client"
 
 
-@pytest.mark.parametrize("case", ["wrong-client", "wrong-nonce", "forged-signature"])
+@pytest.mark.parametrize("case", ["wrong-client", "wrong-nonce", "forged-signature", "other-issuer", "expired"])
 def test_id_token_checks(dev_ehr, product_app, browser, case):
-    """The app rejects an id_token for another client, with another nonce, or not signed by the EHR."""
+    """The app rejects an id_token for another client, with another nonce or issuer, expired, or not signed by the EHR."""
     app = product_app()
     code, verifier, q = _code_for(dev_ehr, app, browser)
     id_token = _redeem(dev_ehr, app, code, verifier).json()["id_token"]
@@ -148,10 +148,18 @@ def test_id_token_checks(dev_ehr, product_app, browser, case):
         kwargs["client_id"] = "someone-else"
     elif case == "wrong-nonce":
         kwargs["nonce"] = "another-nonce"
-    else:
+    elif case == "forged-signature":
         claims = jwt.decode(id_token, dev_ehr.auth.id_token_key).claims
         forged = RSAKey.generate_key(2048)
         id_token = jwt.encode({"alg": "RS256", "kid": dev_ehr.auth.id_token_key.kid}, claims, forged)
+    else:   # signed with the EHR's own key, but naming another issuer or long expired
+        claims = jwt.decode(id_token, dev_ehr.auth.id_token_key).claims
+        if case == "other-issuer":
+            claims["iss"] = "https://attacker.example"
+        else:
+            claims["iat"], claims["exp"] = claims["iat"] - 3600, claims["iat"] - 1800
+        id_token = jwt.encode({"alg": "RS256", "kid": dev_ehr.auth.id_token_key.kid}, claims,
+                              dev_ehr.auth.id_token_key)
     with pytest.raises(SmartError) as err:
         tokens.validate_id_token(id_token, **kwargs)
     assert err.value.status == 401
