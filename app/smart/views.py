@@ -11,7 +11,7 @@ import logging
 import re
 import secrets
 import time
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, url_for
@@ -212,7 +212,8 @@ def build_blueprint(settings: Settings) -> Blueprint:
         return render_template(
             "smart/page.html", a=assessment, chart=chart, patient_name=patient_display(data.patient),
             patient=data.patient, record=record, focus=focus, alert_ids=alert_ids, notes=notes,
-            granted=granted, banner=record.need_patient_banner)
+            granted=granted, banner=record.need_patient_banner,
+            read_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
     @bp.get("/.well-known/jwks.json")
     def jwks():

@@ -119,3 +119,38 @@ def test_chart_event_labels_close_in_time_do_not_overprint():
     rows = {text: y for y, text in labels}
     assert rows["Diagnosis"] != rows["Stage"]
     assert "Disease status" in rows and "Progression" not in rows
+
+
+def test_chart_puts_a_result_without_percentage_on_its_own_row():
+    """ER 'positive' with no % is a hollow mark on the 'no %' row, never drawn as if it were 100 % (or 0 %)."""
+    import re
+    history = [_result("ER", "2018-03-10", "positive", "primary", qualitative="positive"),
+               _result("ER", "2020-03-10", "positive", "primary", percent=100.0)]
+    svg = str(build_chart(history, []).svg)
+    marks = re.findall(r'<circle class="mk ([^"]+)" cx="[^"]+" cy="([^"]+)"', svg)
+    (hollow_css, hollow_y), (full_css, full_y) = marks
+    assert "hollow" in hollow_css and "hollow" not in full_css
+    assert float(hollow_y) > float(full_y) + 50                  # far below the 100 % line
+    assert ">no %</text>" in svg and "no percentage recorded" in svg
+
+
+def test_chart_scale_keeps_the_er_low_band_readable():
+    """On the ER/PR scale 1-10 % (ER low positive) spans a visible band, and 5 % is clearly above 0 %."""
+    from app.smart.chart import LOW_BAND, _pct_y
+    assert LOW_BAND == (1.0, 10.0)
+    assert _pct_y(0, 0) - _pct_y(0, 5) >= 10                     # pixels between 0 % and 5 %
+    assert _pct_y(0, 1) > _pct_y(0, 10) > _pct_y(0, 50) > _pct_y(0, 100)
+
+
+def test_chart_marks_relapse_and_the_time_after_it():
+    """A metastasis is a relapse line with the time after it shaded; a diagnosis stays a plain event line."""
+    history = [_result("ER", "2019-01-01", "positive", "primary", percent=90.0),
+               _result("ER", "2023-06-15", "negative", "metastasis", percent=0.0)]
+    events = [ClinicalEvent(kind="diagnosis", date="2019-01-05", label="Diagnosed"),
+              ClinicalEvent(kind="metastasis", date="2023-06-01", label="Liver metastasis")]
+    chart = build_chart(history, events)
+    svg = str(chart.svg)
+    assert svg.count('class="after-relapse"') == 3 and 'class="event-label relapse"' in svg
+    assert '2019-01-01</text>' in svg and '2023-06-15</text>' in svg       # first and last dates on the axis
+    order = [(t.date, "event" if t.event else t.result.analyte) for t in chart.timeline]
+    assert order == [("2019-01-01", "ER"), ("2019-01-05", "event"), ("2023-06-01", "event"), ("2023-06-15", "ER")]

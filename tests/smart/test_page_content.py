@@ -71,3 +71,13 @@ def test_app_context_for_another_patient_is_not_followed(dev_ehr, product_app, b
     page = _launch(dev_ehr, product_app, browser, focus="er-neg-pr-pos-discordance", patient="someone-else")
     assert " focus\"" not in page.text
     assert "about another patient" in page.text
+
+
+def test_conversion_at_relapse_is_in_the_first_screen(dev_ehr, product_app, browser):
+    """The change at relapse is stated in the subtype summary and flagged in the sticky banner, not only in the chart."""
+    page = _launch(dev_ehr, product_app, browser)
+    summary = re.search(r'<section id="receptor-subtype".*?</section>', page.text, re.S).group(0)
+    assert "Receptor status changed at relapse" in summary
+    assert "ER: positive before the relapse (2019-03-10), negative after (2023-06-15)" in summary
+    banner = re.search(r'<header class="banner.*?</header>', page.text, re.S).group(0)
+    assert "changed at relapse" in banner and 'href="#receptor-subtype"' in banner
