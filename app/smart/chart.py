@@ -155,7 +155,8 @@ def conversions(history: Iterable[ReceptorResult], events: Iterable[ClinicalEven
             b_text = _value_label(b) if analyte == "HER2-IHC" else b.status
             a_text = _value_label(a) if analyte == "HER2-IHC" else a.status
             if b_text != a_text:
-                out.append(f"{name}: {b_text} before the relapse ({b.effective}), {a_text} after ({a.effective})")
+                out.append(f"{name}: {b_text} before the relapse ({(b.effective or '')[:10]}), "
+                           f"{a_text} after ({(a.effective or '')[:10]})")
     return out
 
 
@@ -242,11 +243,15 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
         parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 3:.1f}" text-anchor="end">{label}</text>')
     # Events across all lanes. Labels of events close in time go on two rows so they never overprint.
     row_ends = [float("-inf"), float("-inf")]
+    labelled: set[tuple[date, str]] = set()
     for e in sorted(dated_events, key=lambda ev: parse_date(ev.date)):
         x = x_of(parse_date(e.date))
         parts.append(f'<line class="event ev-{escape(e.kind)}" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 14}" '
                      f'y2="{lanes_bottom}"><title>{escape(e.label)} ({escape(e.date)})</title></line>')
         text = _EVENT_TITLES.get(e.kind, e.kind.capitalize())
+        if (parse_date(e.date), text) in labelled:
+            continue          # two stage records on one day: one "Stage" label is enough
+        labelled.add((parse_date(e.date), text))
         width = _LABEL_CHAR_W * len(text)
         right_aligned = x > WIDTH - RIGHT - 90
         start = x - 3 - width if right_aligned else x + 3

@@ -154,3 +154,12 @@ def test_chart_marks_relapse_and_the_time_after_it():
     assert '2019-01-01</text>' in svg and '2023-06-15</text>' in svg       # first and last dates on the axis
     order = [(t.date, "event" if t.event else t.result.analyte) for t in chart.timeline]
     assert order == [("2019-01-01", "ER"), ("2019-01-05", "event"), ("2023-06-01", "event"), ("2023-06-15", "ER")]
+
+
+def test_conversion_dates_are_days_even_for_date_times():
+    """A dateTime with seconds and offset (as Synthea writes it) reads as its day in the conversion line."""
+    history = [_result("ER", "2019-03-10T09:00:20.139339+00:00", "positive", "primary", percent=80.0),
+               _result("ER", "2023-06-15T10:00:00+02:00", "negative", "metastasis", percent=0.0)]
+    events = [ClinicalEvent(kind="recurrence", date="2023-06-01", label="Recurrence")]
+    assert build_chart(history, events).conversions == [
+        "ER: positive before the relapse (2019-03-10), negative after (2023-06-15)"]
