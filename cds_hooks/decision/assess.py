@@ -244,6 +244,10 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
                                      next((r.resource for r in combined), None)))
     her2, her2_reasons = decide_her2(results, metastatic, by_condition.get("HER2", []), notes)
     subtype, reasons, modifiers = classify(er, pr, hr, her2, her2_reasons)
+    contested = sorted({n.message.split(":")[0] for n in notes if n.code == "newer-provisional-differs"})
+    if contested and subtype != "indeterminate":
+        reasons.append(f"a newer preliminary {'/'.join(contested)} result disagrees with the final one used: "
+                       "confirm before acting (b.1)")
 
     patient_id, sex, age = read_patient(intake, _today(config), notes)
     medications = read_medications(intake, notes)

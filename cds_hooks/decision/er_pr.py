@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..knowledge import codes
 from .config import DecisionConfig
 from .model import DataQualityNote, ReceptorFinding, ReceptorResult
-from .selection import SpecimenInfo, choose, day, sample_key
+from .selection import SpecimenInfo, choose, day, newer_provisional_disagreeing, sample_key
 from .values import Value, as_percent, percent_interval
 
 _EPS = 1e-9
@@ -140,6 +140,12 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
         finding.specimen = best.specimen
         finding.provisional = provisional_only or best.provisional
         finding.evidence = [r.resource for r in known]
+        for newer, _ in newer_provisional_disagreeing(best_per_sample, chosen, result_of=lambda item: item[0],
+                                                      status_of=lambda item: item[0].status, metastatic=metastatic):
+            notes.append(DataQualityNote(
+                "newer-provisional-differs",
+                f"{receptor}: a newer preliminary result ({newer.resource}, {day(newer.effective)}) says {newer.status}; "
+                f"the final result of {day(best.effective)} ({best.status}) is used until it is confirmed", newer.resource))
         return finding
     if condition_evidence:
         status, resource, when = condition_evidence[0]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .model import DataQualityNote, Her2Finding, ReceptorResult
-from .selection import SpecimenInfo, choose, day, sample_key
+from .selection import SpecimenInfo, choose, day, newer_provisional_disagreeing, sample_key
 from .values import Value
 
 RATIO_CUTOFF = 2.0      # ASCO/CAP 2018 dual-probe HER2/CEP17 ratio
@@ -183,6 +183,17 @@ def _ish_groups(ratio: float | None, ratio_side: str | None, copies: float | Non
         notes.append(DataQualityNote("single-probe-borderline", f"single-probe ISH {copies:g} signals/cell (4-<6) read as not amplified; dual-probe ISH would settle it", sample.lead.resource))
         return "not-amplified"
     if ratio_side == "low":
+        called = any(r.analyte == "HER2-ISH" and r.ish in ("amplified", "not-amplified") for r in sample.results)
+        if score == 2 and copies is None and not called:
+            # Groups 3-5 share a ratio <2.0; with IHC 2+, group 3 (>=6 copies) is positive (b.3), so the
+            # ratio alone does not finish the algorithm. Read as not amplified (groups 4-5 are far commoner)
+            # but never silently.
+            sample.reasons.append("HER2/CEP17 ratio <2.0 without mean HER2 copy number: with IHC 2+, ISH group 3 "
+                                  "(HER2-positive) is not excluded; ask for the copy number")
+            notes.append(DataQualityNote("ish-copies-missing",
+                                         "HER2/CEP17 ratio <2.0 reported without mean HER2 copy number next to IHC 2+; "
+                                         "read as not amplified, but ISH group 3 (>=6 copies, positive with IHC 2+) "
+                                         "cannot be excluded", sample.lead.resource))
         return "not-amplified"
     if ratio_side == "high":
         if ihc_known and score != 3:
@@ -404,4 +415,12 @@ def decide_her2(results: list[ReceptorResult], metastatic: bool, condition_evide
     finding.specimen = chosen.lead.specimen
     finding.provisional = provisional_only or chosen.provisional
     finding.evidence = [r.resource for r in chosen.results]
+    for newer in newer_provisional_disagreeing([s for s in samples if _decisive(s)], chosen, result_of=lambda s: s.lead,
+                                               status_of=lambda s: s.status, provisional_of=lambda s: s.provisional,
+                                               metastatic=metastatic):
+        notes.append(DataQualityNote(
+            "newer-provisional-differs",
+            f"HER2: a newer preliminary result ({newer.lead.resource}, {day(newer.lead.effective)}) says {newer.status}; "
+            f"the final result of {day(chosen.lead.effective)} ({chosen.status}) is used until it is confirmed",
+            newer.lead.resource))
     return finding, list(chosen.reasons)

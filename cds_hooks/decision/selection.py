@@ -128,3 +128,26 @@ def choose(items: list[T], *, result_of: Callable[[T], ReceptorResult], valid: C
         pool = [i for i in pool if result_of(i).specimen == kind]
     pool.sort(key=lambda i: day(result_of(i).effective) or "0000", reverse=True)
     return pool[0], provisional
+
+
+def newer_provisional_disagreeing(items: list[T], chosen: T, *, result_of: Callable[[T], ReceptorResult],
+                                  status_of: Callable[[T], str], provisional_of: Callable[[T], bool] | None = None,
+                                  metastatic: bool = False) -> list[T]:
+    """Provisional items newer than the chosen final one whose status differs from it.
+
+    The final result still decides (b.1: a preliminary result is never the sole basis), but a newer
+    preliminary result that says something else must not pass silently. Only items on the specimen kind
+    the choice preferred are compared (a primary-breast preliminary does not contest a metastasis result).
+    """
+    is_provisional = provisional_of or (lambda i: result_of(i).provisional)
+    if is_provisional(chosen):
+        return []
+    chosen_day = day(result_of(chosen).effective)
+    kind = result_of(chosen).specimen if metastatic and result_of(chosen).specimen == "metastasis" else None
+
+    def family(status: str) -> str:
+        return "positive" if status in ("positive", "low-positive") else status
+
+    return [i for i in items if is_provisional(i) and day(result_of(i).effective) > chosen_day
+            and (kind is None or result_of(i).specimen == kind)
+            and status_of(i) not in ("unknown", "") and family(status_of(i)) != family(status_of(chosen))]

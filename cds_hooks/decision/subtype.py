@@ -28,6 +28,8 @@ def classify(er: ReceptorFinding, pr: ReceptorFinding, hr: str, her2: Her2Findin
     if reasons:
         return "indeterminate", reasons, []
     modifiers: list[str] = []
+    # What qualifies a settled HER2 call (e.g. an ISH group read with its concurrent IHC) is shown too.
+    reasons.extend(her2_reasons)
     if her2.provisional or er.provisional or pr.provisional:
         reasons.append("rests on a provisional (preliminary) result: confirm before acting")
     if her2.status == "positive":
