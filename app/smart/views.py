@@ -39,7 +39,32 @@ _HTTP_MESSAGES = {404: "This address is not a page of the Receptor CDS app.",
                   405: "This address of the Receptor CDS app does not accept this kind of request."}
 
 
+def check_settings(settings: Settings) -> None:
+    """Refuse, at start-up, SMART settings that would only fail at the first launch.
+
+    A SameSite value the cookie library does not know raises on every response that sets the
+    cookie, and browsers drop a ``SameSite=None`` cookie that is not ``Secure`` (so every launch
+    inside an EHR iframe would end on "No launch in progress")."""
+    samesite = (settings.smart_cookie_samesite or "").strip().title()
+    if samesite not in ("Lax", "Strict", "None"):
+        raise ValueError(f"RECEPTOR_CDS_SMART_COOKIE_SAMESITE must be Lax, Strict or None, "
+                         f"not {settings.smart_cookie_samesite!r}")
+    if samesite == "None" and not settings.smart_cookie_secure:
+        raise ValueError("RECEPTOR_CDS_SMART_COOKIE_SAMESITE=None needs a Secure cookie (https); "
+                         "browsers drop it otherwise")
+    if settings.smart_client_auth not in ("auto", "client_secret_basic", "private_key_jwt"):
+        raise ValueError(f"RECEPTOR_CDS_SMART_CLIENT_AUTH must be auto, client_secret_basic or private_key_jwt, "
+                         f"not {settings.smart_client_auth!r}")
+    for origin in settings.smart_frame_ancestors:
+        # An origin (CSP host-source, "*." subdomain wildcard allowed); anything else could smuggle
+        # another directive into the Content-Security-Policy header.
+        if not re.fullmatch(r"https?://(\*\.)?[A-Za-z0-9.\-]+(:[0-9]{1,5})?", origin):
+            raise ValueError(f"RECEPTOR_CDS_FRAME_ANCESTORS entries must be origins like https://ehr.example.org, "
+                             f"not {origin!r}")
+
+
 def build_blueprint(settings: Settings) -> Blueprint:
+    check_settings(settings)
     bp = Blueprint("smart", __name__, url_prefix="/smart", template_folder="templates",
                    static_folder="static", static_url_path="/static")
     store = SessionStore(settings.smart_session_ttl)
@@ -90,7 +115,7 @@ def build_blueprint(settings: Settings) -> Blueprint:
     def _set_cookie(resp: Response, session: Session) -> Response:
         resp.set_cookie(COOKIE, session.sid, max_age=settings.smart_session_ttl, path="/smart",
                         secure=settings.smart_cookie_secure, httponly=True,
-                        samesite=settings.smart_cookie_samesite)
+                        samesite=settings.smart_cookie_samesite.strip().title())
         return resp
 
     @bp.get("/launch")

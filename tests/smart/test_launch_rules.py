@@ -163,3 +163,25 @@ def test_conversion_dates_are_days_even_for_date_times():
     events = [ClinicalEvent(kind="recurrence", date="2023-06-01", label="Recurrence")]
     assert build_chart(history, events).conversions == [
         "ER: positive before the relapse (2019-03-10), negative after (2023-06-15)"]
+
+
+@pytest.mark.parametrize("overrides, complaint", [
+    ({"smart_cookie_samesite": "sometimes"}, "Lax, Strict or None"),
+    ({"smart_cookie_samesite": "None", "smart_cookie_secure": False}, "Secure"),
+    ({"smart_client_auth": "client_secret_post"}, "client_secret_basic or private_key_jwt"),
+    ({"smart_frame_ancestors": ("https://ehr.example.org; script-src *",)}, "origins"),
+])
+def test_unusable_smart_settings_stop_the_app_at_start(overrides, complaint):
+    """Cookie, client-auth and framing settings that could only fail later are refused when the app is built."""
+    from app import create_app
+    from app.config import Settings
+    with pytest.raises(ValueError, match=complaint):
+        create_app(Settings(database_url="sqlite://", **overrides))
+
+
+def test_usable_smart_settings_are_accepted():
+    """Lower-case SameSite values and wildcard subdomain origins are fine."""
+    from app import create_app
+    from app.config import Settings
+    create_app(Settings(database_url="sqlite://", smart_cookie_samesite="none", smart_cookie_secure=True,
+                        smart_frame_ancestors=("https://*.ehr.example.org", "http://127.0.0.1:8080")))
