@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -49,21 +49,39 @@ def _norm_port(parts) -> int | None:
     return port
 
 
+def _path_segments(path: str) -> list[str] | None:
+    """The segments of a URL path, or None if it could climb out of a prefix once a client or server
+    normalises it: ``.``/``..`` (also percent-encoded: urllib3 and most servers resolve them), empty
+    interior segments, encoded slashes or backslashes. A trailing slash is allowed."""
+    segments = path.split("/")[1:] if path.startswith("/") else ([path] if path else [])
+    if segments and segments[-1] == "":
+        segments = segments[:-1]
+    for segment in segments:
+        decoded = unquote(segment)
+        if not segment or decoded in (".", "..") or "/" in decoded or "\\" in decoded:
+            return None
+    return segments
+
+
 def fhir_server_matches(prefix: str, url: str) -> bool:
     """True if ``url`` is ``prefix`` or below it, comparing scheme, host, port and path segments.
 
     Segment-wise so that ``https://ehr/fhir`` does not admit ``https://ehr/fhir-evil``; no
-    userinfo, query or fragment allowed in ``url`` (they are how SSRF payloads hide a host).
+    userinfo, query, fragment or dot segment allowed in ``url`` (they are how SSRF payloads hide a
+    host or climb out of the allowed path, e.g. ``https://ehr/fhir/../admin``).
     """
+    if not isinstance(url, str) or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return False   # urlsplit silently strips these, the HTTP client may not: compare what is sent
     p, u = urlsplit(prefix), urlsplit(url)
-    if u.username or u.password or u.query or u.fragment:
+    if u.username is not None or u.password is not None or "@" in u.netloc or u.query or u.fragment:
         return False
     if (p.scheme.lower(), (p.hostname or "").lower(), _norm_port(p)) != (
         u.scheme.lower(), (u.hostname or "").lower(), _norm_port(u)
-    ) or _norm_port(u) is None:
+    ) or _norm_port(u) is None or not u.hostname:
         return False
-    p_segments = [s for s in p.path.split("/") if s]
-    u_segments = [s for s in u.path.split("/") if s]
+    p_segments, u_segments = _path_segments(p.path), _path_segments(u.path)
+    if p_segments is None or u_segments is None:
+        return False
     return u_segments[: len(p_segments)] == p_segments
 
 

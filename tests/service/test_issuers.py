@@ -67,10 +67,46 @@ def test_unknown_keys_are_ignored_with_a_warning(caplog):
     ("https://user@ehr.test/fhir", False),
     ("https://ehr.test/fhir?x=1", False),
     ("https://169.254.169.254/fhir", False),
+    ("https://ehr.test/fhirX", False),
+    ("https://a@ehr.test/fhir", False),
+    ("https://a:b@ehr.test/fhir", False),
+    ("https://ehr.test\\@evil.test/fhir", False),
+    ("https://EHR.TEST/fhir", True),
+    ("HTTPS://ehr.test/fhir", True),
+    ("https://ehr.test/FHIR", False),
+    ("https://ehr.test/fhir/../admin", False),
+    ("https://ehr.test/fhir/r4/../../admin", False),
+    ("https://ehr.test/fhir/%2e%2e/admin", False),
+    ("https://ehr.test/fhir/%2E%2E", False),
+    ("https://ehr.test/fhir/./r4", False),
+    ("https://ehr.test/fhir%2F..%2Fadmin", False),
+    ("https://ehr.test/fhir//r4", False),
+    ("https://ehr.test//fhir", False),
+    ("https://ehr.test/fhir#frag", False),
+    ("https://ehr.test./fhir", False),
+    ("https://ehr.test:abc/fhir", False),
+    ("https://ehr.test/fhir\n", False),
+    (" https://ehr.test/fhir", False),
+    ("https:ehr.test/fhir", False),
 ])
 def test_fhir_server_prefix_matching(url, allowed):
     """fhirServer must match an allowlisted prefix on scheme, host, port and whole path segments."""
     assert fhir_server_matches("https://ehr.test/fhir", url) is allowed
+
+
+@pytest.mark.parametrize("prefix", ["https://ehr.test/fhir/", "https://ehr.test:443/fhir", "https://EHR.test/fhir"])
+def test_allowlist_entry_spelling_does_not_matter(prefix):
+    """A trailing slash, the default port or upper case in the configured prefix match the plain URL."""
+    assert fhir_server_matches(prefix, "https://ehr.test/fhir")
+    assert fhir_server_matches(prefix, "https://ehr.test/fhir/r4")
+    assert not fhir_server_matches(prefix, "https://ehr.test/fhir2")
+
+
+def test_host_only_prefix_admits_every_path_but_no_other_host():
+    """An allowlist entry without a path admits any path on that origin, never another host or port."""
+    assert fhir_server_matches("https://ehr.test", "https://ehr.test/anything/fhir")
+    assert not fhir_server_matches("https://ehr.test", "https://ehr.test:8443/fhir")
+    assert not fhir_server_matches("https://ehr.test", "https://ehr.test.evil.test/fhir")
 
 
 def test_plain_http_outside_loopback_is_warned_about(caplog):
