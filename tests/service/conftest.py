@@ -22,6 +22,8 @@ from cds_hooks.decision import DecisionConfig
 from cds_hooks.service import create_cds_blueprint
 from cds_hooks.service.schemas import validator
 
+from .card_rules import card_problems
+
 REPO = Path(__file__).resolve().parents[2]
 HOOK_FIXTURES = REPO / "fixtures" / "hooks"
 PUBLIC_URL = "https://cds.receptor.test"
@@ -166,9 +168,12 @@ class CdsClient:
             assert body["resourceType"] == "OperationOutcome" and body["issue"][0]["diagnostics"]
             return
         assert status == 200
-        errors = list(validator("discovery" if path.rstrip("/").endswith("/cds-services") else "response")
-                      .iter_errors(body))
+        discovery = path.rstrip("/").endswith("/cds-services")
+        errors = list(validator("discovery" if discovery else "response").iter_errors(body))
         assert not errors, [e.message for e in errors]
+        if not discovery:
+            problems = card_problems(body)
+            assert not problems, problems
 
     def request(self, method: str, path: str, *, token: str | None | bool = True, json_body: Any = None,
                 data: str | bytes | None = None, headers: dict[str, str] | None = None,
