@@ -234,9 +234,14 @@ def options_card(assessment: Assessment, smart_launch_url: str | None = None) ->
 
 
 def _order_label(alert: Alert, orders: dict[str, dict[str, Any]]) -> str:
+    """The draft's drug name as the EHR wrote it; draftOrders are read leniently, so any member may be odd."""
     order = orders.get(alert.order or "") or {}
-    concept = order.get("medicationCodeableConcept") or order.get("code") or {}
-    text = concept.get("text") or next((c.get("display") for c in concept.get("coding") or [] if c.get("display")), None)
+    concept = order.get("medicationCodeableConcept") or order.get("code")
+    concept = concept if isinstance(concept, dict) else {}
+    codings = concept.get("coding") if isinstance(concept.get("coding"), list) else []
+    text = concept.get("text") if isinstance(concept.get("text"), str) else None
+    text = text or next((c["display"] for c in codings if isinstance(c, dict) and isinstance(c.get("display"), str)
+                         and c["display"].strip()), None)
     return text or alert.order or "the order"
 
 

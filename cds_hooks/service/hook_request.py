@@ -10,8 +10,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from .fhir_json import json_problem
 from .outcomes import ServiceError
 from .schemas import first_error
+
+# FHIR resources nest about a dozen levels; anything far deeper is refused before the validators and the
+# decision core (all recursive) see it, so nesting can never exhaust the stack.
+MAX_JSON_DEPTH = 64
 
 
 @dataclass
@@ -32,22 +37,59 @@ def parse_json_body(raw: bytes, content_type: str | None) -> Any:
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise ServiceError(415, f"Content-Type must be application/json, got {mimetype or 'none'}", code="not-supported")
     try:
-        return json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ServiceError(400, "request body is not UTF-8", code="structure")
     except json.JSONDecodeError as exc:
         raise ServiceError(400, f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                            code="structure")
+    except RecursionError:
+        raise ServiceError(400, f"request body nests deeper than {MAX_JSON_DEPTH} levels", code="structure")
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise ServiceError(400, f"request body nests deeper than {MAX_JSON_DEPTH} levels", code="structure")
+    return body
+
+
+def json_depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value, without recursion (so the check itself cannot overflow)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return deepest
 
 
 def draft_order_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
-    """The resources in a draftOrders Bundle, read leniently (no Bundle.type or fullUrl needed, checklist 1D.17)."""
-    resources = []
-    for entry in bundle.get("entry") or []:
+    """The resources in a draftOrders Bundle, read leniently (no Bundle.type or fullUrl needed, checklist 1D.17).
+
+    Entries that are not objects are skipped; a Bundle nested in an entry is flattened here, so the decision
+    core only ever sees order resources. A non-Bundle resource with an ``entry`` member is malformed and
+    refused (400): the core reads ``entry`` as a Bundle's, and an order must not be guessed at.
+    """
+    resources: list[dict[str, Any]] = []
+    entries = bundle.get("entry") if isinstance(bundle, dict) else None
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, dict):
+            continue
         resource = entry.get("resource") if isinstance(entry.get("resource"), dict) else None
         if resource is None and isinstance(entry.get("resourceType"), str):
             resource = entry   # some clients list resources directly
-        if resource is not None and isinstance(resource.get("resourceType"), str):
+        if resource is None or not isinstance(resource.get("resourceType"), str):
+            continue
+        if resource["resourceType"] == "Bundle":
+            resources.extend(draft_order_resources(resource))
+        elif "entry" in resource:
+            raise ServiceError(400, f"context.draftOrders.entry[{index}] is a {resource['resourceType']} with an "
+                                    "'entry' member; only a Bundle has entries")
+        else:
+            problem = json_problem(resource)
+            if problem:
+                raise ServiceError(400, f"context.draftOrders.entry[{index}] ({resource['resourceType']}) is not "
+                                        f"valid FHIR JSON: {problem[:200]}")
             resources.append(resource)
     return resources
 
@@ -73,7 +115,7 @@ def parse_hook_request(body: Any, service_hooks: tuple[str, ...], service_id: st
         hook=hook, hook_instance=body["hookInstance"], context=context, patient_id=context["patientId"],
         prefetch=prefetch, fhir_server=body.get("fhirServer"), access_token=auth["access_token"] if auth else None,
     )
-    if "draftOrders" in context:
+    if hook in ("order-select", "order-sign"):   # the schema made draftOrders (and selections) required there
         request.orders = draft_order_resources(context["draftOrders"])
         known = {f"{r['resourceType']}/{r['id']}" for r in request.orders if isinstance(r.get("id"), str)}
         if hook == "order-select":

@@ -18,6 +18,7 @@ from typing import Any
 from cds_hooks.fhir_client import FhirAuthError, FhirClient, FhirError, FhirUnavailable, InvalidFhirRequest
 
 from .discovery import PREFETCH_LABELS
+from .fhir_json import json_problem
 from .hook_request import HookRequest
 from .outcomes import ServiceError
 
@@ -57,13 +58,26 @@ def fill_template(template: str, context: dict[str, Any]) -> str:
     return _TOKEN.sub(_sub, template)
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON array member, or nothing when the client sent another type (read leniently, never crash)."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _issues(outcome: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in _list(outcome.get("issue")) if isinstance(i, dict)]
+
+
 def _issue_severities(outcome: dict[str, Any]) -> set[str]:
-    return {str(i.get("severity")) for i in outcome.get("issue") or [] if isinstance(i, dict)}
+    return {str(i.get("severity")) for i in _issues(outcome)}
 
 
 def _outcome_text(outcome: dict[str, Any]) -> str:
-    texts = [str(i.get("diagnostics") or (i.get("details") or {}).get("text") or i.get("code") or "")
-             for i in outcome.get("issue") or [] if isinstance(i, dict)]
+    texts = [str(i.get("diagnostics") or _dict(i.get("details")).get("text") or i.get("code") or "")
+             for i in _issues(outcome)]
     return "; ".join(t for t in texts if t)[:200] or "no diagnostics given"
 
 
@@ -88,6 +102,11 @@ def _belongs_to(resource: dict[str, Any], patient_id: str) -> bool:
     return True
 
 
+def _ref(resource: dict[str, Any]) -> str:
+    rid = resource.get("id")
+    return f"{resource.get('resourceType')}/{rid}" if isinstance(rid, str) else str(resource.get("resourceType"))
+
+
 class _Failed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -106,11 +125,11 @@ def _read_prefetch_value(key: str, value: Any, expected_type: str) -> tuple[list
             raise ServiceError(400, f"prefetch.{key} is a {rtype}; the template asks for {expected_type}")
         return [value], None
     resources: list[dict] = []
-    for entry in value.get("entry") or []:
+    for entry in _list(value.get("entry")):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
             continue
-        mode = (entry.get("search") or {}).get("mode")
+        mode = _dict(entry.get("search")).get("mode")
         if resource.get("resourceType") == "OperationOutcome" or mode == "outcome":
             if _issue_severities(resource) & {"error", "fatal"}:
                 raise _Failed(f"the EHR's search for it returned an error ({_outcome_text(resource)})")
@@ -118,7 +137,7 @@ def _read_prefetch_value(key: str, value: Any, expected_type: str) -> tuple[list
         if mode in (None, "match"):
             resources.append(resource)
     has_next = any(isinstance(l, dict) and l.get("relation") == "next" and l.get("url")
-                   for l in value.get("link") or [])
+                   for l in _list(value.get("link")))
     return resources, (value if has_next else None)
 
 
@@ -143,8 +162,12 @@ def _describe(exc: FhirError) -> str:
 
 def gather(request: HookRequest, templates: dict[str, str], required: tuple[str, ...], *,
            fhir_server: str | None, connect_timeout: float, read_timeout: float, budget_seconds: float,
-           max_pages: int) -> GatheredData:
-    """Everything the templates ask for, from prefetch or ``fhir_server`` (already allowlisted by the caller)."""
+           max_pages: int, fhir_server_refused: str | None = None) -> GatheredData:
+    """Everything the templates ask for, from prefetch or ``fhir_server`` (already allowlisted by the caller).
+
+    ``fhir_server_refused``: why the request's fhirServer is not used (not allowlisted); said in the gaps.
+    """
+    no_server = fhir_server_refused or "no fhirServer was given to fetch it"
     data = GatheredData()
     prefetch = request.prefetch or {}
     client = None
@@ -170,7 +193,8 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
                     resources, paged = _read_prefetch_value(key, value, expected_type)
                     if paged is not None:
                         if client is None:
-                            raise _Failed("the EHR sent only its first page and no fhirServer to read the rest")
+                            raise _Failed("the EHR sent only its first page and the rest cannot be read: "
+                                          + (fhir_server_refused or "no fhirServer was given"))
                         try:
                             pages = client.follow_pages(paged)
                         except FhirError as exc:
@@ -184,7 +208,7 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
                     resources = []
             if value is not None:   # absent or failed: fetch it ourselves
                 if client is None:
-                    data.gaps.append(DataGap(key, label, f"{reason}, and no fhirServer was given to fetch it"))
+                    data.gaps.append(DataGap(key, label, f"{reason}, and {no_server}"))
                     continue
                 try:
                     resources, truncated = _fetch(client, query)
@@ -200,6 +224,13 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
             if len(kept) != len(resources):
                 data.gaps.append(DataGap(key, label, f"{len(resources) - len(kept)} resource(s) named another "
                                                      "patient and were left out"))
+            broken = [(r, json_problem(r)) for r in kept]
+            broken = [(r, problem) for r, problem in broken if problem]
+            if broken:
+                first, problem = broken[0]
+                data.gaps.append(DataGap(key, label, f"{len(broken)} resource(s) were not valid FHIR JSON and were "
+                                                     f"left out (e.g. {_ref(first)}: {problem})"))
+                kept = [r for r in kept if not json_problem(r)]
             data.resources.extend(kept)
     finally:
         if client is not None:
