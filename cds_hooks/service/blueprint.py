@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from app.config import Settings
 from cds_hooks.decision import DEFAULT_CONFIG, DecisionConfig
@@ -23,7 +23,7 @@ from .cors import apply_cors
 from .discovery import PREFETCH, REQUIRED_KEYS, SERVICES, discovery_document
 from .feedback import FeedbackStore
 from .hook_request import parse_hook_request, parse_json_body
-from .issuers import TrustedIssuer, load_trusted_issuers
+from .issuers import TrustedIssuer, load_trusted_issuers, origin_of
 from .outcomes import ServiceError, operation_outcome
 from .prefetch import gather
 
@@ -60,21 +60,55 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
     bp.feedback_store = store          # type: ignore[attr-defined]  (tests and operators read it)
     bp.jwt_verifier = verifier         # type: ignore[attr-defined]
 
-    @bp.after_request
+    def _ours() -> bool:
+        """This request is for the CDS Hooks surface, even if no route matched (a 404/405 from routing
+        never reaches the blueprint's own handlers, checklist 1L: CORS on every response, errors included)."""
+        return request.blueprint == bp.name or request.path == "/cds-services" or \
+            request.path.startswith("/cds-services/")
+
+    @bp.before_request
+    def _limit_body() -> None:
+        # Also bounds chunked bodies that carry no Content-Length (werkzeug raises 413 while reading).
+        request.max_content_length = MAX_BODY_BYTES
+
+    @bp.after_app_request
     def _cors(response: Response) -> Response:
+        if not _ours():
+            return response
         return apply_cors(response, request.headers.get("Origin"), origins, preflight=request.method == "OPTIONS")
+
+    def _allow(response: Response) -> Response:
+        response.headers["Allow"] = "GET, HEAD, OPTIONS" if request.path.rstrip("/").endswith("/cds-services") \
+            else "POST, OPTIONS"
+        return response
 
     @bp.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> Response:
         response = _json(exc.body(), exc.status)
         if exc.status == 405:
-            response.headers["Allow"] = "GET, OPTIONS" if request.path.rstrip("/").endswith("/cds-services") \
-                else "POST, OPTIONS"
+            _allow(response)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"   # RFC 6750 §3; deliberately without error detail
         return response
 
     @bp.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         return _json(operation_outcome(exc.description or exc.name, code="processing"), exc.code or 500)
+
+    @bp.app_errorhandler(NotFound)
+    def _not_found(exc: NotFound) -> Any:
+        if not _ours():
+            return exc   # not ours: the app's default answer
+        return _json(operation_outcome(
+            f"no CDS Hooks endpoint at {request.path}; discovery is {base}/cds-services (no trailing slash), "
+            "services are {base}/cds-services/{id} and feedback {base}/cds-services/{id}/feedback".replace(
+                "{base}", base), code="not-found"), 404)
+
+    @bp.app_errorhandler(MethodNotAllowed)
+    def _method_not_allowed(exc: MethodNotAllowed) -> Any:
+        if not _ours():
+            return exc
+        return _allow(_json(operation_outcome(f"{request.method} is not supported here", code="not-supported"), 405))
 
     @bp.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
@@ -92,7 +126,8 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
         try:
             return verifier.verify(request.headers.get("Authorization"), audience)
         except AuthError as exc:
-            log.warning("CDS client rejected: iss=%s jti=%s reason=%s", exc.iss, exc.jti, exc.reason)
+            # repr: iss and jti come from an unverified token and must not be able to forge log lines.
+            log.warning("CDS client rejected: iss=%r jti=%r reason=%s", exc.iss, exc.jti, exc.reason)
             raise ServiceError(401, "authentication failed", code="login")
 
     def _allowed_fhir_server(url: str, client: VerifiedClient | None) -> bool:
@@ -102,7 +137,11 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
     def _body() -> bytes:
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             raise ServiceError(413, f"request body larger than {MAX_BODY_BYTES // (1024 * 1024)} MB", code="too-costly")
-        return request.get_data()
+        data = request.get_data()
+        if len(data) >= MAX_BODY_BYTES:
+            # A chunked body is cut at the limit by werkzeug rather than refused: never judge a truncated body.
+            raise ServiceError(413, f"request body larger than {MAX_BODY_BYTES // (1024 * 1024)} MB", code="too-costly")
+        return data
 
     def _service(service_id: str):
         service = SERVICES.get(service_id)
@@ -114,7 +153,7 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
     def discovery() -> Response:
         if request.method == "OPTIONS":
             return _preflight()
-        if request.method != "GET":
+        if request.method not in ("GET", "HEAD"):
             raise ServiceError(405, "discovery is read with GET (CH §Discovery)", code="not-supported")
         _authenticate(f"{base}/cds-services")
         return _json(discovery_document())
@@ -130,10 +169,16 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
         client = _authenticate(f"{base}/cds-services/{service_id}")
         hook_request = parse_hook_request(parse_json_body(_body(), request.content_type),
                                           service.hooks, service_id)
-        if hook_request.fhir_server and not _allowed_fhir_server(hook_request.fhir_server, client):
-            raise ServiceError(403, "fhirServer is not on the allowlist for this CDS client "
-                               "(trusted-issuers file, fhir_servers)", code="forbidden")
-        data = gather(hook_request, PREFETCH, REQUIRED_KEYS, fhir_server=hook_request.fhir_server,
+        fhir_server, refused = hook_request.fhir_server, None
+        if fhir_server and not _allowed_fhir_server(fhir_server, client):
+            # Never contacted (no server-side request forgery). Not a refusal of the call: with complete
+            # prefetch the server is not needed; what it would have supplied becomes a gap, and a 412
+            # (CH §Prefetch Template) when that is the receptor data.
+            log.warning("fhirServer %s is not on the allowlist of iss=%r; not contacted", origin_of(fhir_server),
+                        client.iss if client else "(auth off)")
+            fhir_server, refused = None, ("the fhirServer sent is not on this CDS client's allowlist "
+                                          "(trusted-issuers file, fhir_servers), so it was not contacted")
+        data = gather(hook_request, PREFETCH, REQUIRED_KEYS, fhir_server=fhir_server, fhir_server_refused=refused,
                       connect_timeout=settings.fhir_connect_timeout, read_timeout=settings.fhir_read_timeout,
                       budget_seconds=settings.fhir_total_budget, max_pages=settings.fhir_max_pages)
         from cds_hooks.decision import assess, check_orders

@@ -191,20 +191,50 @@ def test_absent_prefetch_with_a_refused_token_is_412(make_cds, secured_fhir):
     assert "refused our access (HTTP 401)" in response.get_json()["issue"][0]["diagnostics"]
 
 
-def test_fhir_server_not_on_the_allowlist_is_refused(make_cds, open_fhir):
-    """A fhirServer the issuer may not send is refused before any request is made to it (SSRF)."""
+def test_fhir_server_not_on_the_allowlist_is_never_contacted_and_missing_receptor_data_is_412(make_cds, open_fhir):
+    """A fhirServer the issuer may not send is not contacted (SSRF); without prefetch the receptor data
+    cannot be had, so 412 (CH §Prefetch Template), naming the allowlist as the reason."""
     cds = make_cds(["https://ehr.example.org/fhir"])
     response = cds.post(ASSESS, with_fhir(hook_fixture("patient-view-no-prefetch"), open_fhir))
-    assert response.status_code == 403
-    assert "allowlist" in response.get_json()["issue"][0]["diagnostics"]
+    assert response.status_code == 412
+    assert "not on this CDS client's allowlist" in response.get_json()["issue"][0]["diagnostics"]
 
 
-def test_fhir_server_allowlisted_for_another_issuer_is_refused(make_cds, open_fhir, signer):
-    """The Epic issuer may not name the sandbox issuer's FHIR server."""
+def test_fhir_server_allowlisted_for_another_issuer_is_not_used(make_cds, open_fhir, signer):
+    """The Epic issuer may not name the sandbox issuer's FHIR server: it is not contacted, so 412."""
     cds = make_cds([open_fhir.base_url])
     response = cds.post(ASSESS, with_fhir(hook_fixture("patient-view-no-prefetch"), open_fhir),
                         token=signer.epic(ASSESS))
-    assert response.status_code == 403
+    assert response.status_code == 412
+    assert "allowlist" in response.get_json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("suffix", ["/../admin", "/%2e%2e/admin", "/./Patient", "X", "//x"])
+def test_fhir_server_climbing_out_of_the_allowed_prefix_is_never_contacted(make_cds, suffix):
+    """fhirServer values that normalise outside the allowlisted path (dot segments, look-alike names) are not
+    fetched from, even though scheme, host and port match: the counting server sees no request."""
+    from .conftest import JwksServer
+    with JwksServer({"resourceType": "Bundle", "type": "searchset"}) as server:
+        base = server.url.replace("/.well-known/jwks.json", "/fhir")
+        body = copy.deepcopy(hook_fixture("patient-view-no-prefetch"))
+        body["fhirServer"] = base + suffix
+        response = make_cds([base]).post(ASSESS, body)
+        assert server.fetches == 0
+    assert response.status_code == 412
+
+
+def test_complete_prefetch_with_an_unlisted_fhir_server_is_answered_without_contacting_it(make_cds):
+    """The sandbox always sends its fhirServer; when prefetch is complete the server is not needed, so the
+    call is answered (200) and the unlisted server sees no request."""
+    from .conftest import JwksServer
+    with JwksServer({"resourceType": "Bundle", "type": "searchset"}) as server:
+        body = copy.deepcopy(hook_fixture("patient-view-full-prefetch"))
+        body["fhirServer"] = server.url.replace("/.well-known/jwks.json", "/fhir")
+        response = make_cds(["https://ehr.example.org/fhir"]).post(ASSESS, body)
+        assert server.fetches == 0
+    assert response.status_code == 200
+    assert subtype_of(response)["subtype"] == "HR+/HER2-"
+    assert not any(c["summary"].startswith("Incomplete chart data") for c in response.get_json()["cards"])
 
 
 def test_null_prefetch_means_no_data_and_gives_no_data_cards(cds):
