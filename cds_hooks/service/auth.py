@@ -88,40 +88,71 @@ class ReplayCache:
 
 
 class JwksCache:
-    """JWK Sets fetched from allowlisted ``jwks_url``s, cached, refetched once on an unknown kid."""
+    """JWK Sets fetched from allowlisted ``jwks_url``s, cached, refetched once on an unknown kid.
 
-    def __init__(self, session: requests.Session | None = None, timeout: tuple[float, float] = (3.05, 5.0)) -> None:
+    Never a fetch storm (checklist 1L): an unknown-kid refetch happens at most once per
+    ``JWKS_MIN_REFETCH_SECONDS`` per URL, and after a failed fetch the URL is not tried again for
+    the same interval (calls are refused at once instead of each waiting on a dead endpoint). When
+    the hourly refresh fails, the keys already held keep being used until the endpoint answers again.
+    One lock per URL, so a slow key endpoint of one EHR never holds up another EHR's calls.
+    """
+
+    def __init__(self, session: requests.Session | None = None, timeout: tuple[float, float] = (3.05, 5.0),
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._session = session or requests.Session()
         self._timeout = timeout
+        self._clock = clock
         self._cache: dict[str, tuple[KeySet, float]] = {}
         self._last_refetch: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._failed_at: dict[str, float] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, url: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(url, threading.Lock())
 
     def _fetch(self, url: str) -> KeySet:
+        if self._clock() - self._failed_at.get(url, float("-inf")) < JWKS_MIN_REFETCH_SECONDS:
+            raise AuthError("JWKS endpoint failed moments ago; not retried yet")
         try:
-            response = self._session.get(url, timeout=self._timeout, headers={"Accept": "application/json"})
-        except requests.RequestException as exc:
-            raise AuthError(f"JWKS fetch failed: {type(exc).__name__}") from exc
-        if response.status_code != 200:
-            raise AuthError(f"JWKS fetch returned HTTP {response.status_code}")
-        try:
-            keys = KeySet.import_key_set(response.json())
-        except (ValueError, TypeError, KeyError, JoseError) as exc:
-            raise AuthError("JWKS response is not a JWK Set") from exc
-        self._cache[url] = (keys, time.monotonic())
+            try:
+                response = self._session.get(url, timeout=self._timeout, headers={"Accept": "application/json"},
+                                             allow_redirects=False)
+            except requests.RequestException as exc:
+                raise AuthError(f"JWKS fetch failed: {type(exc).__name__}") from exc
+            if response.status_code != 200:
+                raise AuthError(f"JWKS fetch returned HTTP {response.status_code}")
+            try:
+                keys = KeySet.import_key_set(response.json())
+            except (ValueError, TypeError, KeyError, AttributeError, JoseError) as exc:
+                raise AuthError("JWKS response is not a JWK Set") from exc
+        except AuthError:
+            self._failed_at[url] = self._clock()
+            raise
+        self._failed_at.pop(url, None)
+        self._cache[url] = (keys, self._clock())
         return keys
 
     def key_for(self, url: str, kid: str) -> Any:
-        with self._lock:
+        with self._lock(url):
             cached = self._cache.get(url)
-            if cached is None or time.monotonic() - cached[1] >= JWKS_CACHE_SECONDS:
+            if cached is None:
                 return _find(self._fetch(url), kid)
+            if self._clock() - cached[1] >= JWKS_CACHE_SECONDS:
+                try:
+                    return _find(self._fetch(url), kid)
+                except AuthError as exc:
+                    log.warning("JWKS refresh from %s failed (%s); using the keys fetched earlier", url, exc.reason)
             key = _find(cached[0], kid)
-            if key is None and time.monotonic() - self._last_refetch.get(url, float("-inf")) >= JWKS_MIN_REFETCH_SECONDS:
+            if key is None and self._clock() - self._last_refetch.get(url, float("-inf")) >= JWKS_MIN_REFETCH_SECONDS:
                 # Key rotation (checklist 1L): one refetch on an unknown kid, rate-limited so a
                 # stream of made-up kids cannot make us hammer the EHR's key endpoint.
-                self._last_refetch[url] = time.monotonic()
-                key = _find(self._fetch(url), kid)
+                self._last_refetch[url] = self._clock()
+                try:
+                    key = _find(self._fetch(url), kid)
+                except AuthError:
+                    key = None
             return key
 
 
@@ -149,9 +180,10 @@ class JwtVerifier:
         self._inline = {iss: KeySet.import_key_set(i.jwks) for iss, i in issuers.items() if i.jwks}
 
     def verify(self, authorization: str | None, audience: str) -> VerifiedClient:
-        if not authorization or not authorization.startswith("Bearer "):
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():   # RFC 6750/7235: the scheme is case-insensitive
             raise AuthError("no bearer token")
-        token = authorization[len("Bearer "):].strip()
+        token = token.strip()
         segments = token.split(".")
         if len(segments) != 3:
             raise AuthError("not a compact JWS")

@@ -76,7 +76,26 @@ BAD_TOKENS = {
         ECKey.generate_key("P-384"), iss=SANDBOX_ISS, aud=PUBLIC_URL + DISCOVERY, alg="ES384",
         kid="sandbox-key-1", jku=s.jwks_url),
     "not a JWT": lambda s: "not-a-jwt",
+    "RS384 header naming the EC key": lambda s: make_token(
+        s.epic_key, iss=SANDBOX_ISS, aud=PUBLIC_URL + DISCOVERY, alg="RS384", kid="sandbox-key-1", jku=s.jwks_url),
+    "alg other than the JWK's alg": lambda s: make_token(
+        _without_alg(s.epic_key), iss=EPIC_ISS, aud=[PUBLIC_URL + DISCOVERY], alg="RS256", kid="epic-key-1"),
+    "ES256 on the P-384 key": lambda s: make_token(
+        ECKey.generate_key("P-256"), iss=SANDBOX_ISS, aud=PUBLIC_URL + DISCOVERY, alg="ES256", kid="sandbox-key-1",
+        jku=s.jwks_url),
+    "PS384 (not on the allowlist)": lambda s: make_token(
+        _without_alg(s.epic_key), iss=EPIC_ISS, aud=[PUBLIC_URL + DISCOVERY], alg="PS384", kid="epic-key-1"),
+    "aud without the path": lambda s: s.sandbox(DISCOVERY, aud=PUBLIC_URL),
+    "aud over http": lambda s: s.sandbox(DISCOVERY, aud=PUBLIC_URL.replace("https:", "http:") + DISCOVERY),
+    "iss with a trailing slash": lambda s: s.sandbox(DISCOVERY, iss=SANDBOX_ISS + "/"),
+    "exp as a string": lambda s: s.sandbox(DISCOVERY, exp=str(int(time.time()) + 300)),
 }
+
+
+def _without_alg(key):
+    """The same RSA key without its JWK alg, so the test can sign with an algorithm the JWK does not name."""
+    from joserfc.jwk import RSAKey
+    return RSAKey.import_key({k: v for k, v in key.as_dict(private=True).items() if k != "alg"})
 
 
 @pytest.mark.parametrize("case", sorted(BAD_TOKENS))
@@ -186,3 +205,93 @@ def test_unreachable_jwks_url_is_401_not_500(make_settings, signer, tmp_path, ep
     issuers = _json.loads((tmp_path / "trusted-issuers.json").read_text())
     token = signer.sandbox(DISCOVERY, jku=issuers[SANDBOX_ISS]["jwks_url"])
     assert down.get(DISCOVERY, token=token).status_code == 401
+
+
+def test_bearer_scheme_is_case_insensitive_and_401_names_the_scheme(cds, signer):
+    """RFC 6750/7235: 'bearer' works like 'Bearer'; a 401 carries WWW-Authenticate: Bearer and nothing more."""
+    token = signer.sandbox(DISCOVERY)
+    assert cds.get(DISCOVERY, token=None, headers={"Authorization": f"bearer {token}"}).status_code == 200
+    refused = cds.get(DISCOVERY, token=None)
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_iat_just_outside_the_leeway_is_refused_and_exp_just_inside_is_accepted(cds, signer):
+    """The leeway is a minute: iat 2 minutes ahead is refused; a token expired 30 s ago still passes."""
+    assert cds.get(DISCOVERY, token=signer.sandbox(DISCOVERY, iat=int(time.time()) + 120)).status_code == 401
+    now = int(time.time())
+    assert cds.get(DISCOVERY, token=signer.sandbox(DISCOVERY, iat=now - 300, exp=now - 30)).status_code == 200
+
+
+def test_no_token_of_any_kind_reaches_the_log(make_cds, signer, caplog):
+    """Neither the EHR's JWT nor the fhirAuthorization access token appears in any log line, at any level,
+    on success or on failure (CHBP: never log JWTs; CH: the access token is transient)."""
+    from .conftest import hook_fixture
+    access_token = "fhir-access-token-3f9a1c"
+    cds = make_cds(["https://ehr.invalid/fhir"])
+    body = hook_fixture("patient-view-full-prefetch")
+    body.update(fhirServer="https://ehr.invalid/fhir", fhirAuthorization={
+        "access_token": access_token, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read",
+        "subject": "receptor-cds"})
+    good = signer.sandbox("/cds-services/receptor-assessment")
+    bad = signer.sandbox("/cds-services/receptor-assessment", aud=PUBLIC_URL + "/elsewhere")
+    with caplog.at_level(logging.DEBUG):
+        assert cds.post("/cds-services/receptor-assessment", body, token=good).status_code == 200
+        assert cds.post("/cds-services/receptor-assessment", body, token=good).status_code == 401   # replay
+        assert cds.post("/cds-services/receptor-assessment", body, token=bad).status_code == 401
+    text = caplog.text
+    assert "cds call service=receptor-assessment" in text and "CDS client rejected" in text
+    for secret in (good, bad, access_token, good.split(".")[2], bad.split(".")[1]):
+        assert secret not in text
+
+
+def test_forged_iss_cannot_inject_log_lines(cds, signer, caplog):
+    """iss/jti from an unverified token are logged quoted, so a newline in them cannot fake a log line."""
+    token = signer.sandbox(DISCOVERY, iss="https://evil.test\nCDS call accepted", jti="x\ny")
+    with caplog.at_level(logging.WARNING, logger="cds_hooks.service"):
+        assert cds.get(DISCOVERY, token=token).status_code == 401
+    assert "\nCDS call accepted" not in caplog.text
+
+
+def test_dead_jwks_endpoint_is_not_hammered(make_settings, signer, tmp_path, epic_key):
+    """After a failed key fetch, further calls within the back-off are refused at once, without a new fetch."""
+    from .conftest import CdsClient, JwksServer, build_app, write_trusted_issuers
+
+    with JwksServer({"not": "a key set"}) as broken:
+        settings = make_settings()
+        write_trusted_issuers(tmp_path / "trusted-issuers.json", broken.url, epic_key, [])
+        client = CdsClient(build_app(settings), signer)
+        for _ in range(3):
+            token = signer.sandbox(DISCOVERY, jku=broken.url)
+            assert client.get(DISCOVERY, token=token).status_code == 401
+        assert broken.fetches == 1
+
+
+def test_keys_held_are_used_when_the_hourly_refresh_fails():
+    """When the JWKS endpoint is down at refresh time, the keys fetched earlier keep verifying tokens."""
+    from cds_hooks.service import auth as auth_module
+    from cds_hooks.service.auth import JwksCache
+
+    key = ECKey.generate_key("P-384", parameters={"kid": "k1"})
+    now = [1000.0]
+
+    class Session:
+        def __init__(self):
+            self.up, self.calls = True, 0
+
+        def get(self, url, **kw):
+            import requests
+            self.calls += 1
+            if not self.up:
+                raise requests.ConnectionError("down")
+            response = requests.Response()
+            response.status_code = 200
+            response._content = json.dumps({"keys": [key.as_dict(private=False)]}).encode()
+            return response
+
+    session = Session()
+    cache = JwksCache(session=session, clock=lambda: now[0])
+    assert cache.key_for("https://ehr.test/jwks", "k1") is not None
+    session.up = False
+    now[0] += auth_module.JWKS_CACHE_SECONDS + 1
+    assert cache.key_for("https://ehr.test/jwks", "k1") is not None
+    assert session.calls == 2
