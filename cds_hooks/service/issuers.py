@@ -21,6 +21,8 @@ from joserfc.jwk import KeySet
 log = logging.getLogger(__name__)
 
 _KNOWN_KEYS = {"jwks_url", "jwks", "fhir_servers", "cors_origins"}
+# RFC 7518 §6.2.2, §6.3.2, §6.4.1: members only a private or symmetric key has.
+_PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 
 
 class TrustedIssuersError(ValueError):
@@ -123,6 +125,16 @@ def parse_trusted_issuers(data: Any, source: str = "trusted issuers") -> dict[st
                 raise TrustedIssuersError(f"{where} jwks cannot be read as a JWK Set: {exc}") from exc
             if any(not isinstance(k, dict) or not k.get("kid") for k in jwks["keys"]):
                 raise TrustedIssuersError(f"{where} every key in jwks needs a 'kid'")
+            for k in jwks["keys"]:
+                if k.get("kty") not in ("EC", "RSA"):
+                    # CH §JWT Signing Algorithm: no symmetric algorithms, so an 'oct' key could never verify
+                    # a token we accept; saying so beats an EHR whose every call is a silent 401.
+                    raise TrustedIssuersError(f"{where} key {k.get('kid')!r} is kty {k.get('kty')!r}; CDS clients "
+                                              "sign with EC or RSA keys (ES384/RS384/ES256/RS256)")
+                private = sorted(set(k) & _PRIVATE_MEMBERS)
+                if private:
+                    raise TrustedIssuersError(f"{where} key {k.get('kid')!r} holds private key material "
+                                              f"({', '.join(private)}); give only the EHR's public key")
         lists = {}
         for name in ("fhir_servers", "cors_origins"):
             value = entry.get(name, [])
