@@ -31,6 +31,7 @@ from cds_hooks.decision.model import Alert, Assessment, Option, ReceptorResult, 
 TOPIC_SYSTEM = "urn:receptor-cds:card-topic"
 OVERRIDE_SYSTEM = "urn:receptor-cds:override-reason"
 SUMMARY_LIMIT = 139
+PREFETCH_SPEC_URL = "https://cds-hooks.hl7.org/2.0/#prefetch-template"
 
 TOPIC_DISPLAY: dict[str, str] = {
     "receptor-subtype": "Receptor subtype",
@@ -310,7 +311,10 @@ def data_gap_card(gaps: Iterable[Any]) -> dict[str, Any] | None:
         "summary": summary_text("Incomplete chart data: " + ", ".join(labels)),
         "indicator": "warning",
         "detail": "\n".join(detail),
-        "source": {"label": "Receptor CDS service", "topic": _topic("data-quality")},
+        # The rule behind this card is the spec's: what a missing, null or failed prefetch key means and
+        # how a service must get the data itself (CH §Prefetch Template).
+        "source": {"label": "Receptor CDS service (CDS Hooks 2.0 prefetch rules)", "url": PREFETCH_SPEC_URL,
+                   "topic": _topic("data-quality")},
     })
 
 

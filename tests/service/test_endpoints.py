@@ -269,6 +269,7 @@ def test_bundle_with_an_error_outcome_for_an_optional_key_degrades_with_a_gap_ca
     assert response.status_code == 200
     gap = next(c for c in response.get_json()["cards"] if c["summary"].startswith("Incomplete chart data"))
     assert gap["indicator"] == "warning" and "Conditions" in gap["summary"]
+    assert gap["source"]["url"] == "https://cds-hooks.hl7.org/2.0/#prefetch-template"
     assert "EHR search timed out" in gap["detail"]
 
 
