@@ -70,6 +70,8 @@ class SessionStore:
     """Thread-safe in-memory sessions with an absolute lifetime."""
 
     PENDING_TTL = 600          # an authorize round trip longer than 10 minutes is abandoned
+    MAX_PENDING = 16           # launches started but not finished, per browser session
+    MAX_SESSIONS = 10_000      # anyone can start a launch, so memory is bounded: oldest go first
 
     def __init__(self, ttl: int):
         self.ttl = ttl
@@ -100,6 +102,8 @@ class SessionStore:
     def add_pending(self, session: Session, pending: PendingLaunch) -> None:
         with self._lock:
             session.pending[pending.state] = pending
+            while len(session.pending) > self.MAX_PENDING:
+                del session.pending[next(iter(session.pending))]      # the oldest launch attempt
 
     def add_launch(self, session: Session, record: LaunchRecord) -> str:
         ctx = secrets.token_urlsafe(16)
@@ -118,6 +122,14 @@ class SessionStore:
         return fresh
 
     def _purge(self) -> None:
+        """Drop sessions past their lifetime, and sessions that never completed a launch once their
+        pending launches have expired (a launch URL hit without finishing costs only minutes)."""
         now = time.time()
-        for sid in [s for s, v in self._sessions.items() if v.created + self.ttl < now]:
+        def idle(v: Session) -> bool:
+            newest = max([v.created, *(p.created for p in v.pending.values())])
+            return not v.launches and newest + self.PENDING_TTL < now
+
+        for sid in [s for s, v in self._sessions.items() if v.created + self.ttl < now or idle(v)]:
             del self._sessions[sid]
+        while len(self._sessions) > self.MAX_SESSIONS:
+            del self._sessions[next(iter(self._sessions))]          # insertion order: the oldest
