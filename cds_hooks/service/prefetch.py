@@ -33,6 +33,9 @@ class DataGap:
     key: str
     label: str
     reason: str
+    # Some of the data was read and some left out (another patient's, not FHIR JSON, past the page cap):
+    # said on a card, but never a 412, which is for data that could not be had at all.
+    partial: bool = False
 
 
 @dataclass
@@ -141,6 +144,14 @@ def _read_prefetch_value(key: str, value: Any, expected_type: str) -> tuple[list
     return resources, (value if has_next else None)
 
 
+def _check_outcomes(results: Any) -> None:
+    """A search whose pages carried an error OperationOutcome (``search.mode=outcome``) failed in part
+    (R4S §Handling Errors): its matches must not be taken as the whole answer."""
+    for outcome in getattr(results, "outcomes", []) or []:
+        if isinstance(outcome, dict) and _issue_severities(outcome) & {"error", "fatal"}:
+            raise _Failed(f"the FHIR server's search reported an error ({_outcome_text(outcome)})")
+
+
 def _fetch(client: FhirClient, query: str) -> tuple[list[dict], bool]:
     path, _, params = query.partition("?")
     if "/" in path:
@@ -148,6 +159,7 @@ def _fetch(client: FhirClient, query: str) -> tuple[list[dict], bool]:
         resource = client.read(rtype, rid)
         return ([resource] if resource else []), False
     results = client.search(path, params)
+    _check_outcomes(results)
     return list(results), bool(getattr(results, "truncated", False))
 
 
@@ -199,8 +211,10 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
                             pages = client.follow_pages(paged)
                         except FhirError as exc:
                             raise _Failed(f"{_describe(exc)} while reading the next pages")
+                        _check_outcomes(pages)
                         if getattr(pages, "truncated", False):
-                            data.gaps.append(DataGap(key, label, f"more than {max_pages} pages; only those were read"))
+                            data.gaps.append(DataGap(key, label, f"more than {max_pages} pages; only those were read",
+                                                     partial=True))
                         resources = [r for r in pages if r.get("resourceType") != "OperationOutcome"]
                     value = None
                 except _Failed as failed:
@@ -217,25 +231,29 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
                 except FhirError as exc:
                     data.gaps.append(DataGap(key, label, f"{reason}, and {_describe(exc)}"))
                     continue
+                except _Failed as failed:
+                    data.gaps.append(DataGap(key, label, f"{reason}, and {failed.reason}"))
+                    continue
                 data.fetched_keys.append(key)
                 if truncated:
-                    data.gaps.append(DataGap(key, label, f"more than {max_pages} pages; only those were read"))
+                    data.gaps.append(DataGap(key, label, f"more than {max_pages} pages; only those were read",
+                                             partial=True))
             kept = [r for r in resources if _belongs_to(r, request.patient_id)]
             if len(kept) != len(resources):
                 data.gaps.append(DataGap(key, label, f"{len(resources) - len(kept)} resource(s) named another "
-                                                     "patient and were left out"))
+                                                     "patient and were left out", partial=True))
             broken = [(r, json_problem(r)) for r in kept]
             broken = [(r, problem) for r, problem in broken if problem]
             if broken:
                 first, problem = broken[0]
                 data.gaps.append(DataGap(key, label, f"{len(broken)} resource(s) were not valid FHIR JSON and were "
-                                                     f"left out (e.g. {_ref(first)}: {problem})"))
+                                                     f"left out (e.g. {_ref(first)}: {problem})", partial=True))
                 kept = [r for r in kept if not json_problem(r)]
             data.resources.extend(kept)
     finally:
         if client is not None:
             client.close()
-    missing = [g for g in data.gaps if g.key in required and "left out" not in g.reason]
+    missing = [g for g in data.gaps if g.key in required and not g.partial]
     if missing:
         raise ServiceError(412, "required data could be had neither from prefetch nor from the FHIR server: "
                            + "; ".join(f"{g.label}: {g.reason}" for g in missing), code="incomplete")

@@ -429,3 +429,22 @@ def test_patient_view_flags_an_active_chart_drug_that_conflicts(cds):
     card = next(c for c in response.get_json()["cards"]
                 if c["source"]["topic"]["code"] == "endocrine-for-hr-negative")
     assert card["indicator"] == "critical" and "suggestions" not in card
+
+
+def test_error_outcome_on_a_later_page_is_not_taken_as_the_whole_answer(make_cds):
+    """A next page carrying an error OperationOutcome (search.mode=outcome) means the search failed in part:
+    the receptor results are not judged from the pages that did arrive (412 naming the server's error)."""
+    from .conftest import JwksServer
+    failed_page = {"resourceType": "Bundle", "type": "searchset", "entry": [{
+        "search": {"mode": "outcome"},
+        "resource": {"resourceType": "OperationOutcome", "issue": [
+            {"severity": "error", "code": "timeout", "diagnostics": "page 2 timed out"}]}}]}
+    with JwksServer(failed_page) as server:
+        base = server.url.replace("/.well-known/jwks.json", "/fhir")
+        body = copy.deepcopy(hook_fixture("patient-view-full-prefetch"))
+        body["prefetch"]["receptorObservations"]["link"] = [{"relation": "next", "url": f"{base}/Observation?page=2"}]
+        body["fhirServer"] = base
+        response = make_cds([base]).post(ASSESS, body)
+        assert server.fetches == 2   # page 2, then the service's own search, which failed the same way
+    assert response.status_code == 412
+    assert "page 2 timed out" in response.get_json()["issue"][0]["diagnostics"]
