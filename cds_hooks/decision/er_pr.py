@@ -114,12 +114,33 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
     for result in mine:
         samples.setdefault(sample_key(result), []).append(result)
     best_per_sample: list[tuple[ReceptorResult, list[ReceptorResult]]] = []
+    conflicted: list[ReceptorResult] = []
     for members in samples.values():
         known = [r for r in members if r.status != "unknown"]
         if not known:
             continue
         known.sort(key=lambda r: RANK.get(basis_of(r, kinds), 3))
         best = known[0]
+        top_rank = RANK.get(basis_of(best, kinds), 3)
+        peers = [r for r in known if RANK.get(basis_of(r, kinds), 3) == top_rank]
+        # Equal-standing results of one sample: a more specific compatible one ("low-positive" within
+        # "positive") is preferred; results that truly disagree leave the sample unresolved (P18) instead of
+        # letting input order decide.
+        # Two percents in different categories always disagree; a qualitative "positive" covers "low positive".
+        by_percent = basis_of(best, kinds) == "percent"
+        specific = [r for r in peers if r.status == "low-positive"]
+        if not by_percent and specific and all(_compatible(r.status, "low-positive") for r in peers):
+            best = specific[0]
+        elif len({r.status for r in peers}) > 1 and (by_percent or any(
+                not (_compatible(x.status, y.status) or _compatible(y.status, x.status)) for x in peers for y in peers)):
+            notes.append(DataQualityNote(
+                "conflicting-results",
+                f"{receptor} results of equal standing on the same sample ({day(best.effective) or 'undated'}) disagree: "
+                + ", ".join(f"{r.resource} says {r.status}" for r in peers)
+                + f"; {receptor} is left unresolved until pathology reviews them (ASCO/CAP 2020 Rec 2.2)", best.resource))
+            conflicted.append(best)
+            best_per_sample.append((best, known))
+            continue
         for other in known[1:]:
             if other.status != best.status and not (basis_of(best, kinds) == "percent" and _compatible(other.qualitative or other.status, best.status)):
                 notes.append(DataQualityNote(
@@ -133,6 +154,13 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
                                       metastatic=metastatic)
     if chosen is not None:
         best, known = chosen
+        if any(best is c for c in conflicted):
+            finding.basis = "conflicting"
+            finding.effective = best.effective
+            finding.specimen = best.specimen
+            finding.provisional = provisional_only or best.provisional
+            finding.evidence = [r.resource for r in known]
+            return finding
         finding.status = best.status  # type: ignore[assignment]
         finding.percent = best.percent
         finding.basis = basis_of(best, kinds)

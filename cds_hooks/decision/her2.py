@@ -102,7 +102,9 @@ def _ratio_from(value: Value, result: ReceptorResult, ref: str, notes: list[Data
     if value.number is not None:
         result.ratio = value.number
         result.comparator = value.comparator
-        if value.comparator in ("<", "<=") and value.number > RATIO_CUTOFF or value.comparator in (">", ">=") and value.number < RATIO_CUTOFF:
+        # A bound that does not say which side of 2.0 the ratio lies on ("<2.5", "<=2.0", ">1.8").
+        if (value.comparator == "<" and value.number > RATIO_CUTOFF or value.comparator == "<=" and value.number >= RATIO_CUTOFF
+                or value.comparator in (">", ">=") and value.number < RATIO_CUTOFF):
             result.ish = "equivocal"
             notes.append(DataQualityNote("ish-legacy-equivocal",
                                          f"{ref}: ratio '{value.text or _ratio_text(result)}' does not say which side of 2.0 it lies (legacy threshold)", ref))
@@ -171,7 +173,8 @@ def _ish_groups(ratio: float | None, ratio_side: str | None, copies: float | Non
             return "not-amplified"
         sample.reasons.append(f"ISH group {group} needs concurrent IHC on the same specimen before a final call (ASCO/CAP 2018)")
         return "needs-ihc"
-    if copies is not None and ratio_side is None and not cep17:
+    dual_probe_unreadable = any(r.ish == "equivocal" and r.analyte in ("HER2-ISH-ratio", "HER2-ISH") for r in sample.results)
+    if copies is not None and ratio_side is None and not cep17 and not dual_probe_unreadable:
         # Single-probe ISH (b.3): >=6 amplified, <4 not amplified, 4-<6 depends on IHC.
         if copies >= COPIES_HIGH:
             return "amplified"
@@ -204,6 +207,37 @@ def _ish_groups(ratio: float | None, ratio_side: str | None, copies: float | Non
     return None
 
 
+def _ratio_side(result: ReceptorResult) -> str | None:
+    """'low' (<2.0), 'high' (>=2.0), or None when a bound does not say (b.3 dual-probe cut-off)."""
+    ratio = result.ratio
+    if ratio is None:
+        return None
+    if result.comparator == "<" and ratio <= RATIO_CUTOFF or result.comparator == "<=" and ratio < RATIO_CUTOFF:
+        return "low"
+    if result.comparator in (">", ">=") and ratio >= RATIO_CUTOFF:
+        return "high"
+    if not result.comparator:
+        return "high" if ratio >= RATIO_CUTOFF else "low"
+    return None
+
+
+def _copies_band(copies: float) -> str:
+    return "<4" if copies < COPIES_LOW else "4-<6" if copies < COPIES_HIGH else ">=6"
+
+
+def _ish_number_conflict(ratios: list[ReceptorResult], sample: Sample) -> str | None:
+    """Why the ISH numbers of one sample contradict each other (ratio on both sides of 2.0, or mean HER2
+    copies in different bands), so that input order never decides the ISH group."""
+    sides = {_ratio_side(r) for r in ratios} - {None}
+    if len(sides) > 1:
+        shown = ", ".join(f"{r.comparator or ''}{r.ratio:g}" for r in ratios if r.ratio is not None)
+        return f"HER2/CEP17 ratios of one sample fall on both sides of 2.0 ({shown})"
+    copies = [r.copies for r in sample.results if r.analyte == "HER2-ISH-copies" and r.copies is not None]
+    if len({_copies_band(c) for c in copies}) > 1:
+        return f"mean HER2 copy numbers of one sample fall in different ISH bands ({', '.join(f'{c:g}' for c in copies)})"
+    return None
+
+
 def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
     """Status and expression of one sample (b.3 HER2_status / HER2_expression)."""
     ihc_scores = [r.ihc_score for r in sample.results if r.analyte == "HER2-IHC" and r.ihc_score]
@@ -228,12 +262,16 @@ def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
         exact = [r for r in ratios if not r.comparator]
         pick = exact[0] if exact else ratios[0]
         ratio = pick.ratio
-        if pick.comparator in ("<", "<=") and ratio is not None and ratio <= 2.0:
-            side = "low"
-        elif pick.comparator in (">", ">=") and ratio is not None and ratio >= 2.0:
-            side = "high"
+        side = _ratio_side(pick)
     sample.ratio, sample.copies, sample.ihc_score = ratio, copies, ihc
-    ish = _ish_groups(ratio, side, copies, cep17, ihc, ihc_qual, sample, notes)
+    conflict = _ish_number_conflict(ratios, sample)
+    if conflict:
+        notes.append(DataQualityNote("conflicting-results", f"{conflict}; HER2 ISH is left unresolved until pathology "
+                                     "reviews them", sample.lead.resource))
+        sample.reasons.append(f"{conflict}: ISH group cannot be assigned")
+        ish = "needs-review"
+    else:
+        ish = _ish_groups(ratio, side, copies, cep17, ihc, ihc_qual, sample, notes)
     if ish is None and ish_quals:
         ish = "amplified" if "amplified" in ish_quals else ish_quals[0]
         if len(set(ish_quals)) > 1:

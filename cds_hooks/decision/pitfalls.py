@@ -520,7 +520,10 @@ def _p18(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
                     same_specimen = False
                 if x.specimen_site and y.specimen_site and x.specimen_site != y.specimen_site:
                     same_specimen = False
-                if same_specimen and _family(x.status) != _family(y.status):
+                # Different families (positive vs negative), or two percents in different ASCO/CAP
+                # categories (ER 5% vs 50%); a qualitative "positive" beside a low percent is not a conflict.
+                both_percent = x.percent is not None and y.percent is not None
+                if same_specimen and (_family(x.status) != _family(y.status) or (both_percent and x.status != y.status)):
                     conflicting.extend([x, y])
         if conflicting:
             statuses = ", ".join(sorted({f"{r.label or r.analyte}: {r.status}" for r in conflicting}))

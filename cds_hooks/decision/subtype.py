@@ -20,11 +20,14 @@ def classify(er: ReceptorFinding, pr: ReceptorFinding, hr: str, her2: Her2Findin
     elif her2.status == "unknown":
         reasons.extend(her2_reasons or [])
         reasons.append("no usable HER2 result (IHC score, ISH or HER2 status)")
-    if er.status == "unknown":
+    if er.basis == "conflicting":
+        reasons.append("ER results of the same sample conflict: pathology review needed (P18)")
+    elif er.status == "unknown":
         reasons.append("no usable ER result" + (" (PR or a combined ER+PR result alone does not classify)"
                                                  if pr.status != "unknown" or hr != "unknown" else ""))
     elif hr == "unknown":
-        reasons.append("hormone-receptor status cannot be settled (ER negative and PR unknown)")
+        reasons.append("hormone-receptor status cannot be settled (ER negative and PR "
+                       + ("results of the same sample conflict)" if pr.basis == "conflicting" else "unknown)"))
     if reasons:
         return "indeterminate", reasons, []
     modifiers: list[str] = []

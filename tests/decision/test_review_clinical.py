@@ -82,3 +82,49 @@ def test_newer_preliminary_her2_that_disagrees_is_surfaced():
                CONFIG)
     assert a.her2.status == "negative"
     assert "newer-provisional-differs" in {n.code for n in a.data_quality}
+
+
+@pytest.mark.parametrize("first, second", [(0, 1), (5, 50), (1, 0)])
+def test_equal_standing_er_percents_that_disagree_on_one_sample_are_not_picked_by_order(first, second):
+    """Two ER percents of the same sample in different ASCO/CAP categories: no result is chosen by input order;
+    ER is unknown (subtype indeterminate, reason given) and P18 is raised."""
+    results = [pct("85329-1", first), pct("85329-1", second)]
+    for ordering in (results, results[::-1]):
+        a = assess([patient(), *ordering, pct("85325-9", 0), ihc("1+")], CONFIG)
+        assert a.er.status == "unknown" and a.er.basis == "conflicting"
+        assert a.subtype == "indeterminate"
+        assert any("conflict" in r for r in a.subtype_reasons)
+        assert "P18" in {x.code for x in a.alerts}
+
+
+def test_agreeing_percents_of_one_sample_still_classify():
+    """Two ER percents in the same category (60% and 80%) are not a conflict."""
+    a = assess([patient(), pct("85329-1", 60), pct("85329-1", 80), pct("85325-9", 0), ihc("1+")], CONFIG)
+    assert a.er.status == "positive" and a.subtype == "HR+/HER2-"
+
+
+def test_older_sample_is_not_used_when_the_newest_sample_conflicts():
+    """A conflicting newest sample leaves ER unknown rather than falling back silently to an older result."""
+    a = assess([patient(), pct("85329-1", 90, when="2020-01-01"), pct("85329-1", 0), pct("85329-1", 40),
+                pct("85325-9", 0), ihc("1+")], CONFIG)
+    assert a.er.status == "unknown"
+
+
+@pytest.mark.parametrize("code, values", [("49683-6", (1.5, 2.5)), ("74860-8", (3.0, 7.0))])
+def test_disagreeing_ish_numbers_of_one_sample_are_not_picked_by_order(code, values):
+    """Two HER2/CEP17 ratios on either side of 2.0 (or two copy numbers in different groups) on one sample
+    leave HER2 unresolved, whatever their order, with the conflict noted."""
+    first, second = (number(code, v) for v in values)
+    for ordering in ([first, second], [second, first]):
+        others = [number("74860-8", 5.0)] if code == "49683-6" else [number("49683-6", 1.5)]
+        a = assess([patient(), *hr_positive(), ihc("1+"), *ordering, *others], CONFIG)
+        assert a.her2.status == "unknown" and a.subtype == "indeterminate"
+        assert "conflicting-results" in {n.code for n in a.data_quality}
+
+
+def test_ratio_at_most_two_is_not_read_as_below_two():
+    """A ratio reported as '<=2.0' may be exactly 2.0: with 3 copies/cell that is group 2 (needs IHC) or group 5, so
+    HER2 is not called negative, and the copy number is not read as a single-probe result instead."""
+    a = assess([patient(), *hr_positive(),
+                obs("49683-6", valueQuantity={"value": 2.0, "comparator": "<="}), number("74860-8", 3.0)], CONFIG)
+    assert a.her2.ish_group != 5 and a.her2.status != "negative"
