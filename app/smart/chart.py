@@ -128,7 +128,8 @@ def _marker(x: float, y: float, specimen: str, css: str, label: str) -> str:
 def _her2_row(r: ReceptorResult) -> str | None:
     if r.analyte == "HER2-IHC":
         score = (r.ihc_score or "").split("-")[0]
-        return score if score in ("0", "1+", "2+", "3+") else None
+        # An IHC result recorded without a score still belongs on the chart: on the status row.
+        return score if score in ("0", "1+", "2+", "3+") else "status"
     if r.analyte in ("HER2-ISH", "HER2-ISH-ratio", "HER2-ISH-copies"):
         return "ISH"
     if r.analyte == "HER2-status":
@@ -290,10 +291,13 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
         if row is None:
             continue
         x, y = x_of(parse_date(r.effective)), her2_y(row)
-        label = f"HER2 {_value_label(r)} ({r.status}), {r.effective}, {r.specimen} specimen"
+        value = _value_label(r)
+        if r.analyte == "HER2-IHC" and row == "status":
+            value = f"IHC {value} (no score)"
+        label = f"HER2 {value} ({r.status}), {r.effective}, {r.specimen} specimen"
         parts.append(_marker(x, y, r.specimen, _status_class(r.status), label))
         if row in ("ISH", "status") or (r.ihc_score and "-" in r.ihc_score):
-            parts.append(f'<text class="val" x="{x + 8:.1f}" y="{y + 3:.1f}">{escape(_value_label(r))}</text>')
+            parts.append(f'<text class="val" x="{x + 8:.1f}" y="{y + 3:.1f}">{escape(value)}</text>')
     # Time axis.
     axis_y = lanes_bottom + 14
     for d in _axis_ticks(dates, x_of):

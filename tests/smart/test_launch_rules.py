@@ -185,3 +185,9 @@ def test_usable_smart_settings_are_accepted():
     from app.config import Settings
     create_app(Settings(database_url="sqlite://", smart_cookie_samesite="none", smart_cookie_secure=True,
                         smart_frame_ancestors=("https://*.ehr.example.org", "http://127.0.0.1:8080")))
+
+
+def test_her2_ihc_without_a_score_is_still_charted():
+    """A HER2 IHC result with only 'negative' (no 0/1+/2+/3+) is drawn on the status row, labelled as unscored."""
+    chart = build_chart([_result("HER2-IHC", "1998-10-21", "negative", "unknown", qualitative="negative")], [])
+    assert str(chart.svg).count('class="mk ') == 1 and "IHC negative (no score)" in str(chart.svg)
