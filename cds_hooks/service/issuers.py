@@ -87,6 +87,17 @@ def fhir_server_matches(prefix: str, url: str) -> bool:
     return u_segments[: len(p_segments)] == p_segments
 
 
+def browser_origin(url: str) -> str:
+    """``scheme://host[:port]`` as a browser's Origin header spells it (lower case, default port left out)."""
+    parts = urlsplit(url)
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = _norm_port(parts)
+    default = {"https": 443, "http": 80}.get(scheme)
+    return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
@@ -148,7 +159,9 @@ def parse_trusted_issuers(data: Any, source: str = "trusted issuers") -> dict[st
         for origin in lists["cors_origins"]:
             if urlsplit(origin).path:
                 raise TrustedIssuersError(f"{where} cors_origins entry {origin!r} must be an origin (no path)")
-        issuers[iss] = TrustedIssuer(iss, jwks_url, jwks, lists["fhir_servers"], lists["cors_origins"])
+        # Browsers send an Origin without a default port and in lower case: store what they will send.
+        origins = tuple(browser_origin(o) for o in lists["cors_origins"])
+        issuers[iss] = TrustedIssuer(iss, jwks_url, jwks, lists["fhir_servers"], origins)
     return issuers
 
 

@@ -120,3 +120,14 @@ def test_plain_http_outside_loopback_is_warned_about(caplog):
         parse_trusted_issuers(data)
     assert "http://ehr.test/jwks.json is plain http" in caplog.text
     assert "127.0.0.1" not in caplog.text
+
+
+@pytest.mark.parametrize("configured,sent", [
+    ("https://EHR.test:443", "https://ehr.test"),
+    ("http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
+    ("http://localhost:80", "http://localhost"),
+])
+def test_cors_origins_are_stored_as_browsers_send_them(configured, sent):
+    """A configured origin with upper case, a default port or a trailing slash matches the browser's Origin."""
+    issuers = parse_trusted_issuers({"https://e": {"jwks_url": "https://e/j", "cors_origins": [configured]}})
+    assert issuers["https://e"].cors_origins == (sent,)
