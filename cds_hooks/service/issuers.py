@@ -130,10 +130,6 @@ def parse_trusted_issuers(data: Any, source: str = "trusted issuers") -> dict[st
             jwks = entry["jwks"]
             if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
                 raise TrustedIssuersError(f"{where} jwks must be a JWK Set object with a non-empty 'keys' array")
-            try:
-                KeySet.import_key_set(jwks)
-            except (ValueError, TypeError, KeyError, JoseError) as exc:
-                raise TrustedIssuersError(f"{where} jwks cannot be read as a JWK Set: {exc}") from exc
             if any(not isinstance(k, dict) or not k.get("kid") for k in jwks["keys"]):
                 raise TrustedIssuersError(f"{where} every key in jwks needs a 'kid'")
             for k in jwks["keys"]:
@@ -146,6 +142,10 @@ def parse_trusted_issuers(data: Any, source: str = "trusted issuers") -> dict[st
                 if private:
                     raise TrustedIssuersError(f"{where} key {k.get('kid')!r} holds private key material "
                                               f"({', '.join(private)}); give only the EHR's public key")
+            try:
+                KeySet.import_key_set(jwks)
+            except (ValueError, TypeError, KeyError, JoseError) as exc:
+                raise TrustedIssuersError(f"{where} jwks cannot be read as a JWK Set: {exc}") from exc
         lists = {}
         for name in ("fhir_servers", "cors_origins"):
             value = entry.get(name, [])
