@@ -124,3 +124,48 @@ def test_classified_subtypes_rest_on_er_and_her2_evidence(er, her2, others):
     if assessment.subtype != "indeterminate":
         assert assessment.er.status != "unknown" and assessment.er.evidence
         assert assessment.her2.status in ("positive", "negative") and assessment.her2.evidence
+
+
+def _key(assessment):
+    return (assessment.subtype, assessment.hr, assessment.er.status, assessment.pr.status, assessment.her2.status,
+            assessment.her2.expression)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(well_formed(KNOWN_CODES), min_size=1, max_size=10), st.randoms(use_true_random=False))
+def test_order_of_resources_never_changes_the_decision(observations, rnd):
+    """Shuffling the same resources gives the same subtype and findings: input order never picks between results."""
+    shuffled = list(observations)
+    rnd.shuffle(shuffled)
+    assert _key(assess(observations, CONFIG)) == _key(assess(shuffled, CONFIG))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(well_formed(KNOWN_CODES), max_size=8), st.lists(well_formed(KNOWN_CODES), min_size=1, max_size=4))
+def test_entered_in_error_results_never_change_the_decision(observations, withdrawn):
+    """Adding results marked entered-in-error (b.1: dropped) leaves the subtype and findings unchanged."""
+    extra = [{**o, "id": f"eie-{i}", "status": "entered-in-error"} for i, o in enumerate(withdrawn)]
+    before = assess(observations, CONFIG)
+    after = assess([*observations, *extra], CONFIG)
+    assert _key(before) == _key(after)
+    assert {f"Observation/eie-{i}" for i in range(len(extra))} <= {n.resource for n in after.data_quality}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(well_formed(KNOWN_CODES), max_size=8),
+       st.lists(well_formed(sorted(c.code for c in codes.SERUM_HER2_CODES)), min_size=1, max_size=3))
+def test_serum_her2_never_changes_the_decision(observations, serum):
+    """Serum HER2 results, whatever they say, never change the tumour HER2 status or the subtype (a.2, P17)."""
+    serum = [{**o, "id": f"serum-{i}"} for i, o in enumerate(serum)]
+    assert _key(assess(observations, CONFIG)) == _key(assess([*observations, *serum], CONFIG))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(well_formed(KNOWN_CODES), min_size=1, max_size=8))
+def test_preliminary_only_data_never_gives_an_unqualified_subtype(observations):
+    """When every result is preliminary, any subtype given says it rests on a provisional result (b.1)."""
+    provisional = [{**o, "status": "preliminary"} for o in observations]
+    assessment = assess(provisional, CONFIG)
+    if assessment.subtype != "indeterminate":
+        assert any("provisional" in r for r in assessment.subtype_reasons)
+        assert all(o.status != "applicable" for o in assessment.options)
