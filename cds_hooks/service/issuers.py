@@ -117,6 +117,10 @@ def parse_trusted_issuers(data: Any, source: str = "trusted issuers") -> dict[st
         where = f"{source}: issuer {iss!r}"
         if not iss:
             raise TrustedIssuersError(f"{source}: an issuer key is empty")
+        if not urlsplit(iss).scheme or any(c.isspace() for c in iss):
+            # CH §Trusting CDS Clients: iss is a URI, compared exactly; 'ehr.example.org' would never match.
+            raise TrustedIssuersError(f"{where} is not a URI (e.g. https://ehr.example.org); tokens carry iss as "
+                                      "a URI and it is compared exactly")
         if not isinstance(entry, dict):
             raise TrustedIssuersError(f"{where} must map to an object")
         for unknown in sorted(set(entry) - _KNOWN_KEYS):

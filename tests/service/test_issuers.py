@@ -23,6 +23,7 @@ MALFORMED = {
     "fhir_servers not a list": {"https://e": {"jwks_url": "https://e/j", "fhir_servers": "https://e/fhir"}},
     "cors origin with a path": {"https://e": {"jwks_url": "https://e/j", "cors_origins": ["https://e/app"]}},
     "issuer maps to a string": {"https://e": "https://e/j"},
+    "issuer not a URI": {"sandbox.cds-hooks.org": {"jwks_url": "https://e/j"}},
     "symmetric key inline": {"https://e": {"jwks": {"keys": [{"kty": "oct", "kid": "k", "k": "c2VjcmV0"}]}}},
     "private key inline": {"https://e": {"jwks": {"keys": [
         __import__("joserfc.jwk", fromlist=["ECKey"]).ECKey.generate_key("P-384", parameters={"kid": "k"})
