@@ -27,6 +27,9 @@ def apply_security_headers(resp: Response, settings: Settings) -> Response:
     # The callback URL carries the authorization code: never send it on as a Referer.
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if settings.public_url.startswith("https://"):
+        # Deployed over TLS: browsers must never fall back to plain http for the app (tokens' session).
+        resp.headers["Strict-Transport-Security"] = "max-age=31536000"
     if resp.mimetype == "text/html":
         resp.headers["Cache-Control"] = "no-store"   # patient data and launch state
     return resp

@@ -139,6 +139,10 @@ def build_blueprint(settings: Settings) -> Blueprint:
         caps = discovery.capabilities(meta)
         if mode == "ehr" and caps and "launch-ehr" not in caps:
             raise SmartError(400, "EHR launch not supported", "The EHR does not advertise launch-ehr.")
+        if mode == "standalone" and caps and "launch-standalone" not in caps:
+            raise SmartError(400, "Standalone launch not supported",
+                             "This FHIR server does not advertise launch-standalone, so the app cannot be started "
+                             "outside the EHR.", hint="Open the app from a patient's chart in the EHR.")
         scopes = discovery.choose_scopes(meta, mode)
         auth_method = tokens.choose_auth_method(settings, meta)
         session = _session() or store.create()

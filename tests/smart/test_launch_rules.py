@@ -191,3 +191,24 @@ def test_her2_ihc_without_a_score_is_still_charted():
     """A HER2 IHC result with only 'negative' (no 0/1+/2+/3+) is drawn on the status row, labelled as unscored."""
     chart = build_chart([_result("HER2-IHC", "1998-10-21", "negative", "unknown", qualitative="negative")], [])
     assert str(chart.svg).count('class="mk ') == 1 and "IHC negative (no score)" in str(chart.svg)
+
+
+def test_hsts_only_when_the_app_is_served_over_https():
+    """Strict-Transport-Security is sent by an https deployment and not by a plain-http loopback demo."""
+    from app import create_app
+    from app.config import Settings
+    for url, expected in (("https://cds.example.org", True), ("http://127.0.0.1:8000", False)):
+        client = create_app(Settings(database_url="sqlite://", public_url=url)).test_client()
+        resp = client.get("/smart/launch")
+        assert ("Strict-Transport-Security" in resp.headers) is expected
+
+
+def test_standalone_launch_needs_the_capability(relative_metadata_server):
+    """A server that advertises only launch-ehr gets a clear page for a standalone launch, not a redirect."""
+    from app import create_app
+    from app.config import Settings
+    base, _ = relative_metadata_server
+    app = create_app(Settings(database_url="sqlite://", smart_allowed_issuers=(base,), smart_client_id="c",
+                              smart_client_secret="s"))
+    resp = app.test_client().get(f"/smart/launch?iss={base}")
+    assert resp.status_code == 400 and b"Standalone launch not supported" in resp.data
