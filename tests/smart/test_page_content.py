@@ -81,3 +81,11 @@ def test_conversion_at_relapse_is_in_the_first_screen(dev_ehr, product_app, brow
     assert "ER: positive before the relapse (2019-03-10), negative after (2023-06-15)" in summary
     banner = re.search(r'<header class="banner.*?</header>', page.text, re.S).group(0)
     assert "changed at relapse" in banner and 'href="#receptor-subtype"' in banner
+
+
+def test_options_say_how_many_apply_now(dev_ehr, product_app, browser, conversion_assessment):
+    """The options section opens with how many options apply now, and each option names its status in words."""
+    page = _launch(dev_ehr, product_app, browser)
+    ready = sum(1 for o in conversion_assessment.options if o.status == "applicable")
+    assert f"{ready} of {len(conversion_assessment.options)} applicable now" in page.text
+    assert page.text.count('<span class="opt-status">') == len(conversion_assessment.options)
