@@ -36,6 +36,7 @@ Decisions documented here:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,6 +58,8 @@ MENOPAUSE_NEED = "menopausal status"
 PROVISIONAL_NEED = "final (not preliminary) receptor result"
 ER_LOW_NEED = "multidisciplinary discussion of ER-low disease"
 ER_NEG_PR_POS_NEED = "pathology re-check of ER (ER-negative/PR-positive)"
+STAGE_NEED = "stage group (the label covers only some stages)"
+NODES_NEED = "nodal status and risk features (node-positive, high risk)"
 
 
 # ---- Biomarker facts shared with the pitfall and order rules ------------------------------------------
@@ -262,6 +265,13 @@ def _build(spec: OptionSpec, assessment: Assessment, extra_needs: list[str], ext
     keep, m_needs, m_notes = _menopause(spec, assessment)
     if not keep:
         return None
+    stage_fits = _stage_fits(spec, assessment.setting.stage)
+    if stage_fits is False:
+        return None
+    if stage_fits is None:
+        m_needs = [*m_needs, STAGE_NEED]
+    if spec.nodes_needed:
+        m_needs = [*m_needs, NODES_NEED]
     notes.extend(m_notes)
     notes.extend(extra_notes)
     review_needs = [*m_needs, *extra_needs]
@@ -279,6 +289,16 @@ def _build(spec: OptionSpec, assessment: Assessment, extra_needs: list[str], ext
         setting=spec.setting, condition=spec.condition, status=status, needs=needs,
         notes=list(dict.fromkeys(notes)), sources=refs(*spec.sources),
     )
+
+
+def _stage_fits(spec: OptionSpec, stage: str | None) -> bool | None:
+    """Whether the recorded stage group is one the row covers; None when no stage is recorded (or readable)."""
+    if not spec.stages:
+        return True
+    match = re.match(r"^(IV|III|II|I)([ABC])?", (stage or "").strip().upper())
+    if not match:
+        return None
+    return match.group(0) in spec.stages or match.group(1) in spec.stages
 
 
 def _is_endocrine_row(spec: OptionSpec) -> bool:

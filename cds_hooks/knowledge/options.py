@@ -19,6 +19,10 @@ Field meanings
   "ai-based" (postmenopausal, or premenopausal WITH ovarian suppression, or men WITH a GnRH agonist).
 - ``condition``: in our own words. ``notes``: caveats, including where sources disagree.
 - ``verification``: "U" where the reference marks the row as domain knowledge / not retrieved.
+- ``stages``: for early-disease rows whose label or trial covers only some stage groups (NATALEE, KEYNOTE-522:
+  stage II-III; monarchE: node-positive, so not stage IA). A recorded stage outside them rules the row out; an
+  unrecorded stage sends it to review. ``nodes_needed``: the row also needs nodal status, which the product does
+  not read from FHIR, so it always needs review ("applicable" would claim more than the data show).
 """
 from __future__ import annotations
 
@@ -47,6 +51,8 @@ class OptionSpec:
     notes: tuple[str, ...] = ()
     verification: str = "V"
     reference_row: str = ""
+    stages: tuple[str, ...] = ()
+    nodes_needed: bool = False
 
 
 OPTIONS_TABLE: tuple[OptionSpec, ...] = (
@@ -67,7 +73,7 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         ("abemaciclib",), LUMINAL, "early", "adjuvant",
         "Node-positive early HR+/HER2- cancer at high risk of recurrence (for example 4 or more positive axillary "
         "nodes, or 1-3 nodes with grade 3 or a tumour of 5 cm or more); added to endocrine therapy for 2 years.",
-        ("label-fda-verzenio-0",),
+        ("label-fda-verzenio-0",), stages=("IB", "II", "III"), nodes_needed=True,
         notes=("Since the 2023 label a Ki-67 threshold is no longer required (monarchE).",
                "Label criteria differ from ribociclib (NATALEE: stage II-III incl. selected node-negative); "
                "check which label a patient meets."),
@@ -77,7 +83,7 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         ("ribociclib",), LUMINAL, "early", "adjuvant",
         "Stage II-III HR+/HER2- cancer at high risk of recurrence, including node-negative disease with a T2 grade 2 "
         "tumour and Ki-67 of 20% or more or high genomic risk, or grade 3, or T3-T4; with a non-steroidal AI for 3 years.",
-        ("label-fda-kisqali-2",),
+        ("label-fda-kisqali-2",), stages=("II", "III"),
         notes=("Broader than the abemaciclib label (which needs node-positive disease); sources describe different "
                "high-risk definitions.",),
         reference_row="c: HR+/HER2- | Early | + Ribociclib"),
@@ -124,7 +130,7 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         TNBC, "early", "neoadjuvant/adjuvant",
         "High-risk early triple-negative cancer: tumour over 1 cm up to 2 cm with nodal involvement, or over 2 cm "
         "whatever the nodes. No PD-L1 result is needed.",
-        ("label-fda-keytruda-14", "keynote-522-ascopost", "seed-000"),
+        ("label-fda-keytruda-14", "keynote-522-ascopost", "seed-000"), stages=("II", "III"),
         notes=("Seed 000 ties pembrolizumab to PD-L1-positive tumours without naming the setting; the early-disease "
                "label (KEYNOTE-522) does not require any PD-L1 result.",),
         reference_row="c: TNBC | Early, high risk | Pembrolizumab + neoadjuvant chemo"),

@@ -128,3 +128,37 @@ def test_ratio_at_most_two_is_not_read_as_below_two():
     a = assess([patient(), *hr_positive(),
                 obs("49683-6", valueQuantity={"value": 2.0, "comparator": "<="}), number("74860-8", 3.0)], CONFIG)
     assert a.her2.ish_group != 5 and a.her2.status != "negative"
+
+
+@pytest.mark.parametrize("stage, expected", [
+    (None, {"early-ribociclib": "needs-review", "early-abemaciclib": "needs-review"}),
+    ("IA", {"early-ribociclib": None, "early-abemaciclib": None}),
+    ("IIB", {"early-ribociclib": "applicable", "early-abemaciclib": "needs-review"}),
+    ("IIIA", {"early-ribociclib": "applicable", "early-abemaciclib": "needs-review"}),
+])
+def test_adjuvant_cdk46_rows_follow_the_recorded_stage(stage, expected):
+    """Ribociclib (NATALEE: stage II-III) and abemaciclib (monarchE: node-positive high risk) are not 'applicable'
+    to every early HR+/HER2- patient: stage I rules them out, an unknown stage or nodal status asks for review."""
+    from cds_hooks.decision.model import (Assessment, Her2Finding, ReceptorFinding, SettingFinding)
+    from cds_hooks.decision.options import options_for
+    a = Assessment(patient="p", subtype="HR+/HER2-", hr="positive", er=ReceptorFinding("ER", "positive", 80.0, "percent"),
+                   pr=ReceptorFinding("PR", "positive", 50.0, "percent"), her2=Her2Finding("negative", "low", "1+"),
+                   setting=SettingFinding("early", stage=stage), knowledge_version="test", menopausal_status="postmenopausal")
+    got = {o.id: o for o in options_for(a)}
+    for option_id, status in expected.items():
+        assert (got[option_id].status if option_id in got else None) == status, (option_id, got.get(option_id))
+        if status == "needs-review":
+            assert any("stage" in n or "node" in n for n in got[option_id].needs)
+    assert got["early-endocrine"].status == "applicable"
+
+
+@pytest.mark.parametrize("stage, expected", [(None, "needs-review"), ("I", None), ("IIA", "applicable"), ("IIIC", "applicable")])
+def test_keynote522_row_follows_the_recorded_stage(stage, expected):
+    """KEYNOTE-522 pembrolizumab is for high-risk (stage II-III) early TNBC, not for stage I disease."""
+    from cds_hooks.decision.model import (Assessment, Her2Finding, ReceptorFinding, SettingFinding)
+    from cds_hooks.decision.options import options_for
+    a = Assessment(patient="p", subtype="triple-negative", hr="negative", er=ReceptorFinding("ER", "negative", 0.0, "percent"),
+                   pr=ReceptorFinding("PR", "negative", 0.0, "percent"), her2=Her2Finding("negative", "low", "1+"),
+                   setting=SettingFinding("early", stage=stage), knowledge_version="test", menopausal_status="postmenopausal")
+    got = {o.id: o for o in options_for(a)}
+    assert (got["early-tnbc-keynote522"].status if "early-tnbc-keynote522" in got else None) == expected
