@@ -175,3 +175,4 @@ def test_token_endpoint_failures_get_a_clear_page(product_app, browser, broken_e
     assert resp.status_code == page_status and says in resp.text, resp.text[:400]
     assert "Traceback" not in resp.text and "<i>" not in resp.text
     assert answer["seen"]["code_verifier"] and answer["seen"]["grant_type"] == "authorization_code"
+    assert "client_id" not in answer["seen"] and "client_secret" not in answer["seen"]   # confidential: Basic only
