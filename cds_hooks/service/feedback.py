@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint,
                         create_engine, insert, select)
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from .outcomes import ServiceError
 from .schemas import first_error
@@ -54,12 +54,33 @@ def _parse_timestamp(value: str) -> datetime:
         raise ServiceError(400, f"invalid feedback: outcomeTimestamp {value!r} is not an RFC 3339 date-time: {exc}")
 
 
+class FeedbackStoreError(ValueError):
+    """The feedback database cannot be used; raised at start-up with a message for the operator."""
+
+
+def _shown(database_url: str) -> str:
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparseable URL)"
+
+
 class FeedbackStore:
     """Feedback rows behind a SQLAlchemy URL (SQLite by default)."""
 
     def __init__(self, database_url: str) -> None:
-        self.engine: Engine = create_engine(database_url, future=True)
-        metadata.create_all(self.engine)
+        # A bad RECEPTOR_CDS_DATABASE_URL stops start-up with a sentence, not a SQLAlchemy traceback
+        # (the CLI reports ValueErrors as configuration errors); the password is never shown.
+        try:
+            self.engine: Engine = create_engine(database_url, future=True)
+            metadata.create_all(self.engine)
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise FeedbackStoreError(f"RECEPTOR_CDS_DATABASE_URL {_shown(database_url)} is not a usable "
+                                     f"SQLAlchemy URL: {exc}") from None
+        except SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise FeedbackStoreError(f"cannot open the feedback database {_shown(database_url)} "
+                                     f"(RECEPTOR_CDS_DATABASE_URL): {reason}") from None
 
     def record(self, service_id: str, body: Any, client_iss: str | None) -> int:
         """Validate and store; returns how many entries were new. Raises ServiceError(400) when invalid."""

@@ -100,3 +100,24 @@ def test_feedback_store_survives_a_restart(make_cds):
     assert len(_rows(second)) == 1
     second.post(PATH, {"feedback": [ACCEPTED]})
     assert len(_rows(second)) == 1
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("nosuch://x", "not a usable SQLAlchemy URL"),
+    ("sqlite:////nonexistent-dir/feedback.sqlite", "cannot open the feedback database"),
+    ("not a url at all", "not a usable SQLAlchemy URL"),
+])
+def test_unusable_database_url_stops_start_up_with_a_sentence(url, expected):
+    """A bad RECEPTOR_CDS_DATABASE_URL is a ValueError naming the setting (the CLI prints it and exits), not a traceback."""
+    from cds_hooks.service.feedback import FeedbackStore, FeedbackStoreError
+    with pytest.raises(FeedbackStoreError, match=expected) as info:
+        FeedbackStore(url)
+    assert "RECEPTOR_CDS_DATABASE_URL" in str(info.value)
+
+
+def test_database_password_is_not_shown_in_the_error():
+    """The message names the database without its password."""
+    from cds_hooks.service.feedback import FeedbackStore, FeedbackStoreError
+    with pytest.raises(FeedbackStoreError) as info:
+        FeedbackStore("nosuch://user:s3cret-pw@db.example/feedback")
+    assert "s3cret-pw" not in str(info.value)
