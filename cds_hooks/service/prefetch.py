@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urljoin, urlsplit, urlunsplit
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from cds_hooks.fhir_client import FhirAuthError, FhirClient, FhirError, FhirUnav
 
 from .discovery import PREFETCH_LABELS
 from .fhir_json import json_problem
+from .issuers import fhir_server_matches
 from .hook_request import HookRequest
 from .outcomes import ServiceError
 
@@ -139,9 +141,16 @@ def _read_prefetch_value(key: str, value: Any, expected_type: str) -> tuple[list
             continue   # warnings/information: the matches are still good (R4S §Handling Errors)
         if mode in (None, "match"):
             resources.append(resource)
-    has_next = any(isinstance(l, dict) and l.get("relation") == "next" and l.get("url")
+    has_next = any(isinstance(l, dict) and l.get("relation") == "next" and isinstance(l.get("url"), str) and l["url"]
                    for l in _list(value.get("link")))
     return resources, (value if has_next else None)
+
+
+def _next_link_under(bundle: dict[str, Any], base_url: str) -> bool:
+    url = next((l["url"] for l in _list(bundle.get("link")) if isinstance(l, dict) and l.get("relation") == "next"
+                and isinstance(l.get("url"), str)), "")
+    absolute = urlsplit(urljoin(base_url.rstrip("/") + "/", url))
+    return fhir_server_matches(base_url, urlunsplit((absolute.scheme, absolute.netloc, absolute.path, "", "")))
 
 
 def _check_outcomes(results: Any) -> None:
@@ -207,6 +216,10 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
                         if client is None:
                             raise _Failed("the EHR sent only its first page and the rest cannot be read: "
                                           + (fhir_server_refused or "no fhirServer was given"))
+                        if not _next_link_under(paged, client.base_url):
+                            # The first next link comes from the request body, not from the server: it must
+                            # stay under the allowlisted fhirServer, path included (no SSRF through paging).
+                            raise _Failed("the prefetch's next-page link is not under fhirServer")
                         try:
                             pages = client.follow_pages(paged)
                         except FhirError as exc:

@@ -448,3 +448,20 @@ def test_error_outcome_on_a_later_page_is_not_taken_as_the_whole_answer(make_cds
         assert server.fetches == 2   # page 2, then the service's own search, which failed the same way
     assert response.status_code == 412
     assert "page 2 timed out" in response.get_json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("next_url", ["/admin/export?x=1", "../admin", "https://{host}/other/Observation?page=2"])
+def test_prefetch_next_link_outside_the_fhir_server_path_is_not_requested(make_cds, next_url):
+    """The first next link comes from the request body: one pointing outside the allowlisted fhirServer path
+    (same host) is never requested; the key is fetched from fhirServer itself instead."""
+    from .conftest import JwksServer
+    page = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"resourceType": "Observation", "id": "x", "status": "final", "code": {"text": "x"}}}]}
+    with JwksServer(page) as server:
+        host = server.url.split("/")[2]
+        base = f"http://{host}/fhir"
+        body = copy.deepcopy(hook_fixture("patient-view-full-prefetch"))
+        body["prefetch"]["receptorObservations"]["link"] = [{"relation": "next", "url": next_url.format(host=host)}]
+        body["fhirServer"] = base
+        response = make_cds([base]).post(ASSESS, body)
+        assert server.fetches == 1   # only the service's own search under /fhir
+    assert response.status_code == 200
