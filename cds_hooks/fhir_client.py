@@ -234,16 +234,18 @@ class FhirClient:
                 kind = page.get("resourceType") if isinstance(page, dict) else type(page).__name__
                 raise FhirResponseError(f"expected a Bundle from {redact(url)}, got {kind!r}")
             results.pages += 1
-            for entry in page.get("entry") or []:
+            for entry in page.get("entry") if isinstance(page.get("entry"), list) else []:
                 if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
                     continue
-                mode = (entry.get("search") or {}).get("mode")
+                search = entry.get("search")
+                mode = search.get("mode") if isinstance(search, dict) else None
                 if mode in (None, "match"):
                     results.append(entry["resource"])
                 elif mode == "outcome":
                     results.outcomes.append(entry["resource"])
-            next_url = next((link.get("url") for link in page.get("link") or []
-                             if isinstance(link, dict) and link.get("relation") == "next" and link.get("url")),
+            links = page.get("link") if isinstance(page.get("link"), list) else []
+            next_url = next((link["url"] for link in links if isinstance(link, dict)
+                             and link.get("relation") == "next" and isinstance(link.get("url"), str) and link["url"]),
                             None)
             if not next_url:
                 return results
