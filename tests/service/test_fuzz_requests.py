@@ -277,3 +277,36 @@ def test_bundle_nested_in_draft_orders_is_flattened(clients, fuzz_key):
     nested = _post(clients, fuzz_key, ORDERS, body).get_json()["cards"]
     assert [c["source"]["topic"]["code"] for c in nested] == [c["source"]["topic"]["code"] for c in flat]
     assert flat
+
+
+@pytest.fixture(scope="module")
+def odd_fhir(tmp_path_factory):
+    """A loopback HTTP server answering every FHIR request with whatever JSON the test sets, allowlisted
+    for a service built around it (auth off): the FHIR server's answers are fuzzed too."""
+    from .conftest import JwksServer
+    with JwksServer({}) as server:
+        base = server.url.replace("/.well-known/jwks.json", "/fhir")
+        folder = tmp_path_factory.mktemp("odd-fhir")
+        issuers = folder / "issuers.json"
+        issuers.write_text(json.dumps({ISS: {"jwks_url": "https://fuzz.ehr.test/jwks", "fhir_servers": [base]}}))
+        app = build_app(Settings(public_url="https://cds.fuzz.test", trusted_issuers_path=str(issuers),
+                                 database_url=f"sqlite:///{folder / 'fb.sqlite'}", cds_auth_disabled=True,
+                                 fhir_total_budget=2.0, fhir_connect_timeout=0.5, fhir_read_timeout=1.0), TODAY)
+        yield server, base, CdsClient(app, None)   # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(answer=odd_resources | json_values, paged=st.booleans())
+def test_odd_fhir_server_answers_are_never_a_500(odd_fhir, answer, paged):
+    """Whatever JSON the EHR's FHIR server sends back (odd Bundles, OperationOutcomes, wrong types), the
+    call ends in a 200 with honest gaps or a 412, never a 500."""
+    server, base, client = odd_fhir
+    server.keyset = answer
+    body = copy.deepcopy(next(b for b in BASES if b["hook"] == "patient-view" and not b.get("prefetch")))
+    body["fhirServer"] = base
+    if paged:
+        body["prefetch"] = {"receptorObservations": {"resourceType": "Bundle", "type": "searchset",
+                                                     "link": [{"relation": "next", "url": f"{base}/Observation?p=2"}]}}
+    response = client.request("POST", ASSESS, token=None, json_body=body)
+    assert response.status_code in (200, 412), response.get_data(as_text=True)[:300]
