@@ -238,6 +238,17 @@ def _ish_number_conflict(ratios: list[ReceptorResult], sample: Sample) -> str | 
     return None
 
 
+def _one_or_conflict(values: list[str | None], what: str, sample: Sample, notes: list[DataQualityNote]) -> str | None:
+    """The one value several results of a sample agree on; None (with a note and a reason) when they differ."""
+    distinct = sorted({v for v in values if v})
+    if len(distinct) <= 1:
+        return distinct[0] if distinct else None
+    notes.append(DataQualityNote("conflicting-results", f"{what} of one sample disagree ({', '.join(distinct)}); "
+                                 "none is used until pathology reviews them", sample.lead.resource))
+    sample.reasons.append(f"{what} of one sample disagree ({', '.join(distinct)})")
+    return None
+
+
 def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
     """Status and expression of one sample (b.3 HER2_status / HER2_expression)."""
     ihc_scores = [r.ihc_score for r in sample.results if r.analyte == "HER2-IHC" and r.ihc_score]
@@ -251,7 +262,8 @@ def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
         annotated = [r.ihc_score for r in interp if r.ihc_score in ("0-ultralow", "0-null")]
         if annotated:
             ihc = annotated[0]
-    ihc_qual = ihc_quals[0] if ihc_quals else None
+    # Several results of one kind on one sample must agree; otherwise input order would decide (P18).
+    ihc_qual = _one_or_conflict(ihc_quals, "HER2 IHC results without a score", sample, notes)
     ish_quals = [r.ish for r in sample.results if r.analyte == "HER2-ISH" and r.ish]
     ratios = [r for r in sample.results if r.analyte in ("HER2-ISH-ratio", "HER2-ISH") and r.ratio is not None and r.ish != "equivocal"]
     legacy_equivocal = any(r.ish == "equivocal" for r in sample.results if r.analyte in ("HER2-ISH-ratio", "HER2-ISH"))
@@ -273,9 +285,7 @@ def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
     else:
         ish = _ish_groups(ratio, side, copies, cep17, ihc, ihc_qual, sample, notes)
     if ish is None and ish_quals:
-        ish = "amplified" if "amplified" in ish_quals else ish_quals[0]
-        if len(set(ish_quals)) > 1:
-            notes.append(DataQualityNote("conflicting-results", "qualitative ISH results of one sample disagree", sample.lead.resource))
+        ish = _one_or_conflict(ish_quals, "qualitative ISH results", sample, notes) or "needs-review"
     if ish is None and legacy_equivocal:
         ish = "equivocal"
     sample.ish = ish
@@ -309,7 +319,8 @@ def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
         status = "equivocal"
         sample.reasons.append("HER2 reported equivocal (pre-2018 category); ISH re-reading needed")
     if interp:
-        stated = next((r.status for r in interp if r.status != "unknown"), None)
+        stated = _one_or_conflict([r.status for r in interp if r.status != "unknown"], "overall HER2 interpretations",
+                                  sample, notes)
         if status == "unknown" and stated:
             status = stated
             sample.basis = "qualitative"

@@ -162,3 +162,13 @@ def test_keynote522_row_follows_the_recorded_stage(stage, expected):
                    setting=SettingFinding("early", stage=stage), knowledge_version="test", menopausal_status="postmenopausal")
     got = {o.id: o for o in options_for(a)}
     assert (got["early-tnbc-keynote522"].status if "early-tnbc-keynote522" in got else None) == expected
+
+
+def test_qualitative_ish_results_that_disagree_leave_her2_unresolved():
+    """'Amplified' and 'not amplified' ISH calls on one sample: neither wins (before, 'amplified' did), P17/P18 say why."""
+    pos = obs("85318-4", valueCodeableConcept={"coding": [{"system": LNC, "code": "LA6576-8"}]})
+    neg = obs("85318-4", valueCodeableConcept={"coding": [{"system": LNC, "code": "LA6577-6"}]})
+    for ordering in ([pos, neg], [neg, pos]):
+        a = assess([patient(), *hr_positive(), ihc("2+"), *ordering], CONFIG)
+        assert a.her2.status == "unknown" and a.subtype == "indeterminate"
+        assert any("disagree" in r for r in a.subtype_reasons)
