@@ -284,9 +284,13 @@ def build_blueprint(settings: Settings) -> Blueprint:
                     raise SmartError(401, "EHR refused the credentials",
                                      "The FHIR server did not accept this app's access even after renewing it.",
                                      hint="Open the app again from the EHR.") from None
+                granted = discovery.granted_types(record.scope)
+                missing = [t for t in ("Patient", "Observation") if t not in granted]
+                why = (f"The access granted at launch does not include {' or '.join(missing)} "
+                       f"(granted: {', '.join(sorted(granted)) or 'no resource types'})."
+                       if missing else "The access granted at launch does not cover them.")
                 raise SmartError(403, "Access to the patient's results was refused",
-                                 "The FHIR server refused to show the records this page needs (HTTP 403). "
-                                 "The access granted at launch does not cover them.",
+                                 "The FHIR server refused to show the records this page needs (HTTP 403). " + why,
                                  hint="Ask the EHR administrator which scopes the app is granted.") from None
             except FhirUnavailable:
                 raise SmartError(503, "EHR's FHIR server not reachable",

@@ -187,11 +187,12 @@ def test_expired_token_is_refreshed_before_use(dev_ehr, product_app, browser):
 
 
 def test_observation_scope_not_granted_gives_403_page(dev_ehr, product_app, browser):
-    """sekmet answers 403 when Observation access was not granted; the app shows a 403 page."""
+    """sekmet answers 403 when Observation access was not granted; the app's 403 page names the missing type."""
     app = product_app(NARROW_CLIENT)
     page = _ehr_launch(dev_ehr, app, browser)
     assert page.status_code == 403
     assert "results was refused" in page.text and "HTTP 403" in page.text
+    assert "does not include Observation" in page.text
 
 
 def test_condition_scope_not_granted_becomes_a_note(dev_ehr, product_app, browser):
