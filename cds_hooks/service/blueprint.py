@@ -23,7 +23,7 @@ from .cors import apply_cors
 from .discovery import PREFETCH, REQUIRED_KEYS, SERVICES, discovery_document
 from .feedback import FeedbackStore
 from .hook_request import parse_hook_request, parse_json_body
-from .issuers import TrustedIssuer, load_trusted_issuers, origin_of
+from .issuers import TrustedIssuer, browser_origin, load_trusted_issuers
 from .outcomes import ServiceError, operation_outcome
 from .prefetch import gather
 
@@ -174,7 +174,7 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
             # Never contacted (no server-side request forgery). Not a refusal of the call: with complete
             # prefetch the server is not needed; what it would have supplied becomes a gap, and a 412
             # (CH §Prefetch Template) when that is the receptor data.
-            log.warning("fhirServer %s is not on the allowlist of iss=%r; not contacted", origin_of(fhir_server),
+            log.warning("fhirServer %r is not on the allowlist of iss=%r; not contacted", browser_origin(fhir_server),
                         client.iss if client else "(auth off)")
             fhir_server, refused = None, ("the fhirServer sent is not on this CDS client's allowlist "
                                           "(trusted-issuers file, fhir_servers), so it was not contacted")
