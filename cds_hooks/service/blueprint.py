@@ -75,6 +75,9 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
     def _cors(response: Response) -> Response:
         if not _ours():
             return response
+        # Cards and errors describe a patient: no shared cache may keep them; no content sniffing.
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return apply_cors(response, request.headers.get("Origin"), origins, preflight=request.method == "OPTIONS")
 
     def _allow(response: Response) -> Response:

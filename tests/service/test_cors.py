@@ -122,3 +122,12 @@ def test_routes_outside_the_cds_namespace_keep_the_app_defaults(cds):
     response = cds.client.get("/elsewhere", headers={"Origin": SANDBOX_ORIGIN})
     assert response.status_code == 404 and response.mimetype == "text/html"
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_answers_are_never_cached_or_sniffed(cds):
+    """Service answers (they describe a patient) and errors carry Cache-Control: no-store and nosniff."""
+    from .conftest import hook_fixture
+    for response in (cds.post("/cds-services/receptor-assessment", hook_fixture("patient-view-full-prefetch")),
+                     cds.get("/cds-services", token=None), cds.get("/cds-services/")):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
