@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..knowledge import codes
 from .config import DecisionConfig
 from .model import DataQualityNote, ReceptorFinding, ReceptorResult
-from .selection import SpecimenInfo, choose, day, newer_provisional_disagreeing, sample_key
+from .selection import SpecimenInfo, choose, day, newer_provisional_disagreeing, same_day_rivals, sample_key
 from .values import Value, as_percent, percent_interval
 
 _EPS = 1e-9
@@ -154,6 +154,17 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
                                       metastatic=metastatic)
     if chosen is not None:
         best, known = chosen
+        rivals = [item for item in same_day_rivals(best_per_sample, chosen, result_of=lambda item: item[0],
+                                                   valid=lambda item: True, metastatic=metastatic)
+                  if item[0].status != best.status or any(item[0] is c for c in conflicted)]
+        if rivals and not any(best is c for c in conflicted):
+            notes.append(DataQualityNote(
+                "conflicting-results",
+                f"{receptor} results of different specimens on the same day ({day(best.effective) or 'undated'}) disagree: "
+                + ", ".join(f"{r.resource} says {r.status}" for r in (best, *(item[0] for item in rivals)))
+                + f"; {receptor} is left unresolved: which specimen counts is not in the data", best.resource))
+            conflicted.append(best)
+            known = [*known, *(r for item in rivals for r in item[1])]
         if any(best is c for c in conflicted):
             finding.basis = "conflicting"
             finding.effective = best.effective

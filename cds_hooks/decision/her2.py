@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .model import DataQualityNote, Her2Finding, ReceptorResult
-from .selection import SpecimenInfo, choose, day, newer_provisional_disagreeing, sample_key
+from .selection import SpecimenInfo, choose, day, newer_provisional_disagreeing, same_day_rivals, sample_key
 from .values import Value
 
 RATIO_CUTOFF = 2.0      # ASCO/CAP 2018 dual-probe HER2/CEP17 ratio
@@ -424,6 +424,9 @@ def build_samples(results: list[ReceptorResult], notes: list[DataQualityNote]) -
     return list(samples.values())
 
 
+_EXPRESSION_RANK = {"low": 4, "ultralow": 3, "null": 2, "zero-unspecified": 1}
+
+
 def _decisive(sample: Sample) -> bool:
     """A sample that says something: a status, or an ISH result waiting for its concurrent IHC."""
     return sample.status != "unknown" or sample.ish in ("needs-ihc", "needs-review")
@@ -452,6 +455,21 @@ def decide_her2(results: list[ReceptorResult], metastatic: bool, condition_evide
                                          f"HER2 status is known only from a coded diagnosis ({resource}); no test result found — weakest evidence",
                                          resource))
         return finding, reasons
+    rivals = same_day_rivals(samples, chosen, result_of=lambda s: s.lead, valid=_decisive, metastatic=metastatic,
+                             provisional_of=lambda s: s.provisional)
+    if any(r.status != chosen.status for r in rivals):
+        shown = ", ".join(f"{s.lead.resource} {s.status}" for s in (chosen, *rivals))
+        notes.append(DataQualityNote("conflicting-results",
+                                     f"HER2 results of different specimens on the same day ({day(chosen.lead.effective)}) "
+                                     f"disagree ({shown}); HER2 is left unresolved: which specimen counts is not in the data",
+                                     chosen.lead.resource))
+        finding.evidence = [r.resource for s in (chosen, *rivals) for r in s.results]
+        finding.effective = chosen.lead.effective
+        return finding, [f"HER2 results of different specimens taken the same day disagree ({shown})"]
+    if rivals:
+        # Same status, different expression (e.g. IHC 1+ and 0): report the highest expression, as any valid
+        # HER2-low sample counts (ASCO/CAP 2023, b.3); P10 tells the clinician about the heterogeneity.
+        chosen = max((chosen, *rivals), key=lambda s: (_EXPRESSION_RANK.get(s.expression, 0), s.lead.resource))
     finding.status = chosen.status  # type: ignore[assignment]
     finding.expression = chosen.expression  # type: ignore[assignment]
     finding.ihc_score = chosen.ihc_score

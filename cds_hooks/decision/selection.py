@@ -151,3 +151,19 @@ def newer_provisional_disagreeing(items: list[T], chosen: T, *, result_of: Calla
     return [i for i in items if is_provisional(i) and day(result_of(i).effective) > chosen_day
             and (kind is None or result_of(i).specimen == kind)
             and status_of(i) not in ("unknown", "") and family(status_of(i)) != family(status_of(chosen))]
+
+
+def same_day_rivals(items: list[T], chosen: T, *, result_of: Callable[[T], ReceptorResult], valid: Callable[[T], bool],
+                    metastatic: bool, provisional_of: Callable[[T], bool] | None = None) -> list[T]:
+    """Other items as eligible as the chosen one (same day, same finality, same preferred specimen kind).
+
+    ``choose`` can only order by date; when two specimens share the newest date (two tumour foci, a breast
+    and a node biopsy of one day) nothing in the data says which one counts, so callers compare them rather
+    than letting input order decide.
+    """
+    is_provisional = provisional_of or (lambda i: result_of(i).provisional)
+    lead = result_of(chosen)
+    kind = lead.specimen if metastatic and lead.specimen == "metastasis" else None
+    return [i for i in items if i is not chosen and valid(i) and is_provisional(i) == is_provisional(chosen)
+            and day(result_of(i).effective) == day(lead.effective)
+            and (kind is None or result_of(i).specimen == kind)]

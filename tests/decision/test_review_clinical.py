@@ -172,3 +172,40 @@ def test_qualitative_ish_results_that_disagree_leave_her2_unresolved():
         a = assess([patient(), *hr_positive(), ihc("2+"), *ordering], CONFIG)
         assert a.her2.status == "unknown" and a.subtype == "indeterminate"
         assert any("disagree" in r for r in a.subtype_reasons)
+
+
+def specimen(sid, site_code):
+    return {"resourceType": "Specimen", "id": sid, "collection": {"bodySite": {"coding": [{"system": SCT, "code": site_code}]}}}
+
+
+def on(resource, sid):
+    return {**resource, "specimen": {"reference": f"Specimen/{sid}"}}
+
+
+def test_two_specimens_same_day_with_different_er_are_not_picked_by_order():
+    """Two breast specimens taken the same day (e.g. two tumour foci) with ER 0% and 80%: ER is left unresolved
+    with a note, whichever comes first."""
+    a_er, b_er = on(pct("85329-1", 0), "s1"), on(pct("85329-1", 80), "s2")
+    for ordering in ([a_er, b_er], [b_er, a_er]):
+        a = assess([patient(), specimen("s1", "76752008"), specimen("s2", "76752008"), *ordering,
+                    pct("85325-9", 0), ihc("1+")], CONFIG)
+        assert a.er.status == "unknown" and a.subtype == "indeterminate"
+        assert any("specimen" in n.message for n in a.data_quality if n.code == "conflicting-results")
+
+
+def test_two_specimens_same_day_her2_low_and_zero_give_the_same_expression_either_way():
+    """HER2 IHC 1+ and 0 on two specimens of one day: both HER2-negative; the HER2-low one is reported whatever
+    the order (ASCO/CAP 2023: any low sample counts)."""
+    x, y = on(ihc("1+"), "s1"), on(ihc("0"), "s2")
+    for ordering in ([x, y], [y, x]):
+        a = assess([patient(), specimen("s1", "76752008"), specimen("s2", "76752008"), *hr_positive(), *ordering], CONFIG)
+        assert a.her2.status == "negative" and a.her2.expression == "low"
+
+
+def test_two_specimens_same_day_her2_positive_and_negative_leave_her2_unresolved():
+    """HER2 IHC 3+ on one specimen and 0 on another of the same day: not picked by order; unresolved with a reason."""
+    x, y = on(ihc("3+"), "s1"), on(ihc("0"), "s2")
+    for ordering in ([x, y], [y, x]):
+        a = assess([patient(), specimen("s1", "76752008"), specimen("s2", "76752008"), *hr_positive(), *ordering], CONFIG)
+        assert a.her2.status == "unknown" and a.subtype == "indeterminate"
+        assert any("same day" in r for r in a.subtype_reasons)
