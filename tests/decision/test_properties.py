@@ -169,3 +169,21 @@ def test_preliminary_only_data_never_gives_an_unqualified_subtype(observations):
     if assessment.subtype != "indeterminate":
         assert any("provisional" in r for r in assessment.subtype_reasons)
         assert all(o.status != "applicable" for o in assessment.options)
+
+
+SPECIMENS = [{"resourceType": "Specimen", "id": sid, "collection": {"bodySite": {"coding": [{"system": codes.SCT, "code": site}]}}}
+             for sid, site in (("breast-a", "76752008"), ("breast-b", "76752008"), ("liver", "10200004"))]
+METASTATIC = {"resourceType": "Condition", "id": "met", "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C78.7"}]}}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(well_formed(KNOWN_CODES), st.sampled_from([None, "breast-a", "breast-b", "liver"])), min_size=1, max_size=8),
+       st.booleans(), st.randoms(use_true_random=False))
+def test_order_never_decides_between_specimens(pairs, metastatic, rnd):
+    """With results on several specimens (and metastatic or not), shuffling the resources never changes the decision."""
+    observations = [{**o, "id": f"s{i}", **({"specimen": {"reference": f"Specimen/{sid}"}} if sid else {})}
+                    for i, (o, sid) in enumerate(pairs)]
+    resources = [*SPECIMENS, *([METASTATIC] if metastatic else []), *observations]
+    shuffled = list(resources)
+    rnd.shuffle(shuffled)
+    assert _key(assess(resources, CONFIG)) == _key(assess(shuffled, CONFIG))
