@@ -251,14 +251,24 @@ def read_menopause(intake: Intake, sex: str | None, age: int | None, male_by_dia
             if value is not None and value.kind != "unknown":
                 explicit.append((day(effective_of(observation)), value.kind, ref_of(observation)))
     on_gnrh = any(m.drug_class == "gnrh-agonist" and m.status in ("active", "on-hold") for m in medications)
-    oophorectomy = next((ref_of(p) for p in intake.of_type("Procedure")
-                         if p.get("status") == "completed" and _first_entry(codes.PROCEDURE_CODES, p.get("code"))[0] is not None), None)
+    procedures = [p for p in intake.of_type("Procedure")
+                  if p.get("status") == "completed" and _first_entry(codes.PROCEDURE_CODES, p.get("code"))[0] is not None]
+    oophorectomy = ref_of(procedures[0]) if procedures else None
+    oophorectomy_day = max((day(_performed(p)) for p in procedures), default="")
     if explicit:
         explicit.sort(reverse=True)
-        status = explicit[0][1]
+        recorded, status, ref = explicit[0]
         if status == "premenopausal" and on_gnrh:
             return "suppressed", "gnrh-agonist"
-        return status, f"observation {explicit[0][2]}"
+        if status == "premenopausal" and oophorectomy and (not oophorectomy_day or not recorded or oophorectomy_day > recorded):
+            # A bilateral oophorectomy after the record ends ovarian function (b.5).
+            return "postmenopausal", f"bilateral oophorectomy {oophorectomy} after the premenopausal record {ref}"
+        if status == "premenopausal" and age is not None and age >= 60 and _age_on(intake, recorded) is not None \
+                and _age_on(intake, recorded) < 60:
+            # NCCN (b.5): age 60 or more is postmenopausal; a record made before 60 no longer holds. A record
+            # made at 60 or later is explicit and recent, and wins over the age rule.
+            return "postmenopausal", f"age>=60 (premenopausal record {ref} of {recorded} was made before 60)"
+        return status, f"observation {ref}"
     if oophorectomy:
         return "postmenopausal", f"bilateral oophorectomy {oophorectomy}"
     if on_gnrh:
@@ -266,6 +276,27 @@ def read_menopause(intake: Intake, sex: str | None, age: int | None, male_by_dia
     if age is not None and age >= 60:
         return "postmenopausal", "age>=60"
     return "unknown", "none"
+
+
+def _age_on(intake: Intake, when: str) -> int | None:
+    """The patient's age on a date (from Patient.birthDate), None when either is unknown."""
+    patients = intake.of_type("Patient")
+    if not patients or not when:
+        return None
+    try:
+        on = date.fromisoformat(when[:10])
+    except ValueError:
+        return None
+    return _age(patients[0].get("birthDate"), on)
+
+
+def _performed(procedure: dict[str, Any]) -> str | None:
+    if isinstance(procedure.get("performedDateTime"), str):
+        return procedure["performedDateTime"]
+    period = procedure.get("performedPeriod")
+    if isinstance(period, dict) and isinstance(period.get("start"), str):
+        return period["start"]
+    return None
 
 
 _GENE_KEYS = ("BRCA1", "BRCA2", "PIK3CA", "AKT1", "PTEN", "ESR1")

@@ -209,3 +209,26 @@ def test_two_specimens_same_day_her2_positive_and_negative_leave_her2_unresolved
         a = assess([patient(), specimen("s1", "76752008"), specimen("s2", "76752008"), *hr_positive(), *ordering], CONFIG)
         assert a.her2.status == "unknown" and a.subtype == "indeterminate"
         assert any("same day" in r for r in a.subtype_reasons)
+
+
+def _menopause_obs(value, when):
+    return {"resourceType": "Observation", "id": f"m{next(_ids)}", "status": "final", "effectiveDateTime": when,
+            "code": {"coding": [{"system": SCT, "code": "161712005"}]},
+            "valueCodeableConcept": {"coding": [{"system": SCT, "code": value}]}}
+
+
+def test_oophorectomy_after_a_premenopausal_record_means_postmenopausal():
+    """A bilateral oophorectomy done after 'premenopausal' was recorded supersedes that record (b.5)."""
+    oophorectomy = {"resourceType": "Procedure", "id": "bso", "status": "completed", "performedDateTime": "2025-03-01",
+                    "subject": {"reference": "Patient/p"}, "code": {"coding": [{"system": SCT, "code": "29827000"}]}}
+    young = {**patient(), "birthDate": "1980-01-01"}
+    a = assess([young, _menopause_obs("22636003", "2024-01-01"), oophorectomy], CONFIG)
+    assert a.menopausal_status == "postmenopausal" and "oophorectomy" in a.menopausal_basis
+    b = assess([young, _menopause_obs("22636003", "2025-06-01"), {**oophorectomy, "performedDateTime": "2025-01-01"}], CONFIG)
+    assert b.menopausal_status == "premenopausal"
+
+
+def test_premenopausal_record_made_before_60_does_not_outlast_age_60():
+    """'Premenopausal' recorded at 50 no longer holds at 66: NCCN counts age >=60 as postmenopausal (b.5)."""
+    a = assess([patient(), _menopause_obs("22636003", "2010-01-01")], CONFIG)   # born 1960, now 66
+    assert a.menopausal_status == "postmenopausal" and "60" in a.menopausal_basis
