@@ -545,8 +545,11 @@ def _endocrine_not_withheld(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     meds = [m for m in a.medications if m.drug_class and not m.draft]
     if not meds or any(is_endocrine(m.drug_class) or m.drug_class == "gnrh-agonist" for m in meds):
         return []
-    if a.setting.setting == "early" and any(is_cytotoxic(m.drug_class) and is_active_medication(m) for m in meds):
+    on_chemo = any(is_cytotoxic(m.drug_class) and is_active_medication(m) for m in meds)
+    if a.setting.setting == "early" and on_chemo:
         return []   # early disease: endocrine therapy follows chemotherapy (SWOG-8814), not yet due
+    if a.subtype == "HR+/HER2+" and on_chemo and any(is_anti_her2(m.drug_class) and is_active_medication(m) for m in meds):
+        return []   # HER2+ first line is anti-HER2 therapy with chemotherapy; endocrine maintenance follows (table c)
     return [make_alert("endocrine-not-withheld", [*a.er.evidence, *a.pr.evidence, *(m.resource for m in meds)])]
 
 

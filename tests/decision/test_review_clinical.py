@@ -232,3 +232,22 @@ def test_premenopausal_record_made_before_60_does_not_outlast_age_60():
     """'Premenopausal' recorded at 50 no longer holds at 66: NCCN counts age >=60 as postmenopausal (b.5)."""
     a = assess([patient(), _menopause_obs("22636003", "2010-01-01")], CONFIG)   # born 1960, now 66
     assert a.menopausal_status == "postmenopausal" and "60" in a.menopausal_basis
+
+
+def _rx(rid, rxcui):
+    return {"resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
+            "subject": {"reference": "Patient/p"}, "authoredOn": "2026-09-15",
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": rxcui}]}}
+
+
+def test_first_line_her2_regimen_in_hr_positive_her2_positive_disease_is_not_called_endocrine_underuse():
+    """HR+/HER2+ metastatic disease on trastuzumab + pertuzumab + docetaxel: endocrine therapy comes as maintenance
+    after the chemotherapy (table c), so 'endocrine therapy missing' is not raised during it."""
+    metastatic = {"resourceType": "Condition", "id": "met", "subject": {"reference": "Patient/p"},
+                  "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C78.7"}]}}
+    base = [patient(), metastatic, *hr_positive(), ihc("3+")]
+    on_thp = assess([*base, _rx("t", "224905"), _rx("p", "1298944"), _rx("d", "72962")], CONFIG)
+    assert on_thp.subtype == "HR+/HER2+"
+    assert "endocrine-not-withheld" not in {x.code for x in on_thp.alerts}
+    on_trastuzumab_only = assess([*base, _rx("t", "224905")], CONFIG)
+    assert "endocrine-not-withheld" in {x.code for x in on_trastuzumab_only.alerts}
