@@ -192,7 +192,8 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         "Consider endocrine therapy (after chemotherapy in early disease; first in metastatic disease unless it is "
         "immediately life-threatening).",
         ("seed-002", "seed-000", "asco-2016-rugo"),
-        "HR+ (incl. ER-low, ER-/PR+), known setting, anticancer drugs on record but no endocrine therapy at all"),
+        "HR+ (incl. ER-low, ER-/PR+), known setting, anticancer drugs on record but no endocrine therapy at all; not "
+        "during chemotherapy in early disease, nor during anti-HER2 therapy with chemotherapy in HR+/HER2+ disease"),
     PitfallSpec(
         "endocrine-for-hr-negative", "endocrine-for-hr-negative", "Endocrine therapy for hormone-receptor-negative disease",
         "critical",
