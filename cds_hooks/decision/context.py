@@ -8,11 +8,12 @@ product-level RxNorm codes), handled once here.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from ..knowledge import codes
-from ..knowledge.drugs import classify_medication
+from ..knowledge.drugs import INGREDIENT_BY_NAME, PRODUCTS, classify_medication
 from .intake import Intake, ref_of
 from .model import Biomarker, ClinicalEvent, DataQualityNote, MedicationUse, SettingFinding
 from .selection import day, effective_of, specimen_of
@@ -226,6 +227,8 @@ def read_medications(intake: Intake, notes: list[DataQualityNote]) -> list[Medic
                 if classified:
                     shown = coding
                     break
+        if classified and shown is not None:
+            _label_mismatch(ref, classified[0], shown, notes)
         start, end = _period_of(resource)
         use = MedicationUse(resource=ref, ingredient=classified[0] if classified else None,
                             ingredient_rxcui=classified[1] if classified else None,
@@ -236,6 +239,30 @@ def read_medications(intake: Intake, notes: list[DataQualityNote]) -> list[Medic
                             draft=status == "draft")
         uses.append(use)
     return uses
+
+
+def _names_of(ingredient: str) -> set[str]:
+    """The ingredient's name and the brand/product names our table gives it (lower case)."""
+    names = {ingredient.lower()}
+    for product in PRODUCTS:
+        if product.ingredient == ingredient and product.tty == "BN":
+            names.add(product.display.lower())
+    return names
+
+
+def _label_mismatch(ref: str, ingredient: str, coding: dict[str, Any], notes: list[DataQualityNote]) -> None:
+    """A display naming another drug than the code (Synthea's 'Paclitaxel' on Taxotere 202982, a.5, P17); the code decides."""
+    shown = coding.get("display")
+    if not isinstance(shown, str) or not shown.strip():
+        return
+    label = " " + re.sub(r"[^a-z0-9-]+", " ", shown.lower()) + " "
+    if any(f" {name} " in label or name in label for name in _names_of(ingredient)):
+        return
+    others = sorted(n for n in INGREDIENT_BY_NAME if n != ingredient and f" {n} " in label)
+    if others:
+        notes.append(DataQualityNote("medication-display-mismatch",
+                                     f"{ref}: code {coding.get('code')} is {ingredient} but is labelled '{shown[:60]}' "
+                                     f"(which names {', '.join(others)}); the code is used", ref))
 
 
 def read_menopause(intake: Intake, sex: str | None, age: int | None, male_by_diagnosis: bool,

@@ -251,3 +251,25 @@ def test_first_line_her2_regimen_in_hr_positive_her2_positive_disease_is_not_cal
     assert "endocrine-not-withheld" not in {x.code for x in on_thp.alerts}
     on_trastuzumab_only = assess([*base, _rx("t", "224905")], CONFIG)
     assert "endocrine-not-withheld" in {x.code for x in on_trastuzumab_only.alerts}
+
+
+def test_medication_labelled_as_another_drug_is_noted_and_the_code_decides():
+    """Synthea's 'Paclitaxel' state orders 202982 (Taxotere, docetaxel): the code decides and the mislabel is a
+    data-quality note (P17 'display != code')."""
+    order = _rx("mis", "202982")
+    order["medicationCodeableConcept"]["coding"][0]["display"] = "Paclitaxel"
+    a = assess([patient(), *hr_positive(), ihc("1+"), order], CONFIG)
+    med = next(m for m in a.medications if m.resource == "MedicationRequest/mis")
+    assert med.ingredient == "docetaxel"
+    notes = [n for n in a.data_quality if n.code == "medication-display-mismatch"]
+    assert notes and "paclitaxel" in notes[0].message.lower() and "docetaxel" in notes[0].message
+
+
+@pytest.mark.parametrize("rxcui, display", [("202982", "Taxotere 20 MG/ML Injectable Solution"),
+                                            ("1371046", "Kadcyla (ado-trastuzumab emtansine)")])
+def test_matching_medication_labels_are_not_noted(rxcui, display):
+    """A label naming the coded drug (or its brand) raises nothing."""
+    order = _rx("ok", rxcui)
+    order["medicationCodeableConcept"]["coding"][0]["display"] = display
+    a = assess([patient(), *hr_positive(), ihc("1+"), order], CONFIG)
+    assert "medication-display-mismatch" not in {n.code for n in a.data_quality}
