@@ -247,7 +247,9 @@ class JwtVerifier:
                 raise AuthError("aud array must hold exactly one value")
             aud = aud[0]
         if aud != audience:
-            raise AuthError("aud does not match this endpoint")
+            # Both URLs go to the log (not the response): the usual cause is RECEPTOR_CDS_PUBLIC_URL not being
+            # the URL the EHR calls (proxy, http/https, trailing slash), and this line says so at once.
+            raise AuthError(f"aud {str(aud)[:200]!r} is not this endpoint's URL {audience!r}")
         if claims["exp"] - now > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS:
             raise AuthError("token lifetime longer than one hour")
         if not self.replays.check_and_add(iss, claims["jti"], float(claims["exp"])):

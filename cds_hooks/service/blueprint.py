@@ -55,6 +55,9 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
     base = settings.public_url.rstrip("/")
     if settings.cds_auth_disabled:
         log.warning(AUTH_OFF_WARNING)
+    else:
+        log.info("CDS Hooks: %d trusted issuer(s); JWT aud must be %s/cds-services[/{id}[/feedback]] "
+                 "(RECEPTOR_CDS_PUBLIC_URL)", len(issuers), base)
 
     bp = Blueprint("cds_hooks", __name__)
     bp.feedback_store = store          # type: ignore[attr-defined]  (tests and operators read it)

@@ -295,3 +295,13 @@ def test_keys_held_are_used_when_the_hourly_refresh_fails():
     now[0] += auth_module.JWKS_CACHE_SECONDS + 1
     assert cache.key_for("https://ehr.test/jwks", "k1") is not None
     assert session.calls == 2
+
+
+def test_wrong_aud_is_logged_with_both_urls_for_the_integrator(cds, signer, caplog):
+    """A token for another URL (typically a proxy or http/https mismatch) is logged with the aud it carried and
+    the one expected, so the misconfiguration is visible; the response still says nothing."""
+    wrong = "http://cds.receptor.test/cds-services"
+    with caplog.at_level(logging.WARNING, logger="cds_hooks.service"):
+        response = cds.get(DISCOVERY, token=signer.sandbox(DISCOVERY, aud=wrong))
+    assert response.status_code == 401 and response.get_json()["issue"][0]["diagnostics"] == "authentication failed"
+    assert wrong in caplog.text and PUBLIC_URL + DISCOVERY in caplog.text
