@@ -66,6 +66,10 @@ INVALID = {
     "timestamp without zone": {"feedback": [{**ACCEPTED, "outcomeTimestamp": "2026-11-01T10:15:00"}]},
     "timestamp not a date": {"feedback": [{**ACCEPTED, "outcomeTimestamp": "2026-13-45T10:15:00Z"}]},
     "reason without code": {"feedback": [{**OVERRIDDEN, "overrideReason": {"reason": {"system": "x"}}}]},
+    "card id longer than its column": {"feedback": [{**ACCEPTED, "card": "c" * 129}]},
+    "reason code longer than its column": {"feedback": [{**OVERRIDDEN, "overrideReason": {"reason": {
+        "system": "urn:x", "code": "c" * 129}}}]},
+    "timestamp with endless fraction": {"feedback": [{**ACCEPTED, "outcomeTimestamp": "2026-11-01T10:15:00." + "1" * 80 + "Z"}]},
 }
 
 
