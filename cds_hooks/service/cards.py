@@ -290,7 +290,9 @@ def alert_card(alert: Alert, assessment: Assessment, *, smart_launch_url: str | 
         "detail": "\n".join(detail),
         "source": _source(_primary_source(alert.sources), alert.topic, "Receptor CDS pitfall rules"),
         "suggestions": suggestions,
-        "selectionBehavior": "at-most-one" if suggestions else None,
+        # Removing the draft and ordering the missing test go together (hold the drug until the result is
+        # in), so with both offered the clinician may take both; a lone suggestion is at-most-one.
+        "selectionBehavior": ("any" if len(suggestions) > 1 else "at-most-one") if suggestions else None,
         "overrideReasons": list(OVERRIDE_REASONS) if (alert.order or suggestions) else None,
         "links": _smart_link(smart_launch_url, assessment.patient, alert.topic, "Open the receptor history"),
     }

@@ -116,6 +116,7 @@ def test_order_card_offers_deletion_of_the_draft_and_the_missing_test():
     assert actions[1]["type"] == "create" and actions[1]["resource"]["subject"] == {"reference": "Patient/p1"}
     assert all(s["uuid"] for s in cards[0]["suggestions"])
     assert cards[0]["overrideReasons"] == list(OVERRIDE_REASONS)
+    assert cards[0]["selectionBehavior"] == "any"   # remove the draft AND order the test may both be taken
     assert "olaparib" in cards[0]["suggestions"][0]["label"]
 
 
