@@ -373,7 +373,12 @@ def _p9(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     dated = [parse_date(r.effective) for r in history]
     latest_result = max((d for d in dated if d), default=None)
     after_event = latest_disease is not None and latest_result is not None and latest_result < latest_disease
-    if history and (not metastasis_results or after_event):
+    # d/P9 trigger: relapse evidence after the latest result, or every result from a primary-breast specimen.
+    # Results of unrecorded site dated after the relapse are taken as the retest, not as "primary only";
+    # undated ones cannot show a retest, so they still ask for one.
+    primary_only = not metastasis_results and (all(r.specimen == "primary" for r in history) or latest_result is None
+                                               or latest_disease is None)
+    if history and (primary_only or after_event):
         ev = [*a.er.evidence, *a.pr.evidence, *a.her2.evidence,
               *(ref for e in a.events if e.kind in ("metastasis", "recurrence") for ref in e.evidence),
               *a.setting.evidence]

@@ -273,3 +273,19 @@ def test_matching_medication_labels_are_not_noted(rxcui, display):
     order["medicationCodeableConcept"]["coding"][0]["display"] = display
     a = assess([patient(), *hr_positive(), ihc("1+"), order], CONFIG)
     assert "medication-display-mismatch" not in {n.code for n in a.data_quality}
+
+
+def test_retest_after_metastasis_on_an_unlabelled_specimen_does_not_ask_for_a_retest():
+    """Receptors tested after the metastasis was diagnosed (specimen site not recorded) are not 'primary only':
+    P9's trigger (results predating relapse, or all from primary-breast specimens) is not met."""
+    metastatic = {"resourceType": "Condition", "id": "met", "subject": {"reference": "Patient/p"}, "onsetDateTime": "2026-06-01",
+                  "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C78.7"}]}}
+    after = [pct("85329-1", 80, when="2026-07-01"), pct("85325-9", 50, when="2026-07-01"), ihc("1+", when="2026-07-01")]
+    a = assess([patient(), metastatic, *after], CONFIG)
+    assert "P9" not in {x.code for x in a.alerts}
+    before = [pct("85329-1", 80, when="2026-01-01"), pct("85325-9", 50, when="2026-01-01"), ihc("1+", when="2026-01-01")]
+    b = assess([patient(), metastatic, *before], CONFIG)
+    assert "P9" in {x.code for x in b.alerts}
+    primary = [on(r, "s1") for r in after]
+    c = assess([patient(), metastatic, specimen("s1", "76752008"), *primary], CONFIG)
+    assert "P9" in {x.code for x in c.alerts}
