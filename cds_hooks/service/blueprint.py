@@ -1,9 +1,10 @@
 """The CDS Hooks HTTP surface: discovery, the two services, feedback. Thin: every decision is elsewhere.
 
 Request flow for a service call: method check (405), known service (404), JWT (401), JSON and
-the spec's request schema (400/415), ``fhirServer`` on the issuer's allowlist (403), data from
-prefetch or the FHIR server (412 when the essentials cannot be had), the pure decision core,
-cards. Every non-2xx carries an OperationOutcome; every response carries the CORS headers.
+the spec's request schema (400/413/415), ``fhirServer`` used only if on the issuer's allowlist (else
+never contacted), data from prefetch or the FHIR server (412 when the essentials cannot be had),
+the pure decision core, cards. Every non-2xx carries an OperationOutcome; every response under
+``/cds-services``, routing errors included, carries the CORS headers.
 """
 from __future__ import annotations
 
@@ -107,8 +108,8 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
             return exc   # not ours: the app's default answer
         return _json(operation_outcome(
             f"no CDS Hooks endpoint at {request.path}; discovery is {base}/cds-services (no trailing slash), "
-            "services are {base}/cds-services/{id} and feedback {base}/cds-services/{id}/feedback".replace(
-                "{base}", base), code="not-found"), 404)
+            f"services are {base}/cds-services/{{id}} and feedback {base}/cds-services/{{id}}/feedback",
+            code="not-found"), 404)
 
     @bp.app_errorhandler(MethodNotAllowed)
     def _method_not_allowed(exc: MethodNotAllowed) -> Any:
