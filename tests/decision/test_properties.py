@@ -7,7 +7,8 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cds_hooks.decision import DecisionConfig, assess
+from cds_hooks.decision import DecisionConfig, assess, check_orders
+from cds_hooks.knowledge import drugs as _drugs
 from cds_hooks.knowledge import codes
 
 CONFIG = DecisionConfig(today=date(2026, 11, 1))
@@ -187,3 +188,54 @@ def test_order_never_decides_between_specimens(pairs, metastatic, rnd):
     shuffled = list(resources)
     rnd.shuffle(shuffled)
     assert _key(assess(resources, CONFIG)) == _key(assess(shuffled, CONFIG))
+
+
+# Conditions, medications and patients of valid shape with codes the readers know: setting, menopause, drugs and
+# order checks must cope with any mix (dates of every precision or none, odd statuses, future birth dates).
+_RX = sorted({i.rxcui for i in _drugs.INGREDIENTS} | {p.rxcui for p in _drugs.PRODUCTS})
+_DATES = st.one_of(st.none(), st.sampled_from(["2020", "2021-05", "2024-01-01", "2026-10-01T10:00:00Z", "2027-01-01"]))
+_CONDITION_CODES = [("http://hl7.org/fhir/sid/icd-10-cm", c) for c in
+                    ("C50.912", "C50.921", "C78.7", "C79.51", "C77.3", "Z17.0", "Z17.1", "Z17.411", "Z17.421")] + \
+                   [(codes.SCT, c) for c in ("254837009", "417181009", "706970001", "427685000", "431396003",
+                                             "416053008", "441117001", "94381002")]
+
+
+def _drop_none(d):
+    return {k: v for k, v in d.items() if v is not None}
+
+
+conditions = st.builds(
+    lambda i, pair, onset, clinical, stage: _drop_none({
+        "resourceType": "Condition", "id": f"c{i}", "subject": {"reference": "Patient/p"},
+        "code": {"coding": [{"system": pair[0], "code": pair[1]}]}, "onsetDateTime": onset,
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}]}
+        if clinical else None,
+        "stage": [{"summary": {"coding": [{"system": codes.SCT, "code": stage}]}}] if stage else None}),
+    st.integers(0, 50), st.sampled_from(_CONDITION_CODES), _DATES,
+    st.sampled_from([None, "active", "recurrence", "relapse", "resolved"]),
+    st.sampled_from([None, "258228008", "261640009", "258215001"]))
+medications = st.builds(
+    lambda i, rtype, status, code, start, end: _drop_none({
+        "resourceType": rtype, "id": f"m{i}", "status": status, "subject": {"reference": "Patient/p"},
+        "intent": "order" if rtype == "MedicationRequest" else None,
+        "authoredOn": start if rtype == "MedicationRequest" else None,
+        "effectivePeriod": _drop_none({"start": start, "end": end}) or None if rtype == "MedicationStatement" else None,
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code}]}}),
+    st.integers(0, 50), st.sampled_from(["MedicationRequest", "MedicationStatement"]),
+    st.sampled_from(["active", "completed", "stopped", "draft", "on-hold", "intended", "unknown"]), st.sampled_from(_RX),
+    _DATES, _DATES)
+patients = st.builds(lambda gender, birth: _drop_none({"resourceType": "Patient", "id": "p", "gender": gender, "birthDate": birth}),
+                     st.sampled_from([None, "female", "male", "other"]),
+                     st.sampled_from([None, "1950", "1970-05", "1990-01-01", "2030-01-01"]))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patients, st.lists(st.one_of(conditions, medications, well_formed(KNOWN_CODES)), max_size=12))
+def test_conditions_and_medications_never_raise(patient, items):
+    """Any mix of conditions, drugs and results gives a serialisable assessment, and checking the drugs as draft
+    orders never raises either."""
+    assessment = assess([patient, *items], CONFIG)
+    json.dumps(assessment.to_dict())
+    drafts = [{**m, "status": "draft"} for m in items if m["resourceType"] == "MedicationRequest"]
+    for alert in check_orders(assessment, drafts, None, CONFIG):
+        assert alert.code and alert.sources
