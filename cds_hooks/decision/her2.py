@@ -202,7 +202,14 @@ def _ish_groups(ratio: float | None, ratio_side: str | None, copies: float | Non
         if ihc_known and score != 3:
             sample.reasons.append("HER2/CEP17 ratio >=2.0 without HER2 copy number: group 1 vs 2 cannot be told with IHC below 3+")
             return "needs-review"
-        notes.append(DataQualityNote("ish-copies-missing", "HER2/CEP17 ratio >=2.0 reported without mean HER2 copy number; read as amplified", sample.lead.resource))
+        if score is None and ihc_qual != "positive":
+            # Group 1 is positive whatever the IHC; group 2 needs the concurrent IHC (b.3). Without copy number
+            # and without IHC, the two cannot be told apart: ask for the IHC rather than call it positive.
+            sample.reasons.append("HER2/CEP17 ratio >=2.0 without HER2 copy number or IHC: ISH group 1 (positive) vs "
+                                  "group 2 (needs concurrent IHC) cannot be told")
+            return "needs-ihc"
+        notes.append(DataQualityNote("ish-copies-missing", "HER2/CEP17 ratio >=2.0 reported without mean HER2 copy number; "
+                                     "read as amplified with the concurrent IHC", sample.lead.resource))
         return "amplified"
     return None
 

@@ -311,7 +311,13 @@ def _p4(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
 def _p5(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     h = a.her2
     if h.ish == "needs-ihc" or (h.ish_group in (2, 3, 4) and h.ihc_score is None):
-        return [make_alert("P5", h.evidence, title=f"ISH group {h.ish_group or '2-4'} without concurrent IHC",
+        if h.ish_group is None:
+            return [make_alert("P5", h.evidence, title="ISH ratio of 2.0 or more without copy number or concurrent IHC",
+                               message="The HER2/CEP17 ratio is 2.0 or more but no mean HER2 copy number is recorded, so "
+                                       "ISH group 1 (positive) cannot be told from group 2, which needs an IHC result on "
+                                       "the same specimen.",
+                               missing_test=MISSING_TESTS["her2-ihc"])]
+        return [make_alert("P5", h.evidence, title=f"ISH group {h.ish_group} without concurrent IHC",
                            missing_test=MISSING_TESTS["her2-ihc"])]
     return []
 

@@ -289,3 +289,14 @@ def test_retest_after_metastasis_on_an_unlabelled_specimen_does_not_ask_for_a_re
     primary = [on(r, "s1") for r in after]
     c = assess([patient(), metastatic, specimen("s1", "76752008"), *primary], CONFIG)
     assert "P9" in {x.code for x in c.alerts}
+
+
+@pytest.mark.parametrize("extra, status", [([], "unknown"), ([ihc("3+")], "positive"),
+                                            ([obs("85319-2", valueCodeableConcept={"coding": [{"system": LNC, "code": "LA6576-8"}]})], "positive")])
+def test_ratio_of_two_or_more_without_copy_number_or_ihc_is_not_called_positive(extra, status):
+    """A ratio >=2.0 alone is group 1 (positive) or group 2 (needs concurrent IHC, ASCO/CAP 2018): without copy number
+    and without IHC it asks for IHC (P5) instead of calling HER2-positive; with IHC 3+ or IHC positive it is positive."""
+    a = assess([patient(), *hr_positive(), number("49683-6", 2.5), *extra], CONFIG)
+    assert a.her2.status == status
+    if status == "unknown":
+        assert a.subtype == "indeterminate" and "P5" in {x.code for x in a.alerts}
