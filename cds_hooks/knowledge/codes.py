@@ -466,7 +466,7 @@ DATA_QUALITY_CODES: dict[str, tuple[str, str]] = {
     "ish-legacy-threshold": ("caveat", "ISH ratio given against 2007 thresholds ('less than 1.8'); re-read against 2.0"),
     "ish-legacy-equivocal": ("problem", "ISH ratio '1.8-2.2' or a bound straddling 2.0: pre-2018 equivocal, cannot be re-read"),
     "ish-equivocal-pre-2018": ("problem", "ISH reported 'equivocal', a category removed in 2018"),
-    "ish-copies-missing": ("caveat", "ISH ratio without mean HER2 copy number: >=2.0 read as amplified; <2.0 with IHC 2+ read as not amplified though group 3 is not excluded"),
+    "ish-copies-missing": ("caveat", "ISH ratio without mean HER2 copy number: >=2.0 read as amplified only beside IHC 3+ or IHC positive; <2.0 with IHC 2+ read as not amplified though group 3 is not excluded"),
     "medication-display-mismatch": ("caveat", "a medication coding's display names another drug than its RxNorm code (Synthea 'Paclitaxel' on Taxotere 202982); the code is used"),
     "newer-provisional-differs": ("caveat", "a newer preliminary result disagrees with the older final result the decision uses (b.1: a preliminary result is never the sole basis)"),
     "single-probe-borderline": ("caveat", "single-probe ISH 4-<6 signals/cell without IHC 3+; read as not amplified"),
