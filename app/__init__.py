@@ -19,4 +19,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .smart import create_smart_blueprint
     flask_app.register_blueprint(create_smart_blueprint(settings))
 
+    @flask_app.after_request
+    def _baseline_headers(resp):
+        # Answers outside the SMART pages (CDS Hooks JSON, a 404 at the root, /favicon.ico) get a
+        # locked-down baseline; the SMART blueprint sets its own, stricter-where-needed policy.
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        return resp
+
     return flask_app
