@@ -94,9 +94,15 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 
 def redact(url: str) -> str:
-    """The URL without query string and fragment: what may appear in logs and error messages."""
+    """What of a URL may appear in logs and error messages: no query string, fragment or userinfo,
+    and no resource id (``/Patient/123`` becomes ``/Patient/{id}``): ids identify patients."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+    segments = parts.path.split("/")
+    for i in range(1, len(segments)):
+        previous = segments[i - 1]
+        if previous[:1].isupper() and previous.isalpha() and segments[i] and not segments[i].startswith(("$", "_")):
+            segments[i] = "{id}"
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], "/".join(segments), "", ""))
 
 
 def _outcome_text(body: Any) -> str | None:

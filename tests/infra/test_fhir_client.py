@@ -8,7 +8,7 @@ import time
 import pytest
 
 from app.fhir_server import SekmetServer, free_port
-from cds_hooks.fhir_client import (FhirAuthError, FhirClient, FhirResponseError, FhirUnavailable,
+from cds_hooks.fhir_client import (redact, FhirAuthError, FhirClient, FhirResponseError, FhirUnavailable,
                                    InvalidFhirRequest, sort_by_effective_desc)
 from tests.infra.loopback import LoopbackServer, Reply
 
@@ -297,3 +297,15 @@ def _dated(rid: str, **fields) -> dict:
 def test_sort_by_effective_desc(resources, expected):
     """Newest first across precisions and time zones; undated or unparseable last, ties stable."""
     assert [r["id"] for r in sort_by_effective_desc(resources)] == expected
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("https://u:p@ehr.example.org/fhir/Patient/123?_id=123#x", "https://ehr.example.org/fhir/Patient/{id}"),
+    ("https://ehr.example.org/fhir/Observation?patient=123", "https://ehr.example.org/fhir/Observation"),
+    ("https://ehr.example.org/fhir/Patient/123/_history/2", "https://ehr.example.org/fhir/Patient/{id}/_history/2"),
+    ("https://ehr.example.org/fhir/Observation/_search", "https://ehr.example.org/fhir/Observation/_search"),
+    ("https://ehr.example.org/fhir/Patient/$everything", "https://ehr.example.org/fhir/Patient/$everything"),
+])
+def test_redact_keeps_no_patient_identifier(url, shown):
+    """Logged or shown URLs carry no query, userinfo or resource id (ids identify patients)."""
+    assert redact(url) == shown
