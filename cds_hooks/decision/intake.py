@@ -244,4 +244,7 @@ def _drop_other_patients(intake: Intake) -> None:
 def _coded(concept: Any) -> set[str]:
     if not isinstance(concept, dict):
         return set()
-    return {c.get("code") for c in concept.get("coding", []) if isinstance(c, dict) and isinstance(c.get("code"), str)}
+    coding = concept.get("coding")   # R4B models accept "coding": null, so check the type here
+    if not isinstance(coding, list):
+        return set()
+    return {c.get("code") for c in coding if isinstance(c, dict) and isinstance(c.get("code"), str)}

@@ -29,7 +29,8 @@ def _resources(orders: Any) -> list[dict]:
     """Flatten what a client sent as draftOrders into a list of resource dicts."""
     if isinstance(orders, dict):
         if orders.get("resourceType") == "Bundle" or "entry" in orders:
-            items = [e.get("resource") for e in orders.get("entry") or [] if isinstance(e, dict)]
+            entries = orders.get("entry") if isinstance(orders.get("entry"), list) else []
+            items = [e.get("resource") for e in entries if isinstance(e, dict)]
         else:
             items = [orders]
     elif isinstance(orders, Iterable) and not isinstance(orders, (str, bytes)):
@@ -49,7 +50,8 @@ def _resources(orders: Any) -> list[dict]:
 def _codings(concept: Any) -> list[dict]:
     if not isinstance(concept, dict):
         return []
-    return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    coding = concept.get("coding")
+    return [c for c in coding if isinstance(c, dict)] if isinstance(coding, list) else []
 
 
 def _medication_concept(order: dict, siblings: dict[str, dict]) -> dict | None:

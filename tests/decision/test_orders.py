@@ -253,3 +253,13 @@ def test_fitting_orders_against_assessed_fhir_cases(case_name, rxcui, keep_chart
     """Orders that fit the assessed patient raise no conflict."""
     assessment = assess_case(case_name, drop_medications=not keep_chart_drugs)
     assert check_orders(assessment, [order("draft1", rxcui)]) == []
+
+
+@pytest.mark.parametrize("draft_orders", [
+    {"resourceType": "Bundle", "entry": 5},
+    [{"resourceType": "MedicationRequest", "id": "m1", "medicationCodeableConcept": {"coding": 5}}],
+    [{"resourceType": "MedicationRequest", "id": "m2", "medicationCodeableConcept": {"coding": "x"}}],
+])
+def test_odd_draft_order_shapes_never_raise(draft_orders):
+    """draftOrders with wrong JSON types are read leniently: no alert, no exception."""
+    assert check_orders(make_assessment("HR+/HER2-", "early"), draft_orders) == []

@@ -294,3 +294,12 @@ def test_snomed_receptor_disorder_outranks_icd_z17():
         {"resourceType": "Condition", "id": "c-icd", "code": coded(ICD, "Z17.0"), "subject": {"reference": "Patient/p1"}, "onsetDateTime": "2026-01-01"}]
     a = assess([patient(), *conditions], CONFIG)
     assert a.er.status == "negative" and a.er.evidence == ["Condition/c-sct"]
+
+
+@pytest.mark.parametrize("status", [{"coding": None}, {"coding": 5}, 5, {"coding": [None, 7]}])
+def test_condition_with_odd_verification_status_never_raises(status):
+    """R4B accepts "coding": null; a Condition like that is read or noted, never a crash."""
+    condition = {"resourceType": "Condition", "id": "c-odd", "subject": {"reference": "Patient/p1"},
+                 "code": {"coding": [{"system": SCT, "code": "254837009"}]}, "verificationStatus": status}
+    a = assess([patient(), condition], CONFIG)
+    assert a.subtype == "indeterminate"
