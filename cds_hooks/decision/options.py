@@ -48,7 +48,7 @@ from ..knowledge.options import (
     TNBC,
     OptionSpec,
 )
-from ..knowledge.sources import refs
+from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import Assessment, Biomarker, Option
 

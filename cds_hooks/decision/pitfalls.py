@@ -18,7 +18,7 @@ from datetime import date
 
 from ..knowledge.drugs import is_anti_her2, is_cytotoxic, is_endocrine
 from ..knowledge.pitfalls import PITFALLS
-from ..knowledge.sources import refs
+from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import Alert, Assessment, MedicationUse
 from .options import finding_state, latest_event_date, marker_only, parse_date

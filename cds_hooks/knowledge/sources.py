@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..decision.model import SourceRef
-
 
 @dataclass(frozen=True)
 class Source:
@@ -24,9 +22,6 @@ class Source:
     label: str
     citation: str
     url: str | None = None
-
-    def ref(self) -> SourceRef:
-        return SourceRef(id=self.id, label=self.label, citation=self.citation, url=self.url)
 
 
 def _label(drug: str, brand: str, ind: str, trial: str | None, extra: str = "", url: str | None = None) -> Source:
@@ -214,11 +209,6 @@ _SOURCES: tuple[Source, ...] = (
 SOURCES: dict[str, Source] = {s.id: s for s in _SOURCES}
 if len(SOURCES) != len(_SOURCES):
     raise ValueError("duplicate source id in the catalogue")
-
-
-def refs(*ids: str) -> list[SourceRef]:
-    """SourceRefs for catalogue ids; an unknown id is a programming error and fails loudly."""
-    return [SOURCES[i].ref() for i in ids]
 
 
 def label_id(ind: str) -> str:
