@@ -3,7 +3,9 @@
 Why data: a card must name the guideline, label or trial behind it, and a reviewer must be able to
 check each citation in one place. Entries are copied from clinical-knowledge.md (the team's
 reference, sections a-d) and the five seed documents (cited by file name). URLs are exactly the
-ones the reference gives; where it gives none the url is None (we never make one up). Label
+ones the reference gives; where it names a repository instead of an address (moalmanac-db for label
+indications, the mCODE IG, Synthea, the MII module) the url is that repository's GitHub home; where it
+gives neither the url is None (we never make one up). Label
 indications are cited as the reference cites them ("ind:fda.<drug>:<n>", curated in
 vanallenlab/moalmanac-db indications.json, snapshot 7815662b).
 
@@ -24,7 +26,16 @@ class Source:
     url: str | None = None
 
 
-def _label(drug: str, brand: str, ind: str, trial: str | None, extra: str = "", url: str | None = None) -> Source:
+# GitHub homes of the repositories the reference names as its sources (clinical-knowledge.md header and
+# a.7/c): a label indication without an address of its own points to the curated indications database
+# it was read from; a data-model note points to the implementation guide or module repository.
+MOALMANAC_DB = "https://github.com/vanallenlab/moalmanac-db"
+MCODE_IG_REPO = "https://github.com/HL7/fhir-mCODE-ig"
+SYNTHEA_REPO = "https://github.com/synthetichealth/synthea"
+MII_ONKO_REPO = "https://github.com/medizininformatik-initiative/kerndatensatzmodul-onkologie"
+
+
+def _label(drug: str, brand: str, ind: str, trial: str | None, extra: str = "", url: str | None = MOALMANAC_DB) -> Source:
     trial_text = f"; {trial}" if trial else ""
     return Source(
         id=f"label-{ind.replace(':', '-').replace('.', '-')}",
@@ -173,22 +184,22 @@ _SOURCES: tuple[Source, ...] = (
     _label("atezolizumab", "Tecentriq", "hc.tecentriq:5", "IMpassion130"),
     Source("labels-unresectable-wording", "Label wording: 'unresectable locally advanced or metastatic'",
            "FDA label indications for metastatic breast cancer drugs use 'unresectable locally advanced or metastatic' "
-           "(clinical-knowledge.md d, P19)", None),
+           "(clinical-knowledge.md d, P19)", MOALMANAC_DB),
     # Data standards and data notes (section a).
     Source("mcode-stu4", "HL7 mCODE STU4 (TumorMarkerTest, GenomicVariant, CancerDiseaseStatus)",
            "HL7/fhir-mCODE-ig STU4 (sushi-config 4.0.0), snapshot 543477b5 (2025-01-24): SD_Genomics.fsh, "
-           "VS_Genomics.fsh, SD_DiseaseStatus.fsh", None),
+           "VS_Genomics.fsh, SD_DiseaseStatus.fsh", MCODE_IG_REPO),
     Source("synthea-breast-cancer-data", "Synthea breast-cancer module data notes",
            "synthetichealth/synthea modules breast_cancer.json, hormone_diagnosis.json, hormonetherapy_breast.json, "
-           "chemotherapy_breast.json, as analysed in clinical-knowledge.md a.5", None),
+           "chemotherapy_breast.json, as analysed in clinical-knowledge.md a.5", SYNTHEA_REPO),
     Source("mii-onko-mamma", "MII oncology module, breast (Mamma) profiles",
            "Medical Informatics Initiative kerndatensatzmodul-onkologie, breast receptor profiles (clinical-knowledge.md a.1-a.3)",
-           None),
+           MII_ONKO_REPO),
     Source("cms-eom-cde", "CMS EOM clinical data elements guide (receptor code lists)",
            "CMS Enhancing Oncology Model clinical data elements guide",
            "https://www.cms.gov/priorities/innovation/media/document/eom-clinical-data-elements-guide"),
     Source("moalmanac-db", "moalmanac-db curated FDA/EMA indications and RxNorm codings",
-           "vanallenlab/moalmanac-db referenced/indications.json and codings.json, snapshot 7815662b (2026-05-15)", None),
+           "vanallenlab/moalmanac-db referenced/indications.json and codings.json, snapshot 7815662b (2026-05-15)", MOALMANAC_DB),
     # The team reference itself, by section.
     Source("ck-b", "Receptor CDS knowledge base, section b (decision rules)",
            "clinical-knowledge.md section b (b.1 intake, b.2 ER/PR, b.3 HER2, b.4 subtype, b.5 setting, b.6 options)", None),

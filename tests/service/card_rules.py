@@ -34,11 +34,9 @@ EXTENSION_VALUES = {
     "her2": {"positive", "negative", "equivocal", "unknown"},
     "setting": {"early", "metastatic", "unknown"},
 }
-# The knowledge tables (cds_hooks/knowledge/sources.py, H2) give no URL for any source these cards cite
-# (seed notes, mCODE/MII profiles, FDA label wording without an address) and URLs are never made up, so
-# their source.url is absent. Listed here so any other card losing its URL still fails.
-SOURCE_URL_MISSING_IN_KNOWLEDGE = {"data-quality", "locally-advanced-confirm", "brca-germline-unconfirmed",
-                                   "treatment-options"}
+# Every card's source has an absolute url: sources the reference names only by repository point to that
+# repository (cds_hooks/knowledge/sources.py), so no topic is exempt.
+SOURCE_URL_MISSING_IN_KNOWLEDGE: set[str] = set()
 _REFERENCE = re.compile(r"^[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
 _ABSOLUTE = re.compile(r"^https?://[^\s/]+[^\s]*$")
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
