@@ -27,39 +27,19 @@ import uuid
 from typing import Any, Iterable
 
 from cds_hooks.decision.model import Alert, Assessment, Option, ReceptorResult, SourceRef
+from cds_hooks.knowledge.pitfalls import PITFALLS
 
 TOPIC_SYSTEM = "urn:receptor-cds:card-topic"
 OVERRIDE_SYSTEM = "urn:receptor-cds:override-reason"
 SUMMARY_LIMIT = 139
 PREFETCH_SPEC_URL = "https://cds-hooks.hl7.org/2.0/#prefetch-template"
 
+# Topic displays: the two descriptive cards here, every pitfall and order conflict from its
+# knowledge-table title (one wording for card topic and SMART page heading).
 TOPIC_DISPLAY: dict[str, str] = {
     "receptor-subtype": "Receptor subtype",
     "treatment-options": "Treatment options",
-    "er-neg-pr-pos-discordance": "ER-negative/PR-positive discordance",
-    "er-low-positive": "ER low positive",
-    "er-percent-missing": "ER percentage missing",
-    "her2-equivocal-needs-ish": "HER2 equivocal: reflex ISH needed",
-    "ish-group-needs-ihc": "ISH group needs concurrent IHC",
-    "her2-ish-atypical-group": "Atypical HER2 ISH group",
-    "her2-ihc-score-missing": "HER2 IHC score missing",
-    "her2-zero-rescore-ultralow": "HER2 0: consider ultralow rescoring",
-    "receptor-retest-at-recurrence": "Retest receptors at recurrence",
-    "her2-low-heterogeneous": "HER2-low on some samples only",
-    "endocrine-concurrent-chemo": "Endocrine therapy with chemotherapy",
-    "tumor-marker-only-progression": "Progression on tumour markers only",
-    "stale-biomarker": "Outdated biomarker result",
-    "ai-without-ovarian-suppression": "Aromatase inhibitor without ovarian suppression",
-    "pdl1-assay-mismatch": "PD-L1 assay mismatch",
-    "brca-germline-unconfirmed": "Germline BRCA not confirmed",
-    "data-quality": "Data quality",
-    "conflicting-results": "Conflicting receptor results",
-    "locally-advanced-confirm": "Locally advanced: confirm setting",
-    "targeted-drug-without-alteration": "Targeted drug without its alteration",
-    "endocrine-for-hr-negative": "Endocrine therapy for HR-negative disease",
-    "anti-her2-for-her2-negative": "HER2-targeted drug for HER2-negative disease",
-    "tdxd-for-her2-zero": "T-DXd for HER2-0 disease",
-    "endocrine-not-withheld": "Endocrine therapy and ER/PR expression",
+    **{spec.topic: spec.title for spec in PITFALLS.values()},
 }
 
 # Offered on conflict cards so a dismissal tells us why (CH §Card: display is required).

@@ -92,7 +92,7 @@ def test_pitfall_source_is_the_first_cited_source_with_a_url():
     card = alert_card(alert(), assessment())
     assert card["source"]["url"] == "https://guideline.test/x"
     assert card["source"]["topic"] == {"system": "urn:receptor-cds:card-topic", "code": "er-low-positive",
-                                       "display": "ER low positive"}
+                                       "display": "ER-low positive (1-10%)"}  # the knowledge title
 
 
 def test_chart_pitfall_has_no_suggestions_and_no_override_reasons():
