@@ -121,6 +121,20 @@ def latest_event_date(assessment: Assessment, kinds: tuple[str, ...]) -> date | 
     return max(dates) if dates else None
 
 
+def _pdl1_state(assessment: Assessment, measure: str, assay: str, cutoff: float, need: str) -> FindingState:
+    """A PD-L1 requirement counts only on its own measure and assay (P15): the newest such score decides;
+    PD-L1 results of another assay or measure leave it unconfirmed, none at all leaves it missing."""
+    pdl1 = _markers(assessment, "PD-L1")
+    scored = [b for b in pdl1 if (b.measure or "").upper() == measure and (b.assay or "").upper() == assay
+              and b.value is not None]
+    if scored:
+        best = max(scored, key=lambda b: (parse_date(b.effective) or date.min))
+        return FindingState("present" if best.value >= cutoff else "absent", _ev([best]))
+    if pdl1:
+        return FindingState("unconfirmed", _ev(pdl1), need)
+    return FindingState("missing", (), need)
+
+
 def finding_state(assessment: Assessment, key: str) -> FindingState:
     """The state of one requirement key of the option table for this assessment."""
     need = REQUIREMENT_TESTS.get(key)
@@ -150,26 +164,10 @@ def finding_state(assessment: Assessment, key: str) -> FindingState:
             if progression and (not tested or max(tested) < progression):
                 return FindingState("missing", state.evidence, "ESR1 retest at progression (ctDNA preferred)")
         return state
-    if key == "PD-L1-CPS10-22C3":
-        pdl1 = _markers(assessment, "PD-L1")
-        cps = [b for b in pdl1 if (b.measure or "").upper() == "CPS" and (b.assay or "").upper() == "22C3"
-               and b.value is not None]
-        if cps:
-            best = max(cps, key=lambda b: (parse_date(b.effective) or date.min))
-            return FindingState("present" if best.value >= 10 else "absent", _ev([best]))
-        if pdl1:
-            return FindingState("unconfirmed", _ev(pdl1), need)
-        return FindingState("missing", (), need)
-    if key == "PD-L1-SP142-IC1":
-        pdl1 = _markers(assessment, "PD-L1")
-        ic = [b for b in pdl1 if (b.measure or "").upper() == "IC" and (b.assay or "").upper() == "SP142"
-              and b.value is not None]
-        if ic:
-            best = max(ic, key=lambda b: (parse_date(b.effective) or date.min))
-            return FindingState("present" if best.value >= 1 else "absent", _ev([best]))
-        if pdl1:
-            return FindingState("unconfirmed", _ev(pdl1), need)
-        return FindingState("missing", (), need)
+    if key == "PD-L1-CPS10-22C3":      # KEYNOTE-355: CPS >= 10 by 22C3 (c, P15)
+        return _pdl1_state(assessment, "CPS", "22C3", 10, need)
+    if key == "PD-L1-SP142-IC1":       # IMpassion130 (EMA/Health Canada): SP142 immune cells >= 1 % (c)
+        return _pdl1_state(assessment, "IC", "SP142", 1, need)
     if key in ("HER2-low", "HER2-low-or-ultralow"):
         her2 = assessment.her2
         ev = tuple(her2.evidence)
