@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -19,6 +20,25 @@ pytestmark = pytest.mark.fhir_server
 def _ehr_launch(dev_ehr, app, browser, patient=CONVERSION_PATIENT_ID, app_context=None, **kw):
     launch = dev_ehr.auth.create_launch(patient, app_context=app_context)
     return browser.get(f"{app.launch_url}?iss={dev_ehr.fhir_base}&launch={launch}", **kw)
+
+
+@contextmanager
+def _auth_config(dev_ehr, **changes):
+    """Change the dev authorization server's settings for one test, and put them back."""
+    cfg = dev_ehr.auth.config
+    saved = {name: getattr(cfg, name) for name in changes}
+    for name, value in changes.items():
+        setattr(cfg, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(cfg, name, value)
+
+
+def _refreshes(dev_ehr) -> int:
+    """How many times refresh tokens have been used at the dev authorization server."""
+    return sum(t.used for t in dev_ehr.auth._refresh.values())
 
 
 def _authorize_hop(browser):
@@ -154,36 +174,26 @@ def test_plain_pkce_and_wrong_aud_are_refused_by_the_server(dev_ehr, product_app
 def test_expired_token_gets_401_then_refresh_then_page(dev_ehr, product_app, browser):
     """A token that dies before its advertised expiry meets 401 at sekmet; the app refreshes once and renders."""
     app = product_app()
-    cfg = dev_ehr.auth.config
-    saved = (cfg.access_token_lifetime, cfg.advertised_lifetime)
-    cfg.access_token_lifetime, cfg.advertised_lifetime = 3, 600
-    try:
+    with _auth_config(dev_ehr, access_token_lifetime=3, advertised_lifetime=600):
         page = _ehr_launch(dev_ehr, app, browser)
         assert page.status_code == 200, page.text[:500]
-        used_before = sum(t.used for t in dev_ehr.auth._refresh.values())
+        used_before = _refreshes(dev_ehr)
         time.sleep(4.5)
         again = browser.get(page.url)
         assert again.status_code == 200, again.text[:500]
-        assert sum(t.used for t in dev_ehr.auth._refresh.values()) == used_before + 1   # one rotation
-    finally:
-        cfg.access_token_lifetime, cfg.advertised_lifetime = saved
+        assert _refreshes(dev_ehr) == used_before + 1   # one rotation
 
 
 def test_expired_token_is_refreshed_before_use(dev_ehr, product_app, browser):
     """When the advertised lifetime has passed the app refreshes before calling FHIR."""
     app = product_app()
-    cfg = dev_ehr.auth.config
-    saved = cfg.access_token_lifetime
-    cfg.access_token_lifetime = 3
-    try:
+    with _auth_config(dev_ehr, access_token_lifetime=3):
         page = _ehr_launch(dev_ehr, app, browser)
         assert page.status_code == 200, page.text[:500]
-        used_before = sum(t.used for t in dev_ehr.auth._refresh.values())
+        used_before = _refreshes(dev_ehr)
         time.sleep(4)
         assert browser.get(page.url).status_code == 200
-        assert sum(t.used for t in dev_ehr.auth._refresh.values()) == used_before + 1
-    finally:
-        cfg.access_token_lifetime = saved
+        assert _refreshes(dev_ehr) == used_before + 1
 
 
 def test_observation_scope_not_granted_gives_403_page(dev_ehr, product_app, browser):
@@ -274,48 +284,33 @@ def test_concurrent_reloads_refresh_once(dev_ehr, product_app, browser):
     """Two page loads meeting an expired token together share one refresh instead of replaying it."""
     from concurrent.futures import ThreadPoolExecutor
     app = product_app()
-    cfg = dev_ehr.auth.config
-    saved = cfg.access_token_lifetime
-    cfg.access_token_lifetime = 3
-    try:
+    with _auth_config(dev_ehr, access_token_lifetime=3):
         page = _ehr_launch(dev_ehr, app, browser)
         assert page.status_code == 200, page.text[:500]
-        used_before = sum(t.used for t in dev_ehr.auth._refresh.values())
+        used_before = _refreshes(dev_ehr)
         time.sleep(4)
         cookies = browser.session.cookies.get_dict()
         with ThreadPoolExecutor(4) as pool:
             statuses = list(pool.map(lambda _: requests.get(page.url, cookies=cookies, timeout=30).status_code,
                                       range(4)))
-    finally:
-        cfg.access_token_lifetime = saved
     assert statuses == [200] * 4
-    assert sum(t.used for t in dev_ehr.auth._refresh.values()) == used_before + 1
+    assert _refreshes(dev_ehr) == used_before + 1
 
 
 def test_fhir_401_that_survives_a_refresh_gives_a_401_page(dev_ehr, product_app, browser):
     """Tokens sekmet cannot verify: 401, one refresh, 401 again, then a page asking to relaunch."""
     app = product_app()
-    cfg = dev_ehr.auth.config
-    saved = cfg.smart_secret
-    cfg.smart_secret = "not-the-fhir-servers-secret-" + "x" * 16
-    try:
-        used_before = sum(t.used for t in dev_ehr.auth._refresh.values())
+    with _auth_config(dev_ehr, smart_secret="not-the-fhir-servers-secret-" + "x" * 16):
+        used_before = _refreshes(dev_ehr)
         page = _ehr_launch(dev_ehr, app, browser)
-    finally:
-        cfg.smart_secret = saved
     assert page.status_code == 401 and "did not accept" in page.text
-    assert sum(t.used for t in dev_ehr.auth._refresh.values()) == used_before + 1   # refreshed exactly once
+    assert _refreshes(dev_ehr) == used_before + 1   # refreshed exactly once
 
 
 def test_token_request_refused_gives_a_clear_page(dev_ehr, product_app, browser):
     """A code that has expired before the exchange ends on a page naming the EHR's refusal."""
     app = product_app()
-    cfg = dev_ehr.auth.config
-    saved = cfg.code_lifetime
-    cfg.code_lifetime = -1           # every code is already expired when redeemed
-    try:
+    with _auth_config(dev_ehr, code_lifetime=-1):   # every code is already expired when redeemed
         page = _ehr_launch(dev_ehr, app, browser)
-    finally:
-        cfg.code_lifetime = saved
     assert page.status_code == 502
     assert "Token request refused" in page.text and "invalid_grant" in page.text
