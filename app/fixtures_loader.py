@@ -1,8 +1,9 @@
 """The project's FHIR fixtures as bundles, and uploading them to any FHIR server as transactions.
 
-Fixtures ship with the source checkout, not inside the installed package: they are found relative to the
-repository root (the parent directory of the ``app`` package), which is where ``pip install -e .`` leaves
-them. ``fixture_bundles()`` reads ``fixtures/real/*.json``, ``fixtures/synthea/*.json`` and the ``bundle`` of
+Where they are: an installed wheel (``pip install .``) carries ``real/``, ``synthea/`` and ``cases/`` inside the
+package as ``app/fixtures`` (see ``setup.py``); a source checkout or an editable install reads the repository's
+top-level ``fixtures/`` folder, which also holds the test-only ``large/`` and ``hooks/`` data.
+``fixture_bundles()`` reads ``fixtures/real/*.json``, ``fixtures/synthea/*.json`` and the ``bundle`` of
 every ``fixtures/cases/*.json``. Used by the tests' FHIR server, the demo, and
 ``receptor-cds load-fixtures --fhir-base URL``.
 """
@@ -19,7 +20,9 @@ import requests
 from cds_hooks.fhir_client import FHIR_JSON, redact
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES_DIR = REPO_ROOT / "fixtures"
+PACKAGED_FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+# The wheel's copy when installed, else the checkout's folder.
+FIXTURES_DIR = PACKAGED_FIXTURES_DIR if PACKAGED_FIXTURES_DIR.is_dir() else REPO_ROOT / "fixtures"
 # Folders of whole bundles, in load order; then the curated cases (their "bundle" member).
 _BUNDLE_DIRS = ("real", "synthea")
 _CASES_DIR = "cases"

@@ -14,11 +14,12 @@ from typing import Any
 
 import requests
 
+from app.fixtures_loader import FIXTURES_DIR
 from app.smart.patient_data import patient_display
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CASES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "cases"
+DEFAULT_CASES_DIR = FIXTURES_DIR / "cases"
 
 
 @dataclass(frozen=True)
