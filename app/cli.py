@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from typing import Sequence
 
@@ -62,6 +63,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"receptor-cds serve: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     print(f"Serving Receptor CDS on http://{args.host}:{args.port}/ (discovery at /cds-services)", flush=True)
+    # SIGTERM (what process managers send to stop a service) ends the server with exit code 0.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     try:
         serve(flask_app, host=args.host, port=args.port, threads=args.threads, ident="receptor-cds")
     except OSError as exc:   # e.g. the port is taken: say so instead of a traceback
