@@ -114,7 +114,7 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
     for result in mine:
         samples.setdefault(sample_key(result), []).append(result)
     best_per_sample: list[tuple[ReceptorResult, list[ReceptorResult]]] = []
-    conflicted: list[ReceptorResult] = []
+    conflicted: set[int] = set()       # id() of the best result of each sample left unresolved (a set: linear)
     for members in samples.values():
         known = [r for r in members if r.status != "unknown"]
         if not known:
@@ -131,14 +131,14 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
         specific = [r for r in peers if r.status == "low-positive"]
         if not by_percent and specific and all(_compatible(r.status, "low-positive") for r in peers):
             best = specific[0]
-        elif len({r.status for r in peers}) > 1 and (by_percent or any(
-                not (_compatible(x.status, y.status) or _compatible(y.status, x.status)) for x in peers for y in peers)):
+        elif len(statuses := {r.status for r in peers}) > 1 and (by_percent or any(
+                not (_compatible(x, y) or _compatible(y, x)) for x in statuses for y in statuses)):
             notes.append(DataQualityNote(
                 "conflicting-results",
                 f"{receptor} results of equal standing on the same sample ({day(best.effective) or 'undated'}) disagree: "
                 + ", ".join(f"{r.resource} says {r.status}" for r in peers)
                 + f"; {receptor} is left unresolved until pathology reviews them (ASCO/CAP 2020 Rec 2.2)", best.resource))
-            conflicted.append(best)
+            conflicted.add(id(best))
             best_per_sample.append((best, known))
             continue
         for other in known[1:]:
@@ -156,16 +156,16 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
         best, known = chosen
         rivals = [item for item in same_day_rivals(best_per_sample, chosen, result_of=lambda item: item[0],
                                                    valid=lambda item: True, metastatic=metastatic)
-                  if item[0].status != best.status or any(item[0] is c for c in conflicted)]
-        if rivals and not any(best is c for c in conflicted):
+                  if item[0].status != best.status or id(item[0]) in conflicted]
+        if rivals and id(best) not in conflicted:
             notes.append(DataQualityNote(
                 "conflicting-results",
                 f"{receptor} results of different specimens on the same day ({day(best.effective) or 'undated'}) disagree: "
                 + ", ".join(f"{r.resource} says {r.status}" for r in (best, *(item[0] for item in rivals)))
                 + f"; {receptor} is left unresolved: which specimen counts is not in the data", best.resource))
-            conflicted.append(best)
+            conflicted.add(id(best))
             known = [*known, *(r for item in rivals for r in item[1])]
-        if any(best is c for c in conflicted):
+        if id(best) in conflicted:
             finding.basis = "conflicting"
             finding.effective = best.effective
             finding.specimen = best.specimen

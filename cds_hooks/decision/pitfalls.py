@@ -497,20 +497,59 @@ def _p16(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
 COVERED_ELSEWHERE = {"conflicting-results": "P18"}
 
 
-def _p17(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
-    covered = {code for code, pitfall in COVERED_ELSEWHERE.items() if pitfall == "P18" and _p18(a, cfg)}
+def _p17_p18(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    """P17 (data-quality notes) and P18 (same-day conflicts), with P18 computed once: P17 leaves out the
+    notes P18 already reports, so it needs P18's answer."""
+    p18 = _p18(a, cfg)
+    covered = {code for code, pitfall in COVERED_ELSEWHERE.items() if pitfall == "P18" and p18}
     notes = [n for n in a.data_quality if n.code not in covered]
     if not notes:
-        return []
+        return p18
     codes = sorted({n.code for n in notes})
     lines = "; ".join(f"{n.code}: {n.message}" for n in notes[:10])
     more = f" (and {len(notes) - 10} more)" if len(notes) > 10 else ""
     return [make_alert("P17", [n.resource for n in notes if n.resource],
                        title=f"Data-quality problems: {', '.join(codes)}"[:120],
-                       message=f"Some data could not be used as recorded. {lines}{more}")]
+                       message=f"Some data could not be used as recorded. {lines}{more}"), *p18]
+
+
+_ANY = object()   # a wildcard in the specimen index below
+
+
+def _specimen_of(r) -> tuple:
+    """What says which specimen a result is on: kind ('unknown' matches any kind), Specimen reference and
+    body site (each unknown when empty, and then matching any)."""
+    return r.specimen, r.specimen_ref or None, r.specimen_site or None
+
+
+def _specimen_index(rows: list) -> set[tuple]:
+    """Every generalisation of the rows' specimens (each part either its value or _ANY), so a lookup can ask
+    'is any row on a specimen compatible with this one' in constant time instead of comparing pairs."""
+    return {(k, r, s) for row in rows for kind, ref, site in (_specimen_of(row),)
+            for k in (kind, _ANY) for r in (ref, _ANY) for s in (site, _ANY)}
+
+
+def _has_same_specimen_row(row, index: set[tuple]) -> bool:
+    """Whether ``index`` holds a row plausibly on the same specimen as ``row``: kinds equal or either unknown,
+    references equal where both are given, sites equal where both are given."""
+    kind, ref, site = _specimen_of(row)
+    kinds = (_ANY,) if kind == "unknown" else (kind, "unknown")
+    refs_ = (_ANY,) if ref is None else (ref, None)
+    sites = (_ANY,) if site is None else (site, None)
+    return any((k, r, s) in index for k in kinds for r in refs_ for s in sites)
+
+
+def _statements_disagree(x: tuple[str, bool], y: tuple[str, bool]) -> bool:
+    """Different families (positive vs negative), or two percents in different ASCO/CAP categories
+    (ER 5% vs 50%); a qualitative "positive" beside a low percent is not a conflict. A statement is
+    (status, stated as a percent)."""
+    return _family(x[0]) != _family(y[0]) or (x[1] and y[1] and x[0] != y[0])
 
 
 def _p18(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    # Linear in the number of results: rows are grouped by analyte and day, then by what they state (a handful
+    # of distinct statements); a row conflicts when a disagreeing statement sits on a compatible specimen, which
+    # the specimen index answers without comparing pairs (an attack sent 25,000 copies of one result).
     groups: dict[tuple, list] = {}
     for r in a.history:
         if r.status in ("unknown", None) or r.analyte not in ("ER", "PR", "HR", "HER2-IHC", "HER2-ISH", "HER2-status"):
@@ -522,20 +561,15 @@ def _p18(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
         groups.setdefault((analyte, day), []).append(r)
     alerts = []
     for (analyte, day), rows in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        # Same specimen: equal kinds, where "unknown" matches anything; compare pairwise.
-        conflicting: list = []
-        for i, x in enumerate(rows):
-            for y in rows[i + 1:]:
-                same_specimen = x.specimen == y.specimen or "unknown" in (x.specimen, y.specimen)
-                if x.specimen_ref and y.specimen_ref and x.specimen_ref != y.specimen_ref:
-                    same_specimen = False
-                if x.specimen_site and y.specimen_site and x.specimen_site != y.specimen_site:
-                    same_specimen = False
-                # Different families (positive vs negative), or two percents in different ASCO/CAP
-                # categories (ER 5% vs 50%); a qualitative "positive" beside a low percent is not a conflict.
-                both_percent = x.percent is not None and y.percent is not None
-                if same_specimen and (_family(x.status) != _family(y.status) or (both_percent and x.status != y.status)):
-                    conflicting.extend([x, y])
+        by_statement: dict[tuple[str, bool], list] = {}
+        for r in rows:
+            by_statement.setdefault((r.status, r.percent is not None), []).append(r)
+        indexes = {statement: _specimen_index(members) for statement, members in by_statement.items()}
+        in_conflict: set[int] = set()
+        for statement, members in by_statement.items():
+            rivals = [indexes[other] for other in by_statement if _statements_disagree(statement, other)]
+            in_conflict.update(id(r) for r in members if any(_has_same_specimen_row(r, idx) for idx in rivals))
+        conflicting = [r for r in rows if id(r) in in_conflict]
         if conflicting:
             statuses = ", ".join(sorted({f"{r.label or r.analyte}: {r.status}" for r in conflicting}))
             alerts.append(make_alert(
@@ -565,7 +599,7 @@ def _endocrine_not_withheld(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
 
 
 RULES = (_p1, _p2, _p3, _p4, _p5, _p6, _p7, _p8, _p9, _p10, _p11_p14_p16_p20_and_conflicts, _p12, _p13,
-         _p15, _p16, _p17, _p18, _p19, _endocrine_not_withheld)
+         _p15, _p16, _p17_p18, _p19, _endocrine_not_withheld)
 
 
 def find_pitfalls(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG) -> list[Alert]:
