@@ -67,22 +67,27 @@ def capabilities(meta: dict[str, Any]) -> set[str]:
     return {c for c in caps if isinstance(c, str)} if isinstance(caps, list) else set()
 
 
-def choose_scopes(meta: dict[str, Any], mode: str) -> list[str]:
+def choose_scopes(meta: dict[str, Any], mode: str, *, resource_types: tuple[str, ...] = RESOURCE_TYPES,
+                  require_openid: bool = False) -> list[str]:
     """The least set of scopes for the page, in one syntax.
 
     - v2 (``.rs``) when ``permission-v2`` is advertised, else v1 (``.read``): servers before SMART 2
       advertise neither and only know v1.
     - ``launch`` for an EHR launch, ``launch/patient`` for a standalone launch.
-    - ``openid fhirUser`` only when the EHR offers ``sso-openid-connect`` (we then validate the id_token).
+    - ``openid fhirUser`` only when the EHR offers ``sso-openid-connect`` (we then validate the id_token),
+      or always when ``require_openid`` (a patient-facing page must know who is signed in; without an
+      id_token the callback refuses rather than guess).
+    - ``patient/<type>`` read scopes for ``resource_types``, Observation first.
     - one refresh scope, so a page open longer than the token lifetime can reload: ``online_access``
       in an EHR launch (ends with the EHR session), ``offline_access`` otherwise, each only if offered.
     """
     caps = capabilities(meta)
     suffix = ".rs" if "permission-v2" in caps else ".read"
     scopes = ["launch" if mode == "ehr" else "launch/patient"]
-    if "sso-openid-connect" in caps:
+    if require_openid or "sso-openid-connect" in caps:
         scopes += ["openid", "fhirUser"]
-    scopes += [f"patient/{t}{suffix}" for t in ("Observation", "Condition", "MedicationRequest", "Patient")]
+    ordered = sorted(resource_types, key=lambda t: (t == "Patient", t != "Observation"))
+    scopes += [f"patient/{t}{suffix}" for t in ordered]
     if mode == "ehr" and "permission-online" in caps:
         scopes.append("online_access")
     elif "permission-offline" in caps:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from cds_hooks.fhir_client import FhirAuthError, FhirClient, sort_by_effective_desc
 
@@ -31,8 +32,12 @@ class PatientData:
     notes: list[str] = field(default_factory=list)
 
 
-def fetch_patient_data(settings: Settings, fhir_base: str, token: str, patient_id: str) -> PatientData:
+def fetch_patient_data(settings: Settings, fhir_base: str, token: str, patient_id: str,
+                       extra_types: Sequence[str] = ()) -> PatientData:
     """Everything the decision core needs for one patient.
+
+    ``extra_types`` are further resource types searched by patient (non-essential: a refusal is a
+    note), e.g. ``Procedure`` and ``Specimen`` for the patient page.
 
     Raises ``FhirAuthError`` (401/403 on an essential read), ``FhirUnavailable`` and
     ``FhirResponseError``: the view turns each into its own page.
@@ -47,7 +52,9 @@ def fetch_patient_data(settings: Settings, fhir_base: str, token: str, patient_i
             data.notes.append("The EHR's FHIR server has no Patient record for the launched patient.")
         else:
             data.resources.append(data.patient)
-        for rtype, params, essential in _SEARCHES:
+        searches = [*_SEARCHES, *((t, {"_count": "200"}, False) for t in extra_types
+                                  if t not in {s[0] for s in _SEARCHES} and t != "Patient")]
+        for rtype, params, essential in searches:
             try:
                 found = client.search(rtype, {"patient": patient_id, **params})
             except FhirAuthError as e:
