@@ -19,6 +19,7 @@ from ..knowledge import KNOWLEDGE_VERSION, codes
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .context import (read_biomarkers, read_disease_status, read_medications, read_menopause, read_patient,
                       read_setting)
+from .episodes import build_episode
 from .er_pr import condition_receptor_evidence, decide_receptor, hr_status, read_er_pr
 from .her2 import decide_her2, read_her2
 from .intake import FINAL_STATUSES, PROVISIONAL_STATUSES, Intake, ref_of, take_in
@@ -229,6 +230,8 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
     reader = _Reader(intake, config, notes)
     reader.run()
     results = reader.results
+    medications = read_medications(intake, notes)
+    episode = build_episode(intake, setting, events, medications, results)
     by_condition = _condition_evidence(intake, notes)
 
     er = decide_receptor("ER", results, reader.kinds, metastatic, by_condition.get("ER", []), notes)
@@ -250,7 +253,6 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
                        "confirm before acting (b.1)")
 
     patient_id, sex, age = read_patient(intake, _today(config), notes)
-    medications = read_medications(intake, notes)
     menopausal_status, menopausal_basis = read_menopause(intake, sex, age, male_by_diagnosis, medications)
     read_disease_status(intake, events)
     events.sort(key=lambda e: day(e.date) or "9999")
@@ -262,7 +264,7 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
         menopausal_status=menopausal_status, menopausal_basis=menopausal_basis,  # type: ignore[arg-type]
         biomarkers=read_biomarkers(intake, notes), medications=medications,
         data_quality=_dedupe(notes), history=sorted(results, key=lambda r: (day(r.effective) or "9999", r.analyte)),
-        events=events)
+        events=events, episode=episode)
     assessment.options = options_for(assessment, config)
     assessment.alerts = find_pitfalls(assessment, config)
     return assessment

@@ -54,7 +54,8 @@ def read_er_pr(analyte: str, kind: str, code: str, value: Value, ref: str, effec
         notes.append(DataQualityNote("legacy-ligand-binding", f"{ref}: ligand-binding assay ({code}) is not an IHC percent and was not used", ref))
         return None
     result = ReceptorResult(resource=ref, analyte=analyte, code=code, effective=effective, fhir_status=fhir_status,
-                            provisional=provisional, specimen=spec.kind, specimen_site=spec.site, specimen_ref=spec.ref)
+                            provisional=provisional, specimen=spec.kind, specimen_site=spec.site, specimen_ref=spec.ref,
+                            collected=spec.collected)
     name = "HR (ER+PR combined)" if analyte == "HR" else analyte
     if kind != "percent" and value.qualitative is None and value.number is not None and value.unit == "%":
         # A percent sent under a qualitative code: use it as a percent, and say so.

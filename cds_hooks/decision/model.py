@@ -28,6 +28,13 @@ MenopausalStatus = Literal["premenopausal", "postmenopausal", "suppressed", "mal
 Severity = Literal["info", "warning", "critical"]
 SpecimenKind = Literal["primary", "metastasis", "unknown"]
 OptionStatus = Literal["applicable", "needs-test", "needs-review"]
+# The patient over time (issue 13, clinical-knowledge.md b.3 "Multiple samples"; built in
+# ``cds_hooks.decision.episodes``). Episode: early (diagnosis to first recurrence/metastasis) or
+# metastatic (from then on). Period: where a date falls within the episodes.
+Episode = Literal["early", "metastatic", "unknown"]
+Period = Literal["before-treatment", "neoadjuvant", "after-neoadjuvant", "adjuvant", "early-on-treatment", "metastatic",
+                 "unknown"]
+SamplePhase = Literal["pre-treatment", "post-treatment", "metastatic", "unknown"]
 
 SUBTYPES: tuple[str, ...] = ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", "indeterminate")
 HER2_EXPRESSIONS: tuple[str, ...] = ("positive", "low", "ultralow", "null", "zero-unspecified", "unknown")
@@ -67,6 +74,7 @@ class ReceptorResult:
     specimen: SpecimenKind = "unknown"
     specimen_site: str | None = None   # free text or display of the site, when known
     specimen_ref: str | None = None    # "Specimen/<id>" when the Observation names its specimen
+    collected: str | None = None       # Specimen.collection date, when the specimen records it
     qualitative: str | None = None     # positive | negative | low-positive | equivocal | indeterminate | not-tested
     percent: float | None = None       # % positive nuclei (ER/PR) or Ki-67 %
     comparator: str | None = None      # "<", "<=", ">", ">=" as recorded with the percent/ratio
@@ -76,6 +84,37 @@ class ReceptorResult:
     copies: float | None = None        # mean signals per cell (HER2 or CEP17 by analyte)
     status: str = "unknown"            # what this reading says on its own (ReceptorStatus / Her2Status vocabulary)
     label: str = ""                    # short human text, e.g. "ER 5% (IHC)", "HER2 IHC 2+"
+
+
+@dataclass
+class TreatmentWindow:
+    """A stretch of the history between two dated events, with the resources that date it."""
+
+    start: str | None = None
+    end: str | None = None
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EpisodeFinding:
+    """The patient over time: which disease episode the patient is in, and when each began.
+
+    Built once by ``cds_hooks.decision.episodes.build_episode`` from Conditions (diagnosis, secondary
+    neoplasm, recurrence), stage and M category, receptor specimens (a metastasis biopsy dates the
+    metastatic episode too), MedicationRequest/Statement dates (first systemic therapy) and breast
+    surgery Procedures. ``episodes.period_of(episode, date)`` places any date (a drug start, a sample)
+    on this axis; lines of therapy and the choice of receptor results both read it from there.
+    """
+
+    current: Episode = "unknown"           # early | metastatic (from the setting); unknown when neither is shown
+    diagnosis: str | None = None           # first breast cancer diagnosis (Condition onset, else first sample)
+    metastatic_start: str | None = None    # first recurrence/metastasis (None: not metastatic, or undated)
+    de_novo_metastatic: bool = False       # metastatic within the staging window of diagnosis (SEER time rule)
+    first_systemic_therapy: str | None = None   # first anticancer drug of the early episode
+    surgery: str | None = None             # first breast cancer surgery of the early episode
+    neoadjuvant: TreatmentWindow | None = None  # first systemic therapy -> surgery, when therapy came first
+    basis: list[str] = field(default_factory=list)      # why, in words, one line per date
+    evidence: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -239,6 +278,7 @@ class Assessment:
     data_quality: list[DataQualityNote] = field(default_factory=list)
     history: list[ReceptorResult] = field(default_factory=list)
     events: list[ClinicalEvent] = field(default_factory=list)
+    episode: EpisodeFinding = field(default_factory=EpisodeFinding)
 
     @property
     def her2_expression(self) -> Her2Expression:

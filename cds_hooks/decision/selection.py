@@ -31,6 +31,7 @@ class SpecimenInfo:
     kind: SpecimenKind
     site: str | None
     ref: str | None
+    collected: str | None = None       # Specimen.collection.collected[x]: when the tissue was taken
 
 
 def effective_of(resource: dict[str, Any]) -> str | None:
@@ -89,11 +90,33 @@ def specimen_of(observation: dict[str, Any], intake: Intake) -> SpecimenInfo:
         if specimen is not None:
             collection = specimen.get("collection")
             if isinstance(collection, dict):
+                collected = _collected(collection)
                 kind, site = _site_kind(collection.get("bodySite"))
                 if kind != "unknown" or site:
-                    return SpecimenInfo(kind, site, ref)
+                    return SpecimenInfo(kind, site, ref, collected)
+                kind, site = _site_kind(observation.get("bodySite"))
+                return SpecimenInfo(kind, site, ref, collected)
     kind, site = _site_kind(observation.get("bodySite"))
     return SpecimenInfo(kind, site, ref)
+
+
+def _collected(collection: dict[str, Any]) -> str | None:
+    """When the specimen was taken (collectedDateTime | collectedPeriod.start)."""
+    if isinstance(collection.get("collectedDateTime"), str):
+        return collection["collectedDateTime"]
+    period = collection.get("collectedPeriod")
+    if isinstance(period, dict) and isinstance(period.get("start"), str):
+        return period["start"]
+    return None
+
+
+def sample_date(result: ReceptorResult) -> str | None:
+    """When a result's tissue was taken: the specimen's collection date, else the result's own date.
+
+    The episode a sample belongs to (before or after systemic therapy, before or after relapse) is a
+    question about the tissue, so the collection date decides when it is recorded (b.3).
+    """
+    return result.collected or result.effective
 
 
 def sample_key(result: ReceptorResult) -> str:

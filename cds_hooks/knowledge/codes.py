@@ -286,6 +286,20 @@ BILATERAL_OOPHORECTOMY: tuple[CodeEntry, ...] = (
     _e(SCT, "29827000", "Bilateral salpingectomy with oophorectomy", "bilateral-oophorectomy", mark="V1",
        source="procedure value set in the search index (one source)"),
 )
+# Breast cancer surgery (the end of the neoadjuvant window, episodes.py). 64368001 is the code of the
+# mCODE STU4 example patient's "cancer related surgical procedure" (data/mcode); the others are SNOMED
+# breast-surgery procedures used in public FHIR/OMOP breast-cancer value sets found in the search index.
+# Kept apart from PROCEDURE_CODES, which the menopause reader takes as oophorectomy.
+BREAST_SURGERY: tuple[CodeEntry, ...] = (
+    _e(SCT, "64368001", "Excision of part of breast", "breast-surgery", "partial", "V1",
+       "mCODE STU4 example Procedure cancer-related-surgical-procedure-jenny-m"),
+    _e(SCT, "392021009", "Lumpectomy of breast", "breast-surgery", "partial", "V1",
+       "breast-surgery value sets in the search index"),
+    _e(SCT, "69031006", "Excision of breast tissue", "breast-surgery", "excision", "V1",
+       "breast-surgery value sets in the search index"),
+    _e(SCT, "172043006", "Simple mastectomy", "breast-surgery", "mastectomy", "V1",
+       "breast-surgery value sets in the search index"),
+)
 MENOPAUSE_VALUES: tuple[CodeEntry, ...] = (
     _e(SCT, "22636003", "Premenopausal state", "menopause", "premenopausal", "V2", f"{CK} a.6"),
     _e(SCT, "76498008", "Postmenopausal state", "menopause", "postmenopausal", "V1", f"{CK} a.6"),
@@ -369,6 +383,7 @@ EVIDENCE_TYPE_CODES = _index(EVIDENCE_TYPES)
 MENOPAUSE_VALUE_CODES = _index(MENOPAUSE_VALUES)
 NO_METASTASIS_CODES = _index(NO_METASTASIS_VALUES)
 PROCEDURE_CODES = _index(BILATERAL_OOPHORECTOMY)
+BREAST_SURGERY_CODES = _index(BREAST_SURGERY)
 CONDITION_CODES = _index(BREAST_PRIMARY_CONDITIONS, RECEPTOR_STATUS_CONDITIONS, SECONDARY_NEOPLASM_CONDITIONS)
 SITE_CODES = _index(BREAST_SITES, REGIONAL_NODE_SITES, SECONDARY_NEOPLASM_CONDITIONS)
 
@@ -410,7 +425,7 @@ def unverified_entries() -> list[CodeEntry]:
     seen: dict[tuple[str, str, str], CodeEntry] = {}
     for table in (OBSERVATION_CODES, COMPONENT_CODES, ANSWER_CODES, CONDITION_CODES, SITE_CODES,
                   STAGE_VALUE_CODES, M_VALUE_CODES, DISEASE_STATUS_CODES, EVIDENCE_TYPE_CODES, MENOPAUSE_VALUE_CODES,
-                  NO_METASTASIS_CODES, PROCEDURE_CODES):
+                  NO_METASTASIS_CODES, PROCEDURE_CODES, BREAST_SURGERY_CODES):
         for entry in table.values():
             if not entry.verified:
                 seen.setdefault((entry.system, entry.code, entry.meaning), entry)

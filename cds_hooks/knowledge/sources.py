@@ -127,7 +127,23 @@ _SOURCES: tuple[Source, ...] = (
            "Clinical Oncology News 2020: Keytruda TNBC indication with PD-L1 22C3 companion diagnostic",
            "https://www.clinicaloncology.com/FDA-Watch/Article/11-20/Keytruda-Receives-Triple-Negative-Breast-Cancer-Indication/61191"),
     Source("create-x", "CREATE-X (capecitabine for residual disease)",
-           "CREATE-X trial; not retrieved by the reference (verification U)", None),
+           "Masuda N et al. Adjuvant Capecitabine for Breast Cancer after Preoperative Chemotherapy. "
+           "N Engl J Med 2017;376(22):2147-2159", "https://doi.org/10.1056/NEJMoa1612645"),
+    # The patient over time (issue 13 section 1: episodes, residual disease, conversion at relapse,
+    # de novo stage IV). Addresses confirmed with the search tool.
+    Source("katherine-2019", "KATHERINE (T-DM1 for residual HER2-positive disease)",
+           "von Minckwitz G et al. Trastuzumab Emtansine for Residual Invasive HER2-Positive Breast Cancer. "
+           "N Engl J Med 2019;380(7):617-628", "https://doi.org/10.1056/NEJMoa1814017"),
+    Source("olympia-2021", "OlympiA (adjuvant olaparib, germline BRCA)",
+           "Tutt ANJ et al. Adjuvant Olaparib for Patients with BRCA1- or BRCA2-Mutated Breast Cancer. "
+           "N Engl J Med 2021;384(25):2394-2405", "https://doi.org/10.1056/NEJMoa2105215"),
+    Source("esmo-abc5-2020", "ESO-ESMO ABC 5 advanced breast cancer guideline",
+           "Cardoso F et al. 5th ESO-ESMO international consensus guidelines for advanced breast cancer (ABC 5). "
+           "Ann Oncol 2020;31(12):1623-1649", "https://doi.org/10.1016/j.annonc.2020.09.010"),
+    Source("seer-staging-time-rule", "SEER Summary Staging Manual 2000: staging time rule",
+           "National Cancer Institute SEER Program. Summary Staging Manual 2000, time rule: stage includes what is "
+           "found through the first-course surgery or within four months of diagnosis, whichever is longer, in the "
+           "absence of disease progression", "https://training.seer.cancer.gov/manual/"),
     Source("soft-text-domain", "SOFT/TEXT and ASCO adjuvant endocrine therapy (domain knowledge)",
            "ASCO/SOFT-TEXT adjuvant endocrine therapy by menopausal status; domain knowledge in the reference "
            "(verification U)", None),
