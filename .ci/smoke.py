@@ -186,7 +186,7 @@ def check_serve(work: Path) -> list[str]:
         if status != 200:
             raise SmokeFailure(f"signed discovery call answered {status}: {body[:300]!r}")
         services = {s.get("id"): s.get("hook") for s in json.loads(body).get("services", [])}
-        expected = {"receptor-assessment", "receptor-order-check"}
+        expected = {"receptor-assessment", "receptor-order-select", "receptor-order-sign"}
         if not expected <= set(services):
             raise SmokeFailure(f"discovery lists {sorted(services)}, expected {sorted(expected)}")
         proved.append(f"serve: signed discovery call -> 200, services {sorted(services)}")

@@ -118,7 +118,7 @@ def test_serve_answers_signed_discovery(tmp_path: Path):
         answer = requests.get(f"{base}/cds-services", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert answer.status_code == 200
         ids = {s["id"] for s in answer.json()["services"]}
-        assert {"receptor-assessment", "receptor-order-check"} <= ids
+        assert {"receptor-assessment", "receptor-order-select", "receptor-order-sign"} <= ids
         assert requests.get(f"{base}/cds-services", timeout=10).status_code == 401
     finally:
         proc.terminate()

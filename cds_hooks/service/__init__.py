@@ -1,5 +1,5 @@
-"""The CDS Hooks 2.0 service: discovery, ``receptor-assessment`` (patient-view) and
-``receptor-order-check`` (order-select, order-sign), feedback, EHR JWT verification, CORS.
+"""The CDS Hooks 2.0 service: discovery, ``receptor-assessment`` (patient-view), ``receptor-order-select``
+(order-select) and ``receptor-order-sign`` (order-sign), feedback, EHR JWT verification, CORS.
 
 ``create_cds_blueprint(settings)`` is the one entry point; ``app.create_app`` registers it.
 """

@@ -1,4 +1,4 @@
-"""The CDS Hooks HTTP surface: discovery, the two services, feedback. Thin: every decision is elsewhere.
+"""The CDS Hooks HTTP surface: discovery, the three services (one per hook), feedback. Thin: every decision is elsewhere.
 
 Request flow for a service call: method check (405), known service (404), JWT (401), JSON and
 the spec's request schema (400/413/415), ``fhirServer`` used only if on the issuer's allowlist (else
@@ -175,7 +175,7 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
         service = _service(service_id)
         client = _authenticate(f"{base}/cds-services/{service_id}")
         hook_request = parse_hook_request(parse_json_body(_body(), request.content_type),
-                                          service.hooks, service_id)
+                                          service.hook, service_id)
         fhir_server, refused = hook_request.fhir_server, None
         if fhir_server and not _allowed_fhir_server(fhir_server, client):
             # Never contacted (no server-side request forgery). Not a refusal of the call: with complete

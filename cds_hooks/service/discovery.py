@@ -1,4 +1,4 @@
-"""The two services we offer and their prefetch templates (CH §Discovery, checklist 1B/1E).
+"""The three services we offer (one per hook) and their prefetch templates (CH §Discovery, checklist 1B/1E).
 
 Templates stay inside the spec's restricted subset (CH §Prefetch query restrictions):
 type-level search, ``patient={{context.patientId}}``, token parameters with equality and a
@@ -71,41 +71,49 @@ USAGE = (
 
 @dataclass(frozen=True)
 class ServiceDefinition:
+    """One service: one id, one hook. Real clients key services by id (the CDS Hooks sandbox stores them under
+    ``{discovery}/{id}``), so an id listed for two hooks makes the second entry replace the first."""
+
     id: str
-    hooks: tuple[str, ...]
+    hook: str
     title: str
     description: str
 
-    def discovery_entries(self) -> list[dict[str, Any]]:
-        return [
-            {"hook": hook, "id": self.id, "title": self.title, "description": self.description,
-             "prefetch": dict(PREFETCH), "usageRequirements": USAGE}
-            for hook in self.hooks
-        ]
+    def discovery_entry(self) -> dict[str, Any]:
+        return {"hook": self.hook, "id": self.id, "title": self.title, "description": self.description,
+                "prefetch": dict(PREFETCH), "usageRequirements": USAGE}
 
+
+_ORDER_DESCRIPTION = (
+    "Checks draft medication orders against the patient's receptor picture and flags drugs that cannot "
+    "work or need a missing test first (e.g. endocrine therapy for HR-negative disease)."
+)
 
 SERVICES: dict[str, ServiceDefinition] = {
     "receptor-assessment": ServiceDefinition(
         id="receptor-assessment",
-        hooks=("patient-view",),
+        hook="patient-view",
         title="Breast cancer receptor subtype and pitfalls",
         description=(
             "Reads the patient's ER, PR and HER2 results and answers with the receptor subtype and its evidence, "
             "drug-class treatment options, and one card per testing or treatment pitfall found in the chart."
         ),
     ),
-    "receptor-order-check": ServiceDefinition(
-        id="receptor-order-check",
-        hooks=("order-select", "order-sign"),
-        title="Receptor check of draft cancer drug orders",
-        description=(
-            "Checks draft medication orders against the patient's receptor picture and flags drugs that cannot "
-            "work or need a missing test first (e.g. endocrine therapy for HR-negative disease)."
-        ),
+    "receptor-order-select": ServiceDefinition(
+        id="receptor-order-select",
+        hook="order-select",
+        title="Receptor check of selected cancer drug orders",
+        description=_ORDER_DESCRIPTION + " Called when an order is selected.",
+    ),
+    "receptor-order-sign": ServiceDefinition(
+        id="receptor-order-sign",
+        hook="order-sign",
+        title="Receptor check of cancer drug orders before signing",
+        description=_ORDER_DESCRIPTION + " Called when orders are about to be signed.",
     ),
 }
 
 
 def discovery_document() -> dict[str, Any]:
     """The discovery response; never empty (the sandbox treats an empty list as failure, checklist 1K)."""
-    return {"services": [entry for service in SERVICES.values() for entry in service.discovery_entries()]}
+    return {"services": [service.discovery_entry() for service in SERVICES.values()]}

@@ -94,12 +94,12 @@ def draft_order_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
     return resources
 
 
-def parse_hook_request(body: Any, service_hooks: tuple[str, ...], service_id: str) -> HookRequest:
+def parse_hook_request(body: Any, service_hook: str, service_id: str) -> HookRequest:
     if not isinstance(body, dict):
         raise ServiceError(400, "request body must be a JSON object")
     hook = body.get("hook")
-    if isinstance(hook, str) and hook not in service_hooks:
-        raise ServiceError(400, f"service {service_id} answers {' and '.join(service_hooks)}, not hook {hook!r}",
+    if isinstance(hook, str) and hook != service_hook:
+        raise ServiceError(400, f"service {service_id} answers {service_hook}, not hook {hook!r}",
                            code="not-supported")
     problem = first_error("request", body)
     if problem:

@@ -5,7 +5,7 @@ import pytest
 
 from .conftest import EPIC_ORIGIN, SANDBOX_ORIGIN
 
-PATHS = ["/cds-services", "/cds-services/receptor-assessment", "/cds-services/receptor-order-check/feedback"]
+PATHS = ["/cds-services", "/cds-services/receptor-assessment", "/cds-services/receptor-order-sign/feedback"]
 
 
 @pytest.mark.parametrize("path", PATHS)

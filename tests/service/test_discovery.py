@@ -12,12 +12,13 @@ from cds_hooks.service.discovery import PREFETCH, discovery_document
 _ALLOWED_PARAMS = {"patient", "code", "status", "category", "_count", "_sort"}
 
 
-def test_discovery_lists_both_services_with_their_hooks(cds):
-    """Discovery is never empty and names receptor-assessment (patient-view) and receptor-order-check (order-select, order-sign)."""
+def test_discovery_lists_one_service_per_hook(cds):
+    """Discovery names receptor-assessment (patient-view), receptor-order-select and receptor-order-sign, each id
+    once: the CDS Hooks sandbox keys services by id, so an id listed for two hooks hides one of them (issue 8)."""
     services = cds.get("/cds-services").get_json()["services"]
-    pairs = {(s["id"], s["hook"]) for s in services}
-    assert pairs == {("receptor-assessment", "patient-view"), ("receptor-order-check", "order-select"),
-                     ("receptor-order-check", "order-sign")}
+    pairs = [(s["id"], s["hook"]) for s in services]
+    assert sorted(pairs) == [("receptor-assessment", "patient-view"), ("receptor-order-select", "order-select"),
+                             ("receptor-order-sign", "order-sign")]
     assert all(s["title"] and s["description"] and s["usageRequirements"] for s in services)
 
 
@@ -51,7 +52,27 @@ def test_receptor_prefetch_covers_every_receptor_code_the_readers_know():
     assert {f"{e.system}|{e.code}" for e in codes.RECEPTOR_CODES} <= set(asked)
 
 
-def test_discovery_document_is_the_same_object_for_every_hook_of_a_service():
-    """receptor-order-check is listed once per hook with the same id and prefetch (CH: same id, several hooks)."""
-    entries = [s for s in discovery_document()["services"] if s["id"] == "receptor-order-check"]
-    assert len(entries) == 2 and entries[0]["prefetch"] == entries[1]["prefetch"]
+def test_both_order_services_share_the_prefetch():
+    """The two order services ask for the same data (the same templates as patient-view)."""
+    entries = {s["id"]: s for s in discovery_document()["services"]}
+    assert entries["receptor-order-select"]["prefetch"] == entries["receptor-order-sign"]["prefetch"] == PREFETCH
+
+
+@pytest.mark.parametrize("service_id,hook,wrong", [("receptor-order-select", "order-select", "order-sign"),
+                                                  ("receptor-order-sign", "order-sign", "order-select")])
+def test_an_order_service_refuses_the_other_hook(cds, service_id, hook, wrong):
+    """Each order service answers its own hook and refuses the other with a 400 naming the hook it answers."""
+    from .conftest import hook_fixture
+    body = hook_fixture("order-select-tdxd-for-her2-zero")
+    body["hook"] = wrong
+    if wrong == "order-sign":
+        body["context"].pop("selections", None)
+    response = cds.post(f"/cds-services/{service_id}", body)
+    assert response.status_code == 400
+    assert hook in response.get_json()["issue"][0]["diagnostics"]
+
+
+def test_the_old_shared_order_id_is_gone(cds):
+    """receptor-order-check (one id for two hooks) no longer exists: a 404 pointing at discovery."""
+    response = cds.post("/cds-services/receptor-order-check", {})
+    assert response.status_code == 404

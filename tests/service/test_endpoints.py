@@ -15,7 +15,7 @@ from app.fhir_server import free_port
 from .conftest import SMART_LAUNCH, hook_fixture, HOOK_FIXTURES
 
 ASSESS = "/cds-services/receptor-assessment"
-ORDERS = "/cds-services/receptor-order-check"
+ORDER_SELECT = "/cds-services/receptor-order-select"
 PATIENT = "hooks-er-low-her2-low"
 
 
@@ -85,7 +85,8 @@ def test_non_json_content_type_is_415(cds):
 
 @pytest.mark.parametrize("service,fixture", [
     (ASSESS, "order-sign-anti-her2-for-her2-negative"),
-    (ORDERS, "patient-view-full-prefetch"),
+    (ORDER_SELECT, "patient-view-full-prefetch"),
+    ("/cds-services/receptor-order-sign", "order-select-selection-focus"),
 ])
 def test_hook_that_does_not_match_the_service_is_400(cds, service, fixture):
     """A patient-view call to the order service, or an order-sign call to the patient-view service, is a 400."""
@@ -125,11 +126,11 @@ BAD_REQUESTS = {
     "fhirAuthorization without fhirServer": (ASSESS, _set(PV, {"access_token": "t", "token_type": "Bearer",
                                                                  "expires_in": 1, "scope": "s", "subject": "c"},
                                                           "fhirAuthorization"), "fhirServer"),
-    "order-select without selections": (ORDERS, _drop(OSEL, "context", "selections"), "selections"),
-    "order-select without draftOrders": (ORDERS, _drop(OSEL, "context", "draftOrders"), "draftOrders"),
-    "selection not in draftOrders": (ORDERS, _set(OSEL, ["MedicationRequest/missing"], "context", "selections"),
+    "order-select without selections": (ORDER_SELECT, _drop(OSEL, "context", "selections"), "selections"),
+    "order-select without draftOrders": (ORDER_SELECT, _drop(OSEL, "context", "draftOrders"), "draftOrders"),
+    "selection not in draftOrders": (ORDER_SELECT, _set(OSEL, ["MedicationRequest/missing"], "context", "selections"),
                                      "not in draftOrders"),
-    "draftOrders not a Bundle": (ORDERS, _set(OSEL, {"resourceType": "MedicationRequest"}, "context", "draftOrders"),
+    "draftOrders not a Bundle": (ORDER_SELECT, _set(OSEL, {"resourceType": "MedicationRequest"}, "context", "draftOrders"),
                                  "draftOrders"),
     "prefetch value a string": (ASSESS, _set(PV, "yes", "prefetch", "patient"), "prefetch.patient"),
     "body an array": (ASSESS, [PV], "JSON object"),

@@ -26,8 +26,10 @@ from cds_hooks.service.discovery import PREFETCH
 from .conftest import HOOK_FIXTURES, TODAY, CdsClient, build_app
 
 ASSESS = "/cds-services/receptor-assessment"
-ORDERS = "/cds-services/receptor-order-check"
-SERVICES = (ASSESS, ORDERS)
+ORDER_SELECT = "/cds-services/receptor-order-select"
+ORDER_SIGN = "/cds-services/receptor-order-sign"
+SERVICES = (ASSESS, ORDER_SELECT, ORDER_SIGN)
+SERVICE_OF = {"patient-view": ASSESS, "order-select": ORDER_SELECT, "order-sign": ORDER_SIGN}
 ISS = "https://fuzz.ehr.test"
 BASES = [json.loads(p.read_text()) for p in sorted(HOOK_FIXTURES.glob("*.json"))
          if p.name.startswith(("patient-view", "order-"))]
@@ -132,7 +134,7 @@ def test_mutated_sample_request_is_never_a_500(clients, fuzz_key, data, base, va
     """One member anywhere in a real sample request replaced by any JSON value (or removed)."""
     path = data.draw(st.sampled_from(_paths(base)[1:]))
     body = _mutate(base, path, value, delete)
-    service = ASSESS if base["hook"] == "patient-view" else ORDERS
+    service = SERVICE_OF[base["hook"]]
     _post(clients, fuzz_key, service, body, signed=signed)
 
 
@@ -143,7 +145,7 @@ def test_context_field_of_the_wrong_type_is_never_a_500(clients, fuzz_key, base,
     """Context fields of any type (numbers for ids, objects for selections...) are refused cleanly."""
     body = copy.deepcopy(base)
     body["context"][field] = value
-    _post(clients, fuzz_key, ASSESS if base["hook"] == "patient-view" else ORDERS, body)
+    _post(clients, fuzz_key, SERVICE_OF[base["hook"]], body)
 
 
 @FUZZ
@@ -160,7 +162,7 @@ def test_odd_draft_orders_are_never_a_500(clients, fuzz_key, base, entries, bund
     if body["hook"] == "order-select" and select_first:
         ids = [e["resource"].get("id") for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
         body["context"]["selections"] = [f"MedicationRequest/{i}" for i in ids if isinstance(i, str)][:1] or ["X/y"]
-    _post(clients, fuzz_key, ORDERS, body)
+    _post(clients, fuzz_key, SERVICE_OF[body["hook"]], body)
 
 
 @FUZZ
@@ -169,7 +171,7 @@ def test_odd_prefetch_values_are_never_a_500(clients, fuzz_key, base, key, value
     """A prefetch value of any type or near-FHIR shape: 400, 412 or an honest answer, never a 500."""
     body = copy.deepcopy(base)
     body.setdefault("prefetch", {})[key] = value
-    _post(clients, fuzz_key, ASSESS if base["hook"] == "patient-view" else ORDERS, body)
+    _post(clients, fuzz_key, SERVICE_OF[base["hook"]], body)
 
 
 @FUZZ
@@ -186,7 +188,7 @@ def test_odd_feedback_is_never_a_500(clients, fuzz_key, body, service, signed):
 
 
 @FUZZ
-@given(raw=st.binary(max_size=300), service=st.sampled_from([ASSESS, ORDERS, ASSESS + "/feedback"]))
+@given(raw=st.binary(max_size=300), service=st.sampled_from([ASSESS, ORDER_SELECT, ORDER_SIGN, ASSESS + "/feedback"]))
 def test_arbitrary_bytes_are_never_a_500(clients, fuzz_key, raw, service):
     """Bytes that are not UTF-8 or not JSON are a 400, never a 500."""
     _post(clients, fuzz_key, service, data=raw)
@@ -206,7 +208,7 @@ def test_deeply_nested_json_is_never_a_500(clients, fuzz_key, depth, where):
         raw = base.replace('"prefetch": {', f'"prefetch": {{"receptorObservations": {nested}, "x": 1, ', 1)
     else:
         raw = base.replace('"draftOrders": {', f'"draftOrders": {{"extension": {{"x": {nested}}}, ', 1)
-    service = ORDERS if where == "draftOrders" else (ASSESS if BASES[0]["hook"] == "patient-view" else ORDERS)
+    service = ORDER_SIGN if where == "draftOrders" else SERVICE_OF[BASES[0]["hook"]]
     _post(clients, fuzz_key, service, data=raw)
 
 
@@ -256,7 +258,7 @@ def test_draft_order_that_is_not_fhir_json_is_a_400(clients, fuzz_key, case, res
     is refused with a 400 naming the entry, never judged by guesswork and never a 500."""
     body = _order_sign()
     body["context"]["draftOrders"]["entry"][0]["resource"].update(resource)
-    response = _post(clients, fuzz_key, ORDERS, body)
+    response = _post(clients, fuzz_key, SERVICE_OF[body["hook"]], body)
     assert response.status_code == 400
     assert "draftOrders.entry[0]" in response.get_json()["issue"][0]["diagnostics"]
 
@@ -273,8 +275,8 @@ def test_bundle_nested_in_draft_orders_is_flattened(clients, fuzz_key):
     body = _order_sign()
     inner = body["context"]["draftOrders"]
     body["context"]["draftOrders"] = {"resourceType": "Bundle", "entry": [{"resource": inner}]}
-    flat = _post(clients, fuzz_key, ORDERS, _order_sign()).get_json()["cards"]
-    nested = _post(clients, fuzz_key, ORDERS, body).get_json()["cards"]
+    flat = _post(clients, fuzz_key, ORDER_SIGN, _order_sign()).get_json()["cards"]
+    nested = _post(clients, fuzz_key, ORDER_SIGN, body).get_json()["cards"]
     assert [c["source"]["topic"]["code"] for c in nested] == [c["source"]["topic"]["code"] for c in flat]
     assert flat
 

@@ -10,7 +10,8 @@ import pytest
 
 from cds_hooks.decision import DecisionConfig
 
-ORDERS = "/cds-services/receptor-order-check"
+ORDER_SELECT = "/cds-services/receptor-order-select"
+ORDER_SIGN = "/cds-services/receptor-order-sign"
 RXN = "http://www.nlm.nih.gov/research/umls/rxnorm"
 CONFIG = DecisionConfig(today=datetime.date(2026, 11, 1))
 
@@ -57,7 +58,7 @@ def test_order_conflict_card_through_http(make_cds, cases_fhir, hook, topic):
     patient, specs, indicator = CONFLICTS[topic]
     drafts = [draft(patient, rid, rxcui, display) for rid, rxcui, display in specs]
     response = make_cds([cases_fhir.base_url], config=CONFIG).post(
-        ORDERS, call(hook, patient, drafts, cases_fhir.base_url))
+        f"/cds-services/receptor-{hook}", call(hook, patient, drafts, cases_fhir.base_url))
     assert response.status_code == 200, response.get_json()
     cards = [c for c in response.get_json()["cards"] if c["source"]["topic"]["code"] == topic]
     assert cards, [c["source"]["topic"]["code"] for c in response.get_json()["cards"]]
@@ -77,11 +78,11 @@ def test_order_select_judges_only_the_selected_order(make_cds, cases_fhir):
     letrozole = draft(patient, "let", "200064", "letrozole 2.5 MG Oral Tablet")
     body = call("order-select", patient, [herceptin, letrozole], cases_fhir.base_url,
                 selections=[f"MedicationRequest/{letrozole['id']}"])
-    response = make_cds([cases_fhir.base_url], config=CONFIG).post(ORDERS, body)
+    response = make_cds([cases_fhir.base_url], config=CONFIG).post(ORDER_SELECT, body)
     assert response.status_code == 200
     assert "anti-her2-for-her2-negative" not in {c["source"]["topic"]["code"] for c in response.get_json()["cards"]}
     body["context"]["selections"] = [f"MedicationRequest/{herceptin['id']}"]
-    response = make_cds([cases_fhir.base_url], config=CONFIG).post(ORDERS, body)
+    response = make_cds([cases_fhir.base_url], config=CONFIG).post(ORDER_SELECT, body)
     assert "anti-her2-for-her2-negative" in {c["source"]["topic"]["code"] for c in response.get_json()["cards"]}
 
 
@@ -90,7 +91,7 @@ def test_fitting_order_gives_an_empty_card_list(make_cds, cases_fhir):
     patient = "metastatic-m1"
     body = call("order-sign", patient, [draft(patient, "let", "200064", "letrozole 2.5 MG Oral Tablet")],
                 cases_fhir.base_url)
-    response = make_cds([cases_fhir.base_url], config=CONFIG).post(ORDERS, body)
+    response = make_cds([cases_fhir.base_url], config=CONFIG).post(ORDER_SIGN, body)
     assert response.status_code == 200
     assert response.get_json() == {"cards": []}
 
@@ -100,7 +101,7 @@ def test_missing_test_becomes_a_create_service_request_suggestion(make_cds, case
     patient, specs, _ = CONFLICTS["brca-germline-unconfirmed"]
     drafts = [draft(patient, rid, rxcui, display) for rid, rxcui, display in specs]
     response = make_cds([cases_fhir.base_url], config=CONFIG).post(
-        ORDERS, call("order-sign", patient, drafts, cases_fhir.base_url))
+        ORDER_SIGN, call("order-sign", patient, drafts, cases_fhir.base_url))
     creates = [a for c in response.get_json()["cards"] for s in c.get("suggestions", []) for a in s["actions"]
                if a["type"] == "create"]
     assert creates, "no create suggestion"
