@@ -1,13 +1,15 @@
 """Tunable points of the decision rules.
 
 Only values that a source leaves open, or that sources disagree on, live here; every
-other threshold is fixed knowledge in ``cds_hooks.knowledge``. Defaults follow the
-sources named beside each field.
+other threshold is fixed knowledge in ``cds_hooks.knowledge``. Defaults are the values
+declared in ``cds_hooks.knowledge.thresholds`` (with their sources), never a second copy.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
+from ..knowledge.thresholds import ER_PR_LOW_POSITIVE_MAX_PERCENT, STALE_RESULT_MONTHS
 
 
 @dataclass(frozen=True)
@@ -15,10 +17,10 @@ class DecisionConfig:
     # ASCO/CAP 2020 (clinical-knowledge.md b.2): 1-10% is "ER low positive"; some papers use
     # 1-9%. With the default, exactly 10% is low; set False to make 10% positive.
     low_positive_includes_upper_bound: bool = True
-    low_positive_upper_percent: float = 10.0
+    low_positive_upper_percent: float = ER_PR_LOW_POSITIVE_MAX_PERCENT.value
     # P13(c): age after which any receptor result is called stale. A product default:
     # no guideline gives a number (clinical-knowledge.md d, P13).
-    stale_result_months: int = 24
+    stale_result_months: float = STALE_RESULT_MONTHS.value
     # The date "now" for age and staleness rules; None means today's date (UTC).
     today: date | None = None
 

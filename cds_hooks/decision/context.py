@@ -14,6 +14,7 @@ from typing import Any
 
 from ..knowledge import codes
 from ..knowledge.drugs import INGREDIENT_BY_NAME, PRODUCTS, classify_medication
+from ..knowledge.thresholds import MENOPAUSE_AGE_YEARS
 from .intake import Intake, ref_of
 from .model import Biomarker, ClinicalEvent, DataQualityNote, MedicationUse, SettingFinding
 from .selection import day, effective_of, specimen_of
@@ -290,8 +291,8 @@ def read_menopause(intake: Intake, sex: str | None, age: int | None, male_by_dia
         if status == "premenopausal" and oophorectomy and (not oophorectomy_day or not recorded or oophorectomy_day > recorded):
             # A bilateral oophorectomy after the record ends ovarian function (b.5).
             return "postmenopausal", f"bilateral oophorectomy {oophorectomy} after the premenopausal record {ref}"
-        if status == "premenopausal" and age is not None and age >= 60 and _age_on(intake, recorded) is not None \
-                and _age_on(intake, recorded) < 60:
+        if status == "premenopausal" and age is not None and age >= MENOPAUSE_AGE_YEARS.value \
+                and _age_on(intake, recorded) is not None and _age_on(intake, recorded) < MENOPAUSE_AGE_YEARS.value:
             # NCCN (b.5): age 60 or more is postmenopausal; a record made before 60 no longer holds. A record
             # made at 60 or later is explicit and recent, and wins over the age rule.
             return "postmenopausal", f"age>=60 (premenopausal record {ref} of {recorded} was made before 60)"
@@ -300,7 +301,7 @@ def read_menopause(intake: Intake, sex: str | None, age: int | None, male_by_dia
         return "postmenopausal", f"bilateral oophorectomy {oophorectomy}"
     if on_gnrh:
         return "suppressed", "gnrh-agonist"
-    if age is not None and age >= 60:
+    if age is not None and age >= MENOPAUSE_AGE_YEARS.value:
         return "postmenopausal", "age>=60"
     return "unknown", "none"
 

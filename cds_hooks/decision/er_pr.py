@@ -10,6 +10,7 @@ same sample, and the disagreement is recorded (P18). Allred/H-score totals are n
 from __future__ import annotations
 
 from ..knowledge import codes
+from ..knowledge.thresholds import ER_PR_POSITIVE_MIN_PERCENT
 from .config import DecisionConfig
 from .model import DataQualityNote, ReceptorFinding, ReceptorResult
 from .selection import SpecimenInfo, choose, day, newer_provisional_disagreeing, same_day_rivals, sample_key
@@ -23,7 +24,7 @@ _QUALITATIVE_STATUS = {"positive": "positive", "low-positive": "low-positive", "
 
 def percent_category(percent: float, config: DecisionConfig) -> str:
     """negative (<1 %), low-positive (1-10 %), positive (>10 %) — ASCO/CAP 2020, b.2."""
-    if percent < 1.0:
+    if percent < ER_PR_POSITIVE_MIN_PERCENT.value:
         return "negative"
     upper = config.low_positive_upper_percent
     if percent < upper or (percent == upper and config.low_positive_includes_upper_bound):

@@ -7,8 +7,9 @@ is decided, and then the most recent valid sample on the most relevant specimen 
 HER2-low/ultralow eligibility looks at every valid sample (ASCO/CAP 2023: consider prior
 or concurrent samples, heterogeneity).
 
-Thresholds (clinical-knowledge.md b.3, Wolff AC et al. 2018, affirmed 2023):
-dual-probe ratio 2.0, mean HER2 copies 4.0 and 6.0; single-probe 4.0 and 6.0. Legacy
+Thresholds (clinical-knowledge.md b.3, Wolff AC et al. 2018, affirmed 2023; declared with their
+sources in ``cds_hooks.knowledge.thresholds``): dual-probe ratio 2.0, mean HER2 copies 4.0 and 6.0;
+single-probe 4.0 and 6.0. Legacy
 2007 strings (Synthea "less than 1.8" / "greater than 2.2") are re-derived against 2.0
 where the bound allows; "1.8-2.2" straddles 2.0 and stays equivocal.
 """
@@ -17,13 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..knowledge.thresholds import (
+    HER2_ISH_COPIES_HIGH,
+    HER2_ISH_COPIES_LOW,
+    HER2_ISH_RATIO,
+    HER2_REFLEX_ISH_WINDOW_DAYS,
+    HER2_SINGLE_PROBE_HIGH,
+    HER2_SINGLE_PROBE_LOW,
+)
 from .model import DataQualityNote, Her2Finding, ReceptorResult
 from .selection import SpecimenInfo, choose, day, newer_provisional_disagreeing, same_day_rivals, sample_key
 from .values import Value
-
-RATIO_CUTOFF = 2.0      # ASCO/CAP 2018 dual-probe HER2/CEP17 ratio
-COPIES_LOW = 4.0        # mean HER2 signals/cell
-COPIES_HIGH = 6.0
 
 _SCORE_ORDER = {"0-null": 0, "0": 0, "0-ultralow": 0, "1+": 1, "2+": 2, "3+": 3}
 
@@ -104,8 +109,9 @@ def _ratio_from(value: Value, result: ReceptorResult, ref: str, notes: list[Data
         result.ratio = value.number
         result.comparator = value.comparator
         # A bound that does not say which side of 2.0 the ratio lies on ("<2.5", "<=2.0", ">1.8").
-        if (value.comparator == "<" and value.number > RATIO_CUTOFF or value.comparator == "<=" and value.number >= RATIO_CUTOFF
-                or value.comparator in (">", ">=") and value.number < RATIO_CUTOFF):
+        cutoff = HER2_ISH_RATIO.value
+        if (value.comparator == "<" and value.number > cutoff or value.comparator == "<=" and value.number >= cutoff
+                or value.comparator in (">", ">=") and value.number < cutoff):
             result.ish = "equivocal"
             notes.append(DataQualityNote("ish-legacy-equivocal",
                                          f"{ref}: ratio '{value.text or _ratio_text(result)}' does not say which side of 2.0 it lies (legacy threshold)", ref))
@@ -149,13 +155,13 @@ def _ish_groups(ratio: float | None, ratio_side: str | None, copies: float | Non
         ratio = copies / cep17
         sample.ratio = ratio
     if ratio_side is None and ratio is not None:
-        ratio_side = "high" if ratio >= RATIO_CUTOFF else "low"
+        ratio_side = "high" if ratio >= HER2_ISH_RATIO.value else "low"
     if ratio_side and copies is not None:
         if ratio_side == "high":
-            group = 1 if copies >= COPIES_LOW else 2
-        elif copies >= COPIES_HIGH:
+            group = 1 if copies >= HER2_ISH_COPIES_LOW.value else 2
+        elif copies >= HER2_ISH_COPIES_HIGH.value:
             group = 3
-        elif copies >= COPIES_LOW:
+        elif copies >= HER2_ISH_COPIES_LOW.value:
             group = 4
         else:
             group = 5
@@ -177,9 +183,9 @@ def _ish_groups(ratio: float | None, ratio_side: str | None, copies: float | Non
     dual_probe_unreadable = any(r.ish == "equivocal" and r.analyte in ("HER2-ISH-ratio", "HER2-ISH") for r in sample.results)
     if copies is not None and ratio_side is None and not cep17 and not dual_probe_unreadable:
         # Single-probe ISH (b.3): >=6 amplified, <4 not amplified, 4-<6 depends on IHC.
-        if copies >= COPIES_HIGH:
+        if copies >= HER2_SINGLE_PROBE_HIGH.value:
             return "amplified"
-        if copies < COPIES_LOW:
+        if copies < HER2_SINGLE_PROBE_LOW.value:
             return "not-amplified"
         if score == 3:
             return "amplified"
@@ -220,17 +226,18 @@ def _ratio_side(result: ReceptorResult) -> str | None:
     ratio = result.ratio
     if ratio is None:
         return None
-    if result.comparator == "<" and ratio <= RATIO_CUTOFF or result.comparator == "<=" and ratio < RATIO_CUTOFF:
+    cutoff = HER2_ISH_RATIO.value
+    if result.comparator == "<" and ratio <= cutoff or result.comparator == "<=" and ratio < cutoff:
         return "low"
-    if result.comparator in (">", ">=") and ratio >= RATIO_CUTOFF:
+    if result.comparator in (">", ">=") and ratio >= cutoff:
         return "high"
     if not result.comparator:
-        return "high" if ratio >= RATIO_CUTOFF else "low"
+        return "high" if ratio >= cutoff else "low"
     return None
 
 
 def _copies_band(copies: float) -> str:
-    return "<4" if copies < COPIES_LOW else "4-<6" if copies < COPIES_HIGH else ">=6"
+    return "<4" if copies < HER2_ISH_COPIES_LOW.value else "4-<6" if copies < HER2_ISH_COPIES_HIGH.value else ">=6"
 
 
 def _ish_number_conflict(ratios: list[ReceptorResult], sample: Sample) -> str | None:
@@ -376,9 +383,8 @@ def _expression(status: str, ihc: str | None, interp: list[ReceptorResult]) -> s
 
 # Reflex ISH is often resulted days after the IHC, and EHR data rarely names the specimen.
 # Without a Specimen, an ISH-only result is paired with the closest earlier IHC-only result of
-# the same specimen kind within this window (a product choice, noted on the assessment; the
+# the same specimen kind within HER2_REFLEX_ISH_WINDOW_DAYS (a product choice, noted on the assessment; the
 # guideline asks for IHC and ISH on the same specimen, b.3).
-REFLEX_ISH_WINDOW_DAYS = 21
 _ISH_ANALYTES = frozenset({"HER2-ISH", "HER2-ISH-ratio", "HER2-ISH-copies", "CEP17-copies"})
 
 
@@ -409,7 +415,7 @@ def _pair_reflex_ish(samples: dict[str, Sample], notes: list[DataQualityNote]) -
             if ihc_day is None or candidate.lead.specimen != sample.lead.specimen:
                 continue
             days = (ish_day - ihc_day).days
-            if 0 < days <= REFLEX_ISH_WINDOW_DAYS and (gap is None or days < gap):
+            if 0 < days <= HER2_REFLEX_ISH_WINDOW_DAYS.value and (gap is None or days < gap):
                 best, gap = candidate, days
         if best is not None:
             best.results.extend(sample.results)

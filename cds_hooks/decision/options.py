@@ -48,6 +48,7 @@ from ..knowledge.options import (
     TNBC,
     OptionSpec,
 )
+from ..knowledge.thresholds import PDL1_CPS_22C3_MIN, PDL1_SP142_IC_MIN_PERCENT
 from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import Assessment, Biomarker, Option
@@ -165,9 +166,9 @@ def finding_state(assessment: Assessment, key: str) -> FindingState:
                 return FindingState("missing", state.evidence, "ESR1 retest at progression (ctDNA preferred)")
         return state
     if key == "PD-L1-CPS10-22C3":      # KEYNOTE-355: CPS >= 10 by 22C3 (c, P15)
-        return _pdl1_state(assessment, "CPS", "22C3", 10, need)
+        return _pdl1_state(assessment, "CPS", "22C3", PDL1_CPS_22C3_MIN.value, need)
     if key == "PD-L1-SP142-IC1":       # IMpassion130 (EMA/Health Canada): SP142 immune cells >= 1 % (c)
-        return _pdl1_state(assessment, "IC", "SP142", 1, need)
+        return _pdl1_state(assessment, "IC", "SP142", PDL1_SP142_IC_MIN_PERCENT.value, need)
     if key in ("HER2-low", "HER2-low-or-ultralow"):
         her2 = assessment.her2
         ev = tuple(her2.evidence)

@@ -18,6 +18,7 @@ from datetime import date
 
 from ..knowledge.drugs import is_anti_her2, is_cytotoxic, is_endocrine
 from ..knowledge.pitfalls import PITFALLS
+from ..knowledge.thresholds import CONCURRENT_THERAPY_GAP_DAYS, MENOPAUSE_AGE_YEARS
 from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import Alert, Assessment, MedicationUse
@@ -223,7 +224,7 @@ def _ai_without_ofs(assessment: Assessment, med: MedicationUse, context: list[Me
         who = "premenopausal"
     elif status == "male":
         who = "male"
-    elif status == "unknown" and assessment.age is not None and assessment.age < 60:
+    elif status == "unknown" and assessment.age is not None and assessment.age < MENOPAUSE_AGE_YEARS.value:
         # NCCN: under 60, postmenopausal status has to be established, not assumed (b.5).
         who = f"aged {assessment.age} with menopausal status not established"
     else:
@@ -273,9 +274,11 @@ def _overlaps(a: MedicationUse, b: MedicationUse) -> bool:
     if not (is_active_medication(a) and is_active_medication(b)):
         return False
     a0, a1, b0, b1 = parse_date(a.start), parse_date(a.end), parse_date(b.start), parse_date(b.end)
-    if a1 and b0 and a1 < b0:
+    # FHIR Period.end includes its day: a drug ending on the day the other starts overlaps it.
+    gap = CONCURRENT_THERAPY_GAP_DAYS.value
+    if a1 and b0 and (b0 - a1).days >= gap:
         return False
-    if b1 and a0 and b1 < a0:
+    if b1 and a0 and (a0 - b1).days >= gap:
         return False
     return True
 

@@ -1,8 +1,10 @@
 """The clinical case table: one curated patient per file in fixtures/cases/.
 
-Each file states what a clinician would conclude (subtype, HER2 expression, setting) and
-which pitfall alerts must and must not fire; the runner holds every file to it, so a new
-case is a new row without any new test code.
+Each file states what a clinician would conclude (subtype, HER2 expression, setting), which
+pitfall alerts and data-quality notes must and must not appear, and which options are offered
+(with their status) or must not be; the runner holds every file to it, so a new case is a new
+row without any new test code. Cases that sit at a threshold name it in ``boundaries``
+(``test_boundary_table.py`` checks that every threshold has its three cases).
 """
 from __future__ import annotations
 
@@ -59,10 +61,18 @@ def test_case(path: Path):
         assert sorted(assessment.modifiers) == sorted(expected["modifiers"])
     if "menopausalStatus" in expected:
         assert assessment.menopausal_status == expected["menopausalStatus"]
-    if "dataQuality" in expected:
-        notes = {note.code for note in assessment.data_quality}
-        missing = set(expected["dataQuality"]) - notes
-        assert not missing, f"data-quality notes {missing} not emitted (got {notes})"
+    notes = {note.code for note in assessment.data_quality}
+    missing = set(expected.get("dataQuality", [])) - notes
+    assert not missing, f"data-quality notes {missing} not emitted (got {notes})"
+    unwanted = set(expected.get("dataQualityAbsent", [])) & notes
+    assert not unwanted, f"data-quality notes {unwanted} emitted but must not be"
+    offered = {option.id: option for option in assessment.options}
+    for option_id, status in expected.get("options", {}).items():
+        if status is None:
+            assert option_id not in offered, f"{option_id} must not be offered"
+        else:
+            assert option_id in offered, f"{option_id} not offered (got {sorted(offered)})"
+            assert offered[option_id].status == status, (option_id, offered[option_id].status, offered[option_id].needs)
     for code in expected.get("alertsPresent", []):
         assert code in raised, f"{code} expected but not raised (raised: {sorted(raised)})"
     for code in expected.get("alertsAbsent", []):

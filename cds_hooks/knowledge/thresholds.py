@@ -1,0 +1,144 @@
+"""Every numeric threshold a decision rule applies, declared once, with its unit, comparison and source.
+
+Why one table: a cut-off written as a bare number inside a rule can drift (2.0 read as "> 2.0", 60 as
+"> 60") without anyone noticing, and a reviewer cannot see at a glance which numbers the product
+applies or where each comes from. Here each threshold says what it is, which side of it the rule puts
+the value at (``comparison``, in words a clinician can check against the source), the rule that reads
+it, and the catalogue id of its source (``cds_hooks.knowledge.sources``); a product choice that no
+source fixes says so in ``basis`` and has no source id.
+
+The rules read ``.value`` from here (never a copy of the number), and the boundary-table test
+(``tests/decision/test_boundary_table.py``) demands, for every entry, a curated case in
+``fixtures/cases`` at the value, one just below and one just above (within ``step``), each with its
+expected result written from the source. Adding a threshold therefore means: declare it here, make the
+rule read it, and add its three cases.
+
+This module imports nothing from the project: knowledge sits below the decision core.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One cut-off a rule applies.
+
+    name: stable id used by rules and by case files (``"boundaries": [{"threshold": name, ...}]``).
+    value, unit: the cut-off as the rule compares it.
+    comparison: what the rule concludes on each side, e.g. "negative when percent < 1".
+    rule: where it is applied (module and function or pitfall).
+    source: id in ``cds_hooks.knowledge.sources.SOURCES``; None only for a product choice (see basis).
+    basis: why the value is what it is when no source fixes it (required when source is None).
+    step: the distance that counts as "just below"/"just above" for the boundary cases.
+    """
+
+    name: str
+    value: float
+    unit: str
+    comparison: str
+    rule: str
+    source: str | None
+    step: float
+    basis: str = ""
+
+
+THRESHOLDS: dict[str, Threshold] = {}
+
+
+def _declare(threshold: Threshold) -> Threshold:
+    if threshold.name in THRESHOLDS:
+        raise ValueError(f"threshold {threshold.name!r} declared twice")
+    if threshold.source is None and not threshold.basis:
+        raise ValueError(f"threshold {threshold.name!r} has neither a source nor a stated basis")
+    THRESHOLDS[threshold.name] = threshold
+    return threshold
+
+
+# ---- ER / PR (clinical-knowledge.md b.2; ASCO/CAP 2020) -------------------------------------------------
+
+ER_PR_POSITIVE_MIN_PERCENT = _declare(Threshold(
+    name="er-pr-positive-min-percent", value=1.0, unit="% of tumour nuclei",
+    comparison="negative when percent < 1; positive (low-positive up to the low-positive maximum) when percent >= 1",
+    rule="decision.er_pr.percent_category (ER and PR)", source="asco-cap-2020-er-pr", step=1.0))
+
+ER_PR_LOW_POSITIVE_MAX_PERCENT = _declare(Threshold(
+    name="er-pr-low-positive-max-percent", value=10.0, unit="% of tumour nuclei",
+    comparison="low-positive when 1 <= percent <= 10; positive when percent > 10 (exactly 10 is positive instead "
+               "when DecisionConfig.low_positive_includes_upper_bound is False, for sources that use 1-9 %)",
+    rule="decision.er_pr.percent_category (ER and PR); P2", source="asco-cap-2020-er-pr", step=1.0))
+
+# ---- HER2 ISH (clinical-knowledge.md b.3; ASCO/CAP 2018, affirmed 2023) ---------------------------------
+
+HER2_ISH_RATIO = _declare(Threshold(
+    name="her2-ish-ratio", value=2.0, unit="HER2/CEP17 ratio",
+    comparison="ISH groups 1-2 when ratio >= 2.0; groups 3-5 when ratio < 2.0",
+    rule="decision.her2._ratio_side / _ish_groups", source="asco-cap-2018-her2", step=0.1))
+
+HER2_ISH_COPIES_LOW = _declare(Threshold(
+    name="her2-ish-copies-low", value=4.0, unit="mean HER2 signals/cell (dual-probe)",
+    comparison="ratio >= 2.0: group 1 when copies >= 4.0, group 2 when < 4.0; "
+               "ratio < 2.0: group 4 when 4.0 <= copies < 6.0, group 5 when < 4.0",
+    rule="decision.her2._ish_groups", source="asco-cap-2018-her2", step=0.1))
+
+HER2_ISH_COPIES_HIGH = _declare(Threshold(
+    name="her2-ish-copies-high", value=6.0, unit="mean HER2 signals/cell (dual-probe)",
+    comparison="ratio < 2.0: group 3 when copies >= 6.0, group 4 when 4.0 <= copies < 6.0",
+    rule="decision.her2._ish_groups", source="asco-cap-2018-her2", step=0.1))
+
+HER2_SINGLE_PROBE_LOW = _declare(Threshold(
+    name="her2-single-probe-low", value=4.0, unit="mean HER2 signals/cell (single-probe)",
+    comparison="not amplified when copies < 4.0; 4.0 <= copies < 6.0 is amplified only with IHC 3+, otherwise "
+               "read as not amplified with a data-quality note asking for dual-probe ISH",
+    rule="decision.her2._ish_groups (single probe)", source="her2-single-probe-table", step=0.1))
+
+HER2_SINGLE_PROBE_HIGH = _declare(Threshold(
+    name="her2-single-probe-high", value=6.0, unit="mean HER2 signals/cell (single-probe)",
+    comparison="amplified when copies >= 6.0",
+    rule="decision.her2._ish_groups (single probe)", source="her2-single-probe-table", step=0.1))
+
+HER2_REFLEX_ISH_WINDOW_DAYS = _declare(Threshold(
+    name="her2-reflex-ish-window-days", value=21, unit="days after the IHC",
+    comparison="an ISH-only result with no Specimen is read with the closest earlier IHC-only result of the same "
+               "specimen kind when 0 < days <= 21; later ISH stays a sample of its own",
+    rule="decision.her2._pair_reflex_ish", source=None, step=1,
+    basis="product choice: the guideline asks for IHC and ISH on the same specimen (asco-cap-2018-her2) but EHR "
+          "data rarely names it; reflex ISH is usually resulted within days of the IHC"))
+
+# ---- Patient context (clinical-knowledge.md b.5) ---------------------------------------------------------
+
+MENOPAUSE_AGE_YEARS = _declare(Threshold(
+    name="menopause-age-years", value=60, unit="years of age",
+    comparison="postmenopausal by age when age >= 60 (no explicit record, no oophorectomy, no GnRH agonist); "
+               "under 60 menopausal status must be established, so an AI without ovarian suppression raises P14",
+    rule="decision.context.read_menopause; decision.pitfalls._ai_without_ofs (P14)",
+    source="nccn-menopause-summary", step=1))
+
+# ---- Pitfalls (clinical-knowledge.md d) -------------------------------------------------------------------
+
+STALE_RESULT_MONTHS = _declare(Threshold(
+    name="stale-result-months", value=24, unit="months before today",
+    comparison="P13(c) when the chosen ER/PR/HER2 result is more than 24 months old; exactly 24 months is not stale",
+    rule="decision.pitfalls._p13 (default of DecisionConfig.stale_result_months)", source=None, step=1,
+    basis="product default: no guideline gives a number (clinical-knowledge.md d, P13)"))
+
+CONCURRENT_THERAPY_GAP_DAYS = _declare(Threshold(
+    name="concurrent-therapy-gap-days", value=1, unit="days from the end of one drug to the start of the other",
+    comparison="sequential (no P11) when the other drug starts >= 1 day after this one ends; a drug ending on the "
+               "day the other starts overlaps it (FHIR Period.end includes that day)",
+    rule="decision.pitfalls._overlaps (P11)", source="albain-2009-swog8814", step=1))
+
+# ---- Treatment options (clinical-knowledge.md c) ----------------------------------------------------------
+
+PDL1_CPS_22C3_MIN = _declare(Threshold(
+    name="pdl1-cps-22c3-min", value=10, unit="PD-L1 combined positive score (22C3)",
+    comparison="pembrolizumab for metastatic TNBC when CPS >= 10 by 22C3; below 10 the requirement is absent",
+    rule="decision.options.finding_state('PD-L1-CPS10-22C3')", source="keynote-355-cdx", step=1))
+
+PDL1_SP142_IC_MIN_PERCENT = _declare(Threshold(
+    name="pdl1-sp142-ic-min-percent", value=1, unit="% tumour area with PD-L1-stained immune cells (SP142)",
+    comparison="atezolizumab (EMA/Health Canada) when SP142 IC >= 1 %; below 1 % the requirement is absent",
+    rule="decision.options.finding_state('PD-L1-SP142-IC1')", source="label-ema-tecentriq-6", step=0.5))
+
+
+__all__ = ["Threshold", "THRESHOLDS", *(name for name, value in list(globals().items()) if isinstance(value, Threshold))]
