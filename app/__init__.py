@@ -19,6 +19,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .smart import create_smart_blueprint
     flask_app.register_blueprint(create_smart_blueprint(settings))
 
+    from .patient import create_patient_blueprint
+    flask_app.register_blueprint(create_patient_blueprint(settings))
+
     @flask_app.after_request
     def _baseline_headers(resp):
         # Answers outside the SMART pages (CDS Hooks JSON, a 404 at the root, /favicon.ico) get a

@@ -1,4 +1,4 @@
-"""The ``receptor-cds`` command: ``serve``, ``demo`` and ``load-fixtures``.
+"""The ``receptor-cds`` command: ``serve``, ``demo``, ``load-fixtures`` and ``explain``.
 
 ``serve`` is the production entry point (waitress, configured only from environment variables:
 see ``app.config.Settings.from_env``); a configuration it cannot use stops it before it listens,
@@ -44,7 +44,44 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="name of an environment variable holding a bearer token for the server")
     load.add_argument("--fixtures-dir", default=None,
                       help="fixtures folder with real/, synthea/ and cases/ (default: the project's fixtures/)")
+
+    explain = commands.add_parser("explain", help="write one patient's receptor results in plain words as an "
+                                                  "HTML handout that prints on two pages")
+    explain.add_argument("--fhir-base", required=True, help="FHIR base URL, e.g. https://example.org/fhir")
+    explain.add_argument("--patient", required=True, help="the Patient id on that server")
+    explain.add_argument("--out", required=True, help="the HTML file to write")
+    explain.add_argument("--token-env", metavar="VAR", default=None,
+                         help="name of an environment variable holding a bearer token for the server")
+    explain.add_argument("--language", default="en", help="language of the handout (message catalog; default en)")
     return parser
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app.patient.handout import HandoutError, build_handout
+
+    token = None
+    if args.token_env:
+        token = os.environ.get(args.token_env)
+        if not token:
+            print(f"receptor-cds explain: environment variable {args.token_env} is not set or empty", file=sys.stderr)
+            return EXIT_CONFIG
+    if not args.fhir_base.startswith(("http://", "https://")):
+        print(f"receptor-cds explain: --fhir-base must be an http(s) URL, got {args.fhir_base!r}", file=sys.stderr)
+        return EXIT_CONFIG
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        print(f"receptor-cds explain: the folder of --out does not exist: {out.parent}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        html = build_handout(args.fhir_base, args.patient, token, language=args.language)
+    except HandoutError as exc:
+        print(f"receptor-cds explain: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    out.write_text(html, encoding="utf-8")
+    print(f"Wrote the handout to {out}")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -117,7 +154,7 @@ def _load_fixtures(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = _build_parser().parse_args(argv)
-    handler = {"serve": _serve, "demo": _demo, "load-fixtures": _load_fixtures}[args.command]
+    handler = {"serve": _serve, "demo": _demo, "load-fixtures": _load_fixtures, "explain": _explain}[args.command]
     return handler(args)
 
 

@@ -603,10 +603,17 @@ class DevAuthServer:
             patient = values.get("patient") or None
             if patient and patient not in {pid for pid, _ in self._patients()}:
                 return refuse("the chosen patient is not known to this EHR")
-            user = _Grant(self.config.default_user, patient if "launch/patient" in scopes else None, None, True)
+            signed_in = self.config.default_user
+            if values.get("sign_in_as") == "patient":
+                # A patient-portal sign-in: the user is the patient (fhirUser = Patient/<id>).
+                if not patient:
+                    return refuse("a patient sign-in needs a chosen patient")
+                signed_in = f"Patient/{patient}"
+            user = _Grant(signed_in, patient if "launch/patient" in scopes else None, None, True)
             return self.server.create_authorization_response(grant_user=user, grant=grant)
-        hidden = [(k, v) for k, v in values.items(multi=True) if k not in {"decision", "patient"}]
+        hidden = [(k, v) for k, v in values.items(multi=True) if k not in {"decision", "patient", "sign_in_as"}]
         return render_template("auth/authorize.html", client_id=values.get("client_id"), scopes=scopes,
+                               default_user=self.config.default_user,
                                wants_patient="launch/patient" in scopes, patients=self._patients(),
                                hidden=hidden, action=self.config.authorization_endpoint), 200
 

@@ -216,6 +216,30 @@ _SOURCES: tuple[Source, ...] = (
            "https://www.cms.gov/priorities/innovation/media/document/eom-clinical-data-elements-guide"),
     Source("moalmanac-db", "moalmanac-db curated FDA/EMA indications and RxNorm codings",
            "vanallenlab/moalmanac-db referenced/indications.json and codings.json, snapshot 7815662b (2026-05-15)", MOALMANAC_DB),
+    # Patient-facing references for the patient page (issue 11); each address confirmed with the search tool.
+    Source("seer-breast-subtypes", "SEER Cancer Stat Facts: Female Breast Cancer Subtypes",
+           "National Cancer Institute, SEER 22 2017-2021: percent of female breast cancer cases by subtype "
+           "(HR+/HER2- 69.5 %, HR-/HER2- 10.5 %, HR+/HER2+ 9.6 %, HR-/HER2+ 4.0 %, unknown 6.1 %)",
+           "https://seer.cancer.gov/statfacts/html/breast-subtypes.html"),
+    Source("acs-hormone-receptor-status", "American Cancer Society: Breast Cancer Hormone Receptor Status",
+           "American Cancer Society, patient page on ER/PR status and hormone therapy",
+           "https://www.cancer.org/cancer/types/breast-cancer/understanding-a-breast-cancer-diagnosis/"
+           "breast-cancer-hormone-receptor-status.html"),
+    Source("acs-her2-status", "American Cancer Society: Breast Cancer HER2 Status",
+           "American Cancer Society, patient page on HER2, IHC and FISH testing",
+           "https://www.cancer.org/cancer/breast-cancer/understanding-a-breast-cancer-diagnosis/"
+           "breast-cancer-her2-status.html"),
+    Source("lbbc-treatments", "Living Beyond Breast Cancer: Treatments (local and systemic therapy)",
+           "Living Beyond Breast Cancer, patient page on local (surgery, radiation) and systemic treatment",
+           "https://www.lbbc.org/learn/treatments-and-research"),
+    Source("breastcancer-org-status-change", "Breastcancer.org: receptor and HER2 status can change after diagnosis",
+           "Breastcancer.org research news, 20 June 2012, on a Journal of Clinical Oncology study of marker changes "
+           "at recurrence", "https://www.breastcancer.org/research-news/20120620"),
+    Source("von-minckwitz-2012-pcr", "von Minckwitz 2012: pathologic complete response and outcome by subtype",
+           "von Minckwitz G et al. Definition and impact of pathologic complete response on prognosis after "
+           "neoadjuvant chemotherapy in various intrinsic breast cancer subtypes. J Clin Oncol 2012",
+           "https://www.themednet.org/publications/definition-and-impact-of-pathologic-complete-response-on-"
+           "prognosis-after-neoadjuvant-chemotherapy-in-various-intrinsic-breast-cancer-subtypes"),
     # The team reference itself, by section.
     Source("ck-b", "Receptor CDS knowledge base, section b (decision rules)",
            "clinical-knowledge.md section b (b.1 intake, b.2 ER/PR, b.3 HER2, b.4 subtype, b.5 setting, b.6 options)", None),

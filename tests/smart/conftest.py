@@ -116,7 +116,7 @@ def product_app(dev_ehr: DevEhr, client_key_pem: Path, tmp_path: Path) -> Iterat
         settings = Settings(public_url=base, smart_client_id=client, smart_allowed_issuers=(dev_ehr.fhir_base,),
                             smart_cookie_secure=False, fhir_read_timeout=5.0, fhir_total_budget=5.0,
                             database_url=f"sqlite:///{tmp_path / f'feedback-{port}.sqlite'}")
-        redirect = (f"{base}/smart/callback",)
+        redirect = (f"{base}/smart/callback", f"{base}/patient/callback")   # clinician's app, patient page
         if client == ASYM_CLIENT:
             settings = settings.with_overrides(smart_private_key_path=str(client_key_pem),
                                                smart_client_auth="private_key_jwt")

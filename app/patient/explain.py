@@ -1,0 +1,274 @@
+"""From the clinician's ``Assessment`` to what the patient page says: statement ids, never new text.
+
+Pure (assessment in, ``Explanation`` out), so the portal page and the printed handout, which both
+render an ``Explanation``, cannot say different things, and neither can disagree with the subtype
+card: the subtype shown is ``assessment.subtype`` or nothing at all. Every line names a statement
+of ``cds_hooks.knowledge.patient_content`` (with its sources) and the values to fill in.
+
+Review rule: when the subtype is indeterminate, when a pitfall questions the receptor results
+themselves (``REVIEW_PITFALLS``) or when a finding rests on a preliminary result, the page says the
+care team needs to review and shows no subtype, no treatment kinds and no frequency. A result the
+review is about is shown as "needs checking" rather than as a value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cds_hooks.decision.model import Assessment, Her2Finding, ReceptorFinding
+from cds_hooks.knowledge.options import OPTIONS
+from cds_hooks.knowledge.patient_content import (
+    KIND_ORDER,
+    PATIENT_STATEMENTS,
+    QUESTION_PITFALLS,
+    REVIEW_PITFALLS,
+    TREATMENT_KINDS,
+)
+
+_SUBTYPE_KEYS = {"HR+/HER2-": "hr-pos-her2-neg", "HR+/HER2+": "hr-pos-her2-pos", "HR-/HER2+": "hr-neg-her2-pos",
+                 "triple-negative": "triple-negative"}
+# Pitfalls whose evidence marks the results they are about as "needs checking" on the page.
+_IMPLICATING = {"P1", "P6", "P18"}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One statement of the patient-content table, with the values for its placeholders."""
+
+    statement: str
+    params: tuple[tuple[str, str], ...] = ()
+    extra_sources: tuple[str, ...] = ()    # e.g. the options-table sources behind a kind of treatment
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        own = PATIENT_STATEMENTS[self.statement].sources
+        return own + tuple(s for s in self.extra_sources if s not in own)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One receptor in the picture: what to draw, in data (the renderer words it)."""
+
+    name: str                    # "ER" | "PR" | "HER2"
+    state: str                   # positive | low | negative | unknown | review | equivocal
+    percent: float | None = None
+    level: str | None = None     # HER2: "0", "0-faint", "1+", "2+", "3+"
+    fish: str | None = None      # HER2: "amplified" | "not-amplified"
+
+
+@dataclass
+class Explanation:
+    patient_name: str
+    knowledge_version: str
+    needs_review: bool
+    subtype: str | None                       # the assessment's subtype when shown, else None
+    her2_expression: str                      # the assessment's HER2 expression (always the core's value)
+    results: list[Line] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    subtype_lines: list[Line] = field(default_factory=list)
+    review_lines: list[Line] = field(default_factory=list)
+    treatment_lines: list[Line] = field(default_factory=list)
+    kinds: list[Line] = field(default_factory=list)
+    change_lines: list[Line] = field(default_factory=list)
+    questions: list[Line] = field(default_factory=list)
+    notices: list[Line] = field(default_factory=list)
+
+    def lines(self) -> list[Line]:
+        """Every line on the page after the fixed 'what was tested' part, in page order."""
+        return [*self.notices, *self.results, *self.review_lines, *self.subtype_lines, *self.treatment_lines,
+                *self.kinds, *self.change_lines, *self.questions]
+
+
+TESTED: tuple[str, ...] = ("tested.sample", "tested.three", "tested.er", "tested.pr", "tested.her2",
+                           "tested.stain", "tested.ihc", "tested.fish", "tested.two-plus")
+
+
+def _pct(value: float | None) -> str:
+    return f"{value:g}" if value is not None else ""
+
+
+def _receptor_line(f: ReceptorFinding) -> Line:
+    key = f.receptor.lower()
+    if f.status == "positive":
+        return Line(f"result.{key}.positive", (("percent", _pct(f.percent)),)) if f.percent is not None \
+            else Line(f"result.{key}.positive-no-percent")
+    if f.status == "low-positive":
+        if f.percent is not None:
+            return Line(f"result.{key}.low", (("percent", _pct(f.percent)),))
+        return Line(f"result.{key}.low-no-percent")
+    if f.status == "negative":
+        return Line(f"result.{key}.negative") if f.percent is not None else Line(f"result.{key}.negative-no-percent")
+    return Line(f"result.{key}.unknown")
+
+
+def _her2_line(h: Her2Finding) -> Line:
+    if h.status == "positive":
+        if h.ihc_score == "3+":
+            return Line("result.her2.positive-ihc")
+        if h.ish == "amplified":
+            return Line("result.her2.positive-fish")
+        return Line("result.her2.positive")
+    if h.status == "equivocal":
+        return Line("result.her2.equivocal")
+    if h.status == "negative":
+        if h.expression == "low":
+            score = (h.ihc_score or "").split("-")[0] or "1+"
+            return Line("result.her2.low", (("score", score),))
+        if h.expression == "ultralow":
+            return Line("result.her2.ultralow")
+        if h.expression == "null":
+            return Line("result.her2.null")
+        if h.expression == "zero-unspecified":
+            return Line("result.her2.zero")
+        return Line("result.her2.negative-no-score")
+    return Line("result.her2.unknown")
+
+
+def _receptor_marker(f: ReceptorFinding, review: bool) -> Marker:
+    if review:
+        return Marker(f.receptor, "review")
+    state = {"positive": "positive", "low-positive": "low", "negative": "negative"}.get(f.status, "unknown")
+    return Marker(f.receptor, state, percent=f.percent)
+
+
+def _her2_marker(h: Her2Finding, review: bool) -> Marker:
+    if review:
+        return Marker("HER2", "review")
+    score = h.ihc_score or ""
+    level = {"0-ultralow": "0-faint", "0-null": "0", "0": "0"}.get(score, score if score in ("1+", "2+", "3+") else None)
+    if level is None and h.expression == "ultralow":
+        level = "0-faint"
+    elif level is None and h.expression in ("null", "zero-unspecified"):
+        level = "0"
+    fish = h.ish if h.ish in ("amplified", "not-amplified") else None
+    state = {"positive": "positive", "negative": "low" if h.expression in ("low", "ultralow") else "negative",
+             "equivocal": "equivocal"}.get(h.status, "unknown")
+    return Marker("HER2", state, level=level, fish=fish)
+
+
+def _analytes_of(refs: list[str], assessment: Assessment) -> set[str]:
+    """Which receptors (ER, PR, HER2) the given evidence references are results of."""
+    by_ref: dict[str, set[str]] = {}
+    for r in assessment.history:
+        name = "HER2" if r.analyte.startswith(("HER2", "CEP17")) else r.analyte
+        for key in (r.resource, r.resource.split("#")[0]):
+            by_ref.setdefault(key, set()).add(name)
+    found: set[str] = set()
+    for ref in refs:
+        found |= by_ref.get(ref, set()) | by_ref.get(ref.split("#")[0], set())
+    return found & {"ER", "PR", "HER2"}
+
+
+def _append(lines: list[Line], line: Line) -> None:
+    if all(x.statement != line.statement for x in lines):
+        lines.append(line)
+
+
+def explain(assessment: Assessment, patient_name: str, *, partial_data: bool = False) -> Explanation:
+    """What the page says about this assessment. ``partial_data``: some records could not be read."""
+    a = assessment
+    codes = {alert.code for alert in a.alerts}
+    provisional = {f.receptor for f in (a.er, a.pr) if f.provisional} | ({"HER2"} if a.her2.provisional else set())
+    review_alerts = [alert for alert in a.alerts if alert.code in REVIEW_PITFALLS]
+    needs_review = a.subtype == "indeterminate" or bool(review_alerts) or bool(provisional)
+    implicated = set(provisional)
+    for alert in review_alerts:
+        if alert.code in _IMPLICATING:
+            implicated |= _analytes_of(alert.evidence, a) or {"ER", "PR", "HER2"}
+    if "P1" in codes:
+        implicated |= {"ER", "PR"}
+
+    ex = Explanation(patient_name=patient_name, knowledge_version=a.knowledge_version, needs_review=needs_review,
+                     subtype=None if needs_review else a.subtype, her2_expression=a.her2.expression)
+    if partial_data:
+        ex.notices.append(Line("notice.partial-data"))
+
+    # Results, one line each; a result under review is not stated as a value.
+    for finding in (a.er, a.pr):
+        if finding.receptor in implicated:
+            ex.results.append(Line("result.needs-review", (("name", finding.receptor),)))
+        else:
+            ex.results.append(_receptor_line(finding))
+        ex.markers.append(_receptor_marker(finding, finding.receptor in implicated))
+    if "HER2" in implicated:
+        ex.results.append(Line("result.needs-review", (("name", "HER2"),)))
+    else:
+        ex.results.append(_her2_line(a.her2))
+    ex.markers.append(_her2_marker(a.her2, "HER2" in implicated))
+    dates = sorted(d[:10] for d in (a.er.effective, a.pr.effective, a.her2.effective) if d)
+    if dates:
+        ex.results.append(Line("result.date", (("date", dates[-1]),)))
+
+    if needs_review:
+        ex.review_lines.append(Line("review.intro"))
+        for alert in review_alerts:
+            _append(ex.review_lines, Line(REVIEW_PITFALLS[alert.code]))
+        if a.her2.status in ("equivocal", "unknown") and a.her2.ish != "amplified" and \
+                any(r.analyte.startswith("HER2") for r in a.history):
+            _append(ex.review_lines, Line("review.her2-unsettled"))
+        if provisional:
+            _append(ex.review_lines, Line("review.preliminary"))
+        if "unknown" in (a.er.status, a.pr.status, a.her2.status) or len(ex.review_lines) == 1:
+            _append(ex.review_lines, Line("review.missing"))
+    else:
+        key = _SUBTYPE_KEYS[a.subtype]
+        ex.subtype_lines += [Line(f"subtype.{key}"), Line(f"frequency.{key}")]
+        if "ER-low" in a.modifiers:
+            ex.subtype_lines.append(Line("qualifier.er-low"))
+        if a.subtype in ("HR+/HER2-", "triple-negative") and a.her2.expression in ("low", "ultralow"):
+            ex.subtype_lines.append(Line(f"qualifier.her2-{a.her2.expression}"))
+        _treatments(a, ex)
+
+    # When results can change.
+    ex.change_lines.append(Line("change.general"))
+    if "P9" in codes:
+        ex.change_lines.append(Line("change.relapse-not-retested"))
+    if "P10" in codes:
+        ex.change_lines.append(Line("change.her2-low-differs"))
+    if "P13" in codes:
+        ex.change_lines.append(Line("change.old-results"))
+
+    # Questions chosen from the assessment.
+    if needs_review:
+        _append(ex.questions, Line("question.review"))
+    for alert in a.alerts:
+        if alert.code in QUESTION_PITFALLS:
+            _append(ex.questions, Line(QUESTION_PITFALLS[alert.code]))
+    if a.pr.status in ("positive", "low-positive") and a.pr.percent is None and "PR" not in implicated:
+        _append(ex.questions, Line("question.pr-percent"))
+    if not needs_review:
+        if "ER-low" in a.modifiers:
+            _append(ex.questions, Line("question.er-low"))
+        if a.her2.expression in ("low", "ultralow"):
+            _append(ex.questions, Line("question.her2-low"))
+    if a.setting.setting == "unknown":
+        _append(ex.questions, Line("question.stage"))
+    if any(line.statement == "treatment.before-surgery" for line in ex.treatment_lines):
+        _append(ex.questions, Line("question.before-surgery"))
+    _append(ex.questions, Line("question.treatments"))
+    _append(ex.questions, Line("question.trials"))
+    return ex
+
+
+def _treatments(a: Assessment, ex: Explanation) -> None:
+    """Kinds of treatment from the options the clinician sees (drug classes, never drugs or doses)."""
+    if not a.options:
+        return
+    ex.treatment_lines.append(Line("treatment.intro"))
+    setting = a.setting.setting
+    if setting == "early":
+        ex.treatment_lines.append(Line("treatment.early-local"))
+    elif setting == "metastatic":
+        ex.treatment_lines.append(Line("treatment.metastatic"))
+    else:
+        ex.treatment_lines.append(Line("treatment.unknown-stage"))
+    sources: dict[str, list[str]] = {}
+    for option in a.options:
+        kind = TREATMENT_KINDS.get(option.drug_class)
+        if kind is None:
+            continue
+        bucket = sources.setdefault(kind, [])
+        bucket += [s.id for s in option.sources if s.id not in bucket]
+    ex.kinds = [Line(kind, extra_sources=tuple(sources[kind])) for kind in KIND_ORDER if kind in sources]
+    neoadjuvant = any("neoadjuvant" in (OPTIONS[o.id].line if o.id in OPTIONS else "") for o in a.options)
+    if setting == "early" and neoadjuvant:
+        ex.treatment_lines.append(Line("treatment.before-surgery"))

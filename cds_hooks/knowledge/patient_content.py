@@ -1,0 +1,318 @@
+"""What the patient page may say, each statement with the sources it rests on.
+
+Why a table: a page that explains results to a patient must say nothing the sources do not say,
+and a clinician must be able to review every sentence in one place. Each ``PatientStatement``
+is one short piece of plain-language text (English; it is also the gettext message id, so the
+page can be translated from the message catalogs) and the ids of the sources in
+``cds_hooks.knowledge.sources.SOURCES`` behind it. The page (``app/patient``) chooses statements
+from the same ``Assessment`` the clinician's cards come from; it never writes clinical text of its own.
+
+Text rules (tested): Flesch-Kincaid grade of at most 8 for every rendered page; medical terms
+marked ``<dfn>`` where they are explained; no dose, no prescription, no "you should"; placeholders
+in ``{braces}`` are filled with escaped values. Only ``<dfn>`` and ``<strong>`` markup is allowed.
+
+Where sources disagree (surfaced, not hidden):
+- How common each subtype is. SEER (US women, 2017-2021, all cases incl. 6 % unknown) gives
+  HR+/HER2- 69.5 %, triple-negative 10.5 %, HR+/HER2+ 9.6 %, HR-/HER2+ 4.0 %. The American Cancer
+  Society says "about 2 of 3" breast cancers have a hormone receptor (SEER: 79 % are HR+), and
+  patient sites put HER2-positive at 15-20 % (SEER: 13.6 %). The page uses SEER's figures, rounded
+  ("about 7 in 10"), because they are per subtype and the most recent population data we confirmed.
+- "Luminal A/B" means different things in different sources (SEER calls HR+/HER2+ "luminal B";
+  others use Ki-67 and PR). The core does not read it (clinical-knowledge.md b.4), so the page does
+  not mention it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .sources import SOURCES
+
+
+@dataclass(frozen=True)
+class PatientStatement:
+    id: str
+    text: str                      # English; the gettext msgid
+    sources: tuple[str, ...]
+
+
+_ASCO_ERPR = ("asco-cap-2020-er-pr", "acs-hormone-receptor-status")
+_HER2 = ("asco-cap-2023-her2", "acs-her2-status")
+
+PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
+    PatientStatement("notice.partial-data",
+                     "Some of your records could not be read, so results may be missing from this page.",
+                     ("ck-b",)),
+    # ---- What was tested ----------------------------------------------------------------------
+    PatientStatement("tested.sample",
+                     "A doctor who studies cells, called a <dfn>pathologist</dfn>, looked at cells from your "
+                     "cancer. The cells came from a <dfn>biopsy</dfn> (a small piece of tissue taken out) or "
+                     "from surgery.", ("acs-hormone-receptor-status", "seed-003")),
+    PatientStatement("tested.three", "The lab looked for three things on the cancer cells:",
+                     ("acs-hormone-receptor-status", "acs-her2-status")),
+    PatientStatement("tested.er",
+                     "<dfn>ER</dfn>, the estrogen receptor. It shows if the cells can use the hormone estrogen "
+                     "to grow.", _ASCO_ERPR),
+    PatientStatement("tested.pr",
+                     "<dfn>PR</dfn>, the progesterone receptor. It shows if the cells can use the hormone "
+                     "progesterone to grow.", _ASCO_ERPR),
+    PatientStatement("tested.her2",
+                     "<dfn>HER2</dfn>, a protein on the outside of the cell. Too much of it can make cells "
+                     "grow fast.", _HER2),
+    PatientStatement("tested.stain",
+                     "ER and PR are found with a stain. The lab counts how many cells out of 100 take up the "
+                     "stain.", ("asco-cap-2020-er-pr",)),
+    PatientStatement("tested.ihc",
+                     "HER2 is first tested with a stain called <dfn>IHC</dfn>. It gives a score of 0, 1+, 2+ "
+                     "or 3+. A score of 3+ means a lot of HER2.", _HER2),
+    PatientStatement("tested.fish",
+                     "A second test, called <dfn>FISH</dfn> or ISH, counts the copies of the HER2 gene in each "
+                     "cell. Extra copies let the cell make too much HER2.", _HER2),
+    PatientStatement("tested.two-plus",
+                     "A score of 2+ is in the middle. The stain alone cannot tell if there is too much HER2, "
+                     "so the lab then does FISH to count the gene copies.",
+                     ("asco-cap-2018-her2", "acs-her2-status")),
+    # ---- Each result in words -----------------------------------------------------------------
+    PatientStatement("result.er.positive", "ER positive: {percent} out of 100 cells took up the stain.",
+                     _ASCO_ERPR),
+    PatientStatement("result.er.positive-no-percent",
+                     "ER positive. The record does not say how many cells took up the stain.", _ASCO_ERPR),
+    PatientStatement("result.er.low",
+                     "ER low: only {percent} out of 100 cells took up the stain. This is called "
+                     "<dfn>ER-low</dfn> (1 to 10 out of 100 cells).", ("asco-cap-2020-er-pr",)),
+    PatientStatement("result.er.low-no-percent",
+                     "ER low: only a few cells took up the stain. This is called <dfn>ER-low</dfn>.",
+                     ("asco-cap-2020-er-pr",)),
+    PatientStatement("result.er.negative", "ER negative: fewer than 1 out of 100 cells took up the stain.",
+                     _ASCO_ERPR),
+    PatientStatement("result.er.negative-no-percent", "ER negative.", _ASCO_ERPR),
+    PatientStatement("result.er.unknown", "ER: your record does not have a result we can use.", ("ck-b",)),
+    PatientStatement("result.pr.positive", "PR positive: {percent} out of 100 cells took up the stain.",
+                     _ASCO_ERPR),
+    PatientStatement("result.pr.positive-no-percent",
+                     "PR positive. The record does not say how many cells took up the stain.", _ASCO_ERPR),
+    PatientStatement("result.pr.low",
+                     "PR low: only {percent} out of 100 cells took up the stain.", ("asco-cap-2020-er-pr",)),
+    PatientStatement("result.pr.low-no-percent", "PR low: only a few cells took up the stain.",
+                     ("asco-cap-2020-er-pr",)),
+    PatientStatement("result.pr.negative", "PR negative: fewer than 1 out of 100 cells took up the stain.",
+                     _ASCO_ERPR),
+    PatientStatement("result.pr.negative-no-percent", "PR negative.", _ASCO_ERPR),
+    PatientStatement("result.pr.unknown", "PR: your record does not have a result we can use.", ("ck-b",)),
+    PatientStatement("result.her2.positive-ihc",
+                     "HER2 positive: the IHC score was 3+. The cells have a lot of HER2.", _HER2),
+    PatientStatement("result.her2.positive-fish",
+                     "HER2 positive: FISH found extra copies of the HER2 gene.", _HER2),
+    PatientStatement("result.her2.positive", "HER2 positive: the cells have too much HER2.", _HER2),
+    PatientStatement("result.her2.low",
+                     "<dfn>HER2-low</dfn>: the IHC score was {score}. The cells have some HER2, but not a lot. "
+                     "This still counts as HER2 negative.", ("asco-cap-2023-her2",)),
+    PatientStatement("result.her2.ultralow",
+                     "<dfn>HER2-ultralow</dfn>: the IHC score was 0, but a faint stain was seen on a few cells. "
+                     "This counts as HER2 negative.", ("asco-cap-2023-her2", "destiny-breast06-fda-2025")),
+    PatientStatement("result.her2.null",
+                     "<dfn>HER2-0</dfn>: the IHC score was 0 and no stain was seen. This counts as HER2 "
+                     "negative.", ("asco-cap-2023-her2",)),
+    PatientStatement("result.her2.zero",
+                     "<dfn>HER2-0</dfn>: the IHC score was 0. The record does not say if a faint stain was "
+                     "seen.", ("asco-cap-2023-her2",)),
+    PatientStatement("result.her2.negative-no-score",
+                     "HER2 negative. The record does not give the IHC score.", _HER2),
+    PatientStatement("result.her2.equivocal",
+                     "HER2: the IHC score was 2+, and there is no FISH result yet. The result is not settled.",
+                     ("asco-cap-2018-her2",)),
+    PatientStatement("result.her2.unknown", "HER2: your record does not have a result we can use yet.",
+                     ("ck-b",)),
+    PatientStatement("result.needs-review", "{name}: your care team needs to check this result.", ("ck-d",)),
+    PatientStatement("result.date", "The results above are from {date}.", ("ck-b",)),
+    # ---- The subtype in words -----------------------------------------------------------------
+    PatientStatement("subtype.hr-pos-her2-neg",
+                     "Your cancer is <strong>hormone receptor positive and HER2 negative</strong> (HR+/HER2-). "
+                     "The cells can use hormones to grow. They do not have too much HER2.",
+                     ("acs-hormone-receptor-status", "seer-breast-subtypes")),
+    PatientStatement("subtype.hr-pos-her2-pos",
+                     "Your cancer is <strong>hormone receptor positive and HER2 positive</strong> (HR+/HER2+). "
+                     "The cells can use hormones to grow. They also have too much HER2.",
+                     ("acs-hormone-receptor-status", "acs-her2-status", "seer-breast-subtypes")),
+    PatientStatement("subtype.hr-neg-her2-pos",
+                     "Your cancer is <strong>HER2 positive and hormone receptor negative</strong> (HR-/HER2+). "
+                     "The cells have too much HER2. They do not use hormones to grow.",
+                     ("acs-her2-status", "seer-breast-subtypes")),
+    PatientStatement("subtype.triple-negative",
+                     "Your cancer is <strong><dfn>triple negative</dfn></strong>. ER, PR and HER2 are all "
+                     "negative. The cells do not use hormones to grow, and they do not have too much HER2.",
+                     ("acs-hormone-receptor-status", "seer-breast-subtypes")),
+    PatientStatement("frequency.hr-pos-her2-neg",
+                     "This is the most common kind. About 7 in 10 breast cancers are this kind.",
+                     ("seer-breast-subtypes",)),
+    PatientStatement("frequency.hr-pos-her2-pos", "About 1 in 10 breast cancers are this kind.",
+                     ("seer-breast-subtypes",)),
+    PatientStatement("frequency.hr-neg-her2-pos", "About 1 in 25 breast cancers are this kind.",
+                     ("seer-breast-subtypes",)),
+    PatientStatement("frequency.triple-negative", "About 1 in 10 breast cancers are this kind.",
+                     ("seer-breast-subtypes",)),
+    PatientStatement("qualifier.er-low",
+                     "Your ER result is low. Some ER-low cancers act more like cancers with no ER, PR or HER2, "
+                     "so your care team will look at it closely.", ("asco-cap-2020-er-pr", "paakkola-2021")),
+    PatientStatement("qualifier.her2-low",
+                     "HER2-low matters most if the cancer spreads. Then some medicines aimed at HER2 may still "
+                     "help.", ("asco-cap-2023-her2", "destiny-breast06-fda-2025")),
+    PatientStatement("qualifier.her2-ultralow",
+                     "HER2-ultralow matters most if the cancer spreads. Then one medicine aimed at HER2 may "
+                     "still help.", ("destiny-breast06-fda-2025",)),
+    # ---- Needs review -------------------------------------------------------------------------
+    PatientStatement("review.intro",
+                     "Your care team needs to look at your results again before anyone can say what kind of "
+                     "breast cancer this is. This page does not guess.", ("ck-d",)),
+    PatientStatement("review.her2-unsettled",
+                     "The HER2 result is not settled. One more test is needed.",
+                     ("asco-cap-2018-her2", "asco-cap-2023-her2")),
+    PatientStatement("review.missing",
+                     "Some results are missing from your record.", ("ck-b",)),
+    PatientStatement("review.er-pr-pattern",
+                     "Your ER and PR results do not fit the usual pattern. Results like these are often "
+                     "checked again.", ("asco-cap-2020-er-pr-rec2", "ecancer-2021-er-neg-pr-pos")),
+    PatientStatement("review.conflict",
+                     "Two results from the same sample do not agree.", ("ck-d",)),
+    PatientStatement("review.her2-reading",
+                     "The HER2 gene count gave an unusual result. It needs a second look.",
+                     ("asco-cap-2018-her2",)),
+    PatientStatement("review.preliminary",
+                     "Some results are not final yet.", ("ck-b",)),
+    # ---- Kinds of treatment -------------------------------------------------------------------
+    PatientStatement("treatment.intro",
+                     "Treatment depends on the kind of cancer and its <dfn>stage</dfn> (how big it is and how "
+                     "far it has spread). These kinds of treatment are often used for this kind and stage. "
+                     "Your care team will talk with you about what fits you.",
+                     ("lbbc-treatments", "seed-003")),
+    PatientStatement("treatment.early-local",
+                     "Surgery and <dfn>radiation</dfn> (strong rays aimed at the cancer) treat the breast and the "
+                     "nearby <dfn>lymph nodes</dfn> (small glands under the arm). They are called local "
+                     "treatment.", ("lbbc-treatments",)),
+    PatientStatement("treatment.metastatic",
+                     "The record shows that the cancer has spread to other parts of the body. This is called "
+                     "<dfn>metastatic</dfn> cancer. Treatment then uses medicines that reach the whole body.",
+                     ("lbbc-treatments", "seed-003")),
+    PatientStatement("treatment.unknown-stage",
+                     "Your record does not show the stage clearly, so this list may not fit your case.",
+                     ("ck-b",)),
+    PatientStatement("kind.hormone",
+                     "<dfn>Hormone therapy</dfn>: medicines that lower estrogen or stop it from reaching the "
+                     "cancer cells.", ("acs-hormone-receptor-status",)),
+    PatientStatement("kind.targeted",
+                     "<dfn>Targeted therapy</dfn>: medicines that block signals the cancer cells use to grow.",
+                     ("seed-001", "seed-004")),
+    PatientStatement("kind.her2",
+                     "<dfn>HER2-targeted therapy</dfn>: medicines that attack HER2 on the cancer cells.",
+                     ("acs-her2-status",)),
+    PatientStatement("kind.adc",
+                     "<dfn>Antibody-drug conjugates</dfn>: medicines that carry a cell-killing drug straight to "
+                     "the cancer cells.", ("destiny-breast06-fda-2025", "seed-004")),
+    PatientStatement("kind.chemo",
+                     "<dfn>Chemotherapy</dfn>: medicines that kill cells that grow fast.", ("lbbc-treatments",)),
+    PatientStatement("kind.immuno",
+                     "<dfn>Immunotherapy</dfn>: medicines that help your immune system fight the cancer.",
+                     ("keynote-522-ascopost", "seed-003")),
+    PatientStatement("treatment.before-surgery",
+                     "Medicine is sometimes given before surgery. If the surgeon then finds no cancer left, "
+                     "this is called a <dfn>complete response</dfn>. It is a good sign.",
+                     ("von-minckwitz-2012-pcr", "seed-001")),
+    # ---- When results can change --------------------------------------------------------------
+    PatientStatement("change.general",
+                     "Cancer cells can change over time. If the cancer comes back or spreads, your care team "
+                     "may ask for a new biopsy. The new test shows what the cancer is like now, and that can "
+                     "change which treatments may help.",
+                     ("breastcancer-org-status-change", "schrijver-2018", "seed-004")),
+    PatientStatement("change.relapse-not-retested",
+                     "Your record shows that the cancer came back or spread. The tests in your record are from "
+                     "before that time.", ("schrijver-2018", "ck-d")),
+    PatientStatement("change.her2-low-differs",
+                     "Your HER2 results were not the same on every sample. This can happen, because HER2 can "
+                     "differ from one part of a cancer to another.", ("asco-cap-2023-her2",)),
+    PatientStatement("change.old-results",
+                     "Some of your results are more than two years old.", ("ck-d",)),
+    # ---- Questions to ask ---------------------------------------------------------------------
+    PatientStatement("question.er-percent", "Was my ER percentage measured?", ("asco-cap-2020-er-pr",)),
+    PatientStatement("question.pr-percent", "Was my PR percentage measured?", ("asco-cap-2020-er-pr",)),
+    PatientStatement("question.her2-score", "What was my HER2 IHC score?", ("asco-cap-2023-her2",)),
+    PatientStatement("question.her2-ultralow", "Was my HER2 0 result checked for a faint stain? A faint stain is called <dfn>HER2-ultralow</dfn>.",
+                     ("asco-cap-2023-her2",)),
+    PatientStatement("question.fish", "Will FISH be done on my sample, and when will I get the result?",
+                     ("asco-cap-2018-her2",)),
+    PatientStatement("question.er-low", "What does my ER-low result mean for my treatment?",
+                     ("asco-cap-2020-er-pr",)),
+    PatientStatement("question.her2-low", "Does my HER2 result matter for my treatment now or later?",
+                     ("asco-cap-2023-her2",)),
+    PatientStatement("question.retest", "Will the cancer that came back be tested again for ER, PR and HER2?",
+                     ("schrijver-2018",)),
+    PatientStatement("question.up-to-date", "Are my test results still up to date?", ("ck-d",)),
+    PatientStatement("question.review", "When will my results be checked again, and what will that change?",
+                     ("ck-d",)),
+    PatientStatement("question.stage",
+                     "What is the <dfn>stage</dfn> of my cancer, that is, how big is it and how far has it spread?",
+                     ("lbbc-treatments",)),
+    PatientStatement("question.treatments", "Which kinds of treatment fit my cancer and how far it has spread?",
+                     ("lbbc-treatments",)),
+    PatientStatement("question.before-surgery", "Will I get medicine before surgery?",
+                     ("von-minckwitz-2012-pcr",)),
+    PatientStatement("question.trials",
+                     "Is there a <dfn>clinical trial</dfn> (a research study of a new treatment) that fits me?",
+                     ("seed-003",)),
+)
+
+PATIENT_STATEMENTS: dict[str, PatientStatement] = {s.id: s for s in PATIENT_STATEMENTS_TABLE}
+
+# Pitfalls that question the receptor results themselves: with any of them the patient page says the
+# care team needs to review, and shows no subtype. The other pitfalls are about treatment or data
+# the clinician handles; the page turns some of them into questions (below), never into their wording.
+REVIEW_PITFALLS: dict[str, str] = {
+    "P1": "review.er-pr-pattern",       # ER-negative, PR-positive: often a testing artefact (ASCO/CAP 2020)
+    "P4": "review.her2-unsettled",      # IHC 2+ without ISH
+    "P5": "review.her2-unsettled",      # ISH group 2-4 without IHC
+    "P6": "review.her2-reading",        # atypical ISH group read as negative
+    "P18": "review.conflict",           # same specimen and date, results disagree
+}
+
+# Pitfalls that become a question to ask (statement id). Chosen from the assessment, never copied.
+QUESTION_PITFALLS: dict[str, str] = {
+    "P3": "question.er-percent",
+    "P4": "question.fish",
+    "P7": "question.her2-score",
+    "P8": "question.her2-ultralow",
+    "P9": "question.retest",
+    "P13": "question.up-to-date",
+}
+
+# Drug classes of the options table (cds_hooks.knowledge.options) as kinds of treatment a patient reads.
+TREATMENT_KINDS: dict[str, str] = {
+    "endocrine therapy": "kind.hormone", "aromatase-inhibitor": "kind.hormone", "serm": "kind.hormone",
+    "serd": "kind.hormone", "oral-serd": "kind.hormone", "gnrh-agonist": "kind.hormone",
+    "cdk46-inhibitor": "kind.targeted", "pi3k-inhibitor": "kind.targeted", "akt-inhibitor": "kind.targeted",
+    "mtor-inhibitor": "kind.targeted", "parp-inhibitor": "kind.targeted",
+    "anti-her2-antibody": "kind.her2", "her2-tki": "kind.her2",
+    "anti-her2-adc": "kind.adc", "tdxd": "kind.adc", "trop2-adc": "kind.adc",
+    "pd1-pdl1-inhibitor": "kind.immuno",
+    "chemotherapy": "kind.chemo", "anthracycline": "kind.chemo", "alkylator": "kind.chemo", "taxane": "kind.chemo",
+    "platinum": "kind.chemo", "fluoropyrimidine": "kind.chemo", "other-chemo": "kind.chemo",
+}
+# The order kinds are listed in: the ones tied to the receptor results first.
+KIND_ORDER: tuple[str, ...] = ("kind.hormone", "kind.her2", "kind.targeted", "kind.adc", "kind.chemo",
+                               "kind.immuno")
+
+
+def _check() -> None:
+    """Every statement cites at least one catalogued source; every mapping names a real statement."""
+    for s in PATIENT_STATEMENTS_TABLE:
+        if not s.sources:
+            raise ValueError(f"patient statement {s.id} has no source")
+        unknown = [src for src in s.sources if src not in SOURCES]
+        if unknown:
+            raise ValueError(f"patient statement {s.id} cites unknown sources {unknown}")
+    if len(PATIENT_STATEMENTS) != len(PATIENT_STATEMENTS_TABLE):
+        raise ValueError("duplicate patient statement id")
+    for table in (REVIEW_PITFALLS, QUESTION_PITFALLS, TREATMENT_KINDS):
+        missing = [v for v in table.values() if v not in PATIENT_STATEMENTS]
+        if missing:
+            raise ValueError(f"unknown patient statements {missing}")
+
+
+_check()

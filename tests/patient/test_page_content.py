@@ -1,0 +1,190 @@
+"""The patient page says what the clinician's assessment says, in plain words, and nothing else.
+
+Built for every fixture patient (fixtures/real, synthea and cases) with the same ``assess()`` the
+subtype card comes from. Readability is measured with textstat 0.7.8 (syllables from the bundled
+CMU dictionary and pyphen: no download at run time; later releases fetch NLTK data).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pytest
+import textstat
+
+from cds_hooks.knowledge.patient_content import PATIENT_STATEMENTS, PATIENT_STATEMENTS_TABLE
+from cds_hooks.knowledge.sources import SOURCES
+
+from .fixture_pages import fixture_pages, readable_text
+
+PAGES = fixture_pages()
+IDS = [p.name for p in PAGES]
+MAX_GRADE = 8.0
+SUBTYPE_STATEMENT = {"HR+/HER2-": "subtype.hr-pos-her2-neg", "HR+/HER2+": "subtype.hr-pos-her2-pos",
+                     "HR-/HER2+": "subtype.hr-neg-her2-pos", "triple-negative": "subtype.triple-negative"}
+# What each HER2 expression of the card may be said as on the page (or "needs checking").
+HER2_STATEMENTS = {
+    "positive": {"result.her2.positive-ihc", "result.her2.positive-fish", "result.her2.positive"},
+    "low": {"result.her2.low"}, "ultralow": {"result.her2.ultralow"}, "null": {"result.her2.null"},
+    "zero-unspecified": {"result.her2.zero"},
+    "unknown": {"result.her2.negative-no-score", "result.her2.equivocal", "result.her2.unknown"},
+}
+RECEPTOR_STATEMENTS = {"positive": {"positive", "positive-no-percent"}, "low-positive": {"low", "low-no-percent"},
+                       "negative": {"negative", "negative-no-percent"}, "unknown": {"unknown"}}
+
+
+def statements_on(html: str) -> list[str]:
+    return re.findall(r'data-statement="([^"]+)"', html)
+
+
+def test_every_fixture_patient_is_rendered():
+    """The sweep covers the real, Synthea and curated patients, so an empty list cannot pass."""
+    assert len(PAGES) >= 100
+    assert {p.assessment.subtype for p in PAGES} == {"HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative",
+                                                      "indeterminate"}
+
+
+def test_patient_page_and_subtype_card_agree_for_every_fixture_patient():
+    """The page shows the card's subtype or none at all; ER, PR and HER2 are worded as the card states them."""
+    for page in PAGES:
+        card = page.card["extension"]["receptor-cds"]
+        said = statements_on(page.html)
+        shown = [s for s in said if s.startswith("subtype.")]
+        if page.explanation.needs_review:
+            assert shown == [] and "review.intro" in said, page.name
+            assert not any(s.startswith(("frequency.", "kind.")) for s in said), page.name
+        else:
+            assert card["subtype"] != "indeterminate", page.name
+            assert shown == [SUBTYPE_STATEMENT[card["subtype"]]], page.name
+            assert page.explanation.subtype == card["subtype"], page.name
+        for receptor in ("er", "pr"):
+            line = next(s for s in said if s.startswith(f"result.{receptor}.") or s == "result.needs-review")
+            if line != "result.needs-review":
+                assert line.split(".", 2)[2] in RECEPTOR_STATEMENTS[card[receptor]], (page.name, line, card[receptor])
+        her2_lines = [s for s in said if s.startswith("result.her2.")]
+        if her2_lines:
+            assert her2_lines[0] in HER2_STATEMENTS[card["her2Expression"]], (page.name, her2_lines, card)
+        else:
+            assert page.explanation.needs_review, page.name
+
+
+@pytest.mark.parametrize("name, review", [
+    ("her2-ihc-3plus", False),                 # clean HR+/HER2+
+    ("pitfall-p1-er-neg-pr-pos", True),        # ER-/PR+: results questioned
+    ("pitfall-p4-her2-2plus-no-ish", True),    # indeterminate: HER2 2+ waits for FISH
+    ("pitfall-p18-conflicting-er", True),      # two ER results on one sample disagree
+    ("preliminary-provisional", True),         # rests on a preliminary result
+    ("pitfall-p7-her2-negative-no-score", False),   # HER2-negative stands; the score becomes a question
+])
+def test_review_is_said_plainly_and_shows_no_subtype(name, review):
+    """Indeterminate, conflicting or preliminary results: 'your care team needs to look again', no subtype guess."""
+    page = next(p for p in PAGES if p.name == name)
+    assert page.explanation.needs_review is review
+    text = readable_text(page.html)
+    assert ("Your care team needs to look at your results again" in text) is review
+    assert ("Your cancer is" in text) is not review
+
+
+def test_results_under_review_are_not_stated_as_values():
+    """With conflicting ER results on one sample, the page does not pick one: ER 'needs checking'."""
+    page = next(p for p in PAGES if p.name == "pitfall-p18-conflicting-er")
+    said = statements_on(page.html)
+    assert "result.needs-review" in said and not any(s.startswith("result.er.") for s in said)
+
+
+def test_readability_grade_at_most_8_for_every_fixture_page():
+    """Flesch-Kincaid grade of every rendered page is at most 8 (aim 6); prints the figures per subtype."""
+    grades: dict[str, list[float]] = defaultdict(list)
+    for page in PAGES:
+        grade = textstat.flesch_kincaid_grade(readable_text(page.html))
+        grades[page.assessment.subtype if not page.explanation.needs_review else "needs review"].append(grade)
+        assert grade <= MAX_GRADE, f"{page.name}: grade {grade:.1f}"
+    for kind, values in sorted(grades.items()):
+        print(f"readability {kind}: n={len(values)} min {min(values):.1f} max {max(values):.1f}")
+
+
+def test_readability_measure_can_fail():
+    """The same measure rates a dense clinical sentence far above 8, so the bar above is not vacuous."""
+    dense = ("Immunohistochemical quantification of oestrogen receptor expression demonstrated heterogeneous "
+             "nuclear immunoreactivity necessitating confirmatory fluorescence in situ hybridisation analysis.")
+    assert textstat.flesch_kincaid_grade(dense) > 15
+
+
+def _glossary() -> set[str]:
+    return {re.sub(r"<[^>]+>", "", t).lower() for s in PATIENT_STATEMENTS_TABLE
+            for t in re.findall(r"<dfn>(.*?)</dfn>", s.text)}
+
+
+def test_medical_terms_are_explained_where_they_first_appear():
+    """Each explained term's first use on the page (in the text a patient reads) is the <dfn> explaining it."""
+    terms = _glossary()
+    assert {"er", "her2", "ihc", "fish", "biopsy", "stage"} <= terms
+    for page in PAGES:
+        main = page.html.split('<main id="main">', 1)[1].split("</main>", 1)[0]
+        main = re.sub(r"<svg.*?</svg>", "", main, flags=re.S)
+        for term in terms:
+            pattern = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", re.I)
+            text_only = re.sub(r"<[^>]+>", lambda m: " " * len(m.group(0)), main)   # same offsets, tags blanked
+            first = pattern.search(text_only)
+            if first is None:
+                continue
+            before = main[:first.start()]
+            assert before.rfind("<dfn>") > before.rfind("</dfn>"), f"{page.name}: '{term}' used before it is explained"
+
+
+def test_clinician_pitfall_text_is_never_shown():
+    """No alert title, message or action reaches the patient page verbatim."""
+    for page in PAGES:
+        for alert in page.assessment.alerts:
+            for text in (alert.title, alert.message, alert.action):
+                assert text not in page.html, (page.name, alert.code)
+
+
+def test_no_statement_prescribes_or_doses():
+    """Kinds of treatment only: no 'you should', no dose, no drug name from the options table."""
+    from cds_hooks.knowledge.drugs import INGREDIENTS
+    drugs = {i.name.lower() for i in INGREDIENTS}
+    for s in PATIENT_STATEMENTS_TABLE:
+        text = s.text.lower()
+        assert "should" not in text and "must" not in text, s.id
+        assert not re.search(r"\d\s*(mg|g|ml|mcg)\b|daily|per day|twice", text), s.id
+        assert not any(re.search(rf"\b{re.escape(d)}\b", text) for d in drugs), s.id
+
+
+def test_every_statement_on_a_page_lists_its_sources_there():
+    """Each sentence names its sources (data-sources), and each of those is in the page's source list with its link."""
+    for page in PAGES[:: max(1, len(PAGES) // 20)]:
+        footer = page.html.split('<footer class="sources"', 1)[1]
+        for statement, sources in re.findall(r'data-statement="([^"]+)" data-sources="([^"]*)"', page.html):
+            assert statement in PATIENT_STATEMENTS and sources, (page.name, statement)
+            for source in sources.split():
+                assert f'id="src-{source}"' in footer, (page.name, source)
+                if SOURCES[source].url:
+                    assert f'href="{SOURCES[source].url}"' in footer
+
+
+def test_kinds_of_treatment_come_from_the_clinicians_options():
+    """Each kind listed is the kind of at least one option the clinician sees; none without options."""
+    from cds_hooks.knowledge.patient_content import TREATMENT_KINDS
+    for page in PAGES:
+        kinds = {line.statement for line in page.explanation.kinds}
+        from_options = {TREATMENT_KINDS.get(o.drug_class) for o in page.assessment.options} - {None}
+        assert kinds == (from_options if not page.explanation.needs_review else set()), page.name
+
+
+def test_picture_has_a_text_alternative_with_every_result():
+    """The SVG is an image with a title and a description that states each result the list states."""
+    page = next(p for p in PAGES if p.name == "her2-ihc-3plus")
+    svg = re.search(r"<svg.*?</svg>", page.html, re.S).group(0)
+    assert 'role="img"' in svg and 'aria-labelledby="pic-title pic-desc"' in svg
+    desc = re.search(r'<desc id="pic-desc">(.*?)</desc>', svg, re.S).group(1)
+    assert "ER positive: 90 out of 100 cells" in desc and "HER2 positive: the IHC score was 3+" in desc
+    assert "▲ yours" in svg                     # the patient's HER2 box is marked in words, not only colour
+
+
+def test_headings_are_in_order():
+    """One h1, then h2 sections: no level is skipped on any page."""
+    for page in PAGES[:: max(1, len(PAGES) // 20)]:
+        levels = [int(n) for n in re.findall(r"<h([1-6])\b", page.html)]
+        assert levels[0] == 1 and levels.count(1) == 1
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), page.name
