@@ -2,8 +2,9 @@
 
 Order of checks follows CHBP §JWT: header shape and algorithm first (so the token can
 never pick its own verification method, checklist 1I.53), then ``iss`` on the allowlist,
-``jku`` equal to that issuer's configured ``jwks_url``, the signature with the key named by
-``kid``, then ``aud``/``exp``/``nbf``/``iat`` and finally the ``jti`` replay cache (only tokens
+``jku`` (if any) equal to that issuer's configured ``jwks_url``, the signature with the key named by
+``kid`` (from the issuer's inline ``jwks`` when it has them, else fetched from ``jwks_url``),
+then ``aud``/``exp``/``nbf``/``iat`` and finally the ``jti`` replay cache (only tokens
 that passed everything else are remembered, so forged tokens cannot fill it).
 
 Any failure is an ``AuthError``; the caller answers 401 with no detail and logs only
@@ -213,14 +214,14 @@ class JwtVerifier:
             raise AuthError("issuer not trusted")
         issuer = self.issuers[iss]
         jku = header.get("jku")
-        if issuer.jwks_url:
-            if jku is not None and jku != issuer.jwks_url:
-                raise AuthError("jku does not match the issuer's jwks_url")
-            key = self.jwks.key_for(issuer.jwks_url, kid)
-        else:
-            if jku is not None:
-                raise AuthError("jku given but keys for this issuer are configured inline")
+        if jku is not None and jku != issuer.jwks_url:
+            raise AuthError("jku does not match the issuer's jwks_url" if issuer.jwks_url
+                            else "jku given but keys for this issuer are configured inline")
+        if issuer.jwks:
+            # Inline keys win and are never fetched; a jwks_url beside them only names the accepted jku.
             key = _find(self._inline[iss], kid)
+        else:
+            key = self.jwks.key_for(issuer.jwks_url, kid)
         if key is None:
             raise AuthError("unknown kid")
         try:

@@ -1,8 +1,9 @@
 """The trusted-issuers file: which EHRs may call us, with which keys, FHIR servers and browser origins.
 
-Format (issue 3): a JSON object mapping each trusted ``iss`` to an object with exactly one of
-``jwks_url`` (a JWK Set URL; a token's ``jku`` must equal it) or ``jwks`` (an inline JWK Set),
-plus ``fhir_servers`` (URL prefixes this issuer may send as ``fhirServer``) and
+Format (issue 3): a JSON object mapping each trusted ``iss`` to an object with ``jwks_url`` (a JWK
+Set URL; a token's ``jku`` must equal it), ``jwks`` (an inline JWK Set, never fetched), or both (issue 8:
+the keys inline, and ``jwks_url`` only as the one ``jku`` accepted, never fetched while inline keys are
+given; for a self-hosted CDS Hooks sandbox whose tokens name a public ``jku`` that cannot be reached), plus ``fhir_servers`` (URL prefixes this issuer may send as ``fhirServer``) and
 ``cors_origins`` (browser origins allowed by CORS). Unknown keys are ignored with a warning,
 so a newer file still loads; anything malformed stops start-up, because running with a
 half-read trust list would silently accept or refuse the wrong EHRs.
@@ -126,8 +127,9 @@ def parse_trusted_issuers(data: Any, source: str = "trusted issuers") -> dict[st
         for unknown in sorted(set(entry) - _KNOWN_KEYS):
             log.warning("%s: ignoring unknown key %r", where, unknown)
         has_url, has_inline = "jwks_url" in entry, "jwks" in entry
-        if has_url == has_inline:
-            raise TrustedIssuersError(f"{where} needs exactly one of 'jwks_url' or 'jwks'")
+        if not (has_url or has_inline):
+            raise TrustedIssuersError(f"{where} needs 'jwks_url', 'jwks' or both (keys inline, jwks_url then "
+                                      "only names the accepted jku)")
         jwks_url = _url(entry["jwks_url"], f"{where} jwks_url") if has_url else None
         jwks = None
         if has_inline:

@@ -305,3 +305,29 @@ def test_wrong_aud_is_logged_with_both_urls_for_the_integrator(cds, signer, capl
         response = cds.get(DISCOVERY, token=signer.sandbox(DISCOVERY, aud=wrong))
     assert response.status_code == 401 and response.get_json()["issue"][0]["diagnostics"] == "authentication failed"
     assert wrong in caplog.text and PUBLIC_URL + DISCOVERY in caplog.text
+
+
+def test_inline_keys_beside_a_jwks_url_verify_the_sandbox_jku_without_fetching(sandbox_key):
+    """A self-hosted CDS Hooks sandbox always sends its public jku, which may be unreachable: an entry with both
+    jwks (the keys, never fetched) and jwks_url accepts that jku without any fetch, and a token without jku;
+    a jku equal to neither is refused (issue 8)."""
+    from cds_hooks.service.auth import AuthError, JwtVerifier
+    from cds_hooks.service.issuers import parse_trusted_issuers
+
+    from .conftest import JwksServer
+
+    with JwksServer({"keys": []}) as published:     # a real endpoint, to prove it is never asked
+        entry = {"jwks": {"keys": [sandbox_key.as_dict(private=False)]}, "jwks_url": published.url}
+        verifier = JwtVerifier(parse_trusted_issuers({SANDBOX_ISS: entry}))
+        aud = PUBLIC_URL + DISCOVERY
+        for jku in (published.url, None):
+            token = make_token(sandbox_key, iss=SANDBOX_ISS, aud=aud, alg="ES384", kid="sandbox-key-1", jku=jku)
+            assert verifier.verify(f"Bearer {token}", aud).iss == SANDBOX_ISS
+        for jku in ("https://elsewhere.test/.well-known/jwks.json", published.url + "?x=1"):
+            token = make_token(sandbox_key, iss=SANDBOX_ISS, aud=aud, alg="ES384", kid="sandbox-key-1", jku=jku)
+            with pytest.raises(AuthError, match="jku"):
+                verifier.verify(f"Bearer {token}", aud)
+        unknown = make_token(sandbox_key, iss=SANDBOX_ISS, aud=aud, alg="ES384", kid="not-inline", jku=published.url)
+        with pytest.raises(AuthError, match="unknown kid"):
+            verifier.verify(f"Bearer {unknown}", aud)
+        assert published.fetches == 0

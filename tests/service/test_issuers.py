@@ -15,7 +15,7 @@ GOOD = {"https://ehr.test": {"jwks_url": "https://ehr.test/jwks.json", "fhir_ser
 
 MALFORMED = {
     "not an object": [],
-    "both jwks_url and jwks": {"https://e": {"jwks_url": "https://e/j", "jwks": {"keys": [{"kty": "EC"}]}}},
+    "jwks_url beside an unreadable jwks": {"https://e": {"jwks_url": "https://e/j", "jwks": {"keys": [{"kty": "EC"}]}}},
     "neither jwks_url nor jwks": {"https://e": {"fhir_servers": []}},
     "jwks_url not a URL": {"https://e": {"jwks_url": "jwks.json"}},
     "inline jwks without keys": {"https://e": {"jwks": {"keys": []}}},
