@@ -24,7 +24,7 @@ import re
 import time
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -192,11 +192,15 @@ class FhirClient:
         """``GET {base}/{type}?params``, then every ``next`` page; returns the ``match`` entries.
 
         ``params`` is a dict (a list value repeats the parameter, e.g. ``{"date": ["ge2024", "lt2025"]}``)
-        or an already encoded query string (as in a CDS Hooks prefetch template).
+        or a query string as a CDS Hooks prefetch template writes it (``code=http://loinc.org|85337-4``).
+        Either way every name and value goes out percent-encoded, as an HTTP library's params encoding does
+        (``http%3A%2F%2Floinc.org%7C85337-4``): servers decode before parsing, so the meaning is unchanged,
+        while a literal ``//`` in the request target is collapsed by some proxies (the SMART App Launcher's),
+        after which the server matches nothing.
         """
         self._check_type(resource_type)
         if isinstance(params, str):
-            query = params.lstrip("?")
+            query = urlencode(parse_qsl(params.lstrip("?"), keep_blank_values=True))
         else:
             query = urlencode(dict(params or {}), doseq=True)
         url = f"{self.base_url}/{resource_type}" + (f"?{query}" if query else "")

@@ -195,7 +195,8 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
         if hook_request.hook == "patient-view":
             # Active chart medications that conflict with the subtype come from the core's pitfall rules
             # (assessment.alerts), for EHRs that only call patient-view.
-            cards = patient_view_cards(assessment, (), data.gaps, settings.smart_launch_url)
+            cards = patient_view_cards(assessment, (), data.gaps, settings.smart_launch_url,
+                                       data.search_note("receptorObservations"))
         else:
             alerts = check_orders(assessment, hook_request.orders, hook_request.selections, config)
             cards = order_cards(assessment, alerts, hook_request.orders, data.gaps, settings.smart_launch_url)

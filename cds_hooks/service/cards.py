@@ -137,8 +137,12 @@ def _finding_text(name: str, status: str, percent: float | None) -> str:
     return f"{name} {status}" + (f" ({percent:g}%)" if percent is not None else "")
 
 
-def subtype_card(assessment: Assessment, smart_launch_url: str | None = None) -> dict[str, Any]:
-    """The receptor subtype with its evidence and the structured assessment in extension["receptor-cds"]."""
+def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
+                 searched: str | None = None) -> dict[str, Any]:
+    """The receptor subtype with its evidence and the structured assessment in extension["receptor-cds"].
+
+    ``searched``: the service's sentence on what was searched where (``GatheredData.search_note``), shown when
+    no result could be used: an empty search is not evidence that the chart holds no result (issue 8)."""
     a = assessment
     qualifiers = list(a.modifiers)
     if a.her2.expression in ("low", "ultralow"):
@@ -162,7 +166,8 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None) ->
     if a.subtype_reasons:
         detail += ["", "**Why:**", *[f"- {_md(r)}" for r in a.subtype_reasons]]
     evidence = _evidence_lines(a.evidence, a)
-    detail += ["", "**Evidence:**", *(evidence or ["- No ER, PR or HER2 result was found in the chart."])]
+    detail += ["", "**Evidence:**", *(evidence or [f"- {_md(searched)}" if searched
+                                                   else "- No ER, PR or HER2 result could be used."])]
     if a.data_quality:
         detail += ["", "**Data not used:**", *[f"- {_md(n.message)}" for n in a.data_quality]]
     detail += ["", f"Knowledge version {_md(a.knowledge_version)}."]
@@ -301,9 +306,9 @@ def data_gap_card(gaps: Iterable[Any]) -> dict[str, Any] | None:
 
 
 def patient_view_cards(assessment: Assessment, chart_alerts: Iterable[Alert] = (), gaps: Iterable[Any] = (),
-                       smart_launch_url: str | None = None) -> list[dict[str, Any]]:
+                       smart_launch_url: str | None = None, searched: str | None = None) -> list[dict[str, Any]]:
     """Subtype card, options card, one card per pitfall (and per chart-medication conflict), data gaps."""
-    cards = [subtype_card(assessment, smart_launch_url)]
+    cards = [subtype_card(assessment, smart_launch_url, searched)]
     options = options_card(assessment, smart_launch_url)
     if options:
         cards.append(options)

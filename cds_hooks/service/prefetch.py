@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from dataclasses import dataclass, field
 from typing import Any
 
-from cds_hooks.fhir_client import FhirAuthError, FhirClient, FhirError, FhirUnavailable, InvalidFhirRequest
+from cds_hooks.fhir_client import FhirAuthError, FhirClient, FhirError, FhirUnavailable, InvalidFhirRequest, redact
 
 from .discovery import PREFETCH_LABELS
 from .fhir_json import json_problem
@@ -45,6 +45,19 @@ class GatheredData:
     resources: list[dict[str, Any]] = field(default_factory=list)
     gaps: list[DataGap] = field(default_factory=list)
     fetched_keys: list[str] = field(default_factory=list)   # satisfied from fhirServer rather than prefetch
+    # key -> (where its resources came from, how many were kept), for every key that was read: a card can then
+    # say what was searched where and that nothing came back, never that the chart holds nothing.
+    searched: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def search_note(self, key: str) -> str | None:
+        """One factual sentence on what the search behind ``key`` returned; None if it was not read (a gap)."""
+        if key not in self.searched:
+            return None
+        where, count = self.searched[key]
+        label = PREFETCH_LABELS.get(key, key)
+        found = "nothing came back" if count == 0 else \
+            f"{count} resource(s) came back, none of them a usable ER, PR or HER2 result"
+        return f"Searched {where} for {label} (prefetch template {key}): {found}."
 
 
 def fill_template(template: str, context: dict[str, Any]) -> str:
@@ -206,8 +219,10 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
             expected_type = query.split("?")[0].split("/")[0]
             value = prefetch.get(key, _ABSENT)
             if value is None:
+                data.searched[key] = ("the EHR's prefetch (sent as null: the EHR reports no data)", 0)
                 continue   # the client says: no data
             reason = "the EHR did not prefetch it"
+            where = "the EHR's prefetch"
             resources: list[dict] = []
             if value is not _ABSENT:
                 try:
@@ -229,6 +244,7 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
                             data.gaps.append(DataGap(key, label, f"more than {max_pages} pages; only those were read",
                                                      partial=True))
                         resources = [r for r in pages if r.get("resourceType") != "OperationOutcome"]
+                        where = f"the EHR's prefetch and its next pages on the FHIR server {redact(client.base_url)}"
                     value = None
                 except _Failed as failed:
                     reason = failed.reason
@@ -248,6 +264,7 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
                     data.gaps.append(DataGap(key, label, f"{reason}, and {failed.reason}"))
                     continue
                 data.fetched_keys.append(key)
+                where = f"the FHIR server {redact(client.base_url)}"
                 if truncated:
                     data.gaps.append(DataGap(key, label, f"more than {max_pages} pages; only those were read",
                                              partial=True))
@@ -263,6 +280,7 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
                                                      f"left out (e.g. {_ref(first)}: {problem})", partial=True))
                 kept = [r for r in kept if not json_problem(r)]
             data.resources.extend(kept)
+            data.searched[key] = (where, len(kept))
     finally:
         if client is not None:
             client.close()

@@ -239,12 +239,13 @@ def test_complete_prefetch_with_an_unlisted_fhir_server_is_answered_without_cont
 
 
 def test_null_prefetch_means_no_data_and_gives_no_data_cards(cds):
-    """Every key null: 200, an indeterminate subtype card saying no results were found, no gap card."""
+    """Every key null: 200, an indeterminate subtype card saying the prefetch was null and nothing came back
+    (not that the chart holds no result), no gap card."""
     response = cds.post(ASSESS, hook_fixture("patient-view-null-prefetch"))
     assert response.status_code == 200
     assert subtype_of(response)["subtype"] == "indeterminate"
     card = response.get_json()["cards"][0]
-    assert "No ER, PR or HER2 result" in card["detail"]
+    assert "prefetch (sent as null" in card["detail"] and "nothing came back" in card["detail"]
     assert "data-quality" not in topics(response) or all(
         "Incomplete chart data" not in c["summary"] for c in response.get_json()["cards"])
 
