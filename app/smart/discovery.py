@@ -79,7 +79,8 @@ def choose_scopes(meta: dict[str, Any], mode: str, *, resource_types: tuple[str,
       id_token the callback refuses rather than guess).
     - ``patient/<type>`` read scopes for ``resource_types``, Observation first.
     - one refresh scope, so a page open longer than the token lifetime can reload: ``online_access``
-      in an EHR launch (ends with the EHR session), ``offline_access`` otherwise, each only if offered.
+      in an EHR launch (ends with the EHR session), ``offline_access`` in a standalone launch, each only if
+      offered; an EHR launch never asks for ``offline_access``, even when it is the only one offered.
     """
     caps = capabilities(meta)
     suffix = ".rs" if "permission-v2" in caps else ".read"
@@ -88,8 +89,9 @@ def choose_scopes(meta: dict[str, Any], mode: str, *, resource_types: tuple[str,
         scopes += ["openid", "fhirUser"]
     ordered = sorted(resource_types, key=lambda t: (t == "Patient", t != "Observation"))
     scopes += [f"patient/{t}{suffix}" for t in ordered]
-    if mode == "ehr" and "permission-online" in caps:
-        scopes.append("online_access")
+    if mode == "ehr":
+        if "permission-online" in caps:
+            scopes.append("online_access")   # never offline_access: the page's access ends with the EHR session
     elif "permission-offline" in caps:
         scopes.append("offline_access")
     return scopes

@@ -26,6 +26,14 @@ V2_AND_OIDC = {"capabilities": ["permission-v2", "permission-v1", "sso-openid-co
                                                   "patient/MedicationRequest.read", "patient/Patient.read"]),
     ({}, "standalone", ["launch/patient", "patient/Observation.read", "patient/Condition.read",
                         "patient/MedicationRequest.read", "patient/Patient.read"]),
+    # An EHR that offers only offline access (the SMART App Launcher does): an EHR launch asks for no refresh
+    # scope rather than a token that outlives the EHR session (issue 8).
+    ({"capabilities": ["permission-v2", "permission-offline"]}, "ehr",
+     ["launch", "patient/Observation.rs", "patient/Condition.rs", "patient/MedicationRequest.rs",
+      "patient/Patient.rs"]),
+    ({"capabilities": ["permission-v2", "permission-offline"]}, "standalone",
+     ["launch/patient", "patient/Observation.rs", "patient/Condition.rs", "patient/MedicationRequest.rs",
+      "patient/Patient.rs", "offline_access"]),
 ])
 def test_scopes_are_least_and_never_mixed(meta, mode, expected):
     """v2 when advertised else v1; openid only with sso-openid-connect; one refresh scope only if offered."""
