@@ -1,7 +1,7 @@
 """Receptor CDS web application: the CDS Hooks service and the SMART on FHIR app in one Flask app."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 
 from .config import Settings
 
@@ -21,6 +21,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from .patient import create_patient_blueprint
     flask_app.register_blueprint(create_patient_blueprint(settings))
+
+    @flask_app.get("/favicon.ico")
+    def _favicon():
+        # Browsers ask for it on every page load; no icon is shipped, so answer "no content" (cached for a day)
+        # rather than a 404 on every page.
+        return Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
 
     @flask_app.after_request
     def _baseline_headers(resp):

@@ -21,3 +21,12 @@ def test_smart_pages_keep_their_own_policy():
     """The SMART blueprint's CSP (frame-ancestors from settings, style-src 'self') is not overwritten."""
     resp = _client().get("/smart/launch")
     assert "style-src 'self'" in resp.headers["Content-Security-Policy"]
+
+
+def test_favicon_is_not_a_404():
+    """Browsers ask for /favicon.ico on every page load; the answer is 'no content' (cacheable), never a 404
+    that fills the browser console and the access log (issue 8)."""
+    resp = _client().get("/favicon.ico")
+    assert resp.status_code == 204 and not resp.data
+    assert "max-age" in resp.headers["Cache-Control"]
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
