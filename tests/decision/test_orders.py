@@ -246,6 +246,7 @@ def test_draft_endocrine_next_to_charted_chemotherapy_from_fhir():
 @pytest.mark.parametrize("case_name,rxcui,keep_chart_drugs", [
     ("option-tnbc-metastatic-cps-gbrca", "1597582", False),    # olaparib with germline BRCA2
     ("pitfall-tdxd-her2-ultralow-fits", "2267582", False),     # T-DXd, HR+ ultralow
+    ("tdxd-her2-low-on-earlier-sample", "2267582", False),     # T-DXd, IHC 0 now but HER2-low on an earlier sample
     ("option-her2pos-early", "101306", False),                 # Herceptin for HER2+
     ("pitfall-p14-ai-with-goserelin", "200064", True),         # letrozole with goserelin on the chart
 ])

@@ -155,6 +155,16 @@ def test_p10_her2_low_changes_between_samples():
     ([med("1", "goserelin", "gnrh-agonist"), med("2", "cyclophosphamide", "alkylator")], False),
     ([med("1", "trastuzumab", "anti-her2-antibody"), med("2", "docetaxel", "taxane")], False),
     ([med("1", "palbociclib", "cdk46-inhibitor"), med("2", "capecitabine", "fluoropyrimidine")], True),
+    # Dates decide, not only status: both still "active", but the periods do not overlap (either order) ...
+    ([med("1", "tamoxifen", "serm", start="2026-01-01", end="2026-05-31"),
+      med("2", "paclitaxel", "taxane", start="2026-06-01")], False),
+    ([med("1", "letrozole", "aromatase-inhibitor", start="2026-06-01"),
+      med("2", "paclitaxel", "taxane", start="2026-01-01", end="2026-05-31")], False),
+    # ... and a period's end day is part of it (FHIR Period.end is inclusive): ending the day the other starts overlaps.
+    ([med("1", "tamoxifen", "serm", start="2026-01-01", end="2026-06-01"),
+      med("2", "paclitaxel", "taxane", start="2026-06-01")], True),
+    ([med("1", "letrozole", "aromatase-inhibitor", start="2026-06-01"),
+      med("2", "paclitaxel", "taxane", start="2026-01-01", end="2026-06-01")], True),
 ])
 def test_p11_endocrine_with_chemotherapy(meds, fires):
     """P11 fires for overlapping endocrine therapy (or CDK4/6i) and chemotherapy, not for GnRH or anti-HER2 + chemo."""
@@ -193,6 +203,8 @@ def test_p13_stale_results(er_date, events, biomarkers, months, fires):
     ("premenopausal", 40, [med("1", "letrozole", "aromatase-inhibitor"), med("2", "goserelin", "gnrh-agonist")], False),
     ("male", 60, [med("1", "anastrozole", "aromatase-inhibitor")], True),
     ("unknown", 52, [med("1", "exemestane", "aromatase-inhibitor")], True),
+    ("unknown", 59, [med("1", "exemestane", "aromatase-inhibitor")], True),     # under 60: must be established (NCCN)
+    ("unknown", 60, [med("1", "exemestane", "aromatase-inhibitor")], False),    # 60 or more is postmenopausal
     ("unknown", 67, [med("1", "exemestane", "aromatase-inhibitor")], False),
     ("postmenopausal", 55, [med("1", "letrozole", "aromatase-inhibitor")], False),
     ("suppressed", 40, [med("1", "letrozole", "aromatase-inhibitor")], False),

@@ -248,6 +248,9 @@ def test_ihc_2plus_settled_by_overall_interpretation():
                 obs("48676-1", valueCodeableConcept=coded(LNC, "LA6577-6"))], CONFIG)
     assert (a.her2.status, a.her2.expression, a.subtype) == ("negative", "low", "HR+/HER2-")
     assert "her2-2plus-resolved-without-ish" in notes_of(a)
+    # P4's trigger is IHC 2+ without an ISH result on the same specimen (ASCO/CAP 2018): the overall call does not
+    # replace the ISH result, so the clinician is still asked for it.
+    assert "P4" in {alert.code for alert in a.alerts}
 
 
 @pytest.mark.parametrize("ish_day, expression, paired", [("2026-09-05", "low", True), ("2026-12-01", "unknown", False)])

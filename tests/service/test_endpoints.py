@@ -224,6 +224,21 @@ def test_fhir_server_climbing_out_of_the_allowed_prefix_is_never_contacted(make_
     assert response.status_code == 412
 
 
+def test_fhir_server_differing_from_the_allowlist_by_host_only_is_never_contacted(make_cds):
+    """Scheme, port and path match the allowlisted prefix and only the host differs (localhost vs 127.0.0.1,
+    the same machine): the server at the named host sees no request, and the answer is 412 naming the allowlist."""
+    from .conftest import JwksServer
+    with JwksServer({"resourceType": "Bundle", "type": "searchset"}) as server:
+        base = server.url.replace("/.well-known/jwks.json", "/fhir")
+        assert base.startswith("http://127.0.0.1:")
+        body = copy.deepcopy(hook_fixture("patient-view-no-prefetch"))
+        body["fhirServer"] = base
+        response = make_cds([base.replace("127.0.0.1", "localhost")]).post(ASSESS, body)
+        assert server.fetches == 0
+    assert response.status_code == 412
+    assert "not on this CDS client's allowlist" in response.get_json()["issue"][0]["diagnostics"]
+
+
 def test_complete_prefetch_with_an_unlisted_fhir_server_is_answered_without_contacting_it(make_cds):
     """The sandbox always sends its fhirServer; when prefetch is complete the server is not needed, so the
     call is answered (200) and the unlisted server sees no request."""
