@@ -208,8 +208,11 @@ def hr_status(er: ReceptorFinding, pr: ReceptorFinding, combined: list[ReceptorR
         return "negative", "er-pr"
     known = [r for r in combined if r.status in ("positive", "negative")]
     if known:
-        known.sort(key=lambda r: day(r.effective) or "0000", reverse=True)
-        return known[0].status, "combined-hr"
+        newest = max(day(r.effective) or "0000" for r in known)
+        statuses = {r.status for r in known if (day(r.effective) or "0000") == newest}
+        if len(statuses) == 1:
+            return statuses.pop(), "combined-hr"
+        # Combined ER+PR results of the same day that disagree settle nothing (input order must not pick one).
     return "unknown", "none"
 
 

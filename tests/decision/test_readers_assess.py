@@ -306,3 +306,14 @@ def test_condition_with_odd_verification_status_never_raises(status):
                  "code": {"coding": [{"system": SCT, "code": "254837009"}]}, "verificationStatus": status}
     a = assess([patient(), condition], CONFIG)
     assert a.subtype == "indeterminate"
+
+
+@pytest.mark.parametrize("first, second", [(">10%", 0.0), (0.0, ">10%")])
+def test_same_day_combined_hr_results_that_disagree_leave_hr_unknown(first, second):
+    """Two combined ER+PR (10480-2) results of one day, one positive and one negative: HR is not settled,
+    whichever comes first (found by the shuffling property test: input order used to pick the HR status)."""
+    def combined(rid, value):
+        kw = {"valueString": value} if isinstance(value, str) else {"valueQuantity": {"value": value, "unit": "%"}}
+        return {**obs("10480-2", **kw), "id": rid}
+    a = assess([patient(), combined("hr-a", first), combined("hr-b", second), ihc("1+")], CONFIG)
+    assert a.hr == "unknown"
