@@ -20,6 +20,7 @@ from typing import Iterable
 from markupsafe import Markup, escape
 
 from cds_hooks.decision.model import ClinicalEvent, ReceptorResult
+from cds_hooks.wording import analyte_text, date_text, result_value_text, specimen_text, status_text
 
 WIDTH = 760
 LEFT = 96
@@ -45,7 +46,7 @@ _RELAPSE_KINDS = {"recurrence", "metastasis", "progression"}
 
 @dataclass
 class ChartRow:
-    """One row of the chart's text alternative."""
+    """One row of the chart's text alternative, in clinician words (``status`` stays the model's, for CSS)."""
 
     date: str
     analyte: str
@@ -54,6 +55,9 @@ class ChartRow:
     specimen: str
     site: str
     resource: str
+    test: str = ""          # the analyte in words ("HER2 IHC", "HER2/CEP17 ratio")
+    reading: str = ""       # the status in words ("low positive", "not established")
+    where: str = ""         # site and specimen kind in words ("liver (metastasis)")
 
 
 @dataclass
@@ -90,17 +94,8 @@ def parse_date(value: str | None) -> date | None:
 
 
 def _value_label(r: ReceptorResult) -> str:
-    if r.analyte in ("ER", "PR", "HR", "Ki67") and r.percent is not None:
-        return f"{r.comparator or ''}{r.percent:g}%"
-    if r.analyte == "HER2-IHC" and r.ihc_score:
-        return r.ihc_score
-    if r.analyte == "HER2-ISH-ratio" and r.ratio is not None:
-        return f"ratio {r.comparator or ''}{r.ratio:g}"
-    if r.analyte in ("HER2-ISH-copies", "CEP17-copies") and r.copies is not None:
-        return f"{r.copies:g} copies"
-    if r.ish:
-        return r.ish
-    return r.qualitative or r.label or r.status
+    """The value as measured, in the same words as the cards (cds_hooks.wording)."""
+    return result_value_text(r)
 
 
 def _status_class(status: str) -> str:
@@ -153,17 +148,18 @@ def conversions(history: Iterable[ReceptorResult], events: Iterable[ClinicalEven
         after = [r for d, r in dated if d >= cut]
         if before and after:
             b, a = before[-1], after[0]
-            b_text = _value_label(b) if analyte == "HER2-IHC" else b.status
-            a_text = _value_label(a) if analyte == "HER2-IHC" else a.status
+            b_text = _value_label(b) if analyte == "HER2-IHC" else status_text(b.status)
+            a_text = _value_label(a) if analyte == "HER2-IHC" else status_text(a.status)
             if b_text != a_text:
-                out.append(f"{name}: {b_text} before the relapse ({(b.effective or '')[:10]}), "
-                           f"{a_text} after ({(a.effective or '')[:10]})")
+                out.append(f"{name}: {b_text} before the relapse ({date_text(b.effective)}), "
+                           f"{a_text} after ({date_text(a.effective)})")
     return out
 
 
 def _timeline(rows: list[ChartRow], events: list[ClinicalEvent]) -> list[TimelineRow]:
     items = [(parse_date(r.date) or date.min, 0, TimelineRow(date=r.date, result=r)) for r in rows]
-    items += [(parse_date(e.date) or date.min, 1, TimelineRow(date=e.date or "undated", event=e)) for e in events]
+    items += [(parse_date(e.date) or date.min, 1, TimelineRow(date=date_text(e.date, "undated"), event=e))
+              for e in events]
     return [row for _, _, row in sorted(items, key=lambda t: (t[0], t[1]))]
 
 
@@ -179,8 +175,10 @@ def _axis_ticks(dates: list[date], x_of) -> list[date]:
 
 def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> Chart:
     plotted = [r for r in history if r.analyte in ("ER", "PR") or r.analyte in _HER2_ANALYTES]
-    rows = [ChartRow(date=r.effective or "undated", analyte=r.analyte, value=_value_label(r), status=r.status,
-                     specimen=r.specimen, site=r.specimen_site or "", resource=r.resource)
+    rows = [ChartRow(date=date_text(r.effective, "undated"), analyte=r.analyte, value=_value_label(r), status=r.status,
+                     specimen=r.specimen, site=r.specimen_site or "", resource=r.resource,
+                     test=analyte_text(r.analyte), reading=status_text(r.status),
+                     where=specimen_text(r.specimen, r.specimen_site))
             for r in sorted(plotted, key=lambda r: (parse_date(r.effective) or date.min, r.analyte))]
     dated_events = [e for e in events if parse_date(e.date)]
     timeline = _timeline(rows, dated_events)
@@ -248,7 +246,7 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
     for e in sorted(dated_events, key=lambda ev: parse_date(ev.date)):
         x = x_of(parse_date(e.date))
         parts.append(f'<line class="event ev-{escape(e.kind)}" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 14}" '
-                     f'y2="{lanes_bottom}"><title>{escape(e.label)} ({escape(e.date)})</title></line>')
+                     f'y2="{lanes_bottom}"><title>{escape(e.label)} ({escape(date_text(e.date))})</title></line>')
         text = _EVENT_TITLES.get(e.kind, e.kind.capitalize())
         if (parse_date(e.date), text) in labelled:
             continue          # two stage records on one day: one "Stage" label is enough
@@ -276,8 +274,9 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in line)
             parts.append(f'<polyline class="trend" points="{path}"/>')
         for x, y, r, measured in pts:
-            value = _value_label(r) if measured else r.status
-            label = f"{analyte} {value} ({r.status}), {r.effective}, {r.specimen} specimen"
+            value = _value_label(r) if measured else status_text(r.status)
+            label = (f"{analyte} {value} ({status_text(r.status)}), {date_text(r.effective)}, "
+                     f"{specimen_text(r.specimen, r.specimen_site)}")
             if not measured:
                 label += ", no percentage recorded"
             css = _status_class(r.status) + ("" if measured else " hollow")
@@ -294,7 +293,9 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
         value = _value_label(r)
         if r.analyte == "HER2-IHC" and row == "status":
             value = f"IHC {value} (no score)"
-        label = f"HER2 {value} ({r.status}), {r.effective}, {r.specimen} specimen"
+        name = "HER2" if value.startswith("IHC") else analyte_text(r.analyte)
+        label = (f"{name} {value} ({status_text(r.status)}), {date_text(r.effective)}, "
+                 f"{specimen_text(r.specimen, r.specimen_site)}")
         parts.append(_marker(x, y, r.specimen, _status_class(r.status), label))
         if row in ("ISH", "status") or (r.ihc_score and "-" in r.ihc_score):
             parts.append(f'<text class="val" x="{x + 8:.1f}" y="{y + 3:.1f}">{escape(value)}</text>')

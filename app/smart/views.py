@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.config import Settings
+from cds_hooks import wording
 
 from . import discovery
 from .chart import build_chart
@@ -138,7 +139,7 @@ def build_blueprint(settings: Settings) -> Blueprint:
         return render_template(
             "smart/page.html", a=assessment, chart=chart, patient_name=patient_display(data.patient),
             patient=data.patient, record=record, focus=focus, alert_ids=alert_ids, notes=notes,
-            granted=granted, banner=record.need_patient_banner,
+            granted=granted, banner=record.need_patient_banner, words=wording,
             read_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
     @bp.get("/.well-known/jwks.json")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..knowledge.data_quality import words_for
 from ..knowledge.drugs import is_anti_her2, is_cytotoxic, is_endocrine
 from ..knowledge.pitfalls import PITFALLS
 from ..knowledge.thresholds import CONCURRENT_THERAPY_GAP_DAYS, MENOPAUSE_AGE_YEARS
@@ -508,12 +509,16 @@ def _p17_p18(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     notes = [n for n in a.data_quality if n.code not in covered]
     if not notes:
         return p18
-    codes = sorted({n.code for n in notes})
-    lines = "; ".join(f"{n.code}: {n.message}" for n in notes[:10])
-    more = f" (and {len(notes) - 10} more)" if len(notes) > 10 else ""
+    # In words (cds_hooks.knowledge.data_quality): the codes and technical messages are for the data team.
+    codes = list(dict.fromkeys(n.code for n in notes))
+    problems = [words_for(code) for code in codes]
+    actions = list(dict.fromkeys(action for _, action in problems))
+    count = len(codes)
     return [make_alert("P17", [n.resource for n in notes if n.resource],
-                       title=f"Data-quality problems: {', '.join(codes)}"[:120],
-                       message=f"Some data could not be used as recorded. {lines}{more}"), *p18]
+                       title=(problems[0][0].rstrip(".") if count == 1 else
+                              f"{count} problems with how receptor data are recorded"),
+                       message=" ".join(problem for problem, _ in problems),
+                       action=" ".join(actions)), *p18]
 
 
 _ANY = object()   # a wildcard in the specimen index below

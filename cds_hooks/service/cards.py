@@ -28,6 +28,9 @@ from typing import Any, Iterable
 
 from cds_hooks.decision.model import Alert, Assessment, Option, ReceptorResult, SourceRef
 from cds_hooks.knowledge.pitfalls import PITFALLS
+from cds_hooks.wording import (analyte_text, data_quality_items, date_text, finding_specimen_text, finding_value_text,
+                               her2_status_text, result_value_text, setting_text, specimen_text,
+                               status_text)
 
 TOPIC_SYSTEM = "urn:receptor-cds:card-topic"
 OVERRIDE_SYSTEM = "urn:receptor-cds:override-reason"
@@ -41,6 +44,10 @@ TOPIC_DISPLAY: dict[str, str] = {
     "treatment-options": "Treatment options",
     **{spec.topic: spec.title for spec in PITFALLS.values()},
 }
+
+# Option statuses in words (the model's vocabulary never reaches a clinician).
+OPTION_STATUS_WORDS = {"applicable": "applicable now", "needs-test": "needs a test first",
+                       "needs-review": "needs a clinical review first"}
 
 # Offered on conflict cards so a dismissal tells us why (CH §Card: display is required).
 OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
@@ -107,6 +114,27 @@ def _smart_link(launch_url: str | None, patient: str | None, focus: str, label: 
              "appContext": json.dumps({"patient": patient, "focus": focus}, separators=(",", ":"))}]
 
 
+def _record_text(ref: str, assessment: Assessment) -> str:
+    """A record that is not a receptor result, named by what it says (an event, a drug), with its reference."""
+    event = next((e for e in assessment.events if ref in e.evidence), None)
+    if event is not None:
+        return f"- {_md(event.label)}, {_md(date_text(event.date))} (`{_md(ref)}`)"
+    med = next((m for m in assessment.medications if m.resource == ref), None)
+    if med is not None:
+        name = med.ingredient or med.display or "medication"
+        since = f", from {date_text(med.start)}" if med.start else ""
+        return f"- {_md(name)} ({_md(med.status)}{_md(since)}) (`{_md(ref)}`)"
+    return f"- record `{_md(ref)}`"
+
+
+def _result_line(r: ReceptorResult) -> str:
+    parts = [f"**{_md(analyte_text(r.analyte))} {_md(result_value_text(r))}**",
+             _md(specimen_text(r.specimen, r.specimen_site)), _md(date_text(r.effective))]
+    if r.provisional:
+        parts.append("preliminary result")
+    return f"- {', '.join(parts)} (`{_md(r.resource)}`)"
+
+
 def _evidence_lines(refs: Iterable[str], assessment: Assessment) -> list[str]:
     by_resource: dict[str, list[ReceptorResult]] = {}
     for result in assessment.history:
@@ -115,15 +143,10 @@ def _evidence_lines(refs: Iterable[str], assessment: Assessment) -> list[str]:
     for ref in refs:
         results = by_resource.get(ref) or by_resource.get(ref.split("#")[0]) or []
         if not results:
-            lines.append(f"- `{_md(ref)}`")
+            lines.append(_record_text(ref, assessment))
             continue
-        for r in results:
-            parts = [f"**{_md(r.label or r.analyte)}**", _md(r.effective) or "date not recorded",
-                     f"specimen: {_md(r.specimen_site) or r.specimen}"]
-            if r.provisional:
-                parts.append(f"status {r.fhir_status} (provisional)")
-            lines.append(f"- {', '.join(parts)} (`{_md(r.resource)}`)")
-    return lines
+        lines.extend(_result_line(r) for r in results)
+    return list(dict.fromkeys(lines))
 
 
 def _sources_lines(sources: Iterable[SourceRef]) -> list[str]:
@@ -133,8 +156,20 @@ def _sources_lines(sources: Iterable[SourceRef]) -> list[str]:
     return lines
 
 
-def _finding_text(name: str, status: str, percent: float | None) -> str:
-    return f"{name} {status}" + (f" ({percent:g}%)" if percent is not None else "")
+def _finding_line(name: str, status: str, value: str | None, specimen: str, effective: str | None) -> str:
+    """One receptor of the subtype card: status in words, the value as measured, where and when."""
+    head = f"**{name} {_md(status)}**" + (f", {_md(value)}" if value else "")
+    return f"- {head}, {_md(specimen)}, {_md(date_text(effective))}"
+
+
+def data_quality_lines(assessment: Assessment) -> list[str]:
+    """Each distinct data-quality problem once, in words, with what to do and the records concerned."""
+    lines = []
+    for problem, action, refs in data_quality_items(assessment.data_quality):
+        shown = "`, `".join(_md(r) for r in refs[:5])
+        where = f" (`{shown}`{' and more' if len(refs) > 5 else ''})" if refs else ""
+        lines.append(f"- {_md(problem)} {_md(action)}{where}")
+    return lines
 
 
 def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
@@ -153,15 +188,16 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
     else:
         summary = f"Receptor subtype {a.subtype}" + (f" ({', '.join(qualifiers)})" if qualifiers else "") + \
                   (f", {a.setting.setting} setting" if a.setting.setting != "unknown" else "")
-    her2_text = f"HER2 {a.her2.status}" + (f", IHC {a.her2.ihc_score}" if a.her2.ihc_score else "") + \
-                (f", ISH {a.her2.ish}" if a.her2.ish else "") + f" (expression: {a.her2.expression})"
     detail = [
         f"**Subtype:** {_md(a.subtype)}" + (f" ({_md(', '.join(qualifiers))})" if qualifiers else ""),
         "",
-        f"- {_md(_finding_text('ER', a.er.status, a.er.percent))}" + (f", {_md(a.er.effective)}" if a.er.effective else ""),
-        f"- {_md(_finding_text('PR', a.pr.status, a.pr.percent))}" + (f", {_md(a.pr.effective)}" if a.pr.effective else ""),
-        f"- {_md(her2_text)}" + (f", {_md(a.her2.effective)}" if a.her2.effective else ""),
-        f"- Setting: {_md(a.setting.setting)}" + (f" (stage {_md(a.setting.stage)})" if a.setting.stage else ""),
+        _finding_line("ER", status_text(a.er.status), finding_value_text(a.er, a.history),
+                      finding_specimen_text(a.er, a.history), a.er.effective),
+        _finding_line("PR", status_text(a.pr.status), finding_value_text(a.pr, a.history),
+                      finding_specimen_text(a.pr, a.history), a.pr.effective),
+        _finding_line("HER2", her2_status_text(a.her2), finding_value_text(a.her2, a.history),
+                      finding_specimen_text(a.her2, a.history), a.her2.effective),
+        f"- **Setting:** {_md(setting_text(a.setting, a.events))}",
     ]
     if a.subtype_reasons:
         detail += ["", "**Why:**", *[f"- {_md(r)}" for r in a.subtype_reasons]]
@@ -169,7 +205,7 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
     detail += ["", "**Evidence:**", *(evidence or [f"- {_md(searched)}" if searched
                                                    else "- No ER, PR or HER2 result could be used."])]
     if a.data_quality:
-        detail += ["", "**Data not used:**", *[f"- {_md(n.message)}" for n in a.data_quality]]
+        detail += ["", "**Records not used as recorded:**", *data_quality_lines(a)]
     detail += ["", f"Knowledge version {_md(a.knowledge_version)}."]
     card = {
         "uuid": str(uuid.uuid4()),
@@ -191,7 +227,8 @@ def _option_lines(option: Option) -> list[str]:
     head = f"- **{_md(option.title)}** ({_md(', '.join(option.agents))})" if option.agents else f"- **{_md(option.title)}**"
     lines = [head, f"  - When: {_md(option.condition)}"]
     if option.status != "applicable":
-        lines.append(f"  - Status: {option.status}" + (f"; still needed: {_md(', '.join(option.needs))}" if option.needs else ""))
+        lines.append(f"  - Not applicable yet: {OPTION_STATUS_WORDS.get(option.status, 'needs review')}"
+                     + (f"; still needed: {_md(', '.join(option.needs))}" if option.needs else ""))
     lines += [f"  - Note: {_md(n)}" for n in option.notes]
     lines += [f"  - Source: [{_md(s.label)}]({s.url})" if s.url else f"  - Source: {_md(s.label)}" for s in option.sources]
     return lines

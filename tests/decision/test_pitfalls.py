@@ -252,7 +252,12 @@ def test_p17_data_quality_notes_become_one_alert():
         DataQualityNote("serum-her2-ignored", "serum HER2", "Observation/serum")])
     got = alert(a, "P17")
     assert set(got.evidence) == {"Observation/bad", "Observation/serum"}
-    assert "invalid-code-for-system" in got.title
+    # In words, never the codes: each problem's sentence and what to do (issue 13 §6).
+    assert got.title == "2 problems with how receptor data are recorded"
+    assert "serum HER2 level" in got.message and "does not exist in the coding system" in got.message
+    assert "Use HER2 IHC or ISH on tumour tissue." in got.action
+    assert not any(code in f"{got.title} {got.message} {got.action}"
+                   for code in ("invalid-code-for-system", "serum-her2-ignored"))
 
 
 @pytest.mark.parametrize("rows,fires", [
