@@ -37,6 +37,9 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost"}
 # Where the SMART app lives inside the product (app/smart blueprint).
 SMART_LAUNCH_PATH = "/smart/launch"
 SMART_REDIRECT_PATH = "/smart/callback"
+# The patient page (app/patient): same SMART client, its own launch and redirect URIs.
+PATIENT_LAUNCH_PATH = "/patient/launch"
+PATIENT_REDIRECT_PATH = "/patient/callback"
 SMART_CLIENT_ID = "receptor-cds-demo"
 
 
@@ -83,6 +86,10 @@ class DemoUrls:
     @property
     def smart_launch(self) -> str:
         return f"{self.product}{SMART_LAUNCH_PATH}"
+
+    @property
+    def patient_launch(self) -> str:
+        return f"{self.product}{PATIENT_LAUNCH_PATH}"
 
 
 class Demo:
@@ -136,11 +143,14 @@ class Demo:
         product_app = create_app(settings)
 
         registration = ClientRegistration(client_id=SMART_CLIENT_ID,
-                                          redirect_uris=(f"{product}{SMART_REDIRECT_PATH}",),
-                                          client_secret=client_secret, launch_urls=(urls.smart_launch,))
+                                          redirect_uris=(f"{product}{SMART_REDIRECT_PATH}",
+                                                         f"{product}{PATIENT_REDIRECT_PATH}"),
+                                          client_secret=client_secret,
+                                          launch_urls=(urls.smart_launch, urls.patient_launch))
         ehr_app = create_devehr_app(DevEhrConfig(base_url=ehr, fhir_upstream=self.fhir.base_url,
                                                  smart_secret=smart_secret, cds_services_url=urls.cds_services,
-                                                 app_launch_url=urls.smart_launch, smart_clients=(registration,)))
+                                                 app_launch_url=urls.smart_launch, patient_launch_url=urls.patient_launch,
+                                                 smart_clients=(registration,)))
         for name, flask_app, port in (("receptor-cds", product_app, product_port), ("dev-ehr", ehr_app, ehr_port)):
             served = ServedApp(name, flask_app, self.host, port)
             served.start()
@@ -188,6 +198,7 @@ def run_demo(host: str = "127.0.0.1", port: int | None = None, out: TextIO = sys
         print(f"Development EHR FHIR endpoint: {urls.ehr_fhir}", file=out)
         print(f"Work files (removed at exit): {demo.workdir}", file=out)
         print(f"Ready in {time.monotonic() - began:.1f} s.", file=out)
+        print(f"Patient portal (the patient page, plain words): {urls.ehr}/portal", file=out)
         print(f"Open the development EHR: {urls.ehr}/", file=out)
         print("Press Ctrl-C to stop.", file=out, flush=True)
         stop.wait()

@@ -36,6 +36,6 @@ def create_devehr_app(config: DevEhrConfig) -> Flask:
                                                         patient_lister=picker_patients))
     flask_app.register_blueprint(create_fhir_proxy_blueprint(config.fhir_upstream))
     flask_app.register_blueprint(create_devehr_blueprint(
-        config, signer, lambda patient, app_context: auth.create_launch(patient, app_context)))
+        config, signer, lambda patient, app_context, user=None: auth.create_launch(patient, app_context, user=user)))
     flask_app.extensions["devehr_signer"] = signer
     return flask_app

@@ -35,6 +35,8 @@ class DevEhrConfig:
     cds_services_url: str
     # The SMART app's launch URL; the only URL the EHR will launch (card links are checked against it).
     app_launch_url: str
+    # The patient page's launch URL (product ``/patient/launch``); the portal entry launches only this.
+    patient_launch_url: str | None = None
     # SMART client registrations handed to the authorization server (client_id, secret, redirect_uris...).
     smart_clients: tuple[Any, ...] = ()   # auth_server.ClientRegistration objects
     signer: EhrSigner | None = None

@@ -36,7 +36,7 @@ EHR_SCOPE = "user/*.rs"
 CDS_SCOPE = "patient/Patient.rs patient/Observation.rs patient/Condition.rs patient/MedicationRequest.rs"
 MAX_EXCHANGES = 200
 
-CreateLaunch = Callable[[str, str | None], str]   # (patient id, appContext) -> launch id
+CreateLaunch = Callable[..., str]   # (patient id, appContext, user=None) -> launch id
 
 
 class ExchangeStore:
@@ -201,6 +201,33 @@ def create_devehr_blueprint(config: DevEhrConfig, signer: EhrSigner, create_laun
         launch_id = create_launch(patient_id, app_context)
         separator = "&" if "?" in launch_url else "?"
         target = f"{launch_url}{separator}{urlencode({'iss': config.fhir_base, 'launch': launch_id})}"
+        return redirect(target, code=303)
+
+    # ---- The patient portal: a patient signs in (dev: picks who they are) and opens the patient page.
+    @bp.get("/portal")
+    def portal_sign_in():
+        """Development stand-in for a portal login: choose which patient you are."""
+        try:
+            rows = list_patients(config.fhir_upstream, ehr_token(), descriptions, session=fhir)
+            error = None
+        except (requests.RequestException, ValueError) as exc:
+            rows, error = [], f"The FHIR server could not be searched ({type(exc).__name__})."
+        return render_template("devehr/portal.html", rows=rows, error=error)
+
+    @bp.get("/portal/<patient_id>")
+    def portal_home(patient_id: str):
+        patient = read_patient(patient_id) or abort(404)
+        return render_template("devehr/portal_home.html", patient_id=patient_id,
+                               patient_name=patient_display(patient), enabled=bool(config.patient_launch_url))
+
+    @bp.post("/portal/launch")
+    def portal_launch():
+        """Portal EHR launch of the patient page: the signed-in user is the patient (fhirUser Patient/<id>)."""
+        patient_id = request.form.get("patient", "")
+        if not patient_id or not config.patient_launch_url:
+            abort(400, "The portal launches only the registered patient page, for a signed-in patient.")
+        launch_id = create_launch(patient_id, None, user=f"Patient/{patient_id}")
+        target = f"{config.patient_launch_url}?{urlencode({'iss': config.fhir_base, 'launch': launch_id})}"
         return redirect(target, code=303)
 
     @bp.route("/chart/<patient_id>/order", methods=["GET", "POST"])

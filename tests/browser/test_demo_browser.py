@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.demo_process import DemoProcess
-
 pytestmark = [pytest.mark.browser, pytest.mark.fhir_server]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,14 +31,6 @@ if not Path(CHROMIUM).exists():
                 allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def demo():
-    process = DemoProcess()
-    yield process
-    process.stop()
-    process.kill()
 
 
 @pytest.fixture
