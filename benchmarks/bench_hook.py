@@ -30,7 +30,7 @@ from joserfc.jwk import ECKey, KeySet  # noqa: E402
 from app.config import Settings  # noqa: E402
 from cds_hooks.decision import DecisionConfig  # noqa: E402
 from cds_hooks.service import create_cds_blueprint  # noqa: E402
-from cds_hooks.service.discovery import CONTEXT_CODES, RECEPTOR_CODES, STAGE_CODES  # noqa: E402
+from cds_hooks.decision.reads import CORE_READS  # noqa: E402
 
 PUBLIC_URL = "https://cds.bench.test"
 ISS = "https://ehr.bench.test"
@@ -62,20 +62,16 @@ def large_request(filtered: bool) -> dict:
     resources = _to_relative(json.loads(LARGE.read_text(encoding="utf-8")))
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     obs = [r for r in resources if r["resourceType"] == "Observation"]
-    prefetch = {
-        "patient": patient,
-        "conditions": _searchset([r for r in resources if r["resourceType"] == "Condition"]),
-        "medicationRequests": _searchset([r for r in resources if r["resourceType"] == "MedicationRequest"
-                                          and r.get("status") == "active"]),
-    }
-    if filtered:
-        prefetch["receptorObservations"] = _searchset([r for r in obs if _has_code(r, RECEPTOR_CODES)])
-        prefetch["stageObservations"] = _searchset([r for r in obs if _has_code(r, STAGE_CODES)])
-        prefetch["contextObservations"] = _searchset([r for r in obs if _has_code(r, CONTEXT_CODES)])
-    else:
-        prefetch["receptorObservations"] = _searchset(obs)
-        prefetch["stageObservations"] = _searchset([])
-        prefetch["contextObservations"] = _searchset([])
+    prefetch: dict = {"patient": patient}
+    for read in CORE_READS:            # every key the discovery templates declare
+        if read.instance:
+            continue
+        found = [r for r in resources if r["resourceType"] == read.resource_type]
+        if read.resource_type == "Observation" and not filtered:
+            found = obs if read.key == "receptorObservations" else []
+        elif read.codes:
+            found = [r for r in found if _has_code(r, read.codes)]
+        prefetch[read.key] = _searchset(found)
     return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
             "context": {"userId": "Practitioner/bench", "patientId": patient["id"]}, "prefetch": prefetch}
 

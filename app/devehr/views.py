@@ -28,12 +28,13 @@ from .settings import ORDERABLE_DRUGS, RXNORM, DevEhrConfig
 from .signing import EhrSigner, fhir_access_token
 
 from app.smart.patient_data import patient_display
+from cds_hooks.decision.reads import patient_scopes
 
 log = logging.getLogger(__name__)
 
 # What the EHR grants itself for its own reads, and what it hands the CDS service (patient-scoped).
 EHR_SCOPE = "user/*.rs"
-CDS_SCOPE = "patient/Patient.rs patient/Observation.rs patient/Condition.rs patient/MedicationRequest.rs"
+CDS_SCOPE = " ".join(patient_scopes(".rs"))   # every type the decision core reads (cds_hooks.decision.reads)
 MAX_EXCHANGES = 200
 
 CreateLaunch = Callable[..., str]   # (patient id, appContext, user=None) -> launch id

@@ -11,10 +11,12 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from cds_hooks.decision.reads import SEARCHED_TYPES
+
 from .errors import SmartError
 
-# Least needed for the receptor page: the resource types the decision core reads.
-RESOURCE_TYPES = ("Patient", "Observation", "Condition", "MedicationRequest")
+# Least needed for the receptor page: the resource types the decision core reads (its one declaration).
+RESOURCE_TYPES = SEARCHED_TYPES
 
 
 def normalise_base(url: str) -> str:

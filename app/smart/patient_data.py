@@ -12,17 +12,14 @@ from typing import Sequence
 
 from cds_hooks.fhir_client import FhirAuthError, FhirClient, sort_by_effective_desc
 
+from cds_hooks.decision.reads import CORE_READS, CoreRead
+
 from app.config import Settings
 
-# Searches for the page. Observations are read whole (receptors, staging, biomarkers, disease
-# status and menopause all live there); the page cap of FhirClient bounds the volume.
-_SEARCHES: tuple[tuple[str, dict[str, str], bool], ...] = (
-    # (type, params, essential): a refusal of an essential type stops the page (403 page);
-    # a refusal of a non-essential one becomes a data-quality note.
-    ("Observation", {"_sort": "-date", "_count": "200"}, True),
-    ("Condition", {"_count": "200"}, False),
-    ("MedicationRequest", {"_count": "200"}, False),
-)
+# Searches for the page: the decision core's declared reads (cds_hooks.decision.reads), so the page
+# sees what a CDS Hooks call sees (Specimen for the sample's site, Procedure for an oophorectomy...).
+# A refusal of a required read stops the page (403 page); of any other it becomes a note.
+_SEARCHES: tuple[CoreRead, ...] = tuple(r for r in CORE_READS if not r.instance)
 
 
 @dataclass
@@ -52,19 +49,25 @@ def fetch_patient_data(settings: Settings, fhir_base: str, token: str, patient_i
             data.notes.append("The EHR's FHIR server has no Patient record for the launched patient.")
         else:
             data.resources.append(data.patient)
-        searches = [*_SEARCHES, *((t, {"_count": "200"}, False) for t in extra_types
-                                  if t not in {s[0] for s in _SEARCHES} and t != "Patient")]
-        for rtype, params, essential in searches:
+        refused: set[str] = set()
+        declared = {r.resource_type for r in CORE_READS}
+        extra = [CoreRead(f"extra-{t}", t, f"{t} records", "asked for by the page") for t in extra_types
+                 if t not in declared]
+        for read in [*_SEARCHES, *extra]:
+            rtype = read.resource_type
+            if rtype in refused:
+                continue
             try:
-                found = client.search(rtype, {"patient": patient_id, **params})
+                found = client.search(rtype, read.search_params(patient_id))
             except FhirAuthError as e:
-                if essential or e.status == 401:
+                if read.required or e.status == 401:
                     raise
+                refused.add(rtype)
                 data.notes.append(f"The EHR refused access to {rtype} resources (HTTP 403); "
                                   f"anything recorded there is not considered on this page.")
                 continue
             if found.truncated:
-                data.notes.append(f"Only the first {found.pages} pages of {rtype} results were read; "
+                data.notes.append(f"Only the first {found.pages} pages of {read.label} were read; "
                                   f"older records may be missing.")
             items = [r for r in found if isinstance(r, dict) and r.get("resourceType") == rtype]
             if rtype == "Observation":

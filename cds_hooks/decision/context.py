@@ -280,7 +280,7 @@ def read_menopause(intake: Intake, sex: str | None, age: int | None, male_by_dia
                 explicit.append((day(effective_of(observation)), value.kind, ref_of(observation)))
     on_gnrh = any(m.drug_class == "gnrh-agonist" and m.status in ("active", "on-hold") for m in medications)
     procedures = [p for p in intake.of_type("Procedure")
-                  if p.get("status") == "completed" and _first_entry(codes.PROCEDURE_CODES, p.get("code"))[0] is not None]
+                  if p.get("status") == "completed" and _first_entry(codes.OOPHORECTOMY_CODES, p.get("code"))[0] is not None]
     oophorectomy = ref_of(procedures[0]) if procedures else None
     oophorectomy_day = max((day(_performed(p)) for p in procedures), default="")
     if explicit:

@@ -21,10 +21,11 @@ from pydantic import ValidationError
 
 from ..knowledge import codes
 from .model import DataQualityNote
+from .reads import RESOURCE_TYPES
 
-# The resource types the readers use; others are kept for reference resolution only.
-VALIDATED_TYPES = ("Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement",
-                   "MedicationAdministration", "Medication", "Specimen", "DiagnosticReport", "Procedure")
+# The resource types the readers use (the core's one declaration, ``reads``); others are kept for
+# reference resolution only.
+VALIDATED_TYPES = RESOURCE_TYPES
 
 # b.1: entered-in-error/cancelled are dropped (and said so); registered/preliminary are kept
 # as provisional, never the sole basis of a recommendation.
@@ -184,6 +185,8 @@ def take_in(resources: Iterable[dict[str, Any]] | dict[str, Any]) -> Intake:
         if not isinstance(rid, str) or not rid:
             resource = {**resource, "id": f"item-{position}"}
         ref = ref_of(resource)
+        if intake.by_ref.get(ref) == resource:
+            continue     # the same resource twice (two searches whose results overlap): read it once
         if rtype in VALIDATED_TYPES and not _never_read(resource):
             problem = _validate(resource)
             if problem is not None:

@@ -285,6 +285,15 @@ MENOPAUSE_CODE = _e(SCT, "161712005", "Menopause, function", "menopause", mark="
 BILATERAL_OOPHORECTOMY: tuple[CodeEntry, ...] = (
     _e(SCT, "29827000", "Bilateral salpingectomy with oophorectomy", "bilateral-oophorectomy", mark="V1",
        source="procedure value set in the search index (one source)"),
+    _e(SCT, "116144002", "Total abdominal hysterectomy with bilateral salpingo-oophorectomy", "bilateral-oophorectomy",
+       mark="V1", source="hysterectomy code list in the search index (one source)"),
+)
+# Breast biopsies (the date a primary sample was taken): the codes the real data we test with carries
+# (Synthea breast_cancer module output; mCODE STU4 example "Jenny M"). Fetched with the Procedure read.
+BREAST_BIOPSY: tuple[CodeEntry, ...] = (
+    _e(SCT, "122548005", "Biopsy of breast", "breast-biopsy", mark="V1", source="Synthea breast_cancer output"),
+    _e(SCT, "723990008", "Biopsy of breast using ultrasonographic guidance", "breast-biopsy", mark="V1",
+       source="mCODE STU4 example bundle (Jenny M)"),
 )
 # Breast cancer surgery (the end of the neoadjuvant window, episodes.py). 64368001 is the code of the
 # mCODE STU4 example patient's "cancer related surgical procedure" (data/mcode); the others are SNOMED
@@ -299,6 +308,8 @@ BREAST_SURGERY: tuple[CodeEntry, ...] = (
        "breast-surgery value sets in the search index"),
     _e(SCT, "172043006", "Simple mastectomy", "breast-surgery", "mastectomy", "V1",
        "breast-surgery value sets in the search index"),
+    _e(SCT, "392023007", "Excision of lesion of breast", "breast-surgery", "partial", "V1",
+       "Synthea breast_cancer module output (shared Synthea record)"),
 )
 MENOPAUSE_VALUES: tuple[CodeEntry, ...] = (
     _e(SCT, "22636003", "Premenopausal state", "menopause", "premenopausal", "V2", f"{CK} a.6"),
@@ -382,8 +393,10 @@ DISEASE_STATUS_CODES = _index(DISEASE_STATUS_VALUES)
 EVIDENCE_TYPE_CODES = _index(EVIDENCE_TYPES)
 MENOPAUSE_VALUE_CODES = _index(MENOPAUSE_VALUES)
 NO_METASTASIS_CODES = _index(NO_METASTASIS_VALUES)
-PROCEDURE_CODES = _index(BILATERAL_OOPHORECTOMY)
+OOPHORECTOMY_CODES = _index(BILATERAL_OOPHORECTOMY)
 BREAST_SURGERY_CODES = _index(BREAST_SURGERY)
+# Every Procedure code a reader uses (what the Procedure read fetches, cds_hooks.decision.reads).
+PROCEDURE_CODES = _index(BILATERAL_OOPHORECTOMY, BREAST_SURGERY, BREAST_BIOPSY)
 CONDITION_CODES = _index(BREAST_PRIMARY_CONDITIONS, RECEPTOR_STATUS_CONDITIONS, SECONDARY_NEOPLASM_CONDITIONS)
 SITE_CODES = _index(BREAST_SITES, REGIONAL_NODE_SITES, SECONDARY_NEOPLASM_CONDITIONS)
 

@@ -17,55 +17,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cds_hooks.knowledge import codes as _kc
+from cds_hooks.decision.reads import CORE_READS, PATIENT_TOKEN, SEARCHED_TYPES
+from cds_hooks.decision.reads import REQUIRED_KEYS as _REQUIRED
 
-# The code lists come from the knowledge tables (cds_hooks.knowledge.codes, clinical-knowledge.md a.1-a.6),
-# so the readers and the prefetch can never disagree about which codes matter.
-RECEPTOR_CODES = tuple(
-    (e.system, e.code) for e in (*_kc.RECEPTOR_CODES, *_kc.SERUM_HER2_CODES, *_kc.HER2_TEST_PROCEDURES,
-                                 _kc.GENERIC_TUMOR_MARKER)
-) + tuple(_kc.KNOWN_WRONG_SYSTEM)   # so the readers can flag them (P17) rather than never see them
-STAGE_CODES = tuple((e.system, e.code) for e in (*_kc.STAGE_GROUP_CODES, *_kc.M_CATEGORY_CODES, _kc.METASTASIS_SITE))
-# Companion biomarkers, disease status, tumour markers, menopausal status: the inputs of P12, P14-P16, P20.
-CONTEXT_CODES = tuple(sorted(set(_kc.OBSERVATION_CODES) - set(RECEPTOR_CODES) - set(STAGE_CODES)))
-
-
-def _codes(codes: tuple[tuple[str, str], ...]) -> str:
-    return ",".join(f"{system}|{code}" for system, code in codes)
-
-
-PATIENT = "{{context.patientId}}"
-PREFETCH: dict[str, str] = {
-    "patient": f"Patient/{PATIENT}",
-    "receptorObservations": f"Observation?patient={PATIENT}&code={_codes(RECEPTOR_CODES)}&_sort=-date&_count=100",
-    "conditions": f"Condition?patient={PATIENT}&_count=100",
-    "stageObservations": f"Observation?patient={PATIENT}&code={_codes(STAGE_CODES)}&_sort=-date&_count=50",
-    "contextObservations": f"Observation?patient={PATIENT}&code={_codes(CONTEXT_CODES)}&_sort=-date&_count=100",
-    # All statuses, not only active: prior endocrine therapy or chemotherapy changes the pitfalls (P8, P9, P11).
-    "medicationRequests": f"MedicationRequest?patient={PATIENT}&_count=100",
-    "medicationStatements": f"MedicationStatement?patient={PATIENT}&_count=100",
-    # Specimens tell a primary from a metastasis biopsy (P9 retest at recurrence, conversion).
-    "specimens": f"Specimen?patient={PATIENT}&_count=100",
-}
+# One key per read the decision core declares (cds_hooks.decision.reads): the templates, the labels of
+# what could not be had, and the access asked for all come from that one declaration, so the core can
+# never understand a resource the service does not fetch.
+PATIENT = PATIENT_TOKEN
+PREFETCH: dict[str, str] = {read.key: read.query(PATIENT) for read in CORE_READS}
 # Without these a subtype cannot be stated; everything else degrades to a card naming the gap.
-REQUIRED_KEYS = ("patient", "receptorObservations")
+REQUIRED_KEYS = _REQUIRED
 
-PREFETCH_LABELS: dict[str, str] = {
-    "patient": "the Patient record",
-    "receptorObservations": "ER, PR and HER2 results",
-    "conditions": "breast cancer and metastasis diagnoses (Conditions)",
-    "stageObservations": "stage and M-category observations",
-    "contextObservations": "biomarker, tumour-marker and menopausal-status observations",
-    "medicationRequests": "medication orders (current and past)",
-    "medicationStatements": "medication statements (current and past)",
-    "specimens": "specimen records (primary or metastasis)",
-}
+PREFETCH_LABELS: dict[str, str] = {read.key: read.label for read in CORE_READS}
 
 USAGE = (
     "Send a JWT signed with a key from the trusted-issuers file (aud = the URL called). "
     "Prefetch what the templates ask for, or send fhirServer (on your allowlist) with fhirAuthorization "
-    "granting patient/Patient.read, patient/Observation.read, patient/Condition.read and "
-    "patient/MedicationRequest.read, patient/MedicationStatement.read and patient/Specimen.read."
+    "granting read access to " + ", ".join(f"patient/{t}.read" for t in SEARCHED_TYPES) + "."
 )
 
 

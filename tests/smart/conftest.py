@@ -25,7 +25,8 @@ from app.devehr.fhir_proxy import create_fhir_proxy_blueprint
 from app.fhir_server import SekmetServer, free_port
 from app import create_app
 
-from .patients import CONVERSION_PATIENT_ID, PLAIN_PATIENT_ID, conversion_bundle, plain_bundle
+from .patients import (CONVERSION_PATIENT_ID, PLAIN_PATIENT_ID, SPECIMEN_PATIENT_ID, conversion_bundle,
+                       plain_bundle, specimen_bundle)
 
 SYM_CLIENT = "receptor-sym"
 SYM_SECRET = "sym-" + secrets.token_urlsafe(24)
@@ -75,6 +76,7 @@ def dev_ehr(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevEhr]:
                       public_base_url=f"{base}/fhir") as sekmet:
         sekmet.load_bundle(conversion_bundle(), "smart-conversion")
         sekmet.load_bundle(plain_bundle(), "smart-plain")
+        sekmet.load_bundle(specimen_bundle(), SPECIMEN_PATIENT_ID)
         upstream = {"url": sekmet.base_url}
         flask_app = Flask("devehr-test")
         auth = init_auth_server(flask_app, AuthServerConfig(

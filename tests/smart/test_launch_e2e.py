@@ -60,7 +60,9 @@ def test_ehr_launch_sends_pkce_state_aud_and_v2_scopes(dev_ehr, product_app, bro
     assert len(q["state"]) >= 21          # 21 url-safe characters carry 126 bits
     scopes = q["scope"].split()
     assert set(scopes) == {"launch", "openid", "fhirUser", "patient/Observation.rs", "patient/Condition.rs",
-                           "patient/MedicationRequest.rs", "patient/Patient.rs", "online_access"}
+                           "patient/MedicationRequest.rs", "patient/Patient.rs", "patient/MedicationStatement.rs",
+                           "patient/MedicationAdministration.rs", "patient/Specimen.rs", "patient/Procedure.rs",
+                           "patient/DiagnosticReport.rs", "online_access"}
 
 
 def test_ehr_launch_renders_page_and_keeps_tokens_server_side(dev_ehr, product_app, browser):

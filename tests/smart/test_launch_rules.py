@@ -16,24 +16,26 @@ V2_AND_OIDC = {"capabilities": ["permission-v2", "permission-v1", "sso-openid-co
                                 "permission-offline"]}
 
 
+# Every type the decision core reads (written out here, not taken from the declaration under test).
+# Observation first and Patient last, as the scope list is ordered.
+CORE_TYPES = ("Observation", "Condition", "MedicationRequest", "MedicationStatement",
+              "MedicationAdministration", "Specimen", "Procedure", "DiagnosticReport", "Patient")
+
+
+def _patient_scopes(suffix: str) -> list[str]:
+    return [f"patient/{t}{suffix}" for t in CORE_TYPES]
+
+
 @pytest.mark.parametrize("meta, mode, expected", [
-    (V2_AND_OIDC, "ehr", ["launch", "openid", "fhirUser", "patient/Observation.rs", "patient/Condition.rs",
-                          "patient/MedicationRequest.rs", "patient/Patient.rs", "online_access"]),
-    (V2_AND_OIDC, "standalone", ["launch/patient", "openid", "fhirUser", "patient/Observation.rs",
-                                 "patient/Condition.rs", "patient/MedicationRequest.rs", "patient/Patient.rs",
-                                 "offline_access"]),
-    ({"capabilities": ["permission-v1"]}, "ehr", ["launch", "patient/Observation.read", "patient/Condition.read",
-                                                  "patient/MedicationRequest.read", "patient/Patient.read"]),
-    ({}, "standalone", ["launch/patient", "patient/Observation.read", "patient/Condition.read",
-                        "patient/MedicationRequest.read", "patient/Patient.read"]),
+    (V2_AND_OIDC, "ehr", ["launch", "openid", "fhirUser", *_patient_scopes(".rs"), "online_access"]),
+    (V2_AND_OIDC, "standalone", ["launch/patient", "openid", "fhirUser", *_patient_scopes(".rs"), "offline_access"]),
+    ({"capabilities": ["permission-v1"]}, "ehr", ["launch", *_patient_scopes(".read")]),
+    ({}, "standalone", ["launch/patient", *_patient_scopes(".read")]),
     # An EHR that offers only offline access (the SMART App Launcher does): an EHR launch asks for no refresh
     # scope rather than a token that outlives the EHR session (issue 8).
-    ({"capabilities": ["permission-v2", "permission-offline"]}, "ehr",
-     ["launch", "patient/Observation.rs", "patient/Condition.rs", "patient/MedicationRequest.rs",
-      "patient/Patient.rs"]),
+    ({"capabilities": ["permission-v2", "permission-offline"]}, "ehr", ["launch", *_patient_scopes(".rs")]),
     ({"capabilities": ["permission-v2", "permission-offline"]}, "standalone",
-     ["launch/patient", "patient/Observation.rs", "patient/Condition.rs", "patient/MedicationRequest.rs",
-      "patient/Patient.rs", "offline_access"]),
+     ["launch/patient", *_patient_scopes(".rs"), "offline_access"]),
 ])
 def test_scopes_are_least_and_never_mixed(meta, mode, expected):
     """v2 when advertised else v1; openid only with sso-openid-connect; one refresh scope only if offered."""

@@ -89,3 +89,23 @@ def test_options_say_how_many_apply_now(dev_ehr, product_app, browser, conversio
     ready = sum(1 for o in conversion_assessment.options if o.status == "applicable")
     assert f"{ready} of {len(conversion_assessment.options)} applicable now" in page.text
     assert page.text.count('<span class="opt-status">') == len(conversion_assessment.options)
+
+
+def test_page_reads_specimens_and_procedures(dev_ehr, product_app, browser):
+    """Results whose site is only on their Specimen show that specimen (a metastasis, the liver), not
+    "unknown"; the bilateral oophorectomy is read, so letrozole raises no missing-suppression pitfall
+    (issue 13 §2: the page reads what the decision core reads)."""
+    from .patients import SPECIMEN_PATIENT_ID
+
+    app = product_app()
+    launch = dev_ehr.auth.create_launch(SPECIMEN_PATIENT_ID)
+    page = browser.get(f"{app.launch_url}?iss={dev_ehr.fhir_base}&launch={launch}")
+    assert page.status_code == 200, page.text[:500]
+    table = re.search(r'<table class="history">.*?</table>', page.text, re.S).group(0)
+    rows = re.findall(r"<tr><td class=\"date\">.*?</tr>", table, re.S)
+    assert len(rows) == 3
+    for row in rows:
+        specimen_cell = re.findall(r"<td>(.*?)</td>", row, re.S)[-1]
+        assert specimen_cell.startswith("metastasis") and "Liver" in specimen_cell, specimen_cell
+    assert 'id="ai-without-ovarian-suppression"' not in page.text
+    assert "The EHR refused access" not in page.text
