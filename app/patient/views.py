@@ -23,15 +23,16 @@ from app.smart.launch_flow import LaunchFlow, LaunchProfile
 from app.smart.patient_data import patient_display
 from app.smart.security import apply_security_headers
 
+from cds_hooks.decision.reads import SEARCHED_TYPES
+
 from .explain import explain
 from .render import render_error, render_page
 
 log = logging.getLogger(__name__)
 
-# What the patient page asks to read. Until the decision core declares the resource types it reads
-# (one declaration, issue 13), this is the local list the issue names; then it derives from that.
-PATIENT_RESOURCE_TYPES: tuple[str, ...] = ("Observation", "Condition", "MedicationRequest", "Procedure",
-                                           "Specimen", "Patient")
+# What the patient page asks to read: every type the decision core reads (its one declaration,
+# cds_hooks.decision.reads), since the page explains the same assessment.
+PATIENT_RESOURCE_TYPES: tuple[str, ...] = SEARCHED_TYPES
 PROFILE = LaunchProfile(prefix="/patient", cookie="receptor_patient_session",
                         resource_types=PATIENT_RESOURCE_TYPES, patient_facing=True)
 

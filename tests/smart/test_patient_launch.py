@@ -34,7 +34,8 @@ def test_portal_launch_asks_for_patient_scopes_with_pkce(dev_ehr, product_app, b
     assert q["code_challenge_method"] == "S256" and len(q["state"]) >= 21 and q["aud"] == dev_ehr.fhir_base
     assert set(q["scope"].split()) == {
         "launch", "openid", "fhirUser", "online_access", "patient/Observation.rs", "patient/Condition.rs",
-        "patient/MedicationRequest.rs", "patient/Procedure.rs", "patient/Specimen.rs", "patient/Patient.rs"}
+        "patient/MedicationRequest.rs", "patient/Procedure.rs", "patient/Specimen.rs", "patient/Patient.rs",
+        "patient/MedicationStatement.rs", "patient/MedicationAdministration.rs", "patient/DiagnosticReport.rs"}
 
 
 def test_portal_launch_shows_the_explanation_and_keeps_tokens_server_side(dev_ehr, product_app, browser):
