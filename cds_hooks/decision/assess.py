@@ -19,7 +19,7 @@ from ..knowledge import KNOWLEDGE_VERSION, codes
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .context import (read_biomarkers, read_disease_status, read_medications, read_menopause, read_patient,
                       read_setting)
-from .episodes import build_episode
+from .episodes import build_episode, residual_disease_samples, sample_phase
 from .er_pr import condition_receptor_evidence, decide_receptor, hr_status, read_er_pr
 from .her2 import decide_her2, read_her2
 from .intake import FINAL_STATUSES, PROVISIONAL_STATUSES, Intake, ref_of, take_in
@@ -28,6 +28,7 @@ from .options import options_for
 from .pitfalls import find_pitfalls
 from .selection import SpecimenInfo, day, effective_of, specimen_of
 from .subtype import classify
+from .subtype_notes import subtype_notes
 from .values import codings, read_value
 
 _HER2_ANALYTES = frozenset({"HER2-IHC", "HER2-status", "HER2-ISH", "HER2-ISH-ratio", "HER2-ISH-copies", "CEP17-copies"})
@@ -234,8 +235,11 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
     episode = build_episode(intake, setting, events, medications, results)
     by_condition = _condition_evidence(intake, notes)
 
-    er = decide_receptor("ER", results, reader.kinds, metastatic, by_condition.get("ER", []), notes)
-    pr = decide_receptor("PR", results, reader.kinds, metastatic, by_condition.get("PR", []), notes)
+    def phase_of(result: ReceptorResult) -> str:
+        return sample_phase(episode, result)
+
+    er, er_calls = decide_receptor("ER", results, reader.kinds, metastatic, phase_of, by_condition.get("ER", []), notes)
+    pr, pr_calls = decide_receptor("PR", results, reader.kinds, metastatic, phase_of, by_condition.get("PR", []), notes)
     combined = [r for r in results if r.analyte == "HR"]
     hr, hr_basis = hr_status(er, pr, combined)
     if hr == "unknown" and by_condition.get("HR"):
@@ -245,8 +249,12 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
         notes.append(DataQualityNote("combined-hr-only",
                                      "hormone-receptor status rests on the combined ER+PR result (10480-2); ER is not inferred from it",
                                      next((r.resource for r in combined), None)))
-    her2, her2_reasons = decide_her2(results, metastatic, by_condition.get("HER2", []), notes)
+    her2, her2_reasons, her2_calls = decide_her2(results, metastatic, phase_of, by_condition.get("HER2", []), notes)
     subtype, reasons, modifiers = classify(er, pr, hr, her2, her2_reasons)
+    treated_only = [name for name, f in (("ER", er), ("PR", pr), ("HER2", her2)) if f.rule == "post-treatment-only"]
+    if treated_only and subtype != "indeterminate":
+        reasons.append(f"{'/'.join(treated_only)} tested only on tissue taken after systemic therapy began (residual "
+                       "disease), which can lose receptors through treatment: the pre-treatment biopsy result is needed")
     contested = sorted({n.message.split(":")[0] for n in notes if n.code == "newer-provisional-differs"})
     if contested and subtype != "indeterminate":
         reasons.append(f"a newer preliminary {'/'.join(contested)} result disagrees with the final one used: "
@@ -264,9 +272,14 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
         menopausal_status=menopausal_status, menopausal_basis=menopausal_basis,  # type: ignore[arg-type]
         biomarkers=read_biomarkers(intake, notes), medications=medications,
         data_quality=_dedupe(notes), history=sorted(results, key=lambda r: (day(r.effective) or "9999", r.analyte)),
-        events=events, episode=episode)
+        events=events, episode=episode, samples=[*er_calls, *pr_calls, *her2_calls])
+    residual = residual_disease_samples(episode, assessment.samples)
+    if residual and setting.residual_disease is None:
+        setting.residual_disease = True
+        setting.evidence = list(dict.fromkeys([*setting.evidence, *(ref for c in residual for ref in c.evidence)]))
     assessment.options = options_for(assessment, config)
     assessment.alerts = find_pitfalls(assessment, config)
+    assessment.subtype_notes = subtype_notes(assessment)
     return assessment
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..knowledge.thresholds import ER_PR_LOW_POSITIVE_MAX_PERCENT, STALE_RESULT_MONTHS
+from ..knowledge.thresholds import ER_PR_LOW_POSITIVE_MAX_PERCENT
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,6 @@ class DecisionConfig:
     # 1-9%. With the default, exactly 10% is low; set False to make 10% positive.
     low_positive_includes_upper_bound: bool = True
     low_positive_upper_percent: float = ER_PR_LOW_POSITIVE_MAX_PERCENT.value
-    # P13(c): age after which any receptor result is called stale. A product default:
-    # no guideline gives a number (clinical-knowledge.md d, P13).
-    stale_result_months: float = STALE_RESULT_MONTHS.value
     # The date "now" for age and staleness rules; None means today's date (UTC).
     today: date | None = None
 

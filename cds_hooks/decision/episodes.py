@@ -34,7 +34,9 @@ API for other rules (lines of therapy, pitfalls):
   surgery recorded), "metastatic", or "unknown" (undated);
 - ``sample_phase(episode, result) -> SamplePhase``: the same for a receptor sample, in the terms the
   receptor choice uses ("pre-treatment", "post-treatment", "metastatic", "unknown"); a sample of a
-  metastasis is metastatic whatever its date.
+  metastasis is metastatic whatever its date;
+- ``residual_disease_samples(episode, samples)``: receptor samples of the surgical specimen after
+  neoadjuvant therapy (they show residual invasive disease; ``SettingFinding.residual_disease``).
 """
 from __future__ import annotations
 
@@ -45,7 +47,8 @@ from typing import Any, Iterable
 from ..knowledge import codes
 from ..knowledge.episodes import DE_NOVO_WINDOW_MONTHS
 from .intake import Intake, ref_of
-from .model import ClinicalEvent, EpisodeFinding, MedicationUse, Period, ReceptorResult, SettingFinding, TreatmentWindow
+from .model import (ClinicalEvent, EpisodeFinding, MedicationUse, Period, ReceptorResult, SampleCall, SettingFinding,
+                    TreatmentWindow)
 from .selection import day, sample_date
 from .values import codings
 
@@ -231,6 +234,19 @@ def period_of(episode: EpisodeFinding, when: str | None) -> Period:
     return "early-on-treatment"
 
 
+def residual_disease_samples(episode: EpisodeFinding, samples: Iterable[SampleCall]) -> list[SampleCall]:
+    """Receptor samples of tissue taken at or after the surgery that closed a neoadjuvant window.
+
+    Receptors can only be read on tumour, so such a result shows residual invasive disease after neoadjuvant
+    therapy (the population of KATHERINE, CREATE-X and OlympiA's post-neoadjuvant arm). Without a recorded
+    surgery nothing is inferred: a biopsy during treatment is not the surgical specimen.
+    """
+    surgery = as_date(episode.surgery)
+    if episode.current != "early" or episode.neoadjuvant is None or surgery is None:
+        return []
+    return [c for c in samples if c.phase == "post-treatment" and (as_date(c.date) or date.min) >= surgery]
+
+
 def sample_phase(episode: EpisodeFinding, result: ReceptorResult) -> str:
     """pre-treatment | post-treatment | metastatic | unknown, for the tissue a result was read on."""
     if result.specimen == "metastasis":
@@ -238,5 +254,5 @@ def sample_phase(episode: EpisodeFinding, result: ReceptorResult) -> str:
     return SAMPLE_PHASE_OF_PERIOD[period_of(episode, sample_date(result))]
 
 
-__all__ = ["build_episode", "period_of", "sample_phase", "add_months", "as_date", "breast_surgeries",
+__all__ = ["build_episode", "period_of", "sample_phase", "residual_disease_samples", "add_months", "as_date", "breast_surgeries",
            "systemic_therapies"]

@@ -9,11 +9,13 @@ same sample, and the disagreement is recorded (P18). Allred/H-score totals are n
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from ..knowledge import codes
 from ..knowledge.thresholds import ER_PR_POSITIVE_MIN_PERCENT
 from .config import DecisionConfig
-from .model import DataQualityNote, ReceptorFinding, ReceptorResult
-from .selection import SpecimenInfo, choose, day, newer_provisional_disagreeing, same_day_rivals, sample_key
+from .model import DataQualityNote, ReceptorFinding, ReceptorResult, SampleCall
+from .selection import Candidate, SpecimenInfo, apply_governing, day, govern, sample_calls, sample_key
 from .values import Value, as_percent, percent_interval
 
 _EPS = 1e-9
@@ -103,21 +105,23 @@ def basis_of(result: ReceptorResult, kinds: dict[str, str]) -> str:
 
 
 def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[str, str], metastatic: bool,
-                    condition_evidence: list[tuple[str, str, str | None]], notes: list[DataQualityNote]) -> ReceptorFinding:
-    """The ER or PR status for the decision: most recent valid sample, best evidence within it (b.2, b.3).
+                    phase_of: Callable[[ReceptorResult], str], condition_evidence: list[tuple[str, str, str | None]],
+                    notes: list[DataQualityNote]) -> tuple[ReceptorFinding, list[SampleCall]]:
+    """The ER or PR status for the decision, and every sample's call (b.2 within a sample, b.3 over time).
 
+    Within a sample the best evidence decides (percent > qualitative > interpretation); over the history
+    ``selection.govern`` decides (a positive on any pre-treatment sample; the metastatic biopsy at relapse).
     ``kinds`` maps a result's resource to its code kind (percent/qualitative/interpretation);
-    ``condition_evidence`` is (status, resource, date) from Condition codes, best first, used only when no
-    Observation says anything.
+    ``phase_of`` places a result's tissue in the episodes; ``condition_evidence`` is (status, resource,
+    date) from Condition codes, best first, used only when no Observation says anything.
     """
     finding = ReceptorFinding(receptor=receptor)  # type: ignore[arg-type]
     mine = [r for r in results if r.analyte == receptor]
     samples: dict[str, list[ReceptorResult]] = {}
     for result in mine:
         samples.setdefault(sample_key(result), []).append(result)
-    best_per_sample: list[tuple[ReceptorResult, list[ReceptorResult]]] = []
-    conflicted: set[int] = set()       # id() of the best result of each sample left unresolved (a set: linear)
-    for members in samples.values():
+    candidates: list[Candidate] = []
+    for key, members in samples.items():
         known = [r for r in members if r.status != "unknown"]
         if not known:
             continue
@@ -131,8 +135,10 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
         # Two percents in different categories always disagree; a qualitative "positive" covers "low positive".
         by_percent = basis_of(best, kinds) == "percent"
         specific = [r for r in peers if r.status == "low-positive"]
+        candidate = Candidate(key, best.status, best, [r.resource for r in known], best.provisional, payload=best)
         if not by_percent and specific and all(_compatible(r.status, "low-positive") for r in peers):
-            best = specific[0]
+            candidate.lead = candidate.payload = best = specific[0]
+            candidate.status = best.status
         elif len(statuses := {r.status for r in peers}) > 1 and (by_percent or any(
                 not (_compatible(x, y) or _compatible(y, x)) for x in statuses for y in statuses)):
             notes.append(DataQualityNote(
@@ -140,8 +146,8 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
                 f"{receptor} results of equal standing on the same sample ({day(best.effective) or 'undated'}) disagree: "
                 + ", ".join(f"{r.resource} says {r.status}" for r in peers)
                 + f"; {receptor} is left unresolved until pathology reviews them (ASCO/CAP 2020 Rec 2.2)", best.resource))
-            conflicted.add(id(best))
-            best_per_sample.append((best, known))
+            candidate.conflicted = True
+            candidates.append(candidate)
             continue
         for other in known[1:]:
             if other.status != best.status and not (basis_of(best, kinds) == "percent" and _compatible(other.qualitative or other.status, best.status)):
@@ -151,53 +157,47 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
                     f"{best.resource} says {best.status}, {other.resource} says {other.status}; "
                     f"{'the percent is used' if basis_of(best, kinds) == 'percent' else 'the stronger evidence is used'} (ASCO/CAP 2020 b.2)",
                     best.resource))
-        best_per_sample.append((best, known))
-    chosen, provisional_only = choose(best_per_sample, result_of=lambda item: item[0], valid=lambda item: True,
-                                      metastatic=metastatic)
-    if chosen is not None:
-        best, known = chosen
-        rivals = [item for item in same_day_rivals(best_per_sample, chosen, result_of=lambda item: item[0],
-                                                   valid=lambda item: True, metastatic=metastatic)
-                  if item[0].status != best.status or id(item[0]) in conflicted]
-        if rivals and id(best) not in conflicted:
+        candidates.append(candidate)
+    gov = govern(candidates, metastatic=metastatic, phase_of=phase_of)
+    calls = sample_calls(receptor, candidates, gov, label_of=lambda c: c.lead.label)
+    if gov.chosen is not None:
+        best = gov.chosen.lead
+        evidence = list(gov.chosen.evidence)
+        finding.effective = best.effective
+        finding.specimen = best.specimen
+        finding.provisional = gov.provisional_only or best.provisional
+        apply_governing(finding, gov)
+        if gov.rivals and not gov.chosen.conflicted:
             notes.append(DataQualityNote(
                 "conflicting-results",
                 f"{receptor} results of different specimens on the same day ({day(best.effective) or 'undated'}) disagree: "
-                + ", ".join(f"{r.resource} says {r.status}" for r in (best, *(item[0] for item in rivals)))
+                + ", ".join(f"{c.lead.resource} says {c.status}" for c in (gov.chosen, *gov.rivals))
                 + f"; {receptor} is left unresolved: which specimen counts is not in the data", best.resource))
-            conflicted.add(id(best))
-            known = [*known, *(r for item in rivals for r in item[1])]
-        if id(best) in conflicted:
+        if gov.unresolved:
             finding.basis = "conflicting"
-            finding.effective = best.effective
-            finding.specimen = best.specimen
-            finding.provisional = provisional_only or best.provisional
-            finding.evidence = [r.resource for r in known]
-            return finding
+            finding.evidence = [*evidence, *(ref for c in gov.rivals for ref in c.evidence)]
+            return finding, calls
         finding.status = best.status  # type: ignore[assignment]
         finding.percent = best.percent
         finding.basis = basis_of(best, kinds)
-        finding.effective = best.effective
-        finding.specimen = best.specimen
-        finding.provisional = provisional_only or best.provisional
-        finding.evidence = [r.resource for r in known]
-        for newer, _ in newer_provisional_disagreeing(best_per_sample, chosen, result_of=lambda item: item[0],
-                                                      status_of=lambda item: item[0].status, metastatic=metastatic):
+        finding.evidence = evidence
+        for newer in gov.newer_provisional:
             notes.append(DataQualityNote(
                 "newer-provisional-differs",
-                f"{receptor}: a newer preliminary result ({newer.resource}, {day(newer.effective)}) says {newer.status}; "
-                f"the final result of {day(best.effective)} ({best.status}) is used until it is confirmed", newer.resource))
-        return finding
+                f"{receptor}: a newer preliminary result ({newer.lead.resource}, {newer.day}) says {newer.status}; "
+                f"the final result of {gov.chosen.day} ({best.status}) is used until it is confirmed", newer.lead.resource))
+        return finding, calls
     if condition_evidence:
         status, resource, when = condition_evidence[0]
         finding.status = status  # type: ignore[assignment]
         finding.basis = "condition"
+        finding.rule = "condition"
         finding.effective = when
         finding.evidence = [resource]
         notes.append(DataQualityNote("receptor-status-from-condition",
                                      f"{receptor} status is known only from a coded diagnosis ({resource}); no test result found — weakest evidence (b.2)",
                                      resource))
-    return finding
+    return finding, calls
 
 
 def hr_status(er: ReceptorFinding, pr: ReceptorFinding, combined: list[ReceptorResult]) -> tuple[str, str]:

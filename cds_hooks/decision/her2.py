@@ -3,7 +3,8 @@
 Why per sample: the 2018 dual-probe ISH groups 2-4 are only final together with the IHC
 of the same specimen, and IHC 2+ is resolved only by ISH on that specimen. So readings
 are first gathered per sample (same Specimen, or same day and specimen kind), the sample
-is decided, and then the most recent valid sample on the most relevant specimen is chosen.
+is decided, and then ``selection.govern`` chooses over the patient's history (b.3 revised:
+a positive on any pre-treatment sample; the metastatic biopsy at relapse).
 HER2-low/ultralow eligibility looks at every valid sample (ASCO/CAP 2023: consider prior
 or concurrent samples, heterogeneity).
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 
 from ..knowledge.thresholds import (
     HER2_ISH_COPIES_HIGH,
@@ -26,8 +28,8 @@ from ..knowledge.thresholds import (
     HER2_SINGLE_PROBE_HIGH,
     HER2_SINGLE_PROBE_LOW,
 )
-from .model import DataQualityNote, Her2Finding, ReceptorResult
-from .selection import SpecimenInfo, choose, day, newer_provisional_disagreeing, same_day_rivals, sample_key
+from .model import DataQualityNote, Her2Finding, ReceptorResult, SampleCall
+from .selection import Candidate, SpecimenInfo, apply_governing, day, govern, sample_calls, sample_key
 from .values import Value
 
 _SCORE_ORDER = {"0-null": 0, "0": 0, "0-ultralow": 0, "1+": 1, "2+": 2, "3+": 3}
@@ -446,32 +448,59 @@ def _decisive(sample: Sample) -> bool:
     return sample.status != "unknown" or sample.ish in ("needs-ihc", "needs-review")
 
 
-def decide_her2(results: list[ReceptorResult], metastatic: bool, condition_evidence: list[tuple[str, str, str | None]],
-                notes: list[DataQualityNote]) -> tuple[Her2Finding, list[str]]:
-    """The HER2 finding for the decision, plus reasons to show when it is not final."""
+def _label(sample: Sample) -> str:
+    """A short name for what one sample says about HER2 ("HER2 IHC 2+, ISH not amplified")."""
+    parts = []
+    if sample.ihc_score:
+        parts.append(f"HER2 IHC {sample.ihc_score.replace('0-', '0 ')}")
+    if sample.ish in ("amplified", "not-amplified"):
+        parts.append(f"ISH {sample.ish.replace('-', ' ')}" + (f" (group {sample.ish_group})" if sample.ish_group else ""))
+    elif sample.ish in ("needs-ihc", "needs-review", "equivocal"):
+        parts.append({"needs-ihc": "ISH waiting for IHC", "needs-review": "ISH unresolved",
+                      "equivocal": "ISH equivocal"}[sample.ish])
+    if not parts:
+        parts.append(f"HER2 {sample.status}")
+    return (parts[0] if parts[0].startswith("HER2") else "HER2 " + parts[0]) + "".join(f", {p}" for p in parts[1:])
+
+
+def decide_her2(results: list[ReceptorResult], metastatic: bool, phase_of: Callable[[ReceptorResult], str],
+                condition_evidence: list[tuple[str, str, str | None]],
+                notes: list[DataQualityNote]) -> tuple[Her2Finding, list[str], list[SampleCall]]:
+    """The HER2 finding for the decision, reasons to show when it is not final, and every sample's call.
+
+    Each sample is decided on its own (ASCO/CAP 2018 algorithm), then ``selection.govern`` chooses over
+    the history (b.3 revised): a positive on any pre-treatment sample of the early episode governs, residual
+    disease after neoadjuvant therapy never makes HER2 negative, and at relapse the metastatic biopsy
+    governs. HER2-low/ultralow eligibility looks at every valid sample, prior or concurrent (ASCO/CAP 2023).
+    """
     finding = Her2Finding()
     samples = build_samples(results, notes)
     valid = [s for s in samples if _decisive(s)]
     finding.low_on_any_sample = any(s.expression == "low" for s in valid)
     finding.ultralow_on_any_sample = any(s.expression == "ultralow" for s in valid)
-    chosen, provisional_only = choose(samples, result_of=lambda s: s.lead, valid=_decisive,
-                                      metastatic=metastatic, provisional_of=lambda s: s.provisional)
-    if chosen is None:
+    candidates = [Candidate(s.key, s.status, s.lead, [r.resource for r in s.results], s.provisional,
+                            rank=_EXPRESSION_RANK.get(s.expression, 0), payload=s) for s in valid]
+    gov = govern(candidates, metastatic=metastatic, phase_of=phase_of)
+    calls = sample_calls("HER2", candidates, gov, label_of=lambda c: _label(c.payload),
+                         expression_of=lambda c: c.payload.expression)
+    if gov.chosen is None:
         reasons = [r for s in samples for r in s.reasons]
         if condition_evidence:
             status, resource, when = condition_evidence[0]
             finding.status = status  # type: ignore[assignment]
             finding.expression = "positive" if status == "positive" else "unknown"
             finding.basis = "condition"
+            finding.rule = "condition"
             finding.effective = when
             finding.evidence = [resource]
             notes.append(DataQualityNote("receptor-status-from-condition",
                                          f"HER2 status is known only from a coded diagnosis ({resource}); no test result found — weakest evidence",
                                          resource))
-        return finding, reasons
-    rivals = same_day_rivals(samples, chosen, result_of=lambda s: s.lead, valid=_decisive, metastatic=metastatic,
-                             provisional_of=lambda s: s.provisional)
-    if any(r.status != chosen.status for r in rivals):
+        return finding, reasons, calls
+    chosen: Sample = gov.chosen.payload
+    apply_governing(finding, gov)
+    if gov.rivals:
+        rivals = [c.payload for c in gov.rivals]
         shown = ", ".join(f"{s.lead.resource} {s.status}" for s in (chosen, *rivals))
         notes.append(DataQualityNote("conflicting-results",
                                      f"HER2 results of different specimens on the same day ({day(chosen.lead.effective)}) "
@@ -479,11 +508,7 @@ def decide_her2(results: list[ReceptorResult], metastatic: bool, condition_evide
                                      chosen.lead.resource))
         finding.evidence = [r.resource for s in (chosen, *rivals) for r in s.results]
         finding.effective = chosen.lead.effective
-        return finding, [f"HER2 results of different specimens taken the same day disagree ({shown})"]
-    if rivals:
-        # Same status, different expression (e.g. IHC 1+ and 0): report the highest expression, as any valid
-        # HER2-low sample counts (ASCO/CAP 2023, b.3); P10 tells the clinician about the heterogeneity.
-        chosen = max((chosen, *rivals), key=lambda s: (_EXPRESSION_RANK.get(s.expression, 0), s.lead.resource))
+        return finding, [f"HER2 results of different specimens taken the same day disagree ({shown})"], calls
     finding.status = chosen.status  # type: ignore[assignment]
     finding.expression = chosen.expression  # type: ignore[assignment]
     finding.ihc_score = chosen.ihc_score
@@ -494,14 +519,12 @@ def decide_her2(results: list[ReceptorResult], metastatic: bool, condition_evide
     finding.basis = chosen.basis
     finding.effective = chosen.lead.effective
     finding.specimen = chosen.lead.specimen
-    finding.provisional = provisional_only or chosen.provisional
+    finding.provisional = gov.provisional_only or chosen.provisional
     finding.evidence = [r.resource for r in chosen.results]
-    for newer in newer_provisional_disagreeing([s for s in samples if _decisive(s)], chosen, result_of=lambda s: s.lead,
-                                               status_of=lambda s: s.status, provisional_of=lambda s: s.provisional,
-                                               metastatic=metastatic):
+    for newer in gov.newer_provisional:
         notes.append(DataQualityNote(
             "newer-provisional-differs",
-            f"HER2: a newer preliminary result ({newer.lead.resource}, {day(newer.lead.effective)}) says {newer.status}; "
-            f"the final result of {day(chosen.lead.effective)} ({chosen.status}) is used until it is confirmed",
+            f"HER2: a newer preliminary result ({newer.lead.resource}, {newer.day}) says {newer.status}; "
+            f"the final result of {gov.chosen.day} ({chosen.status}) is used until it is confirmed",
             newer.lead.resource))
-    return finding, list(chosen.reasons)
+    return finding, list(chosen.reasons), calls

@@ -35,6 +35,12 @@ Episode = Literal["early", "metastatic", "unknown"]
 Period = Literal["before-treatment", "neoadjuvant", "after-neoadjuvant", "adjuvant", "early-on-treatment", "metastatic",
                  "unknown"]
 SamplePhase = Literal["pre-treatment", "post-treatment", "metastatic", "unknown"]
+# Why a sample governs a receptor (selection.govern): a sample of the metastatic episode; the early
+# episode's pre-treatment samples (a positive on any of them governs); only post-treatment samples
+# (residual disease) exist; metastatic but no metastatic-episode sample (the early call stands in, P9);
+# a coded diagnosis only; nothing.
+GoverningRule = Literal["metastatic-sample", "pre-treatment-samples", "post-treatment-only", "early-results-only",
+                        "condition", "none"]
 
 SUBTYPES: tuple[str, ...] = ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", "indeterminate")
 HER2_EXPRESSIONS: tuple[str, ...] = ("positive", "low", "ultralow", "null", "zero-unspecified", "unknown")
@@ -129,6 +135,14 @@ class ReceptorFinding:
     specimen: SpecimenKind = "unknown"
     provisional: bool = False
     evidence: list[str] = field(default_factory=list)   # resource references
+    # Over the history (selection.govern): where the governing sample falls, by which rule it governs,
+    # the results of valid samples that disagree with it (shown, not used), and the results of samples
+    # positive for this receptor while the governing call is not (conversion at relapse, a gain in
+    # residual disease): a drug aimed at it is then a warning, not a critical stop (ESMO ABC 5).
+    phase: str = "unknown"             # SamplePhase
+    rule: str = "none"                 # GoverningRule
+    overruled: list[str] = field(default_factory=list)
+    positive_elsewhere: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -151,6 +165,55 @@ class Her2Finding:
     # asks to consider them for HER2-low eligibility even when the newest sample says 0.
     low_on_any_sample: bool = False
     ultralow_on_any_sample: bool = False
+    # Over the history (selection.govern): where the governing sample falls, by which rule it governs,
+    # the results of valid samples that disagree with it (shown, not used), and the results of samples
+    # positive for this receptor while the governing call is not (conversion at relapse, a gain in
+    # residual disease): a drug aimed at it is then a warning, not a critical stop (ESMO ABC 5).
+    phase: str = "unknown"             # SamplePhase
+    rule: str = "none"                 # GoverningRule
+    overruled: list[str] = field(default_factory=list)
+    positive_elsewhere: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SampleCall:
+    """What one sample says about one receptor, placed in the patient's history.
+
+    Every valid sample is listed (``Assessment.samples``), the governing one marked, so the cards and
+    the SMART page can show the whole picture: a negative excision beside the positive core, residual
+    disease after neoadjuvant therapy, the primary beside the metastasis.
+    """
+
+    receptor: Literal["ER", "PR", "HER2"]
+    status: str                        # ReceptorStatus / Her2Status vocabulary
+    label: str                         # e.g. "ER 30% (IHC)", "HER2 IHC 2+, ISH not amplified"
+    date: str | None                   # collection date of the tissue, else the result's date
+    specimen: SpecimenKind = "unknown"
+    specimen_site: str | None = None
+    specimen_ref: str | None = None
+    phase: str = "unknown"             # SamplePhase
+    expression: str | None = None      # HER2 only (Her2Expression vocabulary)
+    provisional: bool = False
+    conflicted: bool = False           # the sample's own results disagree (P18)
+    governs: bool = False
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SubtypeNote:
+    """A line for the subtype card: something already settled or shown for information, not a warning.
+
+    ``kind`` is a closed vocabulary: "resolved-ish-group" (an atypical ISH group the ASCO/CAP 2018 algorithm
+    settled with the concurrent IHC), "ignored-entered-in-error" (a result withdrawn by the lab and not used),
+    "residual-disease-result" (a result on tissue taken after neoadjuvant therapy: information, never a
+    reason to call the receptor negative), "resolved-by-later-sample" (an unresolved result a later sample
+    settled), "metastasis-not-biopsied" (de novo stage IV classified on the breast biopsy; no metastasis was
+    sampled).
+    """
+
+    kind: str
+    message: str
+    evidence: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -279,6 +342,8 @@ class Assessment:
     history: list[ReceptorResult] = field(default_factory=list)
     events: list[ClinicalEvent] = field(default_factory=list)
     episode: EpisodeFinding = field(default_factory=EpisodeFinding)
+    samples: list[SampleCall] = field(default_factory=list)
+    subtype_notes: list[SubtypeNote] = field(default_factory=list)
 
     @property
     def her2_expression(self) -> Her2Expression:

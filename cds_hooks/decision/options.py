@@ -59,6 +59,9 @@ MENOPAUSE_NEED = "menopausal status"
 PROVISIONAL_NEED = "final (not preliminary) receptor result"
 ER_LOW_NEED = "multidisciplinary discussion of ER-low disease"
 ER_NEG_PR_POS_NEED = "pathology re-check of ER (ER-negative/PR-positive)"
+# b.3 revised: receptors read only on tissue taken after systemic therapy began (residual disease) may have
+# lost a receptor through treatment; the subtype needs the pre-treatment result before anything applies.
+PRE_TREATMENT_NEED = "pre-treatment biopsy receptor result (only post-treatment tissue was tested)"
 STAGE_NEED = "stage group (the label covers only some stages)"
 NODES_NEED = "nodal status and risk features (node-positive, high risk)"
 
@@ -328,6 +331,8 @@ def options_for(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG)
         settings = {setting: []}
 
     base_needs = [PROVISIONAL_NEED] if provisional else []
+    if any(f.rule == "post-treatment-only" for f in (assessment.er, assessment.pr, assessment.her2)):
+        base_needs.append(PRE_TREATMENT_NEED)
     if er_neg_pr_pos:
         # P1: the HR+ call is provisional until pathology re-checks ER, so nothing resting on it is
         # "applicable" yet (ASCO/CAP 2020 Rec 2.2).

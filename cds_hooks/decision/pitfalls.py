@@ -22,8 +22,11 @@ from ..knowledge.pitfalls import PITFALLS
 from ..knowledge.thresholds import CONCURRENT_THERAPY_GAP_DAYS, MENOPAUSE_AGE_YEARS
 from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
-from .model import Alert, Assessment, MedicationUse
-from .options import finding_state, latest_event_date, marker_only, parse_date
+from .model import Alert, Assessment, MedicationUse, SampleCall
+from ..knowledge.episodes import DE_NOVO_WINDOW_MONTHS
+from .episodes import add_months, sample_phase
+from .options import finding_state, is_worsening, latest_event_date, marker_only, parse_date
+from .selection import sample_date
 
 ACTIVE_STATUSES = frozenset({"active", "on-hold", "intended", "draft"})
 DISEASE_EVENTS = ("metastasis", "recurrence", "progression")
@@ -107,8 +110,15 @@ def medication_alerts(assessment: Assessment, med: MedicationUse, context: list[
 
     if is_endocrine(cls):
         if assessment.hr == "negative":
-            alerts.append(make_alert("endocrine-for-hr-negative", [*ev_drug, *receptor_ev], order=order,
-                                     title=f"{name}: endocrine therapy for HR-negative disease"))
+            variant = history_variant(assessment, [assessment.er, assessment.pr], "ER/PR", name)
+            if variant is not None:
+                title, message, action, sources, history_ev = variant
+                alerts.append(make_alert("endocrine-for-hr-negative", [*ev_drug, *receptor_ev, *history_ev], order=order,
+                                         severity="warning", title=title, message=message, action=action,
+                                         extra_sources=sources))
+            else:
+                alerts.append(make_alert("endocrine-for-hr-negative", [*ev_drug, *receptor_ev], order=order,
+                                         title=f"{name}: endocrine therapy for HR-negative disease"))
         elif assessment.hr == "unknown":
             alerts.append(make_alert(
                 "endocrine-for-hr-negative", [*ev_drug, *receptor_ev], order=order, severity="warning",
@@ -120,7 +130,13 @@ def medication_alerts(assessment: Assessment, med: MedicationUse, context: list[
 
     if is_anti_her2(cls):
         her2 = assessment.her2
-        if her2.status == "negative":
+        variant = history_variant(assessment, [her2], "HER2", name) if her2.status == "negative" else None
+        if variant is not None:
+            title, message, action, sources, history_ev = variant
+            alerts.append(make_alert("anti-her2-for-her2-negative", [*ev_drug, *her2.evidence, *history_ev], order=order,
+                                     severity="warning", title=title, message=message, action=action,
+                                     extra_sources=sources))
+        elif her2.status == "negative":
             alerts.append(make_alert("anti-her2-for-her2-negative", [*ev_drug, *her2.evidence], order=order,
                                      title=f"{name}: HER2-targeted drug for HER2-negative disease"))
         elif her2.status in ("equivocal", "unknown"):
@@ -174,11 +190,82 @@ def medication_alerts(assessment: Assessment, med: MedicationUse, context: list[
     return alerts
 
 
+# ---- Receptor history behind a drug conflict (issue 13 section 1) -----------------------------------
+
+_SITE_WORDS = {"primary": "the breast", "metastasis": "a metastasis"}
+
+
+def _calls_of(a: Assessment, refs: list[str], receptors: set[str]) -> list[SampleCall]:
+    """The sample calls (Assessment.samples) that hold any of these results, oldest first, each once."""
+    wanted = set(refs)
+    return [c for c in a.samples if c.receptor in receptors and wanted.intersection(c.evidence)]
+
+
+def describe_samples(calls: list[SampleCall], limit: int = 3) -> str:
+    """'HER2 IHC 3+ on left breast (2025-01-12)' for up to ``limit`` samples, then how many more."""
+    shown = [f"{c.label} on {c.specimen_site or _SITE_WORDS.get(c.specimen, 'a specimen of unrecorded site')}"
+             f" ({(c.date or 'undated')[:10]})" for c in calls[:limit]]
+    more = f" and {len(calls) - limit} more" if len(calls) > limit else ""
+    return "; ".join(shown) + more
+
+
+def history_variant(a: Assessment, findings: list, what: str, name: str):
+    """The warning that replaces a critical "no target" conflict when the receptor history says the drug may
+    have a target after all, or None when it does not.
+
+    - Only results on tissue taken after systemic therapy began (no pre-treatment result): receptor loss in
+      residual disease is a treatment effect and never reclassifies the tumour (b.3; KATHERINE, CREATE-X,
+      OlympiA select on the pre-treatment status).
+    - Negative on the sample that governs, positive on another valid sample: at relapse a conversion, which
+      ESMO ABC 5 says to confirm and, when a receptor was positive on at least one biopsy, still to consider
+      targeted therapy for; in the early episode a positive found only after therapy began.
+    Returns (title, message, action, extra source ids, evidence).
+    """
+    receptors = {"HER2"} if what == "HER2" else {"ER", "PR"}
+    negative = [f for f in findings if f.status == "negative"]
+    if not negative:
+        return None
+    governing = _calls_of(a, [ref for f in negative for ref in f.evidence], receptors)
+    if all(f.rule == "post-treatment-only" for f in negative):
+        return (f"{name}: {what} negative only on tissue taken after treatment began",
+                f"{what} is negative only on tissue taken after systemic therapy began ({describe_samples(governing)}); "
+                "no result from before treatment is on record. Loss of a receptor in residual disease is a known "
+                "effect of treatment and does not reclassify the tumour: post-neoadjuvant treatment is chosen on the "
+                "pre-treatment status.",
+                f"Find the pre-treatment biopsy result for {what} before changing {name}.",
+                ("katherine-2019", "create-x", "olympia-2021"),
+                [ref for c in governing for ref in c.evidence])
+    positive_refs = [ref for f in negative for ref in f.positive_elsewhere]
+    if not positive_refs:
+        return None
+    positives = [c for c in _calls_of(a, positive_refs, receptors) if not c.governs]
+    if any(f.rule == "metastatic-sample" for f in negative):
+        return (f"{name}: {what} converted to negative at relapse",
+                f"{what} was positive on an earlier sample ({describe_samples(positives)}) and is negative on the "
+                f"sample of the metastatic disease that now governs ({describe_samples(governing)}). Receptors can "
+                "change at relapse; ESMO ABC 5 advises confirming a conversion and still considering targeted "
+                "therapy when a receptor was positive on at least one biopsy.",
+                f"Confirm the conversion with pathology (review both samples) and at the tumour board before "
+                f"continuing or stopping {name}.",
+                ("esmo-abc5-2020",), [ref for c in positives for ref in c.evidence])
+    return (f"{name}: {what} positive only on tissue taken after treatment began",
+            f"{what} is negative on the samples taken before treatment ({describe_samples(governing)}) but positive on "
+            f"tissue taken after systemic therapy began ({describe_samples(positives)}).",
+            "Ask pathology to review both samples and discuss at the tumour board whether the drug has a target.",
+            ("asco-cap-2023-her2",) if what == "HER2" else ("asco-cap-2020-er-pr",),
+            [ref for c in positives for ref in c.evidence])
+
+
 def _tdxd_alerts(assessment: Assessment, med: MedicationUse, order: str | None, name: str) -> list[Alert]:
     her2 = assessment.her2
     ev = [med.resource, *her2.evidence]
     if her2.status == "positive" or her2.expression == "low" or her2.low_on_any_sample:
         return []
+    variant = history_variant(assessment, [her2], "HER2", name) if her2.status == "negative" else None
+    if variant is not None:
+        title, message, action, sources, history_ev = variant
+        return [make_alert("tdxd-for-her2-zero", [*ev, *history_ev], order=order, severity="warning", title=title,
+                           message=message, action=action, extra_sources=sources)]
     if her2.expression == "ultralow" or her2.ultralow_on_any_sample:
         if assessment.hr != "negative":
             return []
@@ -326,17 +413,6 @@ def _p5(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     return []
 
 
-def _p6(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
-    h = a.her2
-    score = h.ihc_score or ""
-    atypical = (h.ish_group == 2 and score[:2] in ("0", "0-", "1+", "2+")) \
-        or (h.ish_group == 3 and score[:2] in ("0", "0-", "1+")) \
-        or (h.ish_group == 4 and score[:2] in ("0", "0-", "1+", "2+"))
-    if atypical and h.status == "negative":
-        return [make_alert("P6", h.evidence, title=f"ISH group {h.ish_group} with IHC {score}: HER2-negative")]
-    return []
-
-
 def _p7(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     h = a.her2
     if h.status == "negative" and h.expression == "unknown" and h.ihc_score is None:
@@ -378,22 +454,39 @@ def _p9(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
             message=f"Results differ between the primary tumour and the metastasis ({', '.join(changed)}). Receptor "
                     "status can change at relapse.",
             action="Treat according to the metastasis biopsy; review the discordant results with pathology.")]
-    # P9's trigger names metastasis/recurrence evidence (b.5), not progression (that is P13a).
-    latest_disease = latest_event_date(a, ("metastasis", "recurrence"))
-    dated = [parse_date(r.effective) for r in history]
-    latest_result = max((d for d in dated if d), default=None)
-    after_event = latest_disease is not None and latest_result is not None and latest_result < latest_disease
-    # d/P9 trigger: relapse evidence after the latest result, or every result from a primary-breast specimen.
-    # Results of unrecorded site dated after the relapse are taken as the retest, not as "primary only";
-    # undated ones cannot show a retest, so they still ask for one.
-    primary_only = not metastasis_results and (all(r.specimen == "primary" for r in history) or latest_result is None
-                                               or latest_disease is None)
-    if history and (primary_only or after_event):
+    # Retest (d/P9 revised): no sample of the metastatic episode (every result predates the relapse, or all
+    # come from the primary), or relapse evidence dated after the newest such sample. A diagnostic biopsy of de
+    # novo stage IV belongs to the metastatic episode (episodes.py, SEER time rule), so it asks for nothing;
+    # undated results cannot show a retest, so they still ask. Progression is P13's, not P9's.
+    # In a relapse a breast sample is not the retest P9 asks for ("all from primary-breast specimens");
+    # in de novo stage IV the diagnostic breast biopsy is.
+    in_episode = [r for r in history if sample_phase(a.episode, r) == "metastatic"
+                  and (r.specimen != "primary" or a.episode.de_novo_metastatic)]
+    newest_sample = max((d for d in (parse_date(sample_date(r)) for r in in_episode) if d), default=None)
+    relapse = [parse_date(e.date) for e in a.events if e.kind in ("metastasis", "recurrence")]
+    initial = _presentation_end(a)
+    later_relapse = [d for d in relapse if d and newest_sample and d > newest_sample and not (initial and d <= initial)]
+    if history and (not in_episode or later_relapse):
         ev = [*a.er.evidence, *a.pr.evidence, *a.her2.evidence,
               *(ref for e in a.events if e.kind in ("metastasis", "recurrence") for ref in e.evidence),
               *a.setting.evidence]
         return [make_alert("P9", ev, missing_test=MISSING_TESTS["receptor-retest"])]
     return []
+
+
+def _presentation_end(a: Assessment) -> date | None:
+    """The end of the work-up of the first metastatic presentation: metastasis or recurrence evidence up to then
+    (a Condition recorded days after the biopsy that found it; the stage IV record of de novo disease) is that
+    presentation, not a later relapse. The window is the SEER staging time rule (four months, knowledge.episodes),
+    counted from the diagnosis for de novo stage IV and from the first metastatic evidence otherwise."""
+    start = parse_date(a.episode.metastatic_start)
+    if a.episode.current != "metastatic" or start is None:
+        return None
+    ends = [add_months(start, DE_NOVO_WINDOW_MONTHS)]
+    diagnosis = parse_date(a.episode.diagnosis)
+    if a.episode.de_novo_metastatic and diagnosis is not None:
+        ends.append(add_months(diagnosis, DE_NOVO_WINDOW_MONTHS))
+    return max(ends)
 
 
 def _family(status: str) -> str:
@@ -438,27 +531,30 @@ def _p12(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     return alerts
 
 
-def _months_between(earlier: date, later: date) -> float:
-    return (later.year - earlier.year) * 12 + (later.month - earlier.month) + (later.day - earlier.day) / 31
-
-
 def _p13(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
-    today = cfg.today or date.today()
+    """(a) the governing receptor result predates the latest metastasis/recurrence/progression; (b) ESR1
+    before the latest progression or AI exposure. The reference's (c) age limit is withdrawn (no guideline
+    number; it fired on every long-term patient): an old result is stale only when it predates the current
+    disease state. A sample of the metastatic episode is not outdated by the metastasis evidence of its own
+    presentation (``_presentation_end``: for de novo stage IV the diagnosis itself)."""
     reasons: list[str] = []
     evidence: list[str] = []
-    findings = [("ER", a.er.effective, a.er.evidence), ("PR", a.pr.effective, a.pr.evidence),
-                ("HER2", a.her2.effective, a.her2.evidence)]
-    latest_disease = latest_event_date(a, DISEASE_EVENTS)
-    for name, effective, ev in findings:
+    findings = [("ER", a.er.effective, a.er.evidence, a.er.phase), ("PR", a.pr.effective, a.pr.evidence, a.pr.phase),
+                ("HER2", a.her2.effective, a.her2.evidence, a.her2.phase)]
+    initial = _presentation_end(a)
+    disease = [(parse_date(e.date), e.kind) for e in a.events if e.kind in DISEASE_EVENTS and is_worsening(e)]
+    latest_any = max((d for d, _ in disease if d), default=None)
+    # A sample of the metastatic episode is not outdated by the metastasis evidence of its own presentation.
+    latest_after_presentation = max((d for d, kind in disease if d and not (initial and kind != "progression"
+                                                                            and d <= initial)), default=None)
+    for name, effective, ev, phase in findings:
         when = parse_date(effective)
+        latest_disease = latest_after_presentation if phase == "metastatic" else latest_any
         if when is None:
             continue
         if latest_disease and when < latest_disease:
             reasons.append(f"{name} result ({when.isoformat()}) predates the latest metastasis/recurrence/progression "
                            f"({latest_disease.isoformat()})")
-            evidence.extend(ev)
-        elif _months_between(when, today) > cfg.stale_result_months:
-            reasons.append(f"{name} result ({when.isoformat()}) is older than {cfg.stale_result_months} months")
             evidence.extend(ev)
     # (b) ESR1: before the latest progression, or before aromatase-inhibitor exposure began.
     progression = latest_event_date(a, ("progression", "recurrence", "metastasis"))
@@ -499,6 +595,9 @@ def _p16(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
 
 # Data-quality notes that a dedicated pitfall already reports (one card per problem, not two).
 COVERED_ELSEWHERE = {"conflicting-results": "P18"}
+# Data-quality notes about data correctly set aside: a line on the subtype card (subtype_notes.py), not a
+# warning (issue 13 section 5: already-resolved findings are not alerts).
+RESOLVED_NOTES = frozenset({"dropped-entered-in-error", "dropped-cancelled"})
 
 
 def _p17_p18(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
@@ -506,7 +605,7 @@ def _p17_p18(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     notes P18 already reports, so it needs P18's answer."""
     p18 = _p18(a, cfg)
     covered = {code for code, pitfall in COVERED_ELSEWHERE.items() if pitfall == "P18" and p18}
-    notes = [n for n in a.data_quality if n.code not in covered]
+    notes = [n for n in a.data_quality if n.code not in covered and n.code not in RESOLVED_NOTES]
     if not notes:
         return p18
     # In words (cds_hooks.knowledge.data_quality): the codes and technical messages are for the data team.
@@ -586,6 +685,37 @@ def _p18(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     return alerts
 
 
+def _sample_discordance(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    """Pre-treatment samples of the early episode disagree, positive against negative (ER/PR >= 1 % or HER2
+    positive on one, negative on another); or the receptor is positive only on tissue taken after systemic
+    therapy began. The positive call governs (selection.govern); the disagreement is a warning of its own
+    (b.3 revised; ASCO/CAP 2018 and 2023)."""
+    lines: list[str] = []
+    evidence: list[str] = []
+    early_phases = ("pre-treatment", "unknown") if a.episode.current == "metastatic" else \
+        ("pre-treatment", "unknown", "metastatic")
+    for receptor, finding in (("ER", a.er), ("PR", a.pr), ("HER2", a.her2)):
+        if finding.rule not in ("pre-treatment-samples", "early-results-only"):
+            continue
+        calls = [c for c in a.samples if c.receptor == receptor and not c.conflicted and not c.provisional]
+        pre = [c for c in calls if c.phase in early_phases]
+        positive = [c for c in pre if _family(c.status) == "positive"]
+        negative = [c for c in pre if c.status == "negative"]
+        gained = [c for c in calls if c.phase == "post-treatment" and _family(c.status) == "positive"]
+        if positive and negative:
+            lines.append(f"{receptor} is positive on {describe_samples(positive)} but negative on "
+                         f"{describe_samples(negative)}, all before systemic therapy; {receptor} is taken as positive.")
+            evidence += [ref for c in (*positive, *negative) for ref in c.evidence]
+        elif negative and not positive and gained:
+            lines.append(f"{receptor} is negative before treatment on {describe_samples(negative)} but positive on "
+                         f"tissue taken after systemic therapy began ({describe_samples(gained)}).")
+            evidence += [ref for c in (*negative, *gained) for ref in c.evidence]
+    if not lines:
+        return []
+    spec = PITFALLS["receptor-sample-discordance"]
+    return [make_alert("receptor-sample-discordance", evidence, message=" ".join(lines) + " " + spec.message)]
+
+
 def _p19(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     if a.setting.locally_advanced and a.setting.setting != "metastatic":
         return [make_alert("P19", a.setting.evidence)]
@@ -606,8 +736,8 @@ def _endocrine_not_withheld(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     return [make_alert("endocrine-not-withheld", [*a.er.evidence, *a.pr.evidence, *(m.resource for m in meds)])]
 
 
-RULES = (_p1, _p2, _p3, _p4, _p5, _p6, _p7, _p8, _p9, _p10, _p11_p14_p16_p20_and_conflicts, _p12, _p13,
-         _p15, _p16, _p17_p18, _p19, _endocrine_not_withheld)
+RULES = (_p1, _p2, _p3, _p4, _p5, _p7, _p8, _p9, _p10, _p11_p14_p16_p20_and_conflicts, _p12, _p13,
+         _p15, _p16, _p17_p18, _sample_discordance, _p19, _endocrine_not_withheld)
 
 
 def find_pitfalls(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG) -> list[Alert]:

@@ -1,22 +1,21 @@
-"""Which result counts: specimens, dates, and the choice among results over time (b.3).
+"""Which result counts: specimens, dates, and the choice among samples over time (b.3).
 
-Why here and not in each rule: ER, PR and HER2 follow the same choice — the most recent
-valid result on the most relevant specimen (a metastasis biopsy over the primary once the
-disease is metastatic, because receptors convert at relapse: clinical-knowledge.md b.3, P9),
-with provisional (preliminary/registered) results used only when nothing final exists and
-then flagged. Keeping it in one place keeps the three consistent.
+Why here and not in each rule: ER, PR and HER2 follow the same choice over the patient's history
+(clinical-knowledge.md b.3 "Multiple samples", revised; issue 13 section 1), written once in
+``govern``: in the metastatic episode the metastatic biopsy governs; in the early episode a positive
+on any valid pre-treatment sample governs and residual disease after neoadjuvant therapy never makes a
+receptor negative. Provisional (preliminary/registered) results are used only when nothing final
+exists, and then flagged. Where a sample falls in the history comes from ``episodes``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from ..knowledge import codes
 from .intake import Intake
-from .model import ReceptorResult, SpecimenKind
+from .model import ReceptorResult, SampleCall, SpecimenKind
 from .values import codings
-
-T = TypeVar("T")
 
 _BREAST_WORDS = ("breast", "mamma", "nipple", "areola")
 _NODE_WORDS = ("axilla", "lymph node", "node")
@@ -126,67 +125,159 @@ def sample_key(result: ReceptorResult) -> str:
     return f"{day(result.effective)}|{result.specimen}"
 
 
-def preferred_kind(metastatic: bool, items: Iterable[ReceptorResult]) -> SpecimenKind | None:
-    """Metastasis over primary when the disease is metastatic and a metastasis sample exists (b.3)."""
-    if metastatic and any(r.specimen == "metastasis" for r in items):
-        return "metastasis"
-    return None
+def family(status: str) -> str:
+    """positive (ER/PR >= 1 %, HER2 positive) | negative | unresolved (equivocal, unknown, waiting for a test)."""
+    if status in ("positive", "low-positive"):
+        return "positive"
+    return "negative" if status == "negative" else "unresolved"
 
 
-def choose(items: list[T], *, result_of: Callable[[T], ReceptorResult], valid: Callable[[T], bool],
-           metastatic: bool, provisional_of: Callable[[T], bool] | None = None) -> tuple[T | None, bool]:
-    """The most recent valid item on the most relevant specimen; second value: provisional only.
+# Within the positive family the stronger call wins (ER 30 % over ER 5 % on another sample): the category
+# first, then the percent.
+_STRENGTH = {"positive": 2, "low-positive": 1}
 
-    Final results are preferred; when only provisional ones exist the newest is returned with
-    the flag set, so the caller can mark the finding provisional (b.1: never the sole basis).
+
+@dataclass
+class Candidate:
+    """One sample's call for one receptor (ER, PR or HER2), ready to be weighed against the others."""
+
+    key: str
+    status: str                        # positive | low-positive | negative | equivocal | unknown
+    lead: ReceptorResult               # the result that dates and places the sample
+    evidence: list[str]
+    provisional: bool
+    conflicted: bool = False           # the sample's own results disagree: left unresolved (P18)
+    rank: int = 0                      # tie-break among equal statuses (HER2 expression: low over zero)
+    phase: str = "unknown"             # SamplePhase, set by govern()
+    payload: Any = None                # the caller's own object (HER2 Sample, ER/PR result list)
+
+    @property
+    def family(self) -> str:
+        return "unresolved" if self.conflicted else family(self.status)
+
+    @property
+    def day(self) -> str:
+        return day(sample_date(self.lead))
+
+
+@dataclass
+class Governing:
+    """Which sample governs a receptor, by which rule, and what the other samples say."""
+
+    chosen: Candidate | None = None
+    rule: str = "none"                 # GoverningRule (model.py)
+    provisional_only: bool = False
+    rivals: list[Candidate] = field(default_factory=list)     # same-day metastatic samples that disagree
+    overruled: list[Candidate] = field(default_factory=list)  # valid samples that disagree but do not govern
+    positive_elsewhere: list[Candidate] = field(default_factory=list)  # positive samples beside a non-positive call
+    resolved_by_later: list[Candidate] = field(default_factory=list)   # unresolved samples a later sample settled
+    newer_provisional: list[Candidate] = field(default_factory=list)   # newer preliminary calls that disagree
+
+    @property
+    def unresolved(self) -> bool:
+        return self.chosen is not None and (self.chosen.conflicted or bool(self.rivals))
+
+
+def _newest(items: list[Candidate]) -> Candidate:
+    return max(items, key=lambda c: (c.day, c.rank, c.key))
+
+
+def _early_call(group: list[Candidate]) -> tuple[Candidate, list[Candidate]]:
+    """The call of the early episode: a positive on any valid sample governs (b.3, ASCO/CAP 2018 allows
+    re-testing a negative core on the excision and never downgrades a positive core; ASCO/CAP 2023
+    weighs prior and concurrent samples because of heterogeneity). Second value: unresolved samples a
+    later decisive sample settled (ASCO/CAP: an equivocal result is re-tested on the same or a new specimen)."""
+    positives = [c for c in group if c.family == "positive"]
+    if positives:
+        return max(positives, key=lambda c: (_STRENGTH.get(c.status, 0), c.lead.percent or 0.0, c.day, c.key)), []
+    conflicted = [c for c in group if c.conflicted]
+    if conflicted:
+        return _newest(conflicted), []
+    negatives = [c for c in group if c.family == "negative"]
+    last_negative = max((c.day for c in negatives), default=None)
+    waiting = [c for c in group if c.family == "unresolved"]
+    still_open = [c for c in waiting if last_negative is None or c.day >= last_negative]
+    if still_open:
+        return _newest(still_open), []
+    return _newest(negatives), waiting
+
+
+def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[[ReceptorResult], str]) -> Governing:
+    """Which sample governs one receptor over the patient's history (b.3 "Multiple samples", revised).
+
+    - Final results are preferred; provisional ones are used only when nothing final exists (b.1).
+    - Metastatic episode: a sample of the metastatic episode governs (ESMO ABC 5: treat by the metastasis),
+      a metastasis biopsy before a breast sample of that episode, the newest first; same-day samples that
+      disagree leave the receptor unresolved (which one counts is not in the data). Without any
+      metastatic-episode sample the early episode's call stands in ("early-results-only"; P9 asks for a
+      biopsy).
+    - Early episode: the pre-treatment samples decide, a positive on any of them governing; results on
+      tissue taken after systemic therapy began (residual disease) never make a receptor negative: they
+      decide only when no pre-treatment sample exists ("post-treatment-only").
+    Every step is linear in the number of samples.
     """
-    usable = [i for i in items if valid(i)]
-    if not usable:
-        return None, False
-    is_provisional = provisional_of or (lambda i: result_of(i).provisional)
-    final = [i for i in usable if not is_provisional(i)]
-    pool, provisional = (final, False) if final else (usable, True)
-    kind = preferred_kind(metastatic, [result_of(i) for i in pool])
-    if kind is not None:
-        pool = [i for i in pool if result_of(i).specimen == kind]
-    pool.sort(key=lambda i: day(result_of(i).effective) or "0000", reverse=True)
-    return pool[0], provisional
+    out = Governing()
+    if not candidates:
+        return out
+    for c in candidates:
+        c.phase = phase_of(c.lead)
+    finals = [c for c in candidates if not c.provisional]
+    pool, out.provisional_only = (finals, False) if finals else (candidates, True)
+    chosen: Candidate | None = None
+    if metastatic:
+        in_episode = [c for c in pool if c.phase == "metastatic"]
+        if in_episode:
+            sites = [c for c in in_episode if c.lead.specimen == "metastasis"] or in_episode
+            newest_day = max(c.day for c in sites)
+            same_day = [c for c in sites if c.day == newest_day]
+            chosen = max(same_day, key=lambda c: (not c.conflicted, c.rank, c.key))
+            out.rule = "metastatic-sample"
+            families = {c.family for c in same_day}
+            if len(families) > 1 or chosen.conflicted:
+                out.rivals = [c for c in same_day if c is not chosen and (c.family != chosen.family or c.conflicted)]
+    if chosen is None:
+        # Outside a metastatic setting a sample of a metastatic site has no metastatic episode to belong to; it
+        # is weighed with the other untreated samples rather than dropped.
+        pre = [c for c in pool if c.phase in ("pre-treatment", "unknown", "metastatic")]
+        post = [c for c in pool if c.phase == "post-treatment"]
+        group = pre or post
+        chosen, out.resolved_by_later = _early_call(group)
+        out.rule = ("early-results-only" if metastatic else "pre-treatment-samples" if pre else "post-treatment-only")
+    out.chosen = chosen
+    lead_family = chosen.family
+    rival_ids = {id(c) for c in out.rivals}
+    for c in candidates:
+        if c is chosen or c.provisional:
+            continue
+        if c.family == "positive" and lead_family != "positive":
+            out.positive_elsewhere.append(c)
+        if c.family != lead_family and c.family != "unresolved" and id(c) not in rival_ids:
+            out.overruled.append(c)
+    if not chosen.provisional:
+        out.newer_provisional = [c for c in candidates if c.provisional and c.day > chosen.day
+                                 and c.phase == chosen.phase and c.family not in ("unresolved", lead_family)]
+    return out
 
 
-def newer_provisional_disagreeing(items: list[T], chosen: T, *, result_of: Callable[[T], ReceptorResult],
-                                  status_of: Callable[[T], str], provisional_of: Callable[[T], bool] | None = None,
-                                  metastatic: bool = False) -> list[T]:
-    """Provisional items newer than the chosen final one whose status differs from it.
-
-    The final result still decides (b.1: a preliminary result is never the sole basis), but a newer
-    preliminary result that says something else must not pass silently. Only items on the specimen kind
-    the choice preferred are compared (a primary-breast preliminary does not contest a metastasis result).
-    """
-    is_provisional = provisional_of or (lambda i: result_of(i).provisional)
-    if is_provisional(chosen):
-        return []
-    chosen_day = day(result_of(chosen).effective)
-    kind = result_of(chosen).specimen if metastatic and result_of(chosen).specimen == "metastasis" else None
-
-    def family(status: str) -> str:
-        return "positive" if status in ("positive", "low-positive") else status
-
-    return [i for i in items if is_provisional(i) and day(result_of(i).effective) > chosen_day
-            and (kind is None or result_of(i).specimen == kind)
-            and status_of(i) not in ("unknown", "") and family(status_of(i)) != family(status_of(chosen))]
+def apply_governing(finding: Any, gov: Governing) -> None:
+    """Copy where the governing sample falls and what the other samples say onto an ER/PR/HER2 finding."""
+    if gov.chosen is None:
+        return
+    finding.phase = gov.chosen.phase
+    finding.rule = gov.rule
+    finding.overruled = [ref for c in gov.overruled for ref in c.evidence]
+    finding.positive_elsewhere = [ref for c in gov.positive_elsewhere for ref in c.evidence]
 
 
-def same_day_rivals(items: list[T], chosen: T, *, result_of: Callable[[T], ReceptorResult], valid: Callable[[T], bool],
-                    metastatic: bool, provisional_of: Callable[[T], bool] | None = None) -> list[T]:
-    """Other items as eligible as the chosen one (same day, same finality, same preferred specimen kind).
-
-    ``choose`` can only order by date; when two specimens share the newest date (two tumour foci, a breast
-    and a node biopsy of one day) nothing in the data says which one counts, so callers compare them rather
-    than letting input order decide.
-    """
-    is_provisional = provisional_of or (lambda i: result_of(i).provisional)
-    lead = result_of(chosen)
-    kind = lead.specimen if metastatic and lead.specimen == "metastasis" else None
-    return [i for i in items if i is not chosen and valid(i) and is_provisional(i) == is_provisional(chosen)
-            and day(result_of(i).effective) == day(lead.effective)
-            and (kind is None or result_of(i).specimen == kind)]
+def sample_calls(receptor: str, candidates: list[Candidate], gov: Governing, *, label_of: Callable[[Candidate], str],
+                 expression_of: Callable[[Candidate], str | None] = lambda c: None) -> list[SampleCall]:
+    """Every sample's call for one receptor, oldest first, the governing one marked."""
+    calls = []
+    for c in sorted(candidates, key=lambda c: (c.day or "9999", c.key)):
+        lead = c.lead
+        calls.append(SampleCall(
+            receptor=receptor, status="unknown" if c.conflicted else c.status, label=label_of(c),  # type: ignore[arg-type]
+            date=sample_date(lead), specimen=lead.specimen, specimen_site=lead.specimen_site,
+            specimen_ref=lead.specimen_ref, phase=c.phase, expression=expression_of(c), provisional=c.provisional,
+            conflicted=c.conflicted, governs=c is gov.chosen, evidence=list(c.evidence)))
+    return calls

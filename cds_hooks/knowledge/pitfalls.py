@@ -128,12 +128,13 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         "disease status 'worsened' whose only evidence type is tumour-marker measurement"),
     PitfallSpec(
         "P13", "stale-biomarker", "Biomarker result may be out of date", "warning",
-        "A receptor or ESR1 result predates the current disease state or is older than the product's age limit.",
+        "A receptor or ESR1 result predates the current disease state.",
         "Repeat the test on the current disease; for ESR1 a ctDNA (liquid biopsy) test taken at progression is "
         "preferred. An older PIK3CA result from archived tissue can still be used.",
         ("asco-2021-mbc-update", "ck-d"),
-        "receptor result before the latest metastasis/recurrence/progression; ESR1 before the latest progression or "
-        "before AI exposure; chosen receptor result older than DecisionConfig.stale_result_months"),
+        "governing receptor result before the latest metastasis/recurrence/progression (a diagnostic biopsy of de "
+        "novo stage IV is not); ESR1 before the latest progression or before AI exposure (no age limit: withdrawn, "
+        "no guideline number)"),
     PitfallSpec(
         "P14", "ai-without-ovarian-suppression", "Aromatase inhibitor without ovarian suppression", "critical",
         "An aromatase inhibitor alone does not work when the ovaries (or testes) still make oestrogen, and this "
@@ -183,6 +184,18 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         ("label-fda-orserdu-0", "label-fda-inluriyo-0", "label-fda-piqray-0", "label-fda-itovebi-0", "label-fda-truqap-0",
          "asco-2021-mbc-update"),
         "active/draft oral SERD, PI3K-alpha or AKT inhibitor without the alteration present"),
+    PitfallSpec(
+        "receptor-sample-discordance", "receptor-sample-discordance", "Receptor results differ between samples",
+        "warning",
+        "Samples of the same tumour taken before any systemic therapy disagree: one is positive for a receptor, "
+        "another is not. A positive result on any valid pre-treatment sample decides, so the receptor is treated "
+        "as positive; the disagreement itself still needs explaining (tumour heterogeneity, sampling, or a testing "
+        "problem).",
+        "Ask pathology to review both samples and to repeat the test on another block, and discuss the case at the "
+        "tumour board.",
+        ("asco-cap-2018-her2", "asco-cap-2023-her2", "asco-cap-2020-er-pr"),
+        "early episode: ER/PR >= 1 % or HER2 positive on one pre-treatment sample and negative on another; or "
+        "positive only on tissue taken after systemic therapy began while the pre-treatment samples are negative"),
     # The seeds' own pitfalls.
     PitfallSpec(
         "endocrine-not-withheld", "endocrine-not-withheld", "Endocrine therapy missing despite hormone receptors",

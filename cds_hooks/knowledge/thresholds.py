@@ -116,11 +116,9 @@ MENOPAUSE_AGE_YEARS = _declare(Threshold(
 
 # ---- Pitfalls (clinical-knowledge.md d) -------------------------------------------------------------------
 
-STALE_RESULT_MONTHS = _declare(Threshold(
-    name="stale-result-months", value=24, unit="months before today",
-    comparison="P13(c) when the chosen ER/PR/HER2 result is more than 24 months old; exactly 24 months is not stale",
-    rule="decision.pitfalls._p13 (default of DecisionConfig.stale_result_months)", source=None, step=1,
-    basis="product default: no guideline gives a number (clinical-knowledge.md d, P13)"))
+# P13(c), "older than 24 months", is withdrawn (issue 13 section 5; clinical-knowledge.md d, P13 revised): no
+# guideline gives a number and it fired on every long-term patient. Results are stale only when they predate
+# the current disease state (P13a).
 
 CONCURRENT_THERAPY_GAP_DAYS = _declare(Threshold(
     name="concurrent-therapy-gap-days", value=1, unit="days from the end of one drug to the start of the other",

@@ -172,6 +172,15 @@ def data_quality_lines(assessment: Assessment) -> list[str]:
     return lines
 
 
+def _episode_block(a: Assessment) -> dict[str, Any]:
+    """The episode model as the extension carries it (camelCase; empty members pruned)."""
+    e = a.episode
+    return {"current": e.current, "diagnosis": e.diagnosis, "metastaticStart": e.metastatic_start,
+            "deNovoMetastatic": e.de_novo_metastatic if e.current == "metastatic" else None,
+            "firstSystemicTherapy": e.first_systemic_therapy, "surgery": e.surgery,
+            "neoadjuvant": {"start": e.neoadjuvant.start, "end": e.neoadjuvant.end} if e.neoadjuvant else None}
+
+
 def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
                  searched: str | None = None) -> dict[str, Any]:
     """The receptor subtype with its evidence and the structured assessment in extension["receptor-cds"].
@@ -218,6 +227,11 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
             "subtype": a.subtype, "her2Expression": a.her2.expression, "er": a.er.status, "pr": a.pr.status,
             "her2": a.her2.status, "setting": a.setting.setting, "evidence": a.evidence,
             "knowledgeVersion": a.knowledge_version,
+            # What governs and why over the patient's history (issue 13 section 1): the episode, and per
+            # receptor the rule that made its sample govern and where that sample falls.
+            "episode": _episode_block(a),
+            "governing": {name: {"rule": f.rule, "phase": f.phase}
+                          for name, f in (("er", a.er), ("pr", a.pr), ("her2", a.her2)) if f.rule != "none"},
         }},
     }
     return prune(card)

@@ -5,10 +5,14 @@ pitfall alerts and data-quality notes must and must not appear, and which option
 (with their status) or must not be; the runner holds every file to it, so a new case is a new
 row without any new test code. Cases that sit at a threshold name it in ``boundaries``
 (``test_boundary_table.py`` checks that every threshold has its three cases).
+Histories over time may also state the episode (``episode``: EpisodeFinding fields), which rule
+governs each receptor (``governing``), the severity of an alert (``alertSeverity``) and the lines
+the subtype card carries (``subtypeNotes``).
 """
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -73,6 +77,20 @@ def test_case(path: Path):
         else:
             assert option_id in offered, f"{option_id} not offered (got {sorted(offered)})"
             assert offered[option_id].status == status, (option_id, offered[option_id].status, offered[option_id].needs)
+    if "subtypeNotes" in expected:
+        kinds = {note.kind for note in assessment.subtype_notes}
+        missing = set(expected["subtypeNotes"]) - kinds
+        assert not missing, f"subtype-card lines {missing} not emitted (got {kinds})"
+    unwanted = set(expected.get("subtypeNotesAbsent", [])) & {note.kind for note in assessment.subtype_notes}
+    assert not unwanted, f"subtype-card lines {unwanted} emitted but must not be"
+    for receptor, rule in expected.get("governing", {}).items():
+        finding = {"ER": assessment.er, "PR": assessment.pr, "HER2": assessment.her2}[receptor]
+        assert finding.rule == rule, f"{receptor} governed by {finding.rule}, expected {rule}"
+    for key, value in expected.get("episode", {}).items():
+        assert getattr(assessment.episode, key) == value, f"episode.{key} = {getattr(assessment.episode, key)!r}"
+    for code, severity in expected.get("alertSeverity", {}).items():
+        got = {alert.severity for alert in assessment.alerts if alert.code == code}
+        assert got == {severity}, f"{code} raised with severities {got}, expected {severity}"
     for code in expected.get("alertsPresent", []):
         assert code in raised, f"{code} expected but not raised (raised: {sorted(raised)})"
     for code in expected.get("alertsAbsent", []):
@@ -90,3 +108,5 @@ def test_case_file_shape(path: Path):
     assert len(patients) == 1 and patients[0]["id"] == name
     for resource in resources:
         assert str(resource.get("id", "")).startswith(name), resource.get("id")
+        # FHIR R4 id: [A-Za-z0-9\-\.]{1,64}; a FHIR server refuses the case's transaction otherwise.
+        assert re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", str(resource.get("id"))), resource.get("id")

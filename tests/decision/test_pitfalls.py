@@ -10,6 +10,7 @@ from cds_hooks.decision.model import (
     Biomarker, ClinicalEvent, DataQualityNote, Her2Finding, MedicationUse, ReceptorFinding, ReceptorResult,
 )
 from cds_hooks.decision.pitfalls import find_pitfalls
+from cds_hooks.decision.subtype_notes import subtype_notes
 from cds_hooks.knowledge.pitfalls import PITFALLS, PITFALLS_TABLE
 from cds_hooks.knowledge.sources import SOURCES
 
@@ -87,17 +88,28 @@ def test_p2_er_low_and_p3_percent_missing(status, percent, p2, p3):
     (Her2Finding("unknown", "unknown", ish="equivocal"), "P4", True),
     (Her2Finding("unknown", "unknown", ish="needs-ihc", ish_group=3), "P5", True),
     (Her2Finding("negative", "unknown", ish="not-amplified", ish_group=5), "P5", False),
-    (Her2Finding("negative", "low", ihc_score="1+", ish="not-amplified", ish_group=3), "P6", True),
-    (Her2Finding("negative", "low", ihc_score="2+", ish="not-amplified", ish_group=2), "P6", True),
-    (Her2Finding("negative", "low", ihc_score="1+", ish="not-amplified", ish_group=5), "P6", False),
     (Her2Finding("negative", "unknown", basis="qualitative"), "P7", True),
     (Her2Finding("negative", "low", ihc_score="1+"), "P7", False),
 ])
 def test_her2_pitfalls(her2, code, fires):
-    """P4-P7 fire on the HER2 finding's IHC/ISH combination as section d describes."""
+    """P4, P5 and P7 fire on the HER2 finding's IHC/ISH combination as section d describes."""
     a = make_assessment("HR+/HER2-", "early")
     a.her2 = her2
     assert (code in codes(a)) is fires
+
+
+@pytest.mark.parametrize("her2,line", [
+    (Her2Finding("negative", "low", ihc_score="1+", ish="not-amplified", ish_group=3), True),
+    (Her2Finding("negative", "low", ihc_score="2+", ish="not-amplified", ish_group=2), True),
+    (Her2Finding("negative", "low", ihc_score="1+", ish="not-amplified", ish_group=5), False),
+])
+def test_atypical_ish_group_read_by_the_algorithm_is_a_subtype_line_not_a_warning(her2, line):
+    """An ISH group 2-4 the ASCO/CAP 2018 algorithm settled with the concurrent IHC (former P6) needs no action:
+    it is a line on the subtype card, never an alert (issue 13 section 5)."""
+    a = make_assessment("HR+/HER2-", "early")
+    a.her2 = her2
+    assert "P6" not in codes(a)
+    assert ("resolved-ish-group" in {n.kind for n in subtype_notes(a)}) is line
 
 
 @pytest.mark.parametrize("expression,setting,endocrine,fires", [
@@ -182,20 +194,21 @@ def test_p12_progression_on_tumour_markers_alone(types, fires):
     assert ("P12" in codes(a)) is fires
 
 
-@pytest.mark.parametrize("er_date,events,biomarkers,months,fires", [
-    ("2026-06-01", [], [], 24, False),
-    ("2023-06-01", [], [], 24, True),                       # (c) older than the configured age
-    ("2023-06-01", [], [], 48, False),
-    ("2026-01-01", [ClinicalEvent("progression", "2026-06-01", "p")], [], 24, True),   # (a)
+@pytest.mark.parametrize("er_date,events,biomarkers,fires", [
+    ("2026-06-01", [], [], False),
+    ("2016-06-01", [], [], False),       # (c) withdrawn: age alone is no reason (no guideline number)
+    ("2026-01-01", [ClinicalEvent("progression", "2026-06-01", "p")], [], True),   # (a)
+    ("2026-06-01", [ClinicalEvent("progression", "2026-06-01", "p")], [], False),  # (a) same day: not before it
+    ("2026-05-31", [ClinicalEvent("progression", "2026-06-01", "p")], [], True),   # (a) the day before
     ("2026-08-01", [ClinicalEvent("progression", "2026-06-01", "p")],
-     [Biomarker("ESR1", "absent", effective="2025-01-01")], 24, True),                 # (b)
-    ("2026-08-01", [], [Biomarker("PIK3CA", "present", effective="2019-01-01")], 24, False),  # archival PIK3CA ok
+     [Biomarker("ESR1", "absent", effective="2025-01-01")], True),                 # (b)
+    ("2026-08-01", [], [Biomarker("PIK3CA", "present", effective="2019-01-01")], False),  # archival PIK3CA ok
 ])
-def test_p13_stale_results(er_date, events, biomarkers, months, fires):
-    """P13 flags results that predate the disease state or exceed config.stale_result_months."""
+def test_p13_stale_results(er_date, events, biomarkers, fires):
+    """P13 flags results that predate the current disease state (a, b); an old result alone is not stale."""
     a = make_assessment("HR+/HER2-", "metastatic", events=events, biomarkers=biomarkers,
                         er=ReceptorFinding("ER", "positive", 80.0, "percent", effective=er_date))
-    assert ("P13" in codes(a, DecisionConfig(today=date(2026, 11, 1), stale_result_months=months))) is fires
+    assert ("P13" in codes(a, DecisionConfig(today=date(2026, 11, 1)))) is fires
 
 
 @pytest.mark.parametrize("menopause,age,meds,fires", [

@@ -44,12 +44,14 @@ def notes_of(a):
     return {n.code for n in a.data_quality}
 
 
-def test_most_recent_result_wins():
-    """With ER results over time, the newest valid one is used and the older kept in the history."""
+def test_newest_result_no_longer_wins_in_the_early_episode():
+    """Two ER samples before any therapy, 80% and a later 5%: the newest no longer decides (b.3 revised); a
+    positive on any pre-treatment sample governs, the stronger category first, and both stay in the history."""
     a = assess([patient(), pct("85329-1", 80, when="2020-01-01"), pct("85329-1", 5, when="2026-01-01"),
                 pct("85325-9", 0), ihc("1+")], CONFIG)
-    assert a.er.status == "low-positive" and a.er.effective == "2026-01-01"
+    assert a.er.status == "positive" and a.er.effective == "2020-01-01" and a.er.rule == "pre-treatment-samples"
     assert len([r for r in a.history if r.analyte == "ER"]) == 2
+    assert [c.governs for c in a.samples if c.receptor == "ER"] == [True, False]
 
 
 def test_metastasis_biopsy_preferred_when_metastatic():

@@ -103,9 +103,21 @@ def test_agreeing_percents_of_one_sample_still_classify():
     assert a.er.status == "positive" and a.subtype == "HR+/HER2-"
 
 
-def test_older_sample_is_not_used_when_the_newest_sample_conflicts():
-    """A conflicting newest sample leaves ER unknown rather than falling back silently to an older result."""
+def test_a_conflicting_newest_sample_does_not_hide_an_earlier_positive_and_is_still_reported():
+    """Before any therapy a positive on any valid sample governs (b.3 revised), so an earlier ER 90% stands when the
+    newest sample's results conflict; the conflict itself is still reported (P18), never passed over silently."""
     a = assess([patient(), pct("85329-1", 90, when="2020-01-01"), pct("85329-1", 0), pct("85329-1", 40),
+                pct("85325-9", 0), ihc("1+")], CONFIG)
+    assert a.er.status == "positive" and a.er.effective == "2020-01-01"
+    assert "P18" in {x.code for x in a.alerts}
+
+
+def test_a_conflicting_metastasis_sample_leaves_er_unknown_rather_than_using_the_primary():
+    """At relapse the metastasis sample governs; when its results conflict ER stays unknown rather than falling back
+    silently to the primary's result."""
+    liver = specimen("liv", "10200004")
+    a = assess([patient(), LIVER_METASTASIS, BREAST_CANCER_2019, liver, pct("85329-1", 90, when="2019-01-15"),
+                on(pct("85329-1", 0, when="2026-06-10"), "liv"), on(pct("85329-1", 40, when="2026-06-10"), "liv"),
                 pct("85325-9", 0), ihc("1+")], CONFIG)
     assert a.er.status == "unknown"
 
@@ -182,13 +194,31 @@ def on(resource, sid):
     return {**resource, "specimen": {"reference": f"Specimen/{sid}"}}
 
 
-def test_two_specimens_same_day_with_different_er_are_not_picked_by_order():
-    """Two breast specimens taken the same day (e.g. two tumour foci) with ER 0% and 80%: ER is left unresolved
-    with a note, whichever comes first."""
+LIVER_METASTASIS = {"resourceType": "Condition", "id": "met", "onsetDateTime": "2026-06-01", "subject": {"reference": "Patient/p"},
+                    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C78.7"}]}}
+BREAST_CANCER_2019 = {"resourceType": "Condition", "id": "dx", "onsetDateTime": "2019-01-10", "subject": {"reference": "Patient/p"},
+                      "code": {"coding": [{"system": SCT, "code": "254837009"}]}}
+
+
+def test_two_breast_specimens_same_day_with_different_er_take_the_positive_either_way():
+    """Two breast specimens of one day before any therapy (e.g. two tumour foci), ER 0% and 80%: a positive on any
+    pre-treatment sample governs (b.3 revised), whichever comes first, and the disagreement is its own warning."""
     a_er, b_er = on(pct("85329-1", 0), "s1"), on(pct("85329-1", 80), "s2")
     for ordering in ([a_er, b_er], [b_er, a_er]):
         a = assess([patient(), specimen("s1", "76752008"), specimen("s2", "76752008"), *ordering,
                     pct("85325-9", 0), ihc("1+")], CONFIG)
+        assert a.er.status == "positive" and a.subtype == "HR+/HER2-"
+        assert a.er.evidence == [b_er["resourceType"] + "/" + b_er["id"]]
+        assert "receptor-sample-discordance" in {x.code for x in a.alerts}
+
+
+def test_two_metastasis_specimens_same_day_with_different_er_are_not_picked_by_order():
+    """At relapse, two metastasis biopsies of one day with ER 0% and 80%: which one counts is not in the data, so
+    ER is left unresolved with a note, whichever comes first."""
+    a_er, b_er = on(pct("85329-1", 0), "s1"), on(pct("85329-1", 80), "s2")
+    for ordering in ([a_er, b_er], [b_er, a_er]):
+        a = assess([patient(), LIVER_METASTASIS, BREAST_CANCER_2019, specimen("s1", "10200004"),
+                    specimen("s2", "10200004"), *ordering, pct("85325-9", 0), ihc("1+")], CONFIG)
         assert a.er.status == "unknown" and a.subtype == "indeterminate"
         assert any("specimen" in n.message for n in a.data_quality if n.code == "conflicting-results")
 
@@ -202,11 +232,22 @@ def test_two_specimens_same_day_her2_low_and_zero_give_the_same_expression_eithe
         assert a.her2.status == "negative" and a.her2.expression == "low"
 
 
-def test_two_specimens_same_day_her2_positive_and_negative_leave_her2_unresolved():
-    """HER2 IHC 3+ on one specimen and 0 on another of the same day: not picked by order; unresolved with a reason."""
+def test_two_breast_specimens_same_day_her2_positive_and_negative_take_the_positive_either_way():
+    """HER2 IHC 3+ on one breast specimen and 0 on another of the same day, before therapy: HER2-positive whatever
+    the order (a positive on any pre-treatment sample governs), with the discordance warning."""
     x, y = on(ihc("3+"), "s1"), on(ihc("0"), "s2")
     for ordering in ([x, y], [y, x]):
         a = assess([patient(), specimen("s1", "76752008"), specimen("s2", "76752008"), *hr_positive(), *ordering], CONFIG)
+        assert a.her2.status == "positive" and a.subtype == "HR+/HER2+"
+        assert "receptor-sample-discordance" in {x.code for x in a.alerts}
+
+
+def test_two_metastasis_specimens_same_day_her2_positive_and_negative_leave_her2_unresolved():
+    """HER2 IHC 3+ and 0 on two metastasis biopsies of one day: not picked by order; unresolved with a reason."""
+    x, y = on(ihc("3+"), "s1"), on(ihc("0"), "s2")
+    for ordering in ([x, y], [y, x]):
+        a = assess([patient(), LIVER_METASTASIS, BREAST_CANCER_2019, specimen("s1", "10200004"),
+                    specimen("s2", "10200004"), *hr_positive(), *ordering], CONFIG)
         assert a.her2.status == "unknown" and a.subtype == "indeterminate"
         assert any("same day" in r for r in a.subtype_reasons)
 
@@ -286,9 +327,15 @@ def test_retest_after_metastasis_on_an_unlabelled_specimen_does_not_ask_for_a_re
     before = [pct("85329-1", 80, when="2026-01-01"), pct("85325-9", 50, when="2026-01-01"), ihc("1+", when="2026-01-01")]
     b = assess([patient(), metastatic, *before], CONFIG)
     assert "P9" in {x.code for x in b.alerts}
+    # A relapse years after the diagnosis, retested only on the breast: not the metastasis retest P9 asks for.
     primary = [on(r, "s1") for r in after]
-    c = assess([patient(), metastatic, specimen("s1", "76752008"), *primary], CONFIG)
+    diagnosis = {**BREAST_CANCER_2019}
+    c = assess([patient(), metastatic, diagnosis, specimen("s1", "76752008"), *primary], CONFIG)
     assert "P9" in {x.code for x in c.alerts}
+    # No earlier diagnosis: the metastasis (June) and the breast biopsy (July) are one presentation, de novo
+    # stage IV (SEER four-month rule), whose breast biopsy describes the metastatic disease: no retest (P9 revised).
+    d = assess([patient(), metastatic, specimen("s1", "76752008"), *primary], CONFIG)
+    assert d.episode.de_novo_metastatic and "P9" not in {x.code for x in d.alerts}
 
 
 @pytest.mark.parametrize("extra, status", [([], "unknown"), ([ihc("3+")], "positive"),

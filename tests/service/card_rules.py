@@ -5,7 +5,8 @@ card checks (cards_validation.rb), the sandbox's rendering limits (checklist 1K/
 card contract: no null/empty member anywhere (CH §Use of JSON), unique uuids, one-line summaries,
 the indicator policy, ``source.url`` and ``source.topic`` on every card, plain GFM (no HTML, no tables),
 suggestions with actions and uuids, ``appContext`` only on ``smart`` links and naming the card's topic,
-and the ``receptor-cds`` extension of the subtype card with exactly the values issue 3 lists.
+and the ``receptor-cds`` extension of the subtype card with exactly the values issue 3 lists (plus issue 13's
+``episode`` and ``governing``: what governs and why over the patient's history).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ PITFALL_TOPICS = {
     "tumor-marker-only-progression", "stale-biomarker", "ai-without-ovarian-suppression", "pdl1-assay-mismatch",
     "brca-germline-unconfirmed", "data-quality", "conflicting-results", "locally-advanced-confirm",
     "targeted-drug-without-alteration", "endocrine-for-hr-negative", "anti-her2-for-her2-negative",
-    "tdxd-for-her2-zero", "endocrine-not-withheld",
+    "tdxd-for-her2-zero", "endocrine-not-withheld", "receptor-sample-discordance",
 }
 # issue 3, "The receptor-subtype card carries the structured assessment in extension["receptor-cds"]".
 EXTENSION_VALUES = {
@@ -34,6 +35,9 @@ EXTENSION_VALUES = {
     "her2": {"positive", "negative", "equivocal", "unknown"},
     "setting": {"early", "metastatic", "unknown"},
 }
+# issue 13: the episode the patient is in, and the rule that made each receptor's sample govern (model.py).
+EPISODES = {"early", "metastatic", "unknown"}
+GOVERNING_RULES = {"metastatic-sample", "pre-treatment-samples", "post-treatment-only", "early-results-only", "condition"}
 # Every card's source has an absolute url: sources the reference names only by repository point to that
 # repository (cds_hooks/knowledge/sources.py), so no topic is exempt.
 SOURCE_URL_MISSING_IN_KNOWLEDGE: set[str] = set()
@@ -128,11 +132,17 @@ def card_problems(body: dict[str, Any]) -> list[str]:
                 continue
             keys = set(extension)
             required = set(EXTENSION_VALUES) | {"knowledgeVersion"}
-            if not required <= keys <= required | {"evidence"}:
+            if not required <= keys <= required | {"evidence", "episode", "governing"}:
                 problems.append(f"{where} receptor-cds members {sorted(keys)} differ from issue 3's")
             for name, allowed in EXTENSION_VALUES.items():
                 if extension.get(name) not in allowed:
                     problems.append(f"{where} receptor-cds {name}={extension.get(name)!r} not in {sorted(allowed)}")
+            episode = extension.get("episode", {})
+            if episode.get("current") not in EPISODES:
+                problems.append(f"{where} receptor-cds episode.current={episode.get('current')!r} not in {sorted(EPISODES)}")
+            for name, governing in extension.get("governing", {}).items():
+                if name not in ("er", "pr", "her2") or governing.get("rule") not in GOVERNING_RULES:
+                    problems.append(f"{where} receptor-cds governing {name}={governing!r}")
             if not all(isinstance(r, str) and _REFERENCE.match(r.split("#")[0]) for r in extension.get("evidence", [])):
                 problems.append(f"{where} receptor-cds evidence holds something other than resource references")
             if not re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", str(extension.get("knowledgeVersion"))):

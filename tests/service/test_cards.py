@@ -63,7 +63,7 @@ def test_subtype_card_carries_the_structured_block_and_evidence_with_dates_and_s
     assert card["extension"]["receptor-cds"] == {
         "subtype": "HR+/HER2-", "her2Expression": "low", "er": "low-positive", "pr": "negative", "her2": "negative",
         "setting": "early", "evidence": ["Observation/er", "Observation/pr", "Observation/her2"],
-        "knowledgeVersion": "2026.11.1"}
+        "knowledgeVersion": "2026.11.1", "episode": {"current": "unknown"}}
     assert "2026-05-22" in card["detail"] and "left breast" in card["detail"]  # the site by its plain name
     assert json.loads(card["links"][0]["appContext"]) == {"patient": "p1", "focus": "receptor-subtype"}
 

@@ -153,10 +153,10 @@ def test_full_prefetch_gives_subtype_options_and_pitfall_cards(cds):
     """Complete prefetch: 200 with the subtype card (structured extension, smart link) and the ER-low pitfall."""
     response = cds.post(ASSESS, hook_fixture("patient-view-full-prefetch"))
     assert response.status_code == 200
-    assert subtype_of(response) | {"evidence": None, "knowledgeVersion": None} == {
+    assert subtype_of(response) | {"evidence": None, "knowledgeVersion": None, "episode": None, "governing": None} == {
         "subtype": "HR+/HER2-", "her2Expression": "low", "er": "low-positive", "pr": "negative",
-        "her2": "negative", "setting": "unknown", "evidence": None, "knowledgeVersion": None} | \
-        {"setting": subtype_of(response)["setting"]}
+        "her2": "negative", "setting": "unknown", "evidence": None, "knowledgeVersion": None, "episode": None,
+        "governing": None} | {"setting": subtype_of(response)["setting"]}
     assert len(subtype_of(response)["evidence"]) == 3
     assert "er-low-positive" in topics(response)
     subtype_card = response.get_json()["cards"][0]

@@ -1,0 +1,94 @@
+"""Lines for the subtype card: findings already settled, or shown for information, that are not warnings.
+
+Why not alerts: a warning card asks the clinician to act. An atypical ISH group the ASCO/CAP 2018
+algorithm has already read as negative, a result the lab withdrew and we did not use, a receptor result
+on residual disease that by rule does not change the status, an equivocal sample a later sample settled:
+these need no action, only to be visible where the subtype is stated (issue 13 section 5). They read only
+the assessment's facts, like the pitfall rules, and return ``SubtypeNote`` items (kinds in model.py).
+"""
+from __future__ import annotations
+
+from .model import Assessment, SampleCall, SubtypeNote
+
+WITHDRAWN_NOTES = {"dropped-entered-in-error": "entered in error", "dropped-cancelled": "cancelled"}
+_SITE_WORDS = {"primary": "the breast", "metastasis": "a metastasis"}
+
+
+def _where(call: SampleCall) -> str:
+    site = call.specimen_site or _SITE_WORDS.get(call.specimen, "a specimen of unrecorded site")
+    return f"{call.label} on {site} ({(call.date or 'undated')[:10]})"
+
+
+def _resolved_ish_group(a: Assessment) -> list[SubtypeNote]:
+    """ISH group 2-4 with the concurrent IHC read as negative by the 2018 algorithm (formerly pitfall P6)."""
+    h = a.her2
+    score = h.ihc_score or ""
+    atypical = (h.ish_group == 2 and score[:2] in ("0", "0-", "1+", "2+")) \
+        or (h.ish_group == 3 and score[:2] in ("0", "0-", "1+")) \
+        or (h.ish_group == 4 and score[:2] in ("0", "0-", "1+", "2+"))
+    if not (atypical and h.status == "negative"):
+        return []
+    return [SubtypeNote("resolved-ish-group",
+                        f"ISH group {h.ish_group} with IHC {score.replace('0-', '0 ')} on the same specimen: HER2-negative "
+                        "by the ASCO/CAP 2018 algorithm (with the pathology comment); the ratio or copy number alone "
+                        "is not amplification.", list(h.evidence))]
+
+
+def _withdrawn(a: Assessment) -> list[SubtypeNote]:
+    return [SubtypeNote("ignored-entered-in-error",
+                        f"{note.resource or 'A resource'} was marked {WITHDRAWN_NOTES[note.code]} and was not used.",
+                        [note.resource] if note.resource else [])
+            for note in a.data_quality if note.code in WITHDRAWN_NOTES]
+
+
+def _residual_disease(a: Assessment) -> list[SubtypeNote]:
+    """Results on tissue taken after systemic therapy began, when pre-treatment results govern (b.3): one line."""
+    parts, evidence, kept = [], [], []
+    for receptor, finding in (("ER", a.er), ("PR", a.pr), ("HER2", a.her2)):
+        if finding.rule != "pre-treatment-samples":
+            continue
+        after = [c for c in a.samples if c.receptor == receptor and c.phase == "post-treatment" and not c.governs]
+        if after:
+            parts.extend(_where(c) for c in after[:3])
+            evidence.extend(ref for c in after for ref in c.evidence)
+            kept.append(f"{receptor} {finding.status}")
+    if not parts:
+        return []
+    return [SubtypeNote(
+        "residual-disease-result",
+        "After treatment began: " + "; ".join(parts) + ". Shown for information only: a change in residual disease "
+        "does not reclassify the tumour, which keeps its pre-treatment status (" + ", ".join(kept) + ").", evidence)]
+
+
+def _resolved_by_later_sample(a: Assessment) -> list[SubtypeNote]:
+    """An equivocal or unfinished HER2 sample that a later, decisive sample settled (ASCO/CAP 2018: re-test an
+    equivocal result on the same or a new specimen)."""
+    governing = next((c for c in a.samples if c.receptor == "HER2" and c.governs), None)
+    if governing is None or governing.status != "negative":
+        return []
+    earlier = [c for c in a.samples if c.receptor == "HER2" and not c.governs and c.status in ("equivocal", "unknown")
+               and not c.conflicted and (c.date or "") <= (governing.date or "") and c.phase == governing.phase]
+    return [SubtypeNote("resolved-by-later-sample",
+                        f"{_where(c)} was not final; the later sample {_where(governing)} settles HER2.",
+                        [*c.evidence, *governing.evidence]) for c in earlier[:3]]
+
+
+def _metastasis_not_biopsied(a: Assessment) -> list[SubtypeNote]:
+    """De novo stage IV classified on the diagnostic breast biopsy: P9's revised row asks at most for a
+    histological confirmation of a metastasis where none was sampled (ESMO ABC 5: biopsy a metastasis at
+    first diagnosis of metastatic disease where feasible)."""
+    if not (a.episode.de_novo_metastatic and a.samples) or any(c.specimen == "metastasis" for c in a.samples):
+        return []
+    return [SubtypeNote("metastasis-not-biopsied",
+                        "Metastatic at diagnosis: the receptors come from the diagnostic breast biopsy, which describes "
+                        "the metastatic disease. No metastasis was sampled; a biopsy to confirm it histologically is "
+                        "worth considering where one is easy to reach.", list(a.episode.evidence))]
+
+
+def subtype_notes(a: Assessment) -> list[SubtypeNote]:
+    """Every settled or informational finding, in a stable order."""
+    return [*_resolved_ish_group(a), *_resolved_by_later_sample(a), *_residual_disease(a),
+            *_metastasis_not_biopsied(a), *_withdrawn(a)]
+
+
+__all__ = ["subtype_notes"]
