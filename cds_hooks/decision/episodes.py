@@ -14,7 +14,7 @@ Episodes (clinical-knowledge.md b.3 "Multiple samples", revised; issue 13 sectio
   2017;376:2147-2159; OlympiA, Tutt N Engl J Med 2021;384:2394-2405).
 - **metastatic episode**: from the first recurrence or metastasis onward (ESMO ABC 5: the metastatic
   biopsy governs; Cardoso Ann Oncol 2020;31:1623-1649). When the metastasis is found within the
-  staging window of the diagnosis (``knowledge.episodes.DE_NOVO_WINDOW_MONTHS``, the SEER time rule),
+  staging window of the diagnosis (``knowledge.thresholds.DE_NOVO_WINDOW_MONTHS``, the SEER time rule),
   the disease was metastatic at diagnosis (de novo stage IV) and the whole history is metastatic: the
   diagnostic biopsy describes the metastatic disease.
 
@@ -45,7 +45,7 @@ from datetime import date
 from typing import Any, Iterable
 
 from ..knowledge import codes
-from ..knowledge.episodes import DE_NOVO_WINDOW_MONTHS
+from ..knowledge.thresholds import DE_NOVO_WINDOW_MONTHS
 from .intake import Intake, ref_of
 from .model import (ClinicalEvent, EpisodeFinding, MedicationUse, Period, ReceptorResult, SampleCall, SettingFinding,
                     TreatmentWindow)
@@ -58,6 +58,7 @@ GIVEN_STATUSES = frozenset({"active", "on-hold", "completed", "stopped"})
 NOT_SYSTEMIC_THERAPY = frozenset({"gnrh-agonist"})
 MCODE_SURGERY_PROFILE = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-related-surgical-procedure"
 SURGERY_STATUSES = frozenset({"completed", "in-progress"})
+DE_NOVO_MONTHS = int(DE_NOVO_WINDOW_MONTHS.value)     # the SEER staging time rule (knowledge.thresholds)
 
 SAMPLE_PHASE_OF_PERIOD: dict[str, str] = {
     "before-treatment": "pre-treatment",
@@ -172,10 +173,10 @@ def build_episode(intake: Intake, setting: SettingFinding, events: list[Clinical
         if metastatic_start is not None:
             episode.metastatic_start = metastatic_start.isoformat()
             evidence.append(met_ref)
-            if diagnosis is not None and metastatic_start <= add_months(diagnosis, DE_NOVO_WINDOW_MONTHS):
+            if diagnosis is not None and metastatic_start <= add_months(diagnosis, DE_NOVO_MONTHS):
                 episode.de_novo_metastatic = True
                 episode.basis.append(f"metastatic disease {metastatic_start.isoformat()}, within "
-                                     f"{DE_NOVO_WINDOW_MONTHS} months of the diagnosis: metastatic at diagnosis "
+                                     f"{DE_NOVO_MONTHS} months of the diagnosis: metastatic at diagnosis "
                                      "(de novo stage IV)")
             else:
                 episode.basis.append(f"first recurrence or metastasis {metastatic_start.isoformat()}")
@@ -219,7 +220,7 @@ def period_of(episode: EpisodeFinding, when: str | None) -> Period:
     if episode.current == "metastatic":
         if met is None:
             return "unknown"            # metastatic, but when it began is not recorded
-        if episode.de_novo_metastatic and d >= add_months(met, -DE_NOVO_WINDOW_MONTHS):
+        if episode.de_novo_metastatic and d >= add_months(met, -DE_NOVO_MONTHS):
             return "metastatic"
         if d >= met:
             return "metastatic"
@@ -254,5 +255,6 @@ def sample_phase(episode: EpisodeFinding, result: ReceptorResult) -> str:
     return SAMPLE_PHASE_OF_PERIOD[period_of(episode, sample_date(result))]
 
 
-__all__ = ["build_episode", "period_of", "sample_phase", "residual_disease_samples", "add_months", "as_date", "breast_surgeries",
+__all__ = ["DE_NOVO_MONTHS", "build_episode", "period_of", "sample_phase", "residual_disease_samples", "add_months",
+           "as_date", "breast_surgeries",
            "systemic_therapies"]

@@ -23,8 +23,7 @@ from ..knowledge.thresholds import CONCURRENT_THERAPY_GAP_DAYS, MENOPAUSE_AGE_YE
 from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import Alert, Assessment, MedicationUse, SampleCall
-from ..knowledge.episodes import DE_NOVO_WINDOW_MONTHS
-from .episodes import add_months, sample_phase
+from .episodes import DE_NOVO_MONTHS, add_months, sample_phase
 from .options import finding_state, is_worsening, latest_event_date, marker_only, parse_date
 from .selection import sample_date
 
@@ -477,15 +476,15 @@ def _p9(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
 def _presentation_end(a: Assessment) -> date | None:
     """The end of the work-up of the first metastatic presentation: metastasis or recurrence evidence up to then
     (a Condition recorded days after the biopsy that found it; the stage IV record of de novo disease) is that
-    presentation, not a later relapse. The window is the SEER staging time rule (four months, knowledge.episodes),
+    presentation, not a later relapse. The window is the SEER staging time rule (four months, knowledge.thresholds),
     counted from the diagnosis for de novo stage IV and from the first metastatic evidence otherwise."""
     start = parse_date(a.episode.metastatic_start)
     if a.episode.current != "metastatic" or start is None:
         return None
-    ends = [add_months(start, DE_NOVO_WINDOW_MONTHS)]
+    ends = [add_months(start, DE_NOVO_MONTHS)]
     diagnosis = parse_date(a.episode.diagnosis)
     if a.episode.de_novo_metastatic and diagnosis is not None:
-        ends.append(add_months(diagnosis, DE_NOVO_WINDOW_MONTHS))
+        ends.append(add_months(diagnosis, DE_NOVO_MONTHS))
     return max(ends)
 
 

@@ -114,6 +114,17 @@ MENOPAUSE_AGE_YEARS = _declare(Threshold(
     rule="decision.context.read_menopause; decision.pitfalls._ai_without_ofs (P14)",
     source="nccn-menopause-summary", step=1))
 
+# ---- The patient over time (clinical-knowledge.md b.3 "Multiple samples", d/P9 revised) --------------------
+
+DE_NOVO_WINDOW_MONTHS = _declare(Threshold(
+    name="de-novo-window-months", value=4, unit="months after the diagnosis",
+    comparison="metastatic at diagnosis (de novo stage IV) when the first metastasis evidence is <= 4 calendar "
+               "months after the diagnosis: the diagnostic biopsy then describes the metastatic disease and no retest "
+               "at recurrence is asked (P9); later, a relapse after the biopsy. The same window bounds one metastatic "
+               "presentation (metastasis records up to 4 months after its first evidence are not a later relapse)",
+    rule="decision.episodes.build_episode / period_of; decision.pitfalls._presentation_end (P9, P13)",
+    source="seer-staging-time-rule", step=1))
+
 # ---- Pitfalls (clinical-knowledge.md d) -------------------------------------------------------------------
 
 # P13(c), "older than 24 months", is withdrawn (issue 13 section 5; clinical-knowledge.md d, P13 revised): no

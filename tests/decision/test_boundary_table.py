@@ -10,7 +10,7 @@ below or above the threshold as the case says.
 
 A case names its boundary as ``"boundaries": [{"threshold": NAME, "value": V, ...}]`` with either
 ``"resource": "Observation/id"`` (the value is that Observation's valueQuantity, or one of its components'),
-or ``"from"``/``"to"`` (``"Type/id#field"`` or ``"today"``; field: birthDate, effective, start, end) for ages
+or ``"from"``/``"to"`` (``"Type/id#field"`` or ``"today"``; field: birthDate, effective, start, end, onset) for ages
 in years, day windows and month windows.
 """
 from __future__ import annotations
@@ -104,6 +104,8 @@ def _date_of(case: dict, pointer: str) -> date:
         text = resource["effectiveDateTime"]
     elif field in ("start", "end"):
         text = resource["dispenseRequest"]["validityPeriod"][field]
+    elif field == "onset":
+        text = resource["onsetDateTime"]
     else:
         raise AssertionError(f"unknown date field {field!r} in {pointer}")
     return date.fromisoformat(text[:10])
