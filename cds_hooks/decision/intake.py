@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from ..knowledge import codes
 from .model import DataQualityNote
 from .reads import RESOURCE_TYPES
+from .verdicts import VERDICTS
 
 # The resource types the readers use (the core's one declaration, ``reads``); others are kept for
 # reference resolution only.
@@ -108,7 +109,14 @@ def _flatten(items: Any, intake: Intake, depth: int = 0) -> list[Any]:
 
 
 def _validate(resource: dict[str, Any]) -> str | None:
-    """None when the R4B model accepts the resource, else a short description of the problem."""
+    """None when the R4B model accepts the resource, else a short description of the problem.
+
+    The verdict depends on the resource's content only, so it is remembered by content (``verdicts``):
+    a resent history is validated once, by the same models, and never judged by anything else."""
+    return VERDICTS.checked("fhir-r4b", resource, _validate_in_full)
+
+
+def _validate_in_full(resource: dict[str, Any]) -> str | None:
     model = get_fhir_model_class(resource["resourceType"])
     try:
         model.model_validate(resource)
