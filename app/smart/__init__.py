@@ -13,10 +13,11 @@ from __future__ import annotations
 from flask import Blueprint
 
 from app.config import Settings
+from cds_hooks.decision import DecisionConfig
 
 __all__ = ["create_smart_blueprint"]
 
 
-def create_smart_blueprint(settings: Settings) -> Blueprint:
+def create_smart_blueprint(settings: Settings, *, decision_config: DecisionConfig | None = None) -> Blueprint:
     from .views import build_blueprint
-    return build_blueprint(settings)
+    return build_blueprint(settings, decision_config=decision_config)

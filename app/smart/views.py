@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.config import Settings
 from cds_hooks import wording
+from cds_hooks.decision import DEFAULT_CONFIG, DecisionConfig, assess
 
 from . import discovery
 from .chart import build_chart
@@ -60,7 +61,7 @@ def check_settings(settings: Settings) -> None:
                              f"not {origin!r}")
 
 
-def build_blueprint(settings: Settings) -> Blueprint:
+def build_blueprint(settings: Settings, *, decision_config: DecisionConfig | None = None) -> Blueprint:
     check_settings(settings)
     bp = Blueprint("smart", __name__, url_prefix="/smart", template_folder="templates",
                    static_folder="static", static_url_path="/static")
@@ -126,8 +127,7 @@ def build_blueprint(settings: Settings) -> Blueprint:
     def page(view: str):
         record = flow.record(view)
         data = flow.load(record)
-        from cds_hooks.decision import DecisionConfig, assess
-        assessment = assess(data.resources, DecisionConfig(today=date.today()))
+        assessment = assess(data.resources, decision_config or DEFAULT_CONFIG)
         chart = build_chart(assessment.history, assessment.events)
         alert_ids = _alert_ids(assessment.alerts)
         known_ids = {SUBTYPE_TOPIC, *alert_ids.values()}

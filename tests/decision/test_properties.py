@@ -169,7 +169,21 @@ def test_preliminary_only_data_never_gives_an_unqualified_subtype(observations):
     assessment = assess(provisional, CONFIG)
     if assessment.subtype != "indeterminate":
         assert any("provisional" in r for r in assessment.subtype_reasons)
-        assert all(o.status != "applicable" for o in assessment.options)
+        assert all(o.status != "applicable" for o in assessment.options)   # none offered is also honest
+
+
+def test_preliminary_only_data_offers_options_none_applicable():
+    """The branch above with options really offered: preliminary ER 90 %, PR 50 %, HER2 IHC 1+ give HR+/HER2-
+    with options, every one waiting for the final result (b.1)."""
+    def prelim(code, value):
+        return {"resourceType": "Observation", "id": f"p-{code}", "status": "preliminary", "effectiveDateTime": "2026-09-01",
+                "code": {"coding": [{"system": codes.LNC, "code": code}]}, **value}
+    assessment = assess([prelim("85329-1", {"valueQuantity": {"value": 90, "unit": "%"}}),
+                         prelim("85325-9", {"valueQuantity": {"value": 50, "unit": "%"}}),
+                         prelim("85319-2", {"valueCodeableConcept": {"coding": [{"system": codes.LNC, "code": "LA11841-6"}]}})],
+                        CONFIG)
+    assert assessment.subtype == "HR+/HER2-"
+    assert assessment.options and all(o.status != "applicable" for o in assessment.options)
 
 
 SPECIMENS = [{"resourceType": "Specimen", "id": sid, "collection": {"bodySite": {"coding": [{"system": codes.SCT, "code": site}]}}}

@@ -61,7 +61,7 @@ def test_jenny_m_context(jenny_m):
     classes = {m.ingredient: m.drug_class for m in jenny_m.medications}
     assert classes["anastrozole"] == "aromatase-inhibitor"
     assert {"cyclophosphamide", "doxorubicin", "paclitaxel"} <= classes.keys()
-    assert all(m.status == "active" for m in jenny_m.medications)
+    assert jenny_m.medications and all(m.status == "active" for m in jenny_m.medications)
     # The only genomic variant is a somatic PALB2 finding: no BRCA/PIK3CA/ESR1 biomarker to report.
     assert jenny_m.biomarkers == []
     # Her disease status says "improved": a dated status event, never a progression (relapse) on the chart.

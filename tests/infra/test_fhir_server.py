@@ -48,7 +48,8 @@ def test_public_base_url_is_used_in_links_and_as_token_audience(tmp_path):
         resp = requests.get(f"{server.base_url}/Patient?_count=1", timeout=5,
                             headers={"Authorization": f"Bearer {good}"})
         assert resp.status_code == 200
-        assert all(link["url"].startswith(public) for link in resp.json()["link"])
+        links = resp.json()["link"]
+        assert links and all(link["url"].startswith(public) for link in links)
         wrong_aud = server.mint_access_token("system/*.rs", aud=server.base_url)
         resp = requests.get(f"{server.base_url}/Patient", timeout=5, headers={"Authorization": f"Bearer {wrong_aud}"})
         assert resp.status_code == 401

@@ -184,6 +184,7 @@ def test_picture_has_a_text_alternative_with_every_result():
 
 def test_headings_are_in_order():
     """One h1, then h2 sections: no level is skipped on any page."""
+    assert PAGES
     for page in PAGES[:: max(1, len(PAGES) // 20)]:
         levels = [int(n) for n in re.findall(r"<h([1-6])\b", page.html)]
         assert levels[0] == 1 and levels.count(1) == 1

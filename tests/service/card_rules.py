@@ -26,6 +26,11 @@ PITFALL_TOPICS = {
     "targeted-drug-without-alteration", "endocrine-for-hr-negative", "anti-her2-for-her2-negative",
     "tdxd-for-her2-zero", "endocrine-not-withheld", "receptor-sample-discordance",
 }
+# The written severity policy (cds_hooks/knowledge/pitfalls.py, cds_hooks/service/cards.py): only a drug that
+# cannot work for this tumour or patient is critical; rules may lower a pitfall to warning for a softer variant
+# (e.g. HR status not established) but never raise one. Every other pitfall and the data-gap card are warning.
+CRITICAL_TOPICS = {"endocrine-for-hr-negative", "anti-her2-for-her2-negative", "tdxd-for-her2-zero",
+                   "ai-without-ovarian-suppression"}
 # issue 3, "The receptor-subtype card carries the structured assessment in extension["receptor-cds"]".
 EXTENSION_VALUES = {
     "subtype": {"HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", "indeterminate"},
@@ -85,7 +90,7 @@ def card_problems(body: dict[str, Any]) -> list[str]:
             problems.append(f"{where}.source needs a label and an absolute url (issue 3)")
         if topic.get("system") != TOPIC_SYSTEM or not topic.get("display") or code not in INFO_TOPICS | PITFALL_TOPICS:
             problems.append(f"{where}.source.topic {topic!r} is not one of ours")
-        expected = {"info"} if code in INFO_TOPICS else {"warning", "critical"}
+        expected = {"info"} if code in INFO_TOPICS else {"warning", "critical"} if code in CRITICAL_TOPICS else {"warning"}
         if card.get("indicator") not in expected:
             problems.append(f"{where}.indicator {card.get('indicator')!r} breaks the policy for {code}")
         detail = card.get("detail", "")

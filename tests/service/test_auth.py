@@ -19,17 +19,23 @@ SERVICE = "/cds-services/receptor-assessment"
 FEEDBACK = "/cds-services/receptor-assessment/feedback"
 
 
-@pytest.mark.parametrize("path", [DISCOVERY, SERVICE, FEEDBACK])
-def test_sandbox_like_es384_token_with_jku_is_accepted_on_every_endpoint(cds, signer, path):
-    """An ES384 token with kid+jku, exact aud and 5-minute exp passes on discovery, service and feedback."""
+FEEDBACK_BODY = {"feedback": [{"card": "9b4d7e2a-0c1f-4a5e-8d3b-1f2e3a4b5c6d", "outcome": "overridden",
+                                 "outcomeTimestamp": "2026-11-01T10:15:00Z"}]}
+
+
+@pytest.mark.parametrize("path, expected", [(DISCOVERY, 200), (SERVICE, 400), (FEEDBACK, 200)])
+def test_sandbox_like_es384_token_with_jku_is_accepted_on_every_endpoint(cds, signer, path, expected):
+    """An ES384 token with kid+jku, exact aud and 5-minute exp passes on discovery, service and feedback: each
+    answers exactly as for an authenticated caller (the service refuses the order-sign body itself, 400)."""
     token = signer.sandbox(path)
     if path == DISCOVERY:
         response = cds.get(path, token=token)
     elif path == SERVICE:
         response = cds.post(path, {"hook": "order-sign"}, token=token)   # authenticated, then refused as 400
+        assert "authentication" not in response.get_json()["issue"][0]["diagnostics"]
     else:
-        response = cds.post(path, {"feedback": []}, token=token)
-    assert response.status_code != 401
+        response = cds.post(path, FEEDBACK_BODY, token=token)
+    assert response.status_code == expected, response.get_data(as_text=True)[:300]
 
 
 def test_epic_like_rs384_token_with_nbf_and_inline_keys_is_accepted(cds, signer):

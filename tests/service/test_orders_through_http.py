@@ -31,17 +31,19 @@ def call(hook: str, patient: str, drafts: list[dict], fhir_base: str, selections
     return {"hook": hook, "hookInstance": str(uuid.uuid4()), "fhirServer": fhir_base, "context": context}
 
 
-# (case patient, drafts as (id, rxcui, display), the topic the first draft must raise, indicator)
+# (case patient, drafts as (id, rxcui, display), the topic the first draft must raise, its exact indicator by the
+# written severity policy: critical only for a drug that cannot work for this tumour or patient)
 CONFLICTS = {
     "endocrine-for-hr-negative": ("er-0-5pct", [("tam", "198240", "tamoxifen 10 MG Oral Tablet")], "critical"),
     "anti-her2-for-her2-negative": ("pitfall-p2-er-low", [("her", "101306", "Herceptin")], "critical"),
-    "tdxd-for-her2-zero": ("her2-ihc-0-unspecified", [("tdxd", "2267582", "trastuzumab deruxtecan")], None),
+    # IHC 0 without a null/ultralow annotation: re-score first, not a drug known not to work -> warning.
+    "tdxd-for-her2-zero": ("her2-ihc-0-unspecified", [("tdxd", "2267582", "trastuzumab deruxtecan")], "warning"),
     "ai-without-ovarian-suppression": ("option-hrpos-metastatic-premenopausal",
-                                       [("ana", "199224", "anastrozole 1 MG Oral Tablet")], None),
+                                       [("ana", "199224", "anastrozole 1 MG Oral Tablet")], "critical"),
     "endocrine-concurrent-chemo": ("er-10pct", [("tam", "198240", "tamoxifen 10 MG Oral Tablet"),
-                                                ("pac", "583214", "paclitaxel 100 MG Injection")], None),
-    "brca-germline-unconfirmed": ("er-0-5pct", [("ola", "1597582", "olaparib")], None),
-    "targeted-drug-without-alteration": ("metastatic-m1", [("alp", "2169285", "alpelisib")], None),
+                                                ("pac", "583214", "paclitaxel 100 MG Injection")], "warning"),
+    "brca-germline-unconfirmed": ("er-0-5pct", [("ola", "1597582", "olaparib")], "warning"),
+    "targeted-drug-without-alteration": ("metastatic-m1", [("alp", "2169285", "alpelisib")], "warning"),
 }
 
 
@@ -63,11 +65,11 @@ def test_order_conflict_card_through_http(make_cds, cases_fhir, hook, topic):
     cards = [c for c in response.get_json()["cards"] if c["source"]["topic"]["code"] == topic]
     assert cards, [c["source"]["topic"]["code"] for c in response.get_json()["cards"]]
     card = cards[0]
-    assert card["indicator"] in ("warning", "critical") and (indicator is None or card["indicator"] == indicator)
+    assert card["indicator"] == indicator
     deletes = [a for s in card["suggestions"] for a in s["actions"] if a["type"] == "delete"]
     assert deletes and deletes[0]["resourceId"] == f"MedicationRequest/{drafts[0]['id']}"
     assert card["selectionBehavior"] == ("any" if len(card["suggestions"]) > 1 else "at-most-one")
-    assert all(r["display"] for r in card["overrideReasons"])
+    assert card["overrideReasons"] and all(r["display"] for r in card["overrideReasons"])
     assert json.loads(card["links"][0]["appContext"]) == {"patient": patient, "focus": topic}
 
 

@@ -24,6 +24,7 @@ from app.devehr.auth_server import AuthServerConfig, ClientRegistration, DevAuth
 from app.devehr.fhir_proxy import create_fhir_proxy_blueprint
 from app.fhir_server import SekmetServer, free_port
 from app import create_app
+from cds_hooks.decision import DecisionConfig
 
 from .patients import (CONVERSION_PATIENT_ID, PLAIN_PATIENT_ID, SPECIMEN_PATIENT_ID, conversion_bundle,
                        plain_bundle, specimen_bundle)
@@ -112,7 +113,7 @@ def product_app(dev_ehr: DevEhr, client_key_pem: Path, tmp_path: Path) -> Iterat
     """Factory: start the product's SMART app (real HTTP server) registered as a given client."""
     started: list[ServedApp] = []
 
-    def start(client: str = SYM_CLIENT, **overrides) -> ProductApp:
+    def start(client: str = SYM_CLIENT, decision_config: DecisionConfig | None = None, **overrides) -> ProductApp:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         settings = Settings(public_url=base, smart_client_id=client, smart_allowed_issuers=(dev_ehr.fhir_base,),
@@ -138,7 +139,7 @@ def product_app(dev_ehr: DevEhr, client_key_pem: Path, tmp_path: Path) -> Iterat
             reg = ClientRegistration(client, redirect, client_secret=SYM_SECRET, allowed_scopes=allowed)
         dev_ehr.auth.register_client(reg)
         settings = settings.with_overrides(**overrides)
-        served = ServedApp(create_app(settings), port)
+        served = ServedApp(create_app(settings, decision_config=decision_config), port)
         started.append(served)
         return ProductApp(base=base, settings=settings)
 

@@ -2,14 +2,19 @@
 
 ``conversion``: ER 90% / PR 40% / HER2 IHC 1+ on the primary (2019), liver metastasis in 2023 with
 ER 0% / PR 20% / HER2 IHC 0 on the metastasis biopsy: a receptor change at relapse and an
-ER-negative/PR-positive result, the shape the chart and the pitfall section must show.
+ER-negative/PR-positive result, the shape the chart and the pitfall section must show. It is a curated
+case (``fixtures/cases/smart-conversion.json``), so the page tests take their expectations from its file.
 ``plain``: one primary with ER 95%, PR 80%, HER2 IHC 3+.
 ``specimen``: results whose site is only on the Specimen they name (no Observation.bodySite): a liver
 biopsy, and a letrozole order after a bilateral oophorectomy (the page must read Specimen and Procedure).
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 CONVERSION_PATIENT_ID = "smart-conversion"
+CASES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "cases"
 PLAIN_PATIENT_ID = "smart-plain"
 SPECIMEN_PATIENT_ID = "smart-specimen"
 LOINC = "http://loinc.org"
@@ -49,19 +54,13 @@ def _bundle(resources: list[dict]) -> dict:
     return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
 
 
+def conversion_case() -> dict:
+    """The curated case file of the conversion patient: its bundle and what a clinician would conclude."""
+    return json.loads((CASES_DIR / f"{CONVERSION_PATIENT_ID}.json").read_text(encoding="utf-8"))
+
+
 def conversion_bundle() -> dict:
-    p = CONVERSION_PATIENT_ID
-    return _bundle([
-        _patient(p, "Conversion", "Ada"),
-        _condition(p, "primary", "254837009", "Malignant neoplasm of breast", "2019-03-01", BREAST),
-        _condition(p, "liver-met", "94381002", "Secondary malignant neoplasm of liver", "2023-06-01", LIVER),
-        _obs(p, "er-2019", "85329-1", "ER cells/100 cells", "2019-03-10", BREAST, **_pct(90)),
-        _obs(p, "pr-2019", "85325-9", "PR cells/100 cells", "2019-03-10", BREAST, **_pct(40)),
-        _obs(p, "her2-2019", "85319-2", "HER2 IHC", "2019-03-10", BREAST, valueString="1+"),
-        _obs(p, "er-2023", "85329-1", "ER cells/100 cells", "2023-06-15", LIVER, **_pct(0)),
-        _obs(p, "pr-2023", "85325-9", "PR cells/100 cells", "2023-06-15", LIVER, **_pct(20)),
-        _obs(p, "her2-2023", "85319-2", "HER2 IHC", "2023-06-15", LIVER, valueString="0"),
-    ])
+    return conversion_case()["bundle"]
 
 
 def plain_bundle() -> dict:
