@@ -1,11 +1,16 @@
 """Receptor CDS web application: the CDS Hooks service and the SMART on FHIR app in one Flask app."""
 from __future__ import annotations
 
+import os
+
 from flask import Flask, Response
 
 from cds_hooks.decision import DecisionConfig
+from cds_hooks.state import StateStoreError, open_state_store
 
 from .config import Settings
+
+STATE_DB_NAME = "receptor-cds-state.sqlite"
 
 
 def create_app(settings: Settings | None = None, *, decision_config: DecisionConfig | None = None) -> Flask:
@@ -17,15 +22,26 @@ def create_app(settings: Settings | None = None, *, decision_config: DecisionCon
     flask_app = Flask(__name__)
     flask_app.config["RECEPTOR_SETTINGS"] = settings
     flask_app.config["SECRET_KEY"] = settings.secret_key
+    state = open_state_store(settings.redis_url,
+                             settings.state_db or os.path.join(flask_app.instance_path, STATE_DB_NAME))
+    flask_app.extensions["receptor_state"] = state
 
     from cds_hooks.service import create_cds_blueprint
-    flask_app.register_blueprint(create_cds_blueprint(settings, decision_config=decision_config))
+    flask_app.register_blueprint(create_cds_blueprint(settings.service_settings(), state=state,
+                                                      decision_config=decision_config))
 
     from .smart import create_smart_blueprint
-    flask_app.register_blueprint(create_smart_blueprint(settings, decision_config=decision_config))
+    flask_app.register_blueprint(create_smart_blueprint(settings, state, decision_config=decision_config))
 
     from .patient import create_patient_blueprint
-    flask_app.register_blueprint(create_patient_blueprint(settings))
+    flask_app.register_blueprint(create_patient_blueprint(settings, state))
+
+    @flask_app.errorhandler(StateStoreError)
+    def _state_unavailable(exc: StateStoreError):
+        # Blueprints answer in their own format first (the CDS service: a 503 OperationOutcome); this is
+        # the answer anywhere else. Fail closed: nothing continues without the shared state.
+        flask_app.logger.error("shared state store unavailable: %s", exc)
+        return "Receptor CDS is briefly unavailable (its shared state store cannot be reached). Try again.", 503
 
     @flask_app.get("/favicon.ico")
     def _favicon():

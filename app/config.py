@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from cds_hooks.service.settings import DEFAULT_MAX_BODY_BYTES, ServiceSettings
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -48,10 +50,26 @@ class Settings:
     # and the EHR advertises client-confidential-asymmetric, else client_secret_basic),
     # "client_secret_basic" or "private_key_jwt".
     smart_client_auth: str = "auto"
+    # Shared state (JWT replay cache, SMART sessions, refresh locks): Redis when set, for several
+    # instances; otherwise the embedded SQLite store at state_db (default: in the app's instance folder),
+    # shared by the worker processes of one machine.
+    redis_url: str | None = None
+    state_db: str | None = None
+    # Largest CDS Hooks request body accepted (413 beyond).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> "Settings":
         return replace(self, **changes)
+
+    def service_settings(self) -> ServiceSettings:
+        """The part of the configuration the CDS Hooks service (library code) is handed."""
+        return ServiceSettings(
+            public_url=self.public_url, trusted_issuers_path=self.trusted_issuers_path,
+            database_url=self.database_url, smart_launch_url=self.smart_launch_url,
+            cds_auth_disabled=self.cds_auth_disabled, fhir_connect_timeout=self.fhir_connect_timeout,
+            fhir_read_timeout=self.fhir_read_timeout, fhir_total_budget=self.fhir_total_budget,
+            fhir_max_pages=self.fhir_max_pages, max_body_bytes=self.max_body_bytes)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -71,6 +89,8 @@ class Settings:
             "RECEPTOR_CDS_SMART_CLIENT_SECRET": "smart_client_secret",
             "RECEPTOR_CDS_SMART_PRIVATE_KEY": "smart_private_key_path",
             "RECEPTOR_CDS_SMART_PRIVATE_KEY_ALG": "smart_private_key_alg",
+            "RECEPTOR_CDS_REDIS_URL": "redis_url",
+            "RECEPTOR_CDS_STATE_DB": "state_db",
         }
         for var, attr in simple.items():
             if env.get(var):

@@ -135,6 +135,7 @@ class Demo:
                                                   "cors_origins": [ehr]}}, indent=2), encoding="utf-8")
         settings = Settings(public_url=product, trusted_issuers_path=str(issuers_path),
                             database_url=f"sqlite:///{self.workdir / 'feedback.sqlite'}",
+                            state_db=str(self.workdir / "state.sqlite"),
                             smart_launch_url=urls.smart_launch, smart_client_id=SMART_CLIENT_ID,
                             smart_client_secret=client_secret, smart_allowed_issuers=(urls.ehr_fhir,),
                             smart_frame_ancestors=(ehr,),

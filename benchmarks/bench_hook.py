@@ -31,6 +31,7 @@ from app.config import Settings  # noqa: E402
 from cds_hooks.decision import DecisionConfig  # noqa: E402
 from cds_hooks.service import create_cds_blueprint  # noqa: E402
 from cds_hooks.decision.reads import CORE_READS  # noqa: E402
+from cds_hooks.state import SqliteStateStore  # noqa: E402
 
 PUBLIC_URL = "https://cds.bench.test"
 ISS = "https://ehr.bench.test"
@@ -83,7 +84,9 @@ def build_client(workdir: Path, key: ECKey) -> flask.testing.FlaskClient:
     settings = Settings(public_url=PUBLIC_URL, trusted_issuers_path=str(issuers),
                         database_url=f"sqlite:///{workdir / 'feedback.sqlite'}")
     app = flask.Flask("receptor-cds-bench")
-    app.register_blueprint(create_cds_blueprint(settings, decision_config=DecisionConfig(today=date(2026, 11, 1))))
+    state = SqliteStateStore(workdir / "state.sqlite")
+    app.register_blueprint(create_cds_blueprint(settings.service_settings(), state=state,
+                                                decision_config=DecisionConfig(today=date(2026, 11, 1))))
     return app.test_client()
 
 

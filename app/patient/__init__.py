@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = ["create_patient_blueprint"]
 
 
-def create_patient_blueprint(settings):  # type: ignore[no-untyped-def]
+def create_patient_blueprint(settings, state):  # type: ignore[no-untyped-def]
+    """``state``: the shared state store holding the launch sessions (``cds_hooks.state``)."""
     from .views import build_blueprint
-    return build_blueprint(settings)
+    return build_blueprint(settings, state)

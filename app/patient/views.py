@@ -22,6 +22,8 @@ from app.smart.errors import SmartError
 from app.smart.launch_flow import LaunchFlow, LaunchProfile
 from app.smart.patient_data import patient_display
 from app.smart.security import apply_security_headers
+from app.smart.session_store import SessionStore
+from cds_hooks.state import StateStore
 
 from cds_hooks.decision.reads import SEARCHED_TYPES
 
@@ -37,10 +39,10 @@ PROFILE = LaunchProfile(prefix="/patient", cookie="receptor_patient_session",
                         resource_types=PATIENT_RESOURCE_TYPES, patient_facing=True)
 
 
-def build_blueprint(settings: Settings) -> Blueprint:
+def build_blueprint(settings: Settings, state: StateStore) -> Blueprint:
     bp = Blueprint("patient", __name__, url_prefix="/patient", static_folder="static",
                    static_url_path="/static")
-    flow = LaunchFlow(settings, PROFILE)
+    flow = LaunchFlow(settings, PROFILE, SessionStore(state, settings.smart_session_ttl))
 
     def _ours() -> bool:
         return request.blueprint == "patient" or request.path.startswith("/patient/")

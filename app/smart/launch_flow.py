@@ -24,7 +24,7 @@ from cds_hooks.fhir_client import FhirAuthError, FhirResponseError, FhirUnavaila
 from . import discovery, tokens
 from .errors import SmartError
 from .patient_data import PatientData, fetch_patient_data
-from .session_store import LaunchRecord, PendingLaunch, Session, SessionStore
+from .session_store import LaunchRecord, PendingLaunch, RefreshBusy, Session, SessionStore
 
 _TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -49,10 +49,10 @@ class LaunchProfile:
 class LaunchFlow:
     """The OAuth client side of SMART App Launch 2.2 for one profile, with its own session store."""
 
-    def __init__(self, settings: Settings, profile: LaunchProfile, store: SessionStore | None = None):
+    def __init__(self, settings: Settings, profile: LaunchProfile, store: SessionStore):
         self.settings = settings
         self.profile = profile
-        self.store = store or SessionStore(settings.smart_session_ttl)
+        self.store = store          # shared by every worker and instance (cds_hooks.state)
         self.redirect_uri = settings.public_url.rstrip("/") + profile.callback_path
         self.timeout = (settings.fhir_connect_timeout, settings.fhir_read_timeout)
 
@@ -69,7 +69,7 @@ class LaunchFlow:
     def record(self, view: str) -> LaunchRecord:
         """The completed launch a page URL names, or a 401 page when this browser no longer holds it."""
         session = self.session()
-        record = session.launches.get(view) if session else None
+        record = self.store.get_launch(session, view) if session else None
         if record is None:
             raise SmartError(401, "Session ended",
                              "This page belongs to a launch this browser no longer holds (expired or unknown).",
@@ -179,10 +179,24 @@ class LaunchFlow:
 
     # ---- reads with renewal ---------------------------------------------------------------
     def _refresh(self, record: LaunchRecord, used_token: str) -> None:
-        with record.refresh_lock:
-            if record.access_token != used_token:
-                return                  # another request renewed it meanwhile
-            self._refresh_locked(record)
+        # Across every worker and instance: one renewal at a time per launch (a rotating refresh token
+        # presented twice is treated by the EHR as theft and ends the session).
+        try:
+            with self.store.refresh_lock(record):
+                latest = self.store.reload_launch(record)
+                if latest is None:
+                    raise SmartError(401, "Session ended",
+                                     "This page belongs to a launch this browser no longer holds (expired or "
+                                     "unknown).", hint="Open the app again from the EHR.")
+                if latest.access_token != used_token:
+                    record.adopt(latest)        # another request renewed it meanwhile
+                    return
+                self._refresh_locked(record)
+                self.store.save_launch(record)
+        except RefreshBusy:
+            raise SmartError(503, "Access is being renewed",
+                             "Another page of this launch is renewing access to the EHR and has not finished.",
+                             hint="Try again in a moment.") from None
 
     def _refresh_locked(self, record: LaunchRecord) -> None:
         if not record.refresh_token:

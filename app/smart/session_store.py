@@ -1,17 +1,32 @@
-"""Server-side storage for SMART launches, keyed by an opaque cookie.
+"""Server-side storage for SMART launches, keyed by an opaque cookie, in the shared state store.
 
 Tokens never leave the server: the browser holds only a random session id (SMART: apps "SHALL
 NOT store bearer tokens in cookies that are transmitted as clear text"; best practice keeps them
-out of the browser entirely). In memory, per process: a restart ends every session, and the
-user relaunches from the EHR, which is what a launch-bound clinical view expects.
+out of the browser entirely). Everything lives in the shared state store (``cds_hooks.state``), so a
+callback or a page load may land on any worker process or instance.
+
+Layout (every entry expires):
+
+- ``smart:session:<sid>``: ``{"owner", "created", "expires", "pending": [states]}``. ``owner`` is a second
+  random id, never sent to the browser, that the session's launches are filed under; rotating the cookie
+  id after a launch (session fixation) moves only this small entry. A session lives ``PENDING_TTL`` until
+  a launch completes, then its full lifetime from creation.
+- ``smart:pending:<owner>:<state>``: one authorize round trip, ``PENDING_TTL``; taken once (``get`` then
+  ``delete``, which only one taker can win).
+- ``smart:launch:<owner>:<view>``: a completed launch (tokens, patient, scopes), until the session ends.
+- ``smart:refresh:<owner>:<view>``: held while one process renews that launch's tokens (``add`` is atomic),
+  so two page loads racing with one rotating refresh token never present it twice.
 """
 from __future__ import annotations
 
+import dataclasses
 import secrets
-import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
+
+from cds_hooks.state import StateStore
 
 
 @dataclass
@@ -50,86 +65,144 @@ class LaunchRecord:
     need_patient_banner: bool = True
     fhir_user: str | None = None
     notes: list[str] = field(default_factory=list)
-    # Serialises refreshes: two page loads racing with one rotating refresh token would otherwise
-    # present it twice, which the EHR rightly treats as theft and ends the session.
-    refresh_lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
+    # Where the store keeps this record (key, session end); set by the store, never serialised.
+    handle: tuple[str, float] | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:  # never print tokens
         return f"LaunchRecord(iss={self.iss!r}, patient={'set' if self.patient else None})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "handle"}
+
+    def adopt(self, other: "LaunchRecord") -> None:
+        """Take the token state another process saved (it renewed the tokens meanwhile)."""
+        for f in dataclasses.fields(self):
+            if f.name != "handle":
+                setattr(self, f.name, getattr(other, f.name))
 
 
 @dataclass
 class Session:
     sid: str
-    created: float = field(default_factory=time.time)
-    pending: dict[str, PendingLaunch] = field(default_factory=dict)
-    launches: dict[str, LaunchRecord] = field(default_factory=dict)
+    owner: str
+    created: float
+    expires: float
+    pending: list[str] = field(default_factory=list)   # states of launches started, oldest first
+
+
+class RefreshBusy(Exception):
+    """Another process has been renewing this launch's tokens for longer than we wait."""
 
 
 class SessionStore:
-    """Thread-safe in-memory sessions with an absolute lifetime."""
+    """Sessions, pending launches and launch records with absolute lifetimes, in a ``StateStore``."""
 
     PENDING_TTL = 600          # an authorize round trip longer than 10 minutes is abandoned
     MAX_PENDING = 16           # launches started but not finished, per browser session
-    MAX_SESSIONS = 10_000      # anyone can start a launch, so memory is bounded: oldest go first
+    REFRESH_LOCK_TTL = 30      # a refresh never takes longer (token endpoint timeouts are shorter)
+    REFRESH_WAIT = 15.0        # how long a page load waits for another process's refresh
 
-    def __init__(self, ttl: int):
+    def __init__(self, state: StateStore, ttl: int) -> None:
+        self.state = state
         self.ttl = ttl
-        self._lock = threading.Lock()
-        self._sessions: dict[str, Session] = {}
+
+    # ------------------------------------------------------------------ sessions
+
+    def _save(self, session: Session) -> None:
+        remaining = session.expires - time.time()
+        if remaining > 0:
+            self.state.set(f"smart:session:{session.sid}", dataclasses.asdict(session), remaining)
 
     def get(self, sid: str | None) -> Session | None:
-        if not sid:
+        if not sid or len(sid) > 128:
             return None
-        with self._lock:
-            self._purge()
-            return self._sessions.get(sid)
+        raw = self.state.get(f"smart:session:{sid}")
+        if not isinstance(raw, dict):
+            return None
+        session = Session(**raw)
+        return session if session.expires > time.time() else None
 
     def create(self) -> Session:
-        session = Session(sid=secrets.token_urlsafe(32))
-        with self._lock:
-            self._purge()
-            self._sessions[session.sid] = session
+        now = time.time()
+        session = Session(sid=secrets.token_urlsafe(32), owner=secrets.token_urlsafe(32), created=now,
+                          expires=now + min(self.PENDING_TTL, self.ttl))
+        self._save(session)
         return session
-
-    def pop_pending(self, session: Session, state: str) -> PendingLaunch | None:
-        with self._lock:
-            pending = session.pending.pop(state, None)
-        if pending and pending.created + self.PENDING_TTL < time.time():
-            return None
-        return pending
-
-    def add_pending(self, session: Session, pending: PendingLaunch) -> None:
-        with self._lock:
-            session.pending[pending.state] = pending
-            while len(session.pending) > self.MAX_PENDING:
-                del session.pending[next(iter(session.pending))]      # the oldest launch attempt
-
-    def add_launch(self, session: Session, record: LaunchRecord) -> str:
-        ctx = secrets.token_urlsafe(16)
-        with self._lock:
-            session.launches[ctx] = record
-        return ctx
 
     def rotate(self, session: Session) -> Session:
         """Move a session to a new id once a launch completes, so an id seen before login
-        (session fixation) is worthless afterwards."""
-        fresh = Session(sid=secrets.token_urlsafe(32), created=session.created,
-                        pending=session.pending, launches=session.launches)
-        with self._lock:
-            self._sessions.pop(session.sid, None)
-            self._sessions[fresh.sid] = fresh
+        (session fixation) is worthless afterwards; from now on it lives its full lifetime."""
+        fresh = dataclasses.replace(session, sid=secrets.token_urlsafe(32), expires=session.created + self.ttl)
+        self._save(fresh)
+        self.state.delete(f"smart:session:{session.sid}")
         return fresh
 
-    def _purge(self) -> None:
-        """Drop sessions past their lifetime, and sessions that never completed a launch once their
-        pending launches have expired (a launch URL hit without finishing costs only minutes)."""
-        now = time.time()
-        def idle(v: Session) -> bool:
-            newest = max([v.created, *(p.created for p in v.pending.values())])
-            return not v.launches and newest + self.PENDING_TTL < now
+    # ------------------------------------------------------------------ pending launches
 
-        for sid in [s for s, v in self._sessions.items() if v.created + self.ttl < now or idle(v)]:
-            del self._sessions[sid]
-        while len(self._sessions) > self.MAX_SESSIONS:
-            del self._sessions[next(iter(self._sessions))]          # insertion order: the oldest
+    def add_pending(self, session: Session, pending: PendingLaunch) -> None:
+        self.state.set(f"smart:pending:{session.owner}:{pending.state}", dataclasses.asdict(pending),
+                       self.PENDING_TTL)
+        session.pending.append(pending.state)
+        while len(session.pending) > self.MAX_PENDING:
+            self.state.delete(f"smart:pending:{session.owner}:{session.pending.pop(0)}")   # the oldest attempt
+        # A session without a completed launch lives as long as its newest launch attempt.
+        session.expires = max(session.expires, min(time.time() + self.PENDING_TTL, session.created + self.ttl))
+        self._save(session)
+
+    def pop_pending(self, session: Session, state: str) -> PendingLaunch | None:
+        """The pending launch for ``state``, once: a second call, here or in another process, gets None."""
+        key = f"smart:pending:{session.owner}:{state}"
+        raw = self.state.get(key)
+        if not isinstance(raw, dict) or not self.state.delete(key):
+            return None
+        pending = PendingLaunch(**raw)
+        if pending.created + self.PENDING_TTL < time.time():
+            return None
+        return pending
+
+    # ------------------------------------------------------------------ completed launches
+
+    def add_launch(self, session: Session, record: LaunchRecord) -> str:
+        view = secrets.token_urlsafe(16)
+        record.handle = (f"smart:launch:{session.owner}:{view}", session.expires)
+        self.save_launch(record)
+        return view
+
+    def get_launch(self, session: Session, view: str) -> LaunchRecord | None:
+        if len(view) > 64:
+            return None
+        key = f"smart:launch:{session.owner}:{view}"
+        raw = self.state.get(key)
+        if not isinstance(raw, dict):
+            return None
+        record = LaunchRecord(**raw)
+        record.handle = (key, session.expires)
+        return record
+
+    def reload_launch(self, record: LaunchRecord) -> LaunchRecord | None:
+        """The record as currently stored (another process may have renewed its tokens)."""
+        assert record.handle is not None, "a record not from this store"
+        raw = self.state.get(record.handle[0])
+        return LaunchRecord(**raw, handle=record.handle) if isinstance(raw, dict) else None
+
+    def save_launch(self, record: LaunchRecord) -> None:
+        assert record.handle is not None, "a record not from this store"
+        key, until = record.handle
+        remaining = until - time.time()
+        if remaining > 0:
+            self.state.set(key, record.to_json(), remaining)
+
+    @contextmanager
+    def refresh_lock(self, record: LaunchRecord) -> Iterator[None]:
+        """Held by one process at a time per launch; waits up to ``REFRESH_WAIT`` for another holder."""
+        assert record.handle is not None, "a record not from this store"
+        key = record.handle[0].replace("smart:launch:", "smart:refresh:", 1)
+        deadline = time.monotonic() + self.REFRESH_WAIT
+        while not self.state.add(key, 1, self.REFRESH_LOCK_TTL):
+            if time.monotonic() > deadline:
+                raise RefreshBusy()
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            self.state.delete(key)

@@ -16,12 +16,14 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from app.config import Settings
 from cds_hooks import wording
 from cds_hooks.decision import DEFAULT_CONFIG, DecisionConfig, assess
+from cds_hooks.state import StateStore, StateStoreError
 
 from . import discovery
 from .chart import build_chart
 from .client_keys import public_jwks
 from .errors import SmartError
 from .launch_flow import LaunchFlow, LaunchProfile
+from .session_store import SessionStore
 from .patient_data import patient_display
 from .security import apply_security_headers
 
@@ -61,11 +63,12 @@ def check_settings(settings: Settings) -> None:
                              f"not {origin!r}")
 
 
-def build_blueprint(settings: Settings, *, decision_config: DecisionConfig | None = None) -> Blueprint:
+def build_blueprint(settings: Settings, state: StateStore, *,
+                    decision_config: DecisionConfig | None = None) -> Blueprint:
     check_settings(settings)
     bp = Blueprint("smart", __name__, url_prefix="/smart", template_folder="templates",
                    static_folder="static", static_url_path="/static")
-    flow = LaunchFlow(settings, PROFILE)
+    flow = LaunchFlow(settings, PROFILE, SessionStore(state, settings.smart_session_ttl))
 
     def _ours() -> bool:
         return request.blueprint == "smart" or request.path == "/smart" or request.path.startswith("/smart/")
@@ -86,6 +89,14 @@ def build_blueprint(settings: Settings, *, decision_config: DecisionConfig | Non
                           _HTTP_MESSAGES.get(err.code or 500, "The request could not be handled."),
                           hint="Open the app again from the EHR." if err.code in (404, 405) else None)
         return render_template("smart/error.html", error=page), page.status
+
+    @bp.errorhandler(StateStoreError)
+    def _state_unavailable(err: StateStoreError):
+        log.error("SMART app: the shared state store is unavailable: %s", err)
+        page = SmartError(503, "Receptor CDS is briefly unavailable",
+                          "The app cannot reach its session storage right now, so it cannot continue the launch "
+                          "or show the page.", hint="Try again in a moment.")
+        return render_template("smart/error.html", error=page), 503
 
     @bp.errorhandler(HTTPException)
     def _http_error(err: HTTPException):

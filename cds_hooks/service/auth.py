@@ -13,12 +13,11 @@ iss/jti/reason, never the token.
 from __future__ import annotations
 
 import base64
-import heapq
+import hashlib
 import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,6 +25,8 @@ import requests
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+
+from cds_hooks.state import StateStore
 
 from .issuers import TrustedIssuer
 
@@ -60,32 +61,24 @@ class VerifiedClient:
 
 
 class ReplayCache:
-    """Seen ``(iss, jti)`` pairs until their token expires; bounded so memory cannot grow without limit."""
+    """Seen ``(iss, jti)`` pairs until their token expires, in the shared state store.
 
-    def __init__(self, max_entries: int = 100_000, clock: Callable[[], float] = time.time) -> None:
-        self._seen: dict[tuple[str, str], float] = {}
-        self._expiry: list[tuple[float, tuple[str, str]]] = []
-        self._max = max_entries
+    One atomic set-if-absent per token: of two workers or instances receiving the same token at once,
+    exactly one accepts it. Keys are a hash of ``(iss, jti)`` (both come from the caller: fixed length,
+    nothing to inject). When the store cannot be reached the token is refused (fail closed).
+    """
+
+    PREFIX = "cds:jti:"
+
+    def __init__(self, state: StateStore, clock: Callable[[], float] = time.time) -> None:
+        self._state = state
         self._clock = clock
-        self._lock = threading.Lock()
 
     def check_and_add(self, iss: str, jti: str, expires_at: float) -> bool:
-        """Record the pair; False if it was already seen (a replay) or the cache is full of live tokens."""
-        now = self._clock()
-        with self._lock:
-            while self._expiry and self._expiry[0][0] <= now:
-                _, old = heapq.heappop(self._expiry)
-                self._seen.pop(old, None)
-            key = (iss, jti)
-            if key in self._seen:
-                return False
-            if len(self._seen) >= self._max:
-                # Fail closed: evicting a live entry would let its token be replayed.
-                return False
-            keep_until = expires_at + LEEWAY_SECONDS
-            self._seen[key] = keep_until
-            heapq.heappush(self._expiry, (keep_until, key))
-            return True
+        """Record the pair; False if it was already seen (a replay)."""
+        digest = hashlib.sha256(json.dumps([iss, jti]).encode("utf-8")).hexdigest()
+        keep_for = max(1.0, expires_at + LEEWAY_SECONDS - self._clock())
+        return self._state.add(self.PREFIX + digest, 1, keep_for)
 
 
 class JwksCache:
@@ -172,11 +165,11 @@ def _b64json(segment: str) -> dict[str, Any]:
 class JwtVerifier:
     """Checks CDS client JWTs against the trusted issuers; one instance per blueprint."""
 
-    def __init__(self, issuers: dict[str, TrustedIssuer], *, jwks_cache: JwksCache | None = None,
-                 replay_cache: ReplayCache | None = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, issuers: dict[str, TrustedIssuer], *, replay_cache: ReplayCache,
+                 jwks_cache: JwksCache | None = None, clock: Callable[[], float] = time.time) -> None:
         self.issuers = issuers
         self.jwks = jwks_cache or JwksCache()
-        self.replays = replay_cache or ReplayCache(clock=clock)
+        self.replays = replay_cache
         self.clock = clock
         self._inline = {iss: KeySet.import_key_set(i.jwks) for iss, i in issuers.items() if i.jwks}
 

@@ -15,10 +15,10 @@ from typing import Any
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from app.config import Settings
 from cds_hooks.decision import DEFAULT_CONFIG, DecisionConfig
+from cds_hooks.state import StateStore, StateStoreError
 
-from .auth import AuthError, JwksCache, JwtVerifier, VerifiedClient
+from .auth import AuthError, JwksCache, JwtVerifier, ReplayCache, VerifiedClient
 from .cards import order_cards, patient_view_cards
 from .cors import apply_cors
 from .discovery import PREFETCH, REQUIRED_KEYS, SERVICES, discovery_document
@@ -27,11 +27,9 @@ from .hook_request import parse_hook_request, parse_json_body
 from .issuers import TrustedIssuer, browser_origin, load_trusted_issuers
 from .outcomes import ServiceError, operation_outcome
 from .prefetch import gather
+from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
-
-# A whole-record prefetch (Synthea's 3,000-entry patients) is a few MB; anything far beyond is refused unread.
-MAX_BODY_BYTES = 32 * 1024 * 1024
 
 AUTH_OFF_WARNING = ("CDS Hooks JWT verification is DISABLED (RECEPTOR_CDS_AUTH_DISABLED): any caller is trusted. "
                     "Local development only; never run this way with real patient data.")
@@ -41,19 +39,22 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
 
-def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig | None = None,
+def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
+                         decision_config: DecisionConfig | None = None,
                          jwks_cache: JwksCache | None = None) -> Blueprint:
-    """The CDS Hooks blueprint for ``settings``.
+    """The CDS Hooks blueprint for ``settings``; ``state`` is the store shared by every worker and instance
+    (it holds the JWT replay cache, so a token replayed to another process is refused too).
 
     Raises ``TrustedIssuersError`` when the trusted-issuers file is malformed, so start-up stops
     with its message instead of serving with a half-read trust list.
     """
     issuers = load_trusted_issuers(settings.trusted_issuers_path)
     origins = frozenset(o.lower() for i in issuers.values() for o in i.cors_origins)
-    verifier = JwtVerifier(issuers, jwks_cache=jwks_cache)
+    verifier = JwtVerifier(issuers, jwks_cache=jwks_cache, replay_cache=ReplayCache(state))
     store = FeedbackStore(settings.database_url)
     config = decision_config or DEFAULT_CONFIG
     base = settings.public_url.rstrip("/")
+    max_body = settings.max_body_bytes
     if settings.cds_auth_disabled:
         log.warning(AUTH_OFF_WARNING)
     else:
@@ -73,7 +74,7 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
     @bp.before_request
     def _limit_body() -> None:
         # Also bounds chunked bodies that carry no Content-Length (werkzeug raises 413 while reading).
-        request.max_content_length = MAX_BODY_BYTES
+        request.max_content_length = max_body
 
     @bp.after_app_request
     def _cors(response: Response) -> Response:
@@ -136,18 +137,27 @@ def create_cds_blueprint(settings: Settings, *, decision_config: DecisionConfig 
             # repr: iss and jti come from an unverified token and must not be able to forge log lines.
             log.warning("CDS client rejected: iss=%r jti=%r reason=%s", exc.iss, exc.jti, exc.reason)
             raise ServiceError(401, "authentication failed", code="login")
+        except StateStoreError as exc:
+            # Without the replay cache a token cannot be checked for reuse: refuse, and say it is temporary.
+            log.error("CDS call refused: the shared state store (replay cache) is unavailable: %s", exc)
+            raise ServiceError(503, "the service cannot check tokens for replay right now; try again shortly",
+                               code="transient")
 
     def _allowed_fhir_server(url: str, client: VerifiedClient | None) -> bool:
         candidates: list[TrustedIssuer] = [issuers[client.iss]] if client else list(issuers.values())
         return any(i.allows_fhir_server(url) for i in candidates)
 
+    def _too_large() -> ServiceError:
+        return ServiceError(413, f"request body larger than the limit of {max_body} bytes "
+                                 f"(RECEPTOR_CDS_MAX_BODY_BYTES)", code="too-costly")
+
     def _body() -> bytes:
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            raise ServiceError(413, f"request body larger than {MAX_BODY_BYTES // (1024 * 1024)} MB", code="too-costly")
+        if request.content_length is not None and request.content_length > max_body:
+            raise _too_large()
         data = request.get_data()
-        if len(data) >= MAX_BODY_BYTES:
+        if len(data) >= max_body:
             # A chunked body is cut at the limit by werkzeug rather than refused: never judge a truncated body.
-            raise ServiceError(413, f"request body larger than {MAX_BODY_BYTES // (1024 * 1024)} MB", code="too-costly")
+            raise _too_large()
         return data
 
     def _service(service_id: str):

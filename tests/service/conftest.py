@@ -5,6 +5,7 @@ JSON Schemas shipped in ``cds_hooks/service/schemas`` (so no test can see an inv
 from __future__ import annotations
 
 import json
+import tempfile
 import threading
 import time
 import uuid
@@ -21,6 +22,7 @@ from app.config import Settings
 from cds_hooks.decision import DecisionConfig
 from cds_hooks.service import create_cds_blueprint
 from cds_hooks.service.schemas import validator
+from cds_hooks.state import SqliteStateStore
 
 from .card_rules import card_problems
 
@@ -200,7 +202,9 @@ class CdsClient:
 
 def build_app(settings: Settings, config: DecisionConfig = TODAY) -> flask.Flask:
     app = flask.Flask("receptor-cds-service-test")
-    app.register_blueprint(create_cds_blueprint(settings, decision_config=config))
+    # The embedded state store (replay cache) in a fresh folder per app, as each deployment has its own.
+    state = SqliteStateStore(Path(tempfile.mkdtemp(prefix="receptor-cds-state-")) / "state.sqlite")
+    app.register_blueprint(create_cds_blueprint(settings.service_settings(), state=state, decision_config=config))
     return app
 
 

@@ -11,6 +11,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey
 
 from cds_hooks.service.auth import ReplayCache
+from cds_hooks.state import SqliteStateStore
 
 from .conftest import EPIC_ISS, PUBLIC_URL, SANDBOX_ISS, make_token
 
@@ -161,13 +162,14 @@ def test_iat_rounded_slightly_into_the_future_is_tolerated(cds, signer):
     assert cds.get(DISCOVERY, token=token).status_code == 200
 
 
-def test_epic_issuer_cannot_use_the_sandbox_key():
+def test_epic_issuer_cannot_use_the_sandbox_key(tmp_path):
     """A token claiming the Epic issuer but signed with some other key fails (keys are per issuer)."""
     from cds_hooks.service.auth import AuthError, JwtVerifier
     from cds_hooks.service.issuers import parse_trusted_issuers
     epic = ECKey.generate_key("P-384", parameters={"kid": "k"})
     other = ECKey.generate_key("P-384", parameters={"kid": "k"})
-    verifier = JwtVerifier(parse_trusted_issuers({EPIC_ISS: {"jwks": {"keys": [epic.as_dict(private=False)]}}}))
+    verifier = JwtVerifier(parse_trusted_issuers({EPIC_ISS: {"jwks": {"keys": [epic.as_dict(private=False)]}}}),
+                           replay_cache=ReplayCache(SqliteStateStore(tmp_path / "state.sqlite")))
     token = make_token(other, iss=EPIC_ISS, aud="https://x/cds-services", alg="ES384", kid="k")
     with pytest.raises(AuthError):
         verifier.verify(f"Bearer {token}", "https://x/cds-services")
@@ -175,16 +177,19 @@ def test_epic_issuer_cannot_use_the_sandbox_key():
     assert verifier.verify(f"Bearer {good}", "https://x/cds-services").iss == EPIC_ISS
 
 
-def test_replay_cache_forgets_expired_entries_and_fails_closed_when_full():
-    """Expired jtis are purged; when full of live tokens, new ones are refused rather than evicting live ones."""
+def test_replay_cache_remembers_a_jti_until_its_token_expires_plus_leeway(tmp_path):
+    """A jti is refused again until exp + the 60 s leeway has passed (the last second inside it still refuses);
+    after that the token itself would be refused as expired, so the entry may go."""
+    from cds_hooks.service.auth import LEEWAY_SECONDS
     now = [1000.0]
-    cache = ReplayCache(max_entries=2, clock=lambda: now[0])
+    cache = ReplayCache(SqliteStateStore(tmp_path / "state.sqlite", clock=lambda: now[0]), clock=lambda: now[0])
     assert cache.check_and_add("i", "a", 1010)
     assert not cache.check_and_add("i", "a", 1010)
-    assert cache.check_and_add("i", "b", 5000)
-    assert not cache.check_and_add("i", "c", 5000)
-    now[0] = 2000.0
-    assert cache.check_and_add("i", "c", 5000)
+    assert cache.check_and_add("j", "a", 1010)          # the same jti from another issuer is another token
+    now[0] = 1010 + LEEWAY_SECONDS - 1
+    assert not cache.check_and_add("i", "a", 1010)
+    now[0] = 1010 + LEEWAY_SECONDS + 1
+    assert cache.check_and_add("i", "a", 1010)
 
 
 def test_auth_disabled_accepts_unsigned_calls_and_warns_loudly(make_cds, caplog):

@@ -80,12 +80,11 @@ def test_a_bug_is_a_500_operation_outcome_with_cors(cds, monkeypatch):
     assert response.headers["Access-Control-Allow-Origin"] == EPIC_ORIGIN
 
 
-def test_oversized_body_is_413_with_cors_even_when_chunked(cds, monkeypatch):
+def test_oversized_body_is_413_with_cors_even_when_chunked(make_cds):
     """A body over the limit is refused with 413, whether it declares its length or streams it chunked."""
     import io
 
-    import cds_hooks.service.blueprint as blueprint
-    monkeypatch.setattr(blueprint, "MAX_BODY_BYTES", 1000)
+    cds = make_cds(max_body_bytes=1000)
     path = "/cds-services/receptor-assessment"
     token = cds.signer.sandbox(path)
     declared = cds.client.post(path, data="x" * 5000, content_type="application/json",

@@ -31,6 +31,11 @@ MALFORMED = {
 }
 
 
+def _state(tmp_path):
+    from cds_hooks.state import SqliteStateStore
+    return SqliteStateStore(tmp_path / "state.sqlite")
+
+
 @pytest.mark.parametrize("case", sorted(MALFORMED))
 def test_malformed_trusted_issuers_file_stops_start_up(tmp_path, case):
     """Building the blueprint from a malformed file raises TrustedIssuersError naming the file."""
@@ -38,17 +43,19 @@ def test_malformed_trusted_issuers_file_stops_start_up(tmp_path, case):
     path.write_text(json.dumps(MALFORMED[case]))
     settings = Settings(trusted_issuers_path=str(path), database_url="sqlite://")
     with pytest.raises(TrustedIssuersError, match="issuers.json"):
-        create_cds_blueprint(settings)
+        create_cds_blueprint(settings.service_settings(), state=_state(tmp_path))
 
 
 def test_unreadable_or_invalid_json_file_stops_start_up(tmp_path):
     """A missing file or broken JSON stops start-up with a clear message."""
     with pytest.raises(TrustedIssuersError, match="cannot read"):
-        create_cds_blueprint(Settings(trusted_issuers_path=str(tmp_path / "nope.json"), database_url="sqlite://"))
+        create_cds_blueprint(Settings(trusted_issuers_path=str(tmp_path / "nope.json"),
+                                      database_url="sqlite://").service_settings(), state=_state(tmp_path))
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     with pytest.raises(TrustedIssuersError, match="not valid JSON"):
-        create_cds_blueprint(Settings(trusted_issuers_path=str(broken), database_url="sqlite://"))
+        create_cds_blueprint(Settings(trusted_issuers_path=str(broken), database_url="sqlite://").service_settings(),
+                             state=_state(tmp_path))
 
 
 def test_unknown_keys_are_ignored_with_a_warning(caplog):

@@ -1,9 +1,18 @@
-"""The server-side session store: launch state is single-use and memory stays bounded."""
+"""The server-side session store: launch state is single-use, everything expires, and any process sharing
+the state store sees the same sessions."""
 from __future__ import annotations
 
 import time
 
-from app.smart.session_store import PendingLaunch, SessionStore
+import pytest
+
+from app.smart.session_store import LaunchRecord, PendingLaunch, RefreshBusy, SessionStore
+from cds_hooks.state import SqliteStateStore
+
+
+@pytest.fixture()
+def state(tmp_path):
+    return SqliteStateStore(tmp_path / "state.sqlite")
 
 
 def _pending(state: str, created: float | None = None) -> PendingLaunch:
@@ -14,41 +23,70 @@ def _pending(state: str, created: float | None = None) -> PendingLaunch:
     return p
 
 
-def test_state_is_single_use():
-    """A pending launch can be taken once; the second time it is gone."""
-    store = SessionStore(ttl=3600)
+def _record() -> LaunchRecord:
+    return LaunchRecord(iss="https://ehr.example.org/fhir", mode="ehr", access_token="at", expires_at=time.time() + 60,
+                        scope="launch", patient="p1", metadata={"token_endpoint": "https://ehr/token"},
+                        auth_method="client_secret_basic", refresh_token="rt")
+
+
+def test_state_is_single_use_even_from_another_store_instance(state):
+    """A pending launch can be taken once; a second taker, in this process or another, gets nothing."""
+    store, other = SessionStore(state, ttl=3600), SessionStore(SqliteStateStore(state.path), ttl=3600)
     session = store.create()
     store.add_pending(session, _pending("s1"))
+    seen_elsewhere = other.get(session.sid)
     assert store.pop_pending(session, "s1") is not None
+    assert other.pop_pending(seen_elsewhere, "s1") is None
     assert store.pop_pending(session, "s1") is None
 
 
-def test_pending_launches_per_session_are_capped():
+def test_pending_launches_per_session_are_capped(state):
     """Starting many launches in one browser keeps only the newest few."""
-    store = SessionStore(ttl=3600)
+    store = SessionStore(state, ttl=3600)
     session = store.create()
     for i in range(SessionStore.MAX_PENDING + 5):
         store.add_pending(session, _pending(f"s{i}"))
-    assert len(session.pending) == SessionStore.MAX_PENDING
-    assert "s0" not in session.pending and f"s{SessionStore.MAX_PENDING + 4}" in session.pending
+    assert len(store.get(session.sid).pending) == SessionStore.MAX_PENDING
+    assert store.pop_pending(session, "s0") is None
+    assert store.pop_pending(session, f"s{SessionStore.MAX_PENDING + 4}") is not None
 
 
-def test_abandoned_launch_sessions_are_dropped_but_recent_ones_kept():
-    """A session that never finished a launch goes once its newest launch attempt has expired, not before."""
-    store = SessionStore(ttl=3600)
-    old = time.time() - SessionStore.PENDING_TTL - 5
-    abandoned, active = store.create(), store.create()
-    abandoned.created = active.created = old
-    store.add_pending(abandoned, _pending("a", created=old))
-    store.add_pending(active, _pending("b"))                       # started just now
-    assert store.get(abandoned.sid) is None
-    assert store.get(active.sid) is active
+def test_abandoned_launch_session_expires_with_its_newest_attempt(state, monkeypatch):
+    """A session that never finished a launch lives PENDING_TTL after its newest launch attempt, not longer."""
+    store = SessionStore(state, ttl=3600)
+    session = store.create()
+    store.add_pending(session, _pending("a"))
+    start = time.time()
+    monkeypatch.setattr(time, "time", lambda: start + SessionStore.PENDING_TTL - 5)
+    assert store.get(session.sid) is not None
+    monkeypatch.setattr(time, "time", lambda: start + SessionStore.PENDING_TTL + 5)
+    assert store.get(session.sid) is None
 
 
-def test_session_count_is_bounded(monkeypatch):
-    """Past the cap the oldest sessions are dropped first."""
-    monkeypatch.setattr(SessionStore, "MAX_SESSIONS", 3)
-    store = SessionStore(ttl=3600)
-    sessions = [store.create() for _ in range(5)]
-    assert store.get(sessions[0].sid) is None and store.get(sessions[1].sid) is None
-    assert all(store.get(s.sid) is s for s in sessions[2:])
+def test_rotation_moves_launches_and_kills_the_old_id(state):
+    """After a launch completes the cookie id changes: the old id finds nothing, the new one finds the launch."""
+    store = SessionStore(state, ttl=3600)
+    session = store.create()
+    fresh = store.rotate(session)
+    view = store.add_launch(fresh, _record())
+    assert store.get(session.sid) is None
+    again = store.get(fresh.sid)
+    assert again is not None and store.get_launch(again, view).refresh_token == "rt"
+    assert fresh.expires == pytest.approx(session.created + 3600)
+
+
+def test_refresh_lock_is_exclusive_across_store_instances(state, monkeypatch):
+    """While one process renews a launch's tokens, another waits and then gives up with RefreshBusy."""
+    store, other = SessionStore(state, ttl=3600), SessionStore(SqliteStateStore(state.path), ttl=3600)
+    monkeypatch.setattr(SessionStore, "REFRESH_WAIT", 0.3)
+    session = store.rotate(store.create())
+    view = store.add_launch(session, _record())
+    mine, theirs = store.get_launch(session, view), other.get_launch(other.get(session.sid), view)
+    with store.refresh_lock(mine):
+        with pytest.raises(RefreshBusy):
+            with other.refresh_lock(theirs):
+                pass
+    with other.refresh_lock(theirs):   # released: the other process gets it now
+        mine.access_token = "renewed"
+        store.save_launch(mine)
+    assert other.reload_launch(theirs).access_token == "renewed"

@@ -1,0 +1,26 @@
+"""What the CDS Hooks service needs to know, and nothing else (the app's ``Settings`` hands it over).
+
+The service is library code: it takes this small object rather than importing the application's settings,
+so imports keep pointing down (``app`` -> ``cds_hooks``) and the blueprint can be built by any host app.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# A whole-record prefetch (Synthea's 3,000-entry patients) is a few MB; anything far beyond is refused unread.
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    # Canonical public base URL; JWT `aud` is checked against {public_url}/cds-services[...].
+    public_url: str = "http://127.0.0.1:8000"
+    trusted_issuers_path: str | None = None
+    database_url: str = "sqlite:///receptor-cds-feedback.sqlite"
+    smart_launch_url: str | None = None
+    cds_auth_disabled: bool = False
+    fhir_connect_timeout: float = 3.05
+    fhir_read_timeout: float = 10.0
+    fhir_total_budget: float = 8.0
+    fhir_max_pages: int = 20
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
