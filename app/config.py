@@ -13,6 +13,16 @@ from typing import Any
 from cds_hooks.service.settings import DEFAULT_MAX_BODY_BYTES, ServiceSettings
 
 
+def _int(env: dict[str, str], name: str, *, minimum: int) -> int:
+    try:
+        value = int(env[name])
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {env[name]!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     # Canonical public base URL of this deployment, e.g. "https://cds.example.org".
@@ -105,6 +115,8 @@ class Settings:
             kwargs["smart_cookie_samesite"] = env["RECEPTOR_CDS_SMART_COOKIE_SAMESITE"]
         if env.get("RECEPTOR_CDS_SMART_CLIENT_AUTH"):
             kwargs["smart_client_auth"] = env["RECEPTOR_CDS_SMART_CLIENT_AUTH"]
+        if env.get("RECEPTOR_CDS_MAX_BODY_BYTES"):
+            kwargs["max_body_bytes"] = _int(env, "RECEPTOR_CDS_MAX_BODY_BYTES", minimum=1024)
         if env.get("RECEPTOR_CDS_FRAME_ANCESTORS"):
             kwargs["smart_frame_ancestors"] = _list("RECEPTOR_CDS_FRAME_ANCESTORS")
         return cls(**kwargs)

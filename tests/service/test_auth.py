@@ -318,7 +318,7 @@ def test_wrong_aud_is_logged_with_both_urls_for_the_integrator(cds, signer, capl
     assert wrong in caplog.text and PUBLIC_URL + DISCOVERY in caplog.text
 
 
-def test_inline_keys_beside_a_jwks_url_verify_the_sandbox_jku_without_fetching(sandbox_key):
+def test_inline_keys_beside_a_jwks_url_verify_the_sandbox_jku_without_fetching(sandbox_key, tmp_path):
     """A self-hosted CDS Hooks sandbox always sends its public jku, which may be unreachable: an entry with both
     jwks (the keys, never fetched) and jwks_url accepts that jku without any fetch, and a token without jku;
     a jku equal to neither is refused (issue 8)."""
@@ -329,7 +329,8 @@ def test_inline_keys_beside_a_jwks_url_verify_the_sandbox_jku_without_fetching(s
 
     with JwksServer({"keys": []}) as published:     # a real endpoint, to prove it is never asked
         entry = {"jwks": {"keys": [sandbox_key.as_dict(private=False)]}, "jwks_url": published.url}
-        verifier = JwtVerifier(parse_trusted_issuers({SANDBOX_ISS: entry}))
+        verifier = JwtVerifier(parse_trusted_issuers({SANDBOX_ISS: entry}),
+                               replay_cache=ReplayCache(SqliteStateStore(tmp_path / "state.sqlite")))
         aud = PUBLIC_URL + DISCOVERY
         for jku in (published.url, None):
             token = make_token(sandbox_key, iss=SANDBOX_ISS, aud=aud, alg="ES384", kid="sandbox-key-1", jku=jku)
