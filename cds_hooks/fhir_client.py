@@ -110,10 +110,13 @@ def _outcome_text(body: Any) -> str | None:
     if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
         return None
     texts = []
-    for issue in body.get("issue") or []:
+    issues = body.get("issue")
+    for issue in issues if isinstance(issues, list) else []:   # a non-list "issue" is read as none
         if not isinstance(issue, dict):
             continue
-        text = issue.get("diagnostics") or (issue.get("details") or {}).get("text") or issue.get("code")
+        details = issue.get("details")
+        text = issue.get("diagnostics") or (details.get("text") if isinstance(details, dict) else None) \
+            or issue.get("code")
         if text:
             texts.append(str(text))
     return "; ".join(texts)[:500] or "OperationOutcome without diagnostics"
