@@ -203,7 +203,7 @@ def _calls_of(a: Assessment, refs: list[str], receptors: set[str]) -> list[Sampl
 def describe_samples(calls: list[SampleCall], limit: int = 3) -> str:
     """'HER2 IHC 3+ on left breast (2025-01-12)' for up to ``limit`` samples, then how many more."""
     shown = [f"{c.label} on {c.specimen_site or _SITE_WORDS.get(c.specimen, 'a specimen of unrecorded site')}"
-             f" ({(c.date or 'undated')[:10]})" for c in calls[:limit]]
+             + (f", taken {c.date[:10]}" if c.date else ", undated") for c in calls[:limit]]
     more = f" and {len(calls) - limit} more" if len(calls) > limit else ""
     return "; ".join(shown) + more
 
@@ -239,8 +239,9 @@ def history_variant(a: Assessment, findings: list, what: str, name: str):
         return None
     positives = [c for c in _calls_of(a, positive_refs, receptors) if not c.governs]
     if any(f.rule == "metastatic-sample" for f in negative):
+        were, are = ("were", "are") if what == "ER/PR" else ("was", "is")
         return (f"{name}: {what} converted to negative at relapse",
-                f"{what} was positive on an earlier sample ({describe_samples(positives)}) and is negative on the "
+                f"{what} {were} positive on an earlier sample ({describe_samples(positives)}) and {are} negative on the "
                 f"sample of the metastatic disease that now governs ({describe_samples(governing)}). Receptors can "
                 "change at relapse; ESMO ABC 5 advises confirming a conversion and still considering targeted "
                 "therapy when a receptor was positive on at least one biopsy.",
@@ -702,12 +703,13 @@ def _sample_discordance(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
         negative = [c for c in pre if c.status == "negative"]
         gained = [c for c in calls if c.phase == "post-treatment" and _family(c.status) == "positive"]
         if positive and negative:
-            lines.append(f"{receptor} is positive on {describe_samples(positive)} but negative on "
-                         f"{describe_samples(negative)}, all before systemic therapy; {receptor} is taken as positive.")
+            lines.append(f"{receptor} positive: {describe_samples(positive)}. {receptor} negative: "
+                         f"{describe_samples(negative)}. All taken before systemic therapy; {receptor} is taken as "
+                         "positive.")
             evidence += [ref for c in (*positive, *negative) for ref in c.evidence]
         elif negative and not positive and gained:
-            lines.append(f"{receptor} is negative before treatment on {describe_samples(negative)} but positive on "
-                         f"tissue taken after systemic therapy began ({describe_samples(gained)}).")
+            lines.append(f"{receptor} negative before treatment: {describe_samples(negative)}. {receptor} positive on "
+                         f"tissue taken after systemic therapy began: {describe_samples(gained)}.")
             evidence += [ref for c in (*negative, *gained) for ref in c.evidence]
     if not lines:
         return []

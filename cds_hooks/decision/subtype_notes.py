@@ -16,7 +16,7 @@ _SITE_WORDS = {"primary": "the breast", "metastasis": "a metastasis"}
 
 def _where(call: SampleCall) -> str:
     site = call.specimen_site or _SITE_WORDS.get(call.specimen, "a specimen of unrecorded site")
-    return f"{call.label} on {site} ({(call.date or 'undated')[:10]})"
+    return f"{call.label} on {site}" + (f", taken {call.date[:10]}" if call.date else ", undated")
 
 
 def _resolved_ish_group(a: Assessment) -> list[SubtypeNote]:

@@ -210,6 +210,9 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
     ]
     if a.subtype_reasons:
         detail += ["", "**Why:**", *[f"- {_md(r)}" for r in a.subtype_reasons]]
+    if a.subtype_notes:
+        # Settled or informational findings over the history (issue 13): lines here, not warning cards.
+        detail += ["", "**Also on record:**", *[f"- {_md(n.message)}" for n in a.subtype_notes]]
     evidence = _evidence_lines(a.evidence, a)
     detail += ["", "**Evidence:**", *(evidence or [f"- {_md(searched)}" if searched
                                                    else "- No ER, PR or HER2 result could be used."])]

@@ -193,3 +193,48 @@ def test_residual_disease_never_turns_a_pre_treatment_positive_negative(pre, pos
         assert a.er.percent == max(p for p, _ in pre)          # the strongest pre-treatment call governs
     else:
         assert a.er.status == "negative" and a.er.rule == "pre-treatment-samples"
+
+
+IHC_ANSWERS = {"0": "LA6111-4", "1+": "LA11841-6", "2+": "LA11842-4", "3+": "LA11843-2"}
+
+
+def _her2(i: int, score: str, site: str, collected: str) -> list[dict]:
+    spec = {"resourceType": "Specimen", "id": f"h{i}", "collection": {"collectedDateTime": collected,
+                                                                       "bodySite": {"coding": [{"system": SCT, "code": site}]}}}
+    obs = {"resourceType": "Observation", "id": f"her2-{i}", "status": "final", "code": {"coding": [{"system": LNC, "code": "85319-2"}]},
+           "effectiveDateTime": collected, "specimen": {"reference": f"Specimen/h{i}"},
+           "valueCodeableConcept": {"coding": [{"system": LNC, "code": IHC_ANSWERS[score]}]}}
+    return [spec, obs]
+
+
+RELAPSE = [{"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1960-01-01"},
+           {"resourceType": "Condition", "id": "dx", "subject": {"reference": "Patient/p"}, "onsetDateTime": "2019-01-01",
+            "code": {"coding": [{"system": SCT, "code": "254837009"}]}},
+           {"resourceType": "Condition", "id": "met", "subject": {"reference": "Patient/p"}, "onsetDateTime": "2026-03-01",
+            "code": {"coding": [{"system": SCT, "code": "94381002"}]}}]
+scores = st.sampled_from(["0", "1+", "3+"])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(scores, min_size=1, max_size=2), st.lists(scores, min_size=1, max_size=2), st.randoms(use_true_random=False))
+def test_a_her2_drug_at_relapse_is_critical_only_without_any_earlier_positive_sample(primary, metastasis, rnd):
+    """At relapse the metastasis biopsy governs; a HER2-directed order is a critical conflict only when the metastasis
+    is HER2-negative and no earlier sample was HER2-positive (ESMO ABC 5); otherwise a warning or nothing. Input order
+    never changes the answer."""
+    resources = list(RELAPSE)
+    for i, score in enumerate(primary):
+        resources += _her2(i, score, "80248007", f"2019-01-0{i + 2}")
+    for i, score in enumerate(metastasis):
+        resources += _her2(10 + i, score, "10200004", f"2026-03-0{i + 2}")
+    rnd.shuffle(resources)
+    config = DecisionConfig(today=date(2026, 6, 1))
+    a = assess(resources, config)
+    severities = {x.severity for x in check_orders(a, [draft("d1", TRASTUZUMAB)], None, config)
+                  if x.code == "anti-her2-for-her2-negative"}
+    governing = a.her2.status
+    if governing == "positive":
+        assert severities == set()
+    elif "3+" in primary or "3+" in metastasis:
+        assert "critical" not in severities
+    else:
+        assert severities == {"critical"} and governing == "negative"
