@@ -95,15 +95,20 @@ class SekmetServer:
     ``public_base_url``; see ``mint_access_token``.
     ``public_base_url``: the base sekmet writes into links and checks as token audience (the development
     EHR proxies ``{ehr}/fhir`` to this server); default ``http://127.0.0.1:<port>/fhir``.
+    ``backend_clients``: SMART Backend Services clients its token endpoint (``{root}/auth/token``) accepts, as
+    sekmet's ``server_auth.smart_clients`` entries (``client_id``, inline ``jwks``, ``scopes``); the tokens it
+    issues are HS256 "smart" tokens, so pass ``smart_secret`` too when fixtures must be loaded.
     ``base_url`` is always the URL that reaches the process directly.
     """
 
     def __init__(self, workdir: str | os.PathLike[str], bearer_tokens: Iterable[str] = (),
                  smart_secret: str | None = None, *, public_base_url: str | None = None,
+                 backend_clients: Iterable[dict[str, Any]] = (),
                  port: int | None = None, startup_timeout: float = STARTUP_TIMEOUT):
         self.workdir = Path(workdir)
         self.bearer_tokens = tuple(bearer_tokens)
         self.smart_secret = smart_secret
+        self.backend_clients = tuple(backend_clients)
         self._requested_public_base_url = public_base_url.rstrip("/") if public_base_url else None
         self._requested_port = port
         self.startup_timeout = startup_timeout
@@ -140,7 +145,7 @@ class SekmetServer:
 
     @property
     def secured(self) -> bool:
-        return bool(self.bearer_tokens or self.smart_secret)
+        return bool(self.bearer_tokens or self.smart_secret or self.backend_clients)
 
     # ------------------------------------------------------------------ life cycle
 
@@ -178,7 +183,8 @@ class SekmetServer:
     def _write_settings(self) -> Path:
         types = ["none"]
         if self.secured:
-            types = (["bearer"] if self.bearer_tokens else []) + (["smart"] if self.smart_secret else [])
+            types = (["bearer"] if self.bearer_tokens else []) + \
+                (["smart"] if self.smart_secret or self.backend_clients else [])
         lines = [
             f"base_url: {_yaml_scalar(self.public_base_url)}",
             'host: "127.0.0.1"',
@@ -200,6 +206,7 @@ class SekmetServer:
             f"  types: {json.dumps(types)}",
             f"  tokens: {json.dumps(list(self.bearer_tokens))}",
             "  enforce_scopes: true",
+            f"  smart_clients: {json.dumps(list(self.backend_clients))}",
         ]
         path = self.workdir / "settings.yaml"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
