@@ -1,11 +1,11 @@
-"""The ``receptor-cds`` command: ``serve``, ``demo``, ``load-fixtures`` and ``explain``.
+"""The ``receptor-cds`` command: ``serve``, ``demo``, ``load-fixtures``, ``explain`` and ``audit``.
 
 ``serve`` is the production entry point (waitress, configured only from environment variables:
 see ``app.config.Settings.from_env``); a configuration it cannot use stops it before it listens,
 with a message saying what is wrong. ``demo`` is the one-command local demo (``app.demo``).
 ``load-fixtures`` uploads the project's fixtures to any FHIR server as transaction bundles; a
 bearer token is taken only from an environment variable, never from the command line (where it
-would land in shell history and process listings).
+would land in shell history and process listings). ``audit`` is the population audit (``app.audit``).
 """
 from __future__ import annotations
 
@@ -53,6 +53,12 @@ def _build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--token-env", metavar="VAR", default=None,
                          help="name of an environment variable holding a bearer token for the server")
     explain.add_argument("--language", default="en", help="language of the handout (message catalog; default en)")
+
+    from app.audit.command import add_arguments as add_audit_arguments
+    audit = commands.add_parser("audit", help="audit every breast-cancer patient of a FHIR server (Bulk Data "
+                                              "$export) or of an NDJSON export, on Dask, into a worklist and "
+                                              "a report")
+    add_audit_arguments(audit)
     return parser
 
 
@@ -151,10 +157,16 @@ def _load_fixtures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from app.audit.command import main as run_audit
+    return run_audit(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = _build_parser().parse_args(argv)
-    handler = {"serve": _serve, "demo": _demo, "load-fixtures": _load_fixtures, "explain": _explain}[args.command]
+    handler = {"serve": _serve, "demo": _demo, "load-fixtures": _load_fixtures, "explain": _explain,
+               "audit": _audit}[args.command]
     return handler(args)
 
 
