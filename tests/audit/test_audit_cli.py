@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.fixtures_loader import fixture_bundles
 from tests.browser.demo_process import CLI
 
 from .conftest import BACKEND_CLIENT_ES, TODAY, pem
@@ -27,7 +28,9 @@ def test_both_forms_of_the_command_on_an_embedded_cluster(bulk_server, tmp_path:
     first = run_audit("--fhir-base", bulk_server.base_url, "--out", str(tmp_path / "a"), "--workers", "1",
                       "--today", TODAY.isoformat())
     assert first.returncode == 0, first.stderr[-2000:]
-    assert "Audited 105 patients (105 with breast cancer) in " in first.stdout
+    patients = sum(1 for _, bundle in fixture_bundles() for entry in bundle["entry"]
+                   if entry["resource"]["resourceType"] == "Patient")
+    assert f"Audited {patients} patients ({patients} with breast cancer) in " in first.stdout
     assert "patients/s on 1 worker(s)" in first.stdout
     second = run_audit("--ndjson", str(tmp_path / "a" / "export"), "--out", str(tmp_path / "b"), "--workers", "1",
                        "--today", TODAY.isoformat(), "--no-progress")
