@@ -27,7 +27,10 @@ Setting = Literal["early", "metastatic", "unknown"]
 MenopausalStatus = Literal["premenopausal", "postmenopausal", "suppressed", "male", "unknown"]
 Severity = Literal["info", "warning", "critical"]
 SpecimenKind = Literal["primary", "metastasis", "unknown"]
-OptionStatus = Literal["applicable", "needs-test", "needs-review"]
+# "depends-on-prior-therapy": the option's label or trial asks for a place in the treatment sequence (prior lines,
+# a relapse within a time after adjuvant therapy) that the recorded history does not establish (issue 13 section 3).
+OptionStatus = Literal["applicable", "needs-test", "needs-review", "depends-on-prior-therapy"]
+OPTION_STATUSES: tuple[str, ...] = ("applicable", "needs-test", "needs-review", "depends-on-prior-therapy")
 # The patient over time (issue 13, clinical-knowledge.md b.3 "Multiple samples"; built in
 # ``cds_hooks.decision.episodes``). Episode: early (diagnosis to first recurrence/metastasis) or
 # metastatic (from then on). Period: where a date falls within the episodes.

@@ -3,9 +3,12 @@
 The table lives in ``cds_hooks.knowledge.options``; this module only decides, for one assessment,
 which rows apply and in what state:
 
-- ``applicable``: subtype, setting and required findings fit; the row's condition text still has to
-  be true clinically (prior lines of therapy, risk, tumour size are stated, not checked: they cannot be
-  read reliably from FHIR medication data).
+- ``applicable``: subtype, setting and required findings fit, and for rows tied to a place in the treatment
+  sequence the recorded history establishes it (``cds_hooks.decision.lines``).
+- ``depends-on-prior-therapy``: the row's label or trial asks for prior lines (or a relapse within a time
+  after adjuvant therapy) that the recorded history does not establish, or contradicts; ``needs`` says what
+  to check and a note says what the record shows. Medication records are often incomplete, so the history
+  never removes a row, it only withholds "applicable".
 - ``needs-test``: a finding the option depends on is not in the data (or only in a form that cannot
   establish it, e.g. a somatic BRCA result, a non-22C3 PD-L1 score); ``needs`` names the test. Issue 2:
   such options are shown, never silently listed as applicable and never dropped.
@@ -51,6 +54,7 @@ from ..knowledge.options import (
 from ..knowledge.thresholds import PDL1_CPS_22C3_MIN, PDL1_SP142_IC_MIN_PERCENT
 from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
+from .lines import TherapyHistory, check_prior_therapy, therapy_history
 from .model import Assessment, Biomarker, Option
 
 SETTING_NEED = "disease setting (early vs metastatic)"
@@ -64,6 +68,8 @@ ER_NEG_PR_POS_NEED = "pathology re-check of ER (ER-negative/PR-positive)"
 PRE_TREATMENT_NEED = "pre-treatment biopsy receptor result (only post-treatment tissue was tested)"
 STAGE_NEED = "stage group (the label covers only some stages)"
 NODES_NEED = "nodal status and risk features (node-positive, high risk)"
+PRIOR_THERAPY_NEED = "prior therapy: check"
+PRIOR_THERAPY_NOTE = "Prior therapy on record: "
 
 
 # ---- Biomarker facts shared with the pitfall and order rules ------------------------------------------
@@ -248,10 +254,17 @@ def _menopause(spec: OptionSpec, assessment: Assessment) -> tuple[bool, list[str
 
 
 def _build(spec: OptionSpec, assessment: Assessment, extra_needs: list[str], extra_notes: list[str],
-           review: bool) -> Option | None:
+           review: bool, history: TherapyHistory | None = None) -> Option | None:
     needs: list[str] = []
     tests_missing = False
     notes = list(spec.notes)
+    prior_unsettled = False
+    if spec.prior_therapy and history is not None:
+        check = check_prior_therapy(spec.prior_therapy, history)
+        notes.append(f"{PRIOR_THERAPY_NOTE}{check.text}")
+        if check.verdict != "met":
+            prior_unsettled = True
+            needs.append(check.need or PRIOR_THERAPY_NEED)
     for key in spec.requires:
         state = finding_state(assessment, key)
         if state.state == "absent":
@@ -282,6 +295,8 @@ def _build(spec: OptionSpec, assessment: Assessment, extra_needs: list[str], ext
             needs.append(need)
     if tests_missing:
         status = "needs-test"
+    elif prior_unsettled:
+        status = "depends-on-prior-therapy"
     elif review or review_needs:
         status = "needs-review"
     else:
@@ -339,6 +354,7 @@ def options_for(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG)
         base_needs.append(ER_NEG_PR_POS_NEED)
     options: list[Option] = []
     seen: set[str] = set()
+    history = therapy_history(assessment)
     for spec in OPTIONS_TABLE:
         if spec.setting not in settings:
             continue
@@ -350,9 +366,9 @@ def options_for(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG)
                     notes.append(ER_LOW_NOTE)
                 if er_neg_pr_pos:
                     notes.append(ER_NEG_PR_POS_NOTE)
-            option = _build(spec, assessment, needs, notes, review=False)
+            option = _build(spec, assessment, needs, notes, review=False, history=history)
         elif tnbc_like and spec.subtypes == TNBC:
-            option = _build(spec, assessment, [*needs, ER_LOW_NEED], [ER_LOW_NOTE], review=True)
+            option = _build(spec, assessment, [*needs, ER_LOW_NEED], [ER_LOW_NOTE], review=True, history=history)
         else:
             continue
         if option is not None and option.id not in seen:

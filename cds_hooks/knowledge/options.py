@@ -8,8 +8,8 @@ Field meanings
 - ``subtypes``: assessed subtypes the row applies to (model vocabulary).
 - ``setting``: "early" or "metastatic" (the table's "Setting" column; locally advanced unresectable
   disease is treated as metastatic for label purposes only after the clinician confirms, P19).
-- ``line``: the line/moment the row is about, as the table says it (not checked against the chart:
-  prior lines cannot be counted reliably from FHIR medication data; the condition text says it).
+- ``line``: the line/moment the row is about, as the table says it (checked against the recorded history only
+  through ``prior_therapy``).
 - ``requires``: findings the option cannot be chosen without. When the finding is not in the data the
   option is returned with status "needs-test" and the test named (issue 2: never silently listed or
   dropped). Keys: ``gBRCA`` (germline BRCA1/2 pathogenic variant), ``PIK3CA``, ``PIK3CA|AKT1|PTEN``
@@ -19,6 +19,10 @@ Field meanings
   "ai-based" (postmenopausal, or premenopausal WITH ovarian suppression, or men WITH a GnRH agonist).
 - ``condition``: in our own words. ``notes``: caveats, including where sources disagree.
 - ``verification``: "U" where the reference marks the row as domain knowledge / not retrieved.
+- ``prior_therapy``: a key of ``cds_hooks.decision.lines.PRIOR_THERAPY_RULES`` for rows whose label or trial asks
+  for a place in the treatment sequence (prior lines by class, relapse within a time after adjuvant therapy). The
+  row is "applicable" only when the recorded history establishes it; otherwise "depends-on-prior-therapy" with
+  what to check (issue 13 section 3).
 - ``stages``: for early-disease rows whose label or trial covers only some stage groups (NATALEE, KEYNOTE-522:
   stage II-III; monarchE: node-positive, so not stage IA). A recorded stage outside them rules the row out; an
   unrecorded stage sends it to review. ``nodes_needed``: the row also needs nodal status, which the product does
@@ -53,6 +57,7 @@ class OptionSpec:
     reference_row: str = ""
     stages: tuple[str, ...] = ()
     nodes_needed: bool = False
+    prior_therapy: str = ""
 
 
 OPTIONS_TABLE: tuple[OptionSpec, ...] = (
@@ -156,13 +161,13 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "GnRH agonist.",
         ("label-fda-ibrance-0", "label-fda-ibrance-1", "label-fda-kisqali-0", "label-fda-kisqali-1",
          "label-fda-verzenio-1", "label-fda-verzenio-2", "asco-2021-mbc-update"),
-        menopause="ai-based", reference_row="c: HR+/HER2- | Metastatic 1L | AI + CDK4/6i"),
+        menopause="ai-based", prior_therapy="first-line-cdk46", reference_row="c: HR+/HER2- | Metastatic 1L | AI + CDK4/6i"),
     OptionSpec(
         "met-inavolisib", "Inavolisib with palbociclib and fulvestrant", "pi3k-inhibitor",
         ("inavolisib", "palbociclib", "fulvestrant"), LUMINAL, "metastatic", "1L (endocrine-resistant)",
         "PIK3CA-mutated HR+/HER2- disease that recurred on, or within 12 months of finishing, adjuvant endocrine therapy.",
-        ("label-fda-itovebi-0",), requires=("PIK3CA",),
-        reference_row="c: HR+/HER2-, PIK3CA-mut, endocrine-resistant | Metastatic | Inavolisib"),
+        ("label-fda-itovebi-0", "inavo120-2024"), requires=("PIK3CA",),
+        prior_therapy="inavo120", reference_row="c: HR+/HER2-, PIK3CA-mut, endocrine-resistant | Metastatic | Inavolisib"),
     OptionSpec(
         "met-alpelisib", "Alpelisib with fulvestrant", "pi3k-inhibitor",
         ("alpelisib", "fulvestrant"), LUMINAL, "metastatic", ">=2L",
@@ -191,8 +196,8 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "met-everolimus-exemestane", "Everolimus with exemestane", "mtor-inhibitor",
         ("everolimus", "exemestane"), LUMINAL, "metastatic", ">=2L",
         "Postmenopausal women after letrozole or anastrozole.",
-        ("label-fda-afinitor-0", "seed-002"), menopause="post",
-        reference_row="c: HR+/HER2- | Metastatic >=2L | Everolimus + exemestane"),
+        ("label-fda-afinitor-0", "bolero2-2012", "seed-002"), menopause="post",
+        prior_therapy="after-nsai", reference_row="c: HR+/HER2- | Metastatic >=2L | Everolimus + exemestane"),
     OptionSpec(
         "met-fulvestrant", "Fulvestrant alone", "serd", ("fulvestrant",), LUMINAL, "metastatic", "any",
         "Postmenopausal women.", ("label-fda-faslodex-0", "label-fda-faslodex-1"), menopause="post",
@@ -215,28 +220,28 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
                "ASCO/CAP 2023: any valid prior or concurrent sample showing low/ultralow expression may count.",
                "ASCO/CAP 2023 declined to make HER2-ultralow (or HER2-low) a formal result category, while the FDA/EMA "
                "T-DXd labels use it: ultralow depends on how the pathologist annotates an IHC 0."),
-        reference_row="c: HR+, HER2-low or ultralow | Metastatic, chemo-naive | T-DXd"),
+        prior_therapy="db06-after-et", reference_row="c: HR+, HER2-low or ultralow | Metastatic, chemo-naive | T-DXd"),
     OptionSpec(
         "met-tdxd-db04", "Trastuzumab deruxtecan (HER2-low, after chemotherapy)", "tdxd",
         ("trastuzumab deruxtecan",), HER2_NEG, "metastatic", "after >=1 chemotherapy",
         "HER2-low metastatic disease (any HR status) already treated with chemotherapy for metastatic disease, or that "
         "relapsed during adjuvant chemotherapy or in the 6 months after it.",
-        ("label-fda-enhertu-1",), requires=("HER2-low",),
+        ("label-fda-enhertu-1", "destiny-breast04-2022"), requires=("HER2-low",),
         notes=("HER2-ultralow is not covered by this indication (DESTINY-Breast04 enrolled IHC 1+ and 2+/ISH-).",),
-        reference_row="c: HER2-low (any HR) | Metastatic, after >=1 chemo | T-DXd"),
+        prior_therapy="db04-prior-chemo", reference_row="c: HER2-low (any HR) | Metastatic, after >=1 chemo | T-DXd"),
     OptionSpec(
         "met-datopotamab", "Datopotamab deruxtecan", "trop2-adc", ("datopotamab deruxtecan",),
         LUMINAL, "metastatic", "after ET and chemotherapy",
         "HR+/HER2- (IHC 0, 1+ or 2+ without amplification) metastatic disease after endocrine-based therapy and "
         "chemotherapy for advanced disease.",
         ("label-fda-datroway-1",),
-        reference_row="c: HR+/HER2- | Metastatic | Datopotamab deruxtecan"),
+        prior_therapy="tropion-breast01", reference_row="c: HR+/HER2- | Metastatic | Datopotamab deruxtecan"),
     OptionSpec(
         "met-sacituzumab-hr", "Sacituzumab govitecan (HR+/HER2-)", "trop2-adc", ("sacituzumab govitecan",),
         LUMINAL, "metastatic", "after ET and >=2 systemic lines",
         "HR+/HER2- metastatic disease after endocrine-based therapy and at least two further systemic therapies for "
-        "metastatic disease.", ("label-fda-trodelvy-1",),
-        reference_row="c: HR+/HER2- | Metastatic | Sacituzumab govitecan"),
+        "metastatic disease.", ("label-fda-trodelvy-1", "tropics02-2023"),
+        prior_therapy="tropics02", reference_row="c: HR+/HER2- | Metastatic | Sacituzumab govitecan"),
     OptionSpec(
         "met-endocrine-first", "Endocrine therapy first whenever any hormone receptor is expressed",
         "endocrine therapy", ("aromatase inhibitor", "tamoxifen", "fulvestrant", "ovarian suppression (premenopausal)"),
@@ -302,11 +307,11 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "met-tnbc-sacituzumab", "Sacituzumab govitecan (TNBC)", "trop2-adc", ("sacituzumab govitecan",),
         TNBC, "metastatic", ">=2L",
         "Triple-negative metastatic disease after two or more systemic therapies, at least one for metastatic disease.",
-        ("label-fda-trodelvy-0", "seed-002"),
+        ("label-fda-trodelvy-0", "ascent-2021", "seed-002"),
         notes=("Seed 002 asks for two prior therapies for metastatic disease; the label (ASCENT) asks for two or more "
                "systemic therapies of which at least one was for metastatic disease, so earlier (neo)adjuvant "
                "treatment can count.",),
-        reference_row="c: TNBC | Metastatic >=2L | Sacituzumab govitecan"),
+        prior_therapy="ascent", reference_row="c: TNBC | Metastatic >=2L | Sacituzumab govitecan"),
     OptionSpec(
         "met-chemotherapy", "Chemotherapy (single agents in sequence)", "chemotherapy",
         ("capecitabine", "taxanes", "anthracyclines", "eribulin", "platinum (germline BRCA)", "vinorelbine", "gemcitabine"),

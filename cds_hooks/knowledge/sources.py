@@ -240,6 +240,24 @@ _SOURCES: tuple[Source, ...] = (
            "neoadjuvant chemotherapy in various intrinsic breast cancer subtypes. J Clin Oncol 2012",
            "https://www.themednet.org/publications/definition-and-impact-of-pathologic-complete-response-on-"
            "prognosis-after-neoadjuvant-chemotherapy-in-various-intrinsic-breast-cancer-subtypes"),
+    # Lines of therapy and the options added by issue 13 (sections 3-4). Each address confirmed with the
+    # search tool (trial publication DOI, guideline DOI, or the label document the reference cites).
+    Source("ascent-2021", "ASCENT (sacituzumab govitecan, pretreated metastatic TNBC)",
+           "Bardia A et al. Sacituzumab Govitecan in Metastatic Triple-Negative Breast Cancer. "
+           "N Engl J Med 2021;384:1529-1541", "https://doi.org/10.1056/NEJMoa2028485"),
+    Source("tropics02-2023", "TROPiCS-02 (sacituzumab govitecan, pretreated HR+/HER2- metastatic disease)",
+           "Rugo HS et al. Overall survival with sacituzumab govitecan in hormone receptor-positive and HER2-negative "
+           "metastatic breast cancer (TROPiCS-02). Lancet 2023;402(10411):1423-1433",
+           "https://doi.org/10.1016/S0140-6736(23)01245-X"),
+    Source("destiny-breast04-2022", "DESTINY-Breast04 (T-DXd, HER2-low after chemotherapy)",
+           "Modi S et al. Trastuzumab Deruxtecan in Previously Treated HER2-Low Advanced Breast Cancer. "
+           "N Engl J Med 2022;387(1):9-20", "https://doi.org/10.1056/NEJMoa2203690"),
+    Source("inavo120-2024", "INAVO120 (inavolisib, endocrine-resistant PIK3CA-mutated disease)",
+           "Turner NC et al. Inavolisib-Based Therapy in PIK3CA-Mutated Advanced Breast Cancer. "
+           "N Engl J Med 2024;391(17):1584-1596", "https://doi.org/10.1056/NEJMoa2404625"),
+    Source("bolero2-2012", "BOLERO-2 (everolimus with exemestane after a non-steroidal AI)",
+           "Baselga J et al. Everolimus in Postmenopausal Hormone-Receptor-Positive Advanced Breast Cancer. "
+           "N Engl J Med 2012;366:520-529", "https://doi.org/10.1056/NEJMoa1109653"),
     # The team reference itself, by section.
     Source("ck-b", "Receptor CDS knowledge base, section b (decision rules)",
            "clinical-knowledge.md section b (b.1 intake, b.2 ER/PR, b.3 HER2, b.4 subtype, b.5 setting, b.6 options)", None),

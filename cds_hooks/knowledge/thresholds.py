@@ -150,4 +150,42 @@ PDL1_SP142_IC_MIN_PERCENT = _declare(Threshold(
     rule="decision.options.finding_state('PD-L1-SP142-IC1')", source="label-ema-tecentriq-6", step=0.5))
 
 
+# ---- Lines of therapy (issue 13 section 3; cds_hooks.decision.lines) ----------------------------------------
+
+REGIMEN_WINDOW_DAYS = _declare(Threshold(
+    name="regimen-window-days", value=28, unit="days between the starts of two drugs for metastatic disease",
+    comparison="one line when the later drug starts <= 28 days after the first drug of the line; a later start "
+               "opens the next line",
+    rule="decision.lines.therapy_history", source=None, step=1,
+    basis="product choice: no label or guideline defines a line from order dates; drugs of one regimen are "
+          "usually ordered within one treatment cycle (3-4 weeks), a switch after progression rarely sooner"))
+
+INAVO120_RELAPSE_AFTER_ADJUVANT_ET_MONTHS = _declare(Threshold(
+    name="inavo120-relapse-after-adjuvant-et-months", value=12,
+    unit="months from the end of adjuvant endocrine therapy to relapse",
+    comparison="INAVO120 population (inavolisib row applicable) when relapse is during adjuvant endocrine therapy or "
+               "<= 12 months after it ended; later relapses fall outside it",
+    rule="decision.lines.inavo120_population (option met-inavolisib)", source="inavo120-2024", step=1))
+
+DB04_RELAPSE_AFTER_ADJUVANT_CHEMO_MONTHS = _declare(Threshold(
+    name="db04-relapse-after-adjuvant-chemo-months", value=6,
+    unit="months from the end of (neo)adjuvant chemotherapy to relapse",
+    comparison="prior chemotherapy requirement of T-DXd for HER2-low disease met when relapse is during adjuvant "
+               "chemotherapy or <= 6 months after it ended (otherwise chemotherapy for metastatic disease is needed)",
+    rule="decision.lines.db04_prior_chemotherapy (option met-tdxd-db04)", source="destiny-breast04-2022", step=1))
+
+SACITUZUMAB_TNBC_PRIOR_SYSTEMIC_MIN = _declare(Threshold(
+    name="sacituzumab-tnbc-prior-systemic-min", value=2, unit="prior systemic therapies (at least one metastatic)",
+    comparison="sacituzumab govitecan for TNBC applicable when prior systemic therapies >= 2 with >= 1 for metastatic "
+               "disease ((neo)adjuvant therapy counts as one); fewer on record: depends on prior therapy",
+    rule="decision.lines.ascent_prior_lines (option met-tnbc-sacituzumab)", source="ascent-2021", step=1))
+
+SACITUZUMAB_HR_ADDITIONAL_SYSTEMIC_MIN = _declare(Threshold(
+    name="sacituzumab-hr-additional-systemic-min", value=2,
+    unit="systemic therapies for metastatic disease besides endocrine-based ones",
+    comparison="sacituzumab govitecan for HR+/HER2- applicable when endocrine therapy is on record and lines for "
+               "metastatic disease without endocrine therapy >= 2; fewer on record: depends on prior therapy",
+    rule="decision.lines.tropics02_prior_lines (option met-sacituzumab-hr)", source="tropics02-2023", step=1))
+
+
 __all__ = ["Threshold", "THRESHOLDS", *(name for name, value in list(globals().items()) if isinstance(value, Threshold))]

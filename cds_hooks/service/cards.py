@@ -47,7 +47,8 @@ TOPIC_DISPLAY: dict[str, str] = {
 
 # Option statuses in words (the model's vocabulary never reaches a clinician).
 OPTION_STATUS_WORDS = {"applicable": "applicable now", "needs-test": "needs a test first",
-                       "needs-review": "needs a clinical review first"}
+                       "needs-review": "needs a clinical review first",
+                       "depends-on-prior-therapy": "depends on prior therapy: check"}
 
 # Offered on conflict cards so a dismissal tells us why (CH §Card: display is required).
 OVERRIDE_REASONS: tuple[dict[str, str], ...] = (

@@ -11,7 +11,8 @@ below or above the threshold as the case says.
 A case names its boundary as ``"boundaries": [{"threshold": NAME, "value": V, ...}]`` with either
 ``"resource": "Observation/id"`` (the value is that Observation's valueQuantity, or one of its components'),
 or ``"from"``/``"to"`` (``"Type/id#field"`` or ``"today"``; field: birthDate, effective, start, end, onset) for ages
-in years, day windows and month windows.
+in years, day windows and month windows, or ``"count": ["Type/id", ...]`` (one resource per counted item, e.g.
+one drug of each prior line of therapy) for counts.
 """
 from __future__ import annotations
 
@@ -123,6 +124,11 @@ def _whole_months(earlier: date, later: date) -> int | None:
 
 
 def _measured(case: dict, entry: dict, threshold: Threshold) -> float | None:
+    if "count" in entry:
+        # A count threshold (prior lines of therapy): one listed resource per counted item, each in the bundle.
+        for reference in entry["count"]:
+            _resource(case, reference)
+        return len(set(entry["count"]))
     if "resource" in entry:
         resource = _resource(case, entry["resource"])
         values = [resource.get("valueQuantity", {}).get("value")]
@@ -151,6 +157,6 @@ def test_boundary_entry_matches_the_fhir_data(case_name: str, entry: dict):
     case = json.loads((CASES_DIR / f"{case_name}.json").read_text(encoding="utf-8"))
     assert entry["threshold"] in THRESHOLDS, f"{case_name}: unknown threshold {entry['threshold']!r}"
     threshold = THRESHOLDS[entry["threshold"]]
-    assert ("resource" in entry) != ("from" in entry and "to" in entry), \
-        f"{case_name}: say where the value is (resource, or from/to)"
+    assert [("resource" in entry), ("from" in entry and "to" in entry), ("count" in entry)].count(True) == 1, \
+        f"{case_name}: say where the value is (resource, from/to, or count)"
     assert _measured(case, entry, threshold) == entry["value"], f"{case_name}: the data do not hold {entry['value']}"

@@ -124,11 +124,13 @@ def test_atezolizumab_carries_regional_note():
     assert any("EMA" in n and "Health Canada" in n for n in option.notes)
 
 
+# Without any treatment history both T-DXd rows wait for prior therapy (DESTINY-Breast06: endocrine therapy
+# for metastatic disease; DESTINY-Breast04: chemotherapy), once HER2 expression lets them be offered at all.
 @pytest.mark.parametrize("expression,low_any,db06,db04", [
-    ("low", False, "applicable", "applicable"),
-    ("ultralow", False, "applicable", None),
+    ("low", False, "depends-on-prior-therapy", "depends-on-prior-therapy"),
+    ("ultralow", False, "depends-on-prior-therapy", None),
     ("null", False, None, None),
-    ("null", True, "applicable", "applicable"),
+    ("null", True, "depends-on-prior-therapy", "depends-on-prior-therapy"),
     ("zero-unspecified", False, "needs-test", None),
     ("unknown", False, "needs-test", "needs-test"),
 ])
@@ -148,7 +150,8 @@ def test_tdxd_options_follow_her2_expression(expression, low_any, db06, db04):
     ("unknown", "met-ai-cdk46", "needs-review"),
     ("premenopausal", "met-fulvestrant", None),
     ("male", "met-everolimus-exemestane", None),
-    ("unknown", "met-everolimus-exemestane", "needs-review"),
+    # Unknown menopause is still named in needs; no letrozole/anastrozole failure is on record (BOLERO-2).
+    ("unknown", "met-everolimus-exemestane", "depends-on-prior-therapy"),
     ("male", "met-oral-serd", "needs-test"),
 ])
 def test_menopausal_and_sex_conditions(menopause, option_id, expected):
@@ -177,7 +180,7 @@ def test_unknown_setting_returns_both_settings_for_review():
     """With the setting unknown, early and metastatic rows are both listed, all needing review."""
     got = options_for(make_assessment("HR+/HER2-", "unknown"))
     assert {o.setting for o in got} == {"early", "metastatic"}
-    assert all(o.status in ("needs-review", "needs-test") for o in got)
+    assert all(o.status in ("needs-review", "needs-test", "depends-on-prior-therapy") for o in got)
     assert all(any("setting" in n for n in o.needs) for o in got)
 
 

@@ -139,3 +139,17 @@ def test_indeterminate_subtype_summary_says_why():
 def test_no_gap_card_without_gaps():
     """Nothing missing, no data-gap card."""
     assert data_gap_card([]) is None
+
+
+def test_every_option_status_has_clinician_words_on_cards_and_the_smart_page():
+    """The closed option-status vocabulary is rendered in words everywhere (a new value cannot leak as code)."""
+    from pathlib import Path
+
+    from cds_hooks.decision.model import OPTION_STATUSES
+    from cds_hooks.service.cards import OPTION_STATUS_WORDS
+
+    page = (Path(__file__).resolve().parents[2] / "app" / "smart" / "templates" / "smart" / "page.html").read_text()
+    for status in OPTION_STATUSES:
+        assert status in OPTION_STATUS_WORDS
+        assert f'"{status}":' in page, status
+    assert OPTION_STATUS_WORDS["depends-on-prior-therapy"] == "depends on prior therapy: check"

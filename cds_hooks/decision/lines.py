@@ -1,0 +1,421 @@
+"""Lines of therapy: what the patient has already received, read from the medication history.
+
+Why: several metastatic options are labelled for a place in the sequence, not for a subtype alone:
+sacituzumab govitecan after two or more prior systemic therapies (ASCENT, TNBC) or after endocrine
+therapy and two further systemic therapies for metastatic disease (TROPiCS-02, HR+/HER2-); T-DXd for
+HER2-low disease after chemotherapy for metastatic disease or a relapse within 6 months of adjuvant
+chemotherapy (DESTINY-Breast04); inavolisib for a relapse on, or within 12 months of finishing,
+adjuvant endocrine therapy (INAVO120); everolimus with exemestane after letrozole or anastrozole
+(BOLERO-2); a first-line CDK4/6 combination not after progression on a CDK4/6 inhibitor. Counting an
+option "applicable now" without looking at what came before would offer a third-line drug first line.
+
+How:
+- every anticancer drug given (MedicationRequest/Statement/Administration that is active, on hold,
+  completed or stopped; drafts and plans are not history) becomes a ``Course`` with its dates and the
+  place of its start date in the episode model (``episodes.period_of``: early or metastatic);
+- metastatic courses are grouped into ``Line``s: a course starting within ``REGIMEN_WINDOW_DAYS`` of the
+  first course of the current line belongs to it (drugs of one regimen are rarely ordered the same
+  day); a later start opens the next line;
+- a line was progressed on when a worsening disease status, a recurrence or a metastasis is dated after
+  its start and before the next line, or when a later line followed it (a switch is usually for
+  progression, sometimes for toxicity: the note says which the record shows).
+
+What the record cannot show is never assumed: medication lists from outside the hospital, older
+treatment and paper records are often missing, so a requirement the history does not establish is
+"unknown" (the option says "depends on prior therapy: check"), never "not met". Only first-line rows
+can be settled by an empty history (nothing recorded for metastatic disease is what first line means);
+even then a note says the record was the basis.
+
+Imports: knowledge (drug classes, thresholds) and the decision model/episodes only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from ..knowledge.drugs import DRUG_CLASSES
+from ..knowledge.thresholds import REGIMEN_WINDOW_DAYS
+from .episodes import add_months, as_date, period_of
+from .model import Assessment, ClinicalEvent, MedicationUse
+
+# Statuses that show a drug was given (drafts, plans and cancelled orders did not treat anyone).
+GIVEN_STATUSES = frozenset({"active", "on-hold", "completed", "stopped"})
+ONGOING_STATUSES = frozenset({"active", "on-hold"})
+
+# The classes the option labels count by, from the drug table's classes (a drug may count in two:
+# T-DM1 is both an anti-HER2 therapy and an antibody-drug conjugate).
+LINE_CLASSES: dict[str, frozenset[str]] = {
+    "aromatase-inhibitor": frozenset({"endocrine"}), "serm": frozenset({"endocrine"}),
+    "serd": frozenset({"endocrine"}), "oral-serd": frozenset({"endocrine"}),
+    "cdk46-inhibitor": frozenset({"cdk46"}),
+    "anthracycline": frozenset({"chemotherapy"}), "alkylator": frozenset({"chemotherapy"}),
+    "taxane": frozenset({"chemotherapy"}), "platinum": frozenset({"chemotherapy"}),
+    "fluoropyrimidine": frozenset({"chemotherapy"}), "other-chemo": frozenset({"chemotherapy"}),
+    "anti-her2-antibody": frozenset({"anti-her2"}), "her2-tki": frozenset({"anti-her2"}),
+    "anti-her2-adc": frozenset({"anti-her2", "adc"}), "tdxd": frozenset({"anti-her2", "adc"}),
+    "trop2-adc": frozenset({"adc"}),
+    "pi3k-inhibitor": frozenset({"targeted"}), "akt-inhibitor": frozenset({"targeted"}),
+    "mtor-inhibitor": frozenset({"targeted"}), "parp-inhibitor": frozenset({"targeted"}),
+    "pd1-pdl1-inhibitor": frozenset({"immunotherapy"}),
+}
+# GnRH agonists suppress the ovaries; alone they are not a line of therapy for the tumour.
+NOT_A_LINE = frozenset({"gnrh-agonist"})
+NON_STEROIDAL_AI = frozenset({"letrozole", "anastrozole"})
+RELAPSE_EVENTS = ("progression", "recurrence", "metastasis")
+
+_missing = [k for k in LINE_CLASSES if k not in DRUG_CLASSES]
+if _missing:
+    raise ValueError(f"line classes name unknown drug classes: {_missing}")
+
+
+@dataclass(frozen=True)
+class Course:
+    """One drug given, placed on the patient's time axis."""
+
+    drug: MedicationUse
+    start: date | None
+    end: date | None
+    ongoing: bool
+    phase: Literal["early", "metastatic", "unknown"]
+    classes: frozenset[str]
+    period: str = "unknown"               # episodes.period_of of the start date
+
+    @property
+    def name(self) -> str:
+        return self.drug.ingredient or self.drug.display or self.drug.resource
+
+
+@dataclass
+class Line:
+    """One line of therapy for metastatic disease: the drugs started together."""
+
+    number: int
+    start: date
+    courses: list[Course] = field(default_factory=list)
+    progression: date | None = None        # a worsening/recurrence dated after its start, before the next line
+    followed: bool = False                 # a later line started after it
+
+    @property
+    def classes(self) -> frozenset[str]:
+        return frozenset().union(*(c.classes for c in self.courses))
+
+    @property
+    def names(self) -> list[str]:
+        return sorted({c.name for c in self.courses})
+
+    @property
+    def progressed(self) -> bool:
+        return self.progression is not None or self.followed
+
+    def describe(self) -> str:
+        return f"line {self.number} ({', '.join(self.names)}, from {self.start.isoformat()})"
+
+
+@dataclass
+class TherapyHistory:
+    """What the record shows about treatment before now."""
+
+    metastatic_start: date | None
+    metastatic: bool                       # the current episode is metastatic
+    early: list[Course] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    unplaced: list[Course] = field(default_factory=list)   # undated, or metastatic without a start date
+    any_given: bool = False
+    relapses: list[date] = field(default_factory=list)     # dated recurrences, metastases, worsening statuses
+
+    def lines_with(self, klass: str) -> list[Line]:
+        return [line for line in self.lines if klass in line.classes]
+
+    def early_with(self, klass: str) -> list[Course]:
+        return [c for c in self.early if klass in c.classes]
+
+    def ever(self, klass: str) -> list[Course]:
+        """Every placed course of a class, early or metastatic."""
+        return [c for c in [*self.early, *(c for line in self.lines for c in line.courses)] if klass in c.classes]
+
+
+Verdict = Literal["met", "not-met", "unknown"]
+
+
+@dataclass(frozen=True)
+class PriorTherapyCheck:
+    """Whether the recorded history satisfies the prior-therapy condition of one option, and why."""
+
+    verdict: Verdict
+    text: str                              # what the record shows, in words (goes on the option as a note)
+    need: str | None = None                # what to check when the history cannot settle it
+    evidence: tuple[str, ...] = ()
+
+
+def _course(drug: MedicationUse, assessment: Assessment) -> Course | None:
+    if drug.draft or (drug.status or "").lower() not in GIVEN_STATUSES:
+        return None
+    if not drug.drug_class or drug.drug_class in NOT_A_LINE or drug.drug_class not in LINE_CLASSES:
+        return None
+    start, end = as_date(drug.start), as_date(drug.end)
+    ongoing = (drug.status or "").lower() in ONGOING_STATUSES and end is None
+    period = period_of(assessment.episode, drug.start) if start is not None else "unknown"
+    phase = "metastatic" if period == "metastatic" else "unknown" if period == "unknown" else "early"
+    return Course(drug, start, end, ongoing, phase, LINE_CLASSES[drug.drug_class], period)
+
+
+def _relapse_dates(events: list[ClinicalEvent]) -> list[date]:
+    # Lazy import: options imports this module, and the marker-only test lives there (P12).
+    from .options import is_worsening
+    dates = [as_date(e.date) for e in events if e.kind in RELAPSE_EVENTS and is_worsening(e)]
+    return sorted(d for d in dates if d is not None)
+
+
+def therapy_history(assessment: Assessment) -> TherapyHistory:
+    """The patient's recorded treatment, split into the early episode and metastatic lines."""
+    episode = assessment.episode
+    metastatic = episode.current == "metastatic"
+    history = TherapyHistory(as_date(episode.metastatic_start), metastatic)
+    courses = [c for c in (_course(m, assessment) for m in assessment.medications) if c is not None]
+    history.any_given = bool(courses)
+    for course in courses:
+        if course.phase == "early":
+            history.early.append(course)
+        elif course.phase == "unknown":
+            history.unplaced.append(course)
+    metastatic_courses = sorted((c for c in courses if c.phase == "metastatic"),
+                                key=lambda c: (c.start or date.max, c.drug.resource))
+    window = int(REGIMEN_WINDOW_DAYS.value)
+    for course in metastatic_courses:
+        current = history.lines[-1] if history.lines else None
+        if current is not None and course.start is not None and (course.start - current.start).days <= window:
+            current.courses.append(course)
+        else:
+            history.lines.append(Line(len(history.lines) + 1, course.start or date.min, [course]))
+    relapses = _relapse_dates(assessment.events)
+    history.relapses = relapses
+    for index, line in enumerate(history.lines):
+        following = history.lines[index + 1].start if index + 1 < len(history.lines) else None
+        line.followed = following is not None
+        after = [d for d in relapses if d > line.start and (following is None or d <= following)]
+        line.progression = after[0] if after else None
+    return history
+
+
+# ---- The prior-therapy conditions of the option table ----------------------------------------------------
+
+def _refs(courses) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.drug.resource for c in courses))
+
+
+def _line_refs(lines: list[Line]) -> tuple[str, ...]:
+    return _refs([c for line in lines for c in line.courses])
+
+
+def _unsettled(history: TherapyHistory) -> str | None:
+    """Why the history cannot be placed on the time axis at all, if so."""
+    if history.metastatic and history.metastatic_start is None:
+        return "the start of metastatic disease is not dated, so earlier and metastatic treatment cannot be told apart"
+    return None
+
+
+def _months_between(earlier: date, later: date) -> float:
+    """Whole calendar months from one date to another (a partial month counts as more than the whole)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    if add_months(earlier, months) > later:
+        months -= 1
+    return months + (0.5 if add_months(earlier, months) < later else 0.0)
+
+
+def first_line_cdk46(history: TherapyHistory) -> PriorTherapyCheck:
+    """A first-line CDK4/6 combination fits until the patient has progressed on a CDK4/6 inhibitor for
+    metastatic disease (the first-line labels: initial endocrine-based therapy; ASCO 2021 update)."""
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, "prior CDK4/6 inhibitor for metastatic disease")
+    progressed = [line for line in history.lines_with("cdk46") if line.progressed]
+    if progressed:
+        line = progressed[-1]
+        how = (f"progression recorded {line.progression.isoformat()}" if line.progression
+               else "followed by another line")
+        return PriorTherapyCheck(
+            "not-met", f"A CDK4/6 inhibitor was already given for metastatic disease: {line.describe()}, {how}. "
+                       "The first-line CDK4/6 combinations no longer fit.",
+            "confirm progression on the CDK4/6 inhibitor (first-line row)", _line_refs(progressed))
+    current = history.lines_with("cdk46")
+    if current:
+        return PriorTherapyCheck("met", f"On a CDK4/6 inhibitor for metastatic disease: {current[-1].describe()}.",
+                                 evidence=_line_refs(current))
+    return PriorTherapyCheck("met", "No CDK4/6 inhibitor for metastatic disease on record.")
+
+
+def after_non_steroidal_ai(history: TherapyHistory) -> PriorTherapyCheck:
+    """Everolimus with exemestane: after failure of letrozole or anastrozole (Afinitor label; BOLERO-2): a
+    relapse or progression dated after a non-steroidal AI was started."""
+    need = "recurrence or progression on letrozole or anastrozole"
+    given = [c for c in [*history.early, *(c for l in history.lines for c in l.courses), *history.unplaced]
+             if (c.drug.ingredient or "") in NON_STEROIDAL_AI]
+    if not given:
+        return PriorTherapyCheck("unknown", "No letrozole or anastrozole on record.", need)
+    names = ", ".join(sorted({c.name for c in given}))
+    failed = [c for c in given if c.start is not None and any(d > c.start for d in history.relapses)]
+    if failed:
+        return PriorTherapyCheck("met", f"Relapse or progression after {names} was started.", evidence=_refs(failed))
+    return PriorTherapyCheck("unknown", f"{names.capitalize()} on record, with no relapse or progression after it.",
+                             need, _refs(given))
+
+
+def inavo120_population(history: TherapyHistory) -> PriorTherapyCheck:
+    """Inavolisib: relapse during adjuvant endocrine therapy or within 12 months of finishing it (INAVO120;
+    the FDA label says 'following recurrence on or after completing adjuvant endocrine therapy')."""
+    from ..knowledge.thresholds import INAVO120_RELAPSE_AFTER_ADJUVANT_ET_MONTHS as limit
+    need = "adjuvant endocrine therapy dates (relapse on it or within 12 months of finishing it)"
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    relapse = history.metastatic_start
+    adjuvant = history.early_with("endocrine")
+    if relapse is None:
+        return PriorTherapyCheck("unknown", "No dated relapse on record.", need)
+    if not adjuvant:
+        return PriorTherapyCheck("unknown", "No adjuvant endocrine therapy on record.", need)
+    on_treatment = [c for c in adjuvant if c.ongoing or (c.end is not None and c.end >= relapse)]
+    if on_treatment:
+        return PriorTherapyCheck("met", f"Relapse {relapse.isoformat()} during adjuvant "
+                                        f"{', '.join(sorted({c.name for c in on_treatment}))}.",
+                                 evidence=_refs(on_treatment))
+    if any(c.end is None for c in adjuvant):
+        return PriorTherapyCheck("unknown", "Adjuvant endocrine therapy is on record without an end date.", need,
+                                 _refs(adjuvant))
+    last = max(adjuvant, key=lambda c: c.end)
+    months = _months_between(last.end, relapse)
+    text = (f"Adjuvant {last.name} ended {last.end.isoformat()}; relapse {relapse.isoformat()}, "
+            f"{int(months) if months == int(months) else f'more than {int(months)}'} months later.")
+    if months <= limit.value:
+        return PriorTherapyCheck("met", text, evidence=_refs([last]))
+    return PriorTherapyCheck("not-met", text + f" INAVO120 enrolled relapses within {limit.value:g} months of "
+                                               "adjuvant endocrine therapy.", need, _refs([last]))
+
+
+def db04_prior_chemotherapy(history: TherapyHistory) -> PriorTherapyCheck:
+    """T-DXd for HER2-low disease: prior chemotherapy for metastatic disease, or recurrence during or within
+    6 months of completing adjuvant chemotherapy (Enhertu label; DESTINY-Breast04)."""
+    from ..knowledge.thresholds import DB04_RELAPSE_AFTER_ADJUVANT_CHEMO_MONTHS as limit
+    need = "prior chemotherapy for metastatic disease (or relapse within 6 months of adjuvant chemotherapy)"
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    metastatic = history.lines_with("chemotherapy")
+    if metastatic:
+        return PriorTherapyCheck("met", f"Chemotherapy for metastatic disease: {metastatic[0].describe()}.",
+                                 evidence=_line_refs(metastatic))
+    relapse = history.metastatic_start
+    # The label speaks of adjuvant chemotherapy: chemotherapy given before breast surgery (neoadjuvant) is not
+    # counted for the 6-month rule; what the record cannot place (no surgery recorded) is.
+    adjuvant = [c for c in history.early_with("chemotherapy") if c.period != "neoadjuvant"]
+    if relapse is not None and adjuvant:
+        during = [c for c in adjuvant if c.ongoing or (c.end is not None and c.end >= relapse)]
+        if during:
+            return PriorTherapyCheck("met", f"Relapse {relapse.isoformat()} during adjuvant chemotherapy.",
+                                     evidence=_refs(during))
+        ended = [c for c in adjuvant if c.end is not None]
+        if ended and len(ended) == len(adjuvant):
+            last = max(ended, key=lambda c: c.end)
+            months = _months_between(last.end, relapse)
+            shown = int(months) if months == int(months) else f"more than {int(months)}"
+            text = (f"Adjuvant chemotherapy ended {last.end.isoformat()}; relapse {relapse.isoformat()}, "
+                    f"{shown} months later.")
+            if months <= limit.value:
+                return PriorTherapyCheck("met", text, evidence=_refs([last]))
+            return PriorTherapyCheck("unknown", text + " No chemotherapy for metastatic disease on record.", need,
+                                     _refs([last]))
+    return PriorTherapyCheck("unknown", "No chemotherapy for metastatic disease on record.", need)
+
+
+def db06_after_endocrine(history: TherapyHistory) -> PriorTherapyCheck:
+    """T-DXd for HR+ HER2-low/ultralow disease: progression on one or more endocrine therapies for metastatic
+    disease and no chemotherapy for it yet (DESTINY-Breast06; FDA 2025)."""
+    need = "progression on endocrine therapy for metastatic disease (no chemotherapy for it yet)"
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    chemo = history.lines_with("chemotherapy")
+    if chemo:
+        return PriorTherapyCheck("not-met", f"Chemotherapy was already given for metastatic disease "
+                                            f"({chemo[0].describe()}); DESTINY-Breast06 enrolled patients without it.",
+                                 need, _line_refs(chemo))
+    endocrine = [line for line in history.lines_with("endocrine") if line.progressed]
+    if endocrine:
+        return PriorTherapyCheck("met", f"Endocrine therapy for metastatic disease, then progression: "
+                                        f"{endocrine[-1].describe()}.", evidence=_line_refs(endocrine))
+    return PriorTherapyCheck("unknown", "No progression on endocrine therapy for metastatic disease on record.", need)
+
+
+def ascent_prior_lines(history: TherapyHistory) -> PriorTherapyCheck:
+    """Sacituzumab govitecan for TNBC (Trodelvy label; ASCENT): the label asks for at least two earlier systemic
+    treatments, one or more of which was given for metastatic disease."""
+    from ..knowledge.thresholds import SACITUZUMAB_TNBC_PRIOR_SYSTEMIC_MIN as minimum
+    need = "at least two earlier systemic treatments, one or more for metastatic disease"
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    metastatic = len(history.lines)
+    early = 1 if history.early else 0
+    text = (f"{metastatic} line(s) for metastatic disease"
+            + (" and (neo)adjuvant systemic therapy." if early else ", no (neo)adjuvant systemic therapy."))
+    refs = _line_refs(history.lines) + _refs(history.early)
+    if metastatic >= 1 and metastatic + early >= minimum.value:
+        return PriorTherapyCheck("met", text, evidence=refs)
+    return PriorTherapyCheck("unknown", text, need, refs)
+
+
+def tropics02_prior_lines(history: TherapyHistory) -> PriorTherapyCheck:
+    """Sacituzumab govitecan, HR+/HER2-: endocrine-based therapy and at least two additional systemic
+    therapies for metastatic disease (Trodelvy label; TROPiCS-02)."""
+    from ..knowledge.thresholds import SACITUZUMAB_HR_ADDITIONAL_SYSTEMIC_MIN as minimum
+    need = "endocrine therapy and at least two further systemic therapies for metastatic disease"
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    endocrine = history.ever("endocrine")
+    additional = [line for line in history.lines if "endocrine" not in line.classes]
+    text = (f"{'Endocrine therapy' if endocrine else 'No endocrine therapy'}, and {len(additional)} "
+            "line(s) for metastatic disease without endocrine therapy.")
+    refs = _refs(endocrine) + _line_refs(additional)
+    if endocrine and len(additional) >= minimum.value:
+        return PriorTherapyCheck("met", text, evidence=refs)
+    return PriorTherapyCheck("unknown", text, need, refs)
+
+
+def tropion_prior_lines(history: TherapyHistory) -> PriorTherapyCheck:
+    """Datopotamab deruxtecan: prior endocrine-based therapy and chemotherapy for unresectable or metastatic
+    disease (Datroway label; TROPION-Breast01)."""
+    need = "prior endocrine therapy and chemotherapy for metastatic disease"
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    endocrine, chemo = history.lines_with("endocrine"), history.lines_with("chemotherapy")
+    if endocrine and chemo:
+        return PriorTherapyCheck("met", f"Endocrine therapy ({endocrine[0].describe()}) and chemotherapy "
+                                        f"({chemo[0].describe()}) for metastatic disease.",
+                                 evidence=_line_refs(endocrine + chemo))
+    return PriorTherapyCheck("unknown", "For metastatic disease: "
+                                        f"{'endocrine therapy' if endocrine else 'no endocrine therapy'}, "
+                                        f"{'chemotherapy' if chemo else 'no chemotherapy'}.", need,
+                             _line_refs(endocrine + chemo))
+
+
+PRIOR_THERAPY_RULES = {
+    "first-line-cdk46": first_line_cdk46,
+    "after-nsai": after_non_steroidal_ai,
+    "inavo120": inavo120_population,
+    "db04-prior-chemo": db04_prior_chemotherapy,
+    "db06-after-et": db06_after_endocrine,
+    "ascent": ascent_prior_lines,
+    "tropics02": tropics02_prior_lines,
+    "tropion-breast01": tropion_prior_lines,
+}
+
+
+def check_prior_therapy(rule: str, history: TherapyHistory) -> PriorTherapyCheck:
+    return PRIOR_THERAPY_RULES[rule](history)
+
+
+__all__ = ["Course", "Line", "TherapyHistory", "PriorTherapyCheck", "therapy_history", "check_prior_therapy",
+           "PRIOR_THERAPY_RULES", "LINE_CLASSES"]
