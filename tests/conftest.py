@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.fhir_server import SekmetServer, free_port  # noqa: F401  (free_port re-exported for tests)
+from tests import property_budget  # noqa: F401  (registers and loads the Hypothesis profile: ci when CI is set)
 
 
 @pytest.fixture(scope="session")

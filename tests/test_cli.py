@@ -83,11 +83,15 @@ def test_load_fixtures_unset_token_variable_is_a_configuration_error():
     assert "NO_SUCH_VAR_H5" in result.stderr
 
 
+class ServeExitedEarly(AssertionError):
+    pass
+
+
 def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"serve exited early: {proc.communicate()}")
+            raise ServeExitedEarly(f"serve exited early: {proc.communicate()}")
         try:
             requests.get(url, timeout=1)
             return
@@ -96,21 +100,34 @@ def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
     raise AssertionError(f"{url} never answered")
 
 
+def _start_serve(env_for_base, attempts: int = 3) -> tuple[subprocess.Popen, str]:
+    """``serve`` on a free port; its port can be taken by another process between our choice and its bind
+    (serve takes a port number, not a socket), so a start that fails with "address in use" is retried."""
+    for attempt in range(attempts):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen([CLI, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env_for_base(base),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            _wait_for(f"{base}/cds-services", proc)
+            return proc, base
+        except ServeExitedEarly as exc:
+            if "in use" not in str(exc) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_serve_answers_signed_discovery(tmp_path: Path):
     """serve, configured only by environment variables, answers a sandbox-style signed discovery call."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     ehr = "http://127.0.0.1:1"
     signer = EhrSigner(ehr, f"{ehr}/.well-known/jwks.json")
     issuers = tmp_path / "issuers.json"
     issuers.write_text(json.dumps({ehr: {"jwks": signer.jwks(), "fhir_servers": [f"{ehr}/fhir"],
                                          "cors_origins": [ehr]}}))
-    env = dict(os.environ, RECEPTOR_CDS_PUBLIC_URL=base, RECEPTOR_CDS_TRUSTED_ISSUERS=str(issuers),
-               RECEPTOR_CDS_DATABASE_URL=f"sqlite:///{tmp_path / 'fb.sqlite'}")
-    proc = subprocess.Popen([CLI, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, base = _start_serve(lambda base: dict(
+        os.environ, RECEPTOR_CDS_PUBLIC_URL=base, RECEPTOR_CDS_TRUSTED_ISSUERS=str(issuers),
+        RECEPTOR_CDS_DATABASE_URL=f"sqlite:///{tmp_path / 'fb.sqlite'}"))
     try:
-        _wait_for(f"{base}/cds-services", proc)
         now = int(time.time())
         token = jwt.encode({"alg": "ES384", "typ": "JWT", "kid": signer.kid},
                            {"iss": ehr, "aud": f"{base}/cds-services", "iat": now, "exp": now + 300,

@@ -415,6 +415,7 @@ from hypothesis import strategies as st  # noqa: E402
 from cds_hooks.decision.options import options_for  # noqa: E402
 from cds_hooks.decision.orders import check_orders  # noqa: E402
 from cds_hooks.knowledge.drugs import DRUG_CLASSES  # noqa: E402
+from tests.property_budget import examples  # noqa: E402
 
 _dates = st.one_of(st.none(), st.sampled_from(["2026", "2026-02", "2026-02-30", "garbage", "2025-05-05T10:00:00Z",
                                                "2019-01-01", "2026-10-31"]))
@@ -440,7 +441,7 @@ _history = st.builds(result, ref=st.text(max_size=4), analyte=st.sampled_from(["
                      ihc_score=st.one_of(st.none(), st.sampled_from(["0", "0-null", "0-ultralow", "1+", "2+", "3+"])))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(subtype=st.sampled_from(["HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", "indeterminate"]),
        setting=st.sampled_from(["early", "metastatic", "unknown"]),
        menopause=st.sampled_from(["premenopausal", "postmenopausal", "suppressed", "male", "unknown"]),

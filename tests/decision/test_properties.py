@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from cds_hooks.decision import DecisionConfig, assess, check_orders
 from cds_hooks.knowledge import drugs as _drugs
 from cds_hooks.knowledge import codes
+from tests.property_budget import examples
 
 CONFIG = DecisionConfig(today=date(2026, 11, 1))
 ER_CODES = {e.code for e in codes.RECEPTOR_CODES if e.meaning == "ER"}
@@ -84,7 +85,7 @@ any_item = st.one_of(observation(KNOWN_CODES), junk, st.fixed_dictionaries({"res
                                                                           optional={"id": junk, "gender": junk, "birthDate": junk, "code": concept(KNOWN_CODES), "entry": junk, "status": junk}))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(any_item, well_formed(KNOWN_CODES)), max_size=8))
 def test_random_resources_never_raise(items):
     """Any list of random, broken or mistyped resources gives a JSON-serialisable assessment, never an exception."""
@@ -93,7 +94,7 @@ def test_random_resources_never_raise(items):
     assert assessment.subtype in ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", "indeterminate")
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(observation(sorted(set(KNOWN_CODES) - ER_CODES)),
                           well_formed(sorted(set(KNOWN_CODES) - ER_CODES - {"417181009"}))), max_size=8))
 def test_no_er_result_means_indeterminate(observations):
@@ -101,7 +102,7 @@ def test_no_er_result_means_indeterminate(observations):
     assert assess(observations, CONFIG).subtype == "indeterminate"
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(observation(sorted(set(KNOWN_CODES) - HER2_CODES)),
                           well_formed(sorted(set(KNOWN_CODES) - HER2_CODES - {"417181009"}))), max_size=8))
 def test_no_her2_result_means_indeterminate(observations):
@@ -109,7 +110,7 @@ def test_no_her2_result_means_indeterminate(observations):
     assert assess(observations, CONFIG).subtype == "indeterminate"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(observation(KNOWN_CODES), max_size=6))
 def test_a_bundle_passed_whole_is_read_like_its_resources(observations):
     """A Bundle dict handed over by mistake gives the same subtype as its resources."""
@@ -117,7 +118,7 @@ def test_a_bundle_passed_whole_is_read_like_its_resources(observations):
     assert assess(bundle, CONFIG).subtype == assess(observations, CONFIG).subtype
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(well_formed(sorted(ER_CODES)), well_formed(sorted(HER2_CODES)), st.lists(well_formed(KNOWN_CODES), max_size=6))
 def test_classified_subtypes_rest_on_er_and_her2_evidence(er, her2, others):
     """Whenever a subtype other than indeterminate is given, ER and HER2 findings name their evidence."""
@@ -132,7 +133,7 @@ def _key(assessment):
             assessment.her2.expression)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(well_formed(KNOWN_CODES), min_size=1, max_size=10), st.randoms(use_true_random=False))
 def test_order_of_resources_never_changes_the_decision(observations, rnd):
     """Shuffling the same resources gives the same subtype and findings: input order never picks between results."""
@@ -141,7 +142,7 @@ def test_order_of_resources_never_changes_the_decision(observations, rnd):
     assert _key(assess(observations, CONFIG)) == _key(assess(shuffled, CONFIG))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(well_formed(KNOWN_CODES), max_size=8), st.lists(well_formed(KNOWN_CODES), min_size=1, max_size=4))
 def test_entered_in_error_results_never_change_the_decision(observations, withdrawn):
     """Adding results marked entered-in-error (b.1: dropped) leaves the subtype and findings unchanged."""
@@ -152,7 +153,7 @@ def test_entered_in_error_results_never_change_the_decision(observations, withdr
     assert {f"Observation/eie-{i}" for i in range(len(extra))} <= {n.resource for n in after.data_quality}
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(well_formed(KNOWN_CODES), max_size=8),
        st.lists(well_formed(sorted(c.code for c in codes.SERUM_HER2_CODES)), min_size=1, max_size=3))
 def test_serum_her2_never_changes_the_decision(observations, serum):
@@ -161,7 +162,7 @@ def test_serum_her2_never_changes_the_decision(observations, serum):
     assert _key(assess(observations, CONFIG)) == _key(assess([*observations, *serum], CONFIG))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(well_formed(KNOWN_CODES), min_size=1, max_size=8))
 def test_preliminary_only_data_never_gives_an_unqualified_subtype(observations):
     """When every result is preliminary, any subtype given says it rests on a provisional result (b.1)."""
@@ -191,7 +192,7 @@ SPECIMENS = [{"resourceType": "Specimen", "id": sid, "collection": {"bodySite": 
 METASTATIC = {"resourceType": "Condition", "id": "met", "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C78.7"}]}}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(well_formed(KNOWN_CODES), st.sampled_from([None, "breast-a", "breast-b", "liver"])), min_size=1, max_size=8),
        st.booleans(), st.randoms(use_true_random=False))
 def test_order_never_decides_between_specimens(pairs, metastatic, rnd):
@@ -243,7 +244,7 @@ patients = st.builds(lambda gender, birth: _drop_none({"resourceType": "Patient"
                      st.sampled_from([None, "1950", "1970-05", "1990-01-01", "2030-01-01"]))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patients, st.lists(st.one_of(conditions, medications, well_formed(KNOWN_CODES)), max_size=12))
 def test_conditions_and_medications_never_raise(patient, items):
     """Any mix of conditions, drugs and results gives a serialisable assessment, and checking the drugs as draft

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from app.fhir_server import SekmetServer, free_port
+from app.fhir_server import SekmetServer
 from cds_hooks.fhir_client import (redact, FhirAuthError, FhirClient, FhirResponseError, FhirUnavailable,
                                    InvalidFhirRequest, sort_by_effective_desc)
-from tests.infra.loopback import LoopbackServer, Reply
+from tests.infra.loopback import Gate, LoopbackServer, Reply, refused_port
 
 PATIENT = "paging-patient"
 N_OBSERVATIONS = 7
@@ -198,30 +198,29 @@ def test_follow_pages_rejects_non_bundle():
 
 
 def test_read_timeout_is_unavailable():
-    """A server slower than read_timeout raises FhirUnavailable promptly."""
-    with LoopbackServer() as slow:
-        slow.routes["/fhir/Patient/p"] = Reply(200, {"resourceType": "Patient", "id": "p"}, delay=3)
-        started = time.monotonic()
+    """A server slower than read_timeout raises FhirUnavailable while the server still holds its answer."""
+    with LoopbackServer() as slow, Gate() as gate:
+        slow.routes["/fhir/Patient/p"] = Reply(200, {"resourceType": "Patient", "id": "p"}, hold=gate)
         with FhirClient(f"{slow.origin}/fhir", read_timeout=0.3) as c, pytest.raises(FhirUnavailable):
             c.read("Patient", "p")
-        assert time.monotonic() - started < 2
+        assert gate.closed, "the client waited for the answer instead of timing out"
 
 
 def test_connection_refused_is_unavailable():
     """Nothing listening on the port raises FhirUnavailable."""
-    with FhirClient(f"http://127.0.0.1:{free_port()}/fhir") as c, pytest.raises(FhirUnavailable):
+    with refused_port() as port, FhirClient(f"http://127.0.0.1:{port}/fhir") as c, pytest.raises(FhirUnavailable):
         c.read("Patient", "p")
 
 
 def test_budget_cuts_a_slow_request_short():
-    """With a 0.4 s budget, a server sleeping 3 s yields FhirUnavailable well before the read timeout."""
-    with LoopbackServer() as slow:
-        slow.routes["/fhir/Patient/p"] = Reply(200, {"resourceType": "Patient", "id": "p"}, delay=3)
-        started = time.monotonic()
-        with FhirClient(f"{slow.origin}/fhir", read_timeout=10, deadline=started + 0.4) as c:
+    """With a 0.4 s budget and a 120 s read timeout, a server holding its answer yields FhirUnavailable while
+    it still holds it: the budget, not the read timeout, ended the wait."""
+    with LoopbackServer() as slow, Gate() as gate:
+        slow.routes["/fhir/Patient/p"] = Reply(200, {"resourceType": "Patient", "id": "p"}, hold=gate)
+        with FhirClient(f"{slow.origin}/fhir", read_timeout=120, deadline=time.monotonic() + 0.4) as c:
             with pytest.raises(FhirUnavailable):
                 c.read("Patient", "p")
-        assert time.monotonic() - started < 2
+        assert gate.closed, "the client waited for the answer past its budget"
 
 
 def test_exhausted_budget_sends_nothing():

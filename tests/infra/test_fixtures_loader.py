@@ -112,9 +112,9 @@ def test_every_project_fixture_patient_is_on_the_test_server(fhir_server):
 
 def test_unreachable_server_is_a_clear_load_error():
     """Sending to a closed port names the bundle."""
-    from app.fhir_server import free_port
-    with pytest.raises(FixtureLoadError, match="mine.json"):
-        load_into(f"http://127.0.0.1:{free_port()}/fhir", [("mine.json", _mcode_style())])
+    from tests.infra.loopback import refused_port
+    with refused_port() as port, pytest.raises(FixtureLoadError, match="mine.json"):
+        load_into(f"http://127.0.0.1:{port}/fhir", [("mine.json", _mcode_style())])
 
 
 def test_references_survive_loading_a_whole_synthea_record(tmp_path):

@@ -206,16 +206,17 @@ def test_unreachable_jwks_url_is_401_not_500(make_settings, signer, tmp_path, ep
     """When the issuer's key endpoint is down, calls are refused (401), never an error page."""
     import json as _json
 
-    from app.fhir_server import free_port
+    from tests.infra.loopback import refused_port
 
     from .conftest import CdsClient, build_app, write_trusted_issuers
-    settings = make_settings()
-    write_trusted_issuers(tmp_path / "trusted-issuers.json", f"http://127.0.0.1:{free_port()}/jwks.json",
-                          epic_key, [])
-    down = CdsClient(build_app(settings), signer)
-    issuers = _json.loads((tmp_path / "trusted-issuers.json").read_text())
-    token = signer.sandbox(DISCOVERY, jku=issuers[SANDBOX_ISS]["jwks_url"])
-    assert down.get(DISCOVERY, token=token).status_code == 401
+    with refused_port() as port:
+        settings = make_settings()
+        write_trusted_issuers(tmp_path / "trusted-issuers.json", f"http://127.0.0.1:{port}/jwks.json",
+                              epic_key, [])
+        down = CdsClient(build_app(settings), signer)
+        issuers = _json.loads((tmp_path / "trusted-issuers.json").read_text())
+        token = signer.sandbox(DISCOVERY, jku=issuers[SANDBOX_ISS]["jwks_url"])
+        assert down.get(DISCOVERY, token=token).status_code == 401
 
 
 def test_bearer_scheme_is_case_insensitive_and_401_names_the_scheme(cds, signer):

@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
-import threading
-import time
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from app.fhir_server import free_port
+from tests.infra.loopback import Gate, LoopbackServer, Reply, refused_port
 
 from .conftest import SMART_LAUNCH, hook_fixture, HOOK_FIXTURES
 
@@ -341,51 +338,28 @@ def test_prefetched_resource_of_another_patient_is_left_out_and_said(cds):
 # ---------------------------------------------------------------- FHIR server down or slow
 
 
-@pytest.fixture()
-def silent_server() -> Iterator[str]:
-    """A loopback socket that accepts connections and never answers (a hung FHIR server)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    conns = []
-    stop = threading.Event()
-
-    def _accept():
-        sock.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conns.append(sock.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=_accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/fhir"
-    stop.set()
-    thread.join()
-    for c in conns:
-        c.close()
-    sock.close()
-
-
 def test_fhir_server_down_with_no_prefetch_is_412_not_500(make_cds):
     """fhirServer refuses connections: 412 saying it did not answer."""
-    url = f"http://127.0.0.1:{free_port()}/fhir"
-    body = copy.deepcopy(hook_fixture("patient-view-no-prefetch"))
-    body["fhirServer"] = url
-    response = make_cds([url]).post(ASSESS, body)
+    with refused_port() as port:
+        url = f"http://127.0.0.1:{port}/fhir"
+        body = copy.deepcopy(hook_fixture("patient-view-no-prefetch"))
+        body["fhirServer"] = url
+        response = make_cds([url]).post(ASSESS, body)
     assert response.status_code == 412
     assert "did not answer" in response.get_json()["issue"][0]["diagnostics"]
 
 
-def test_hung_fhir_server_is_cut_off_by_the_time_budget(make_cds, silent_server):
-    """A FHIR server that never answers costs at most the budget; missing optional keys degrade to a gap card."""
-    body = copy.deepcopy(hook_fixture("patient-view-partial-prefetch"))
-    body["fhirServer"] = silent_server
-    cds = make_cds([silent_server], fhir_read_timeout=0.5, fhir_total_budget=1.5)
-    began = time.monotonic()
-    response = cds.post(ASSESS, body)
-    assert time.monotonic() - began < 4
+def test_hung_fhir_server_is_cut_off_by_the_time_budget(make_cds):
+    """A FHIR server holding every answer (read timeout 120 s) is given up on when the 1.5 s budget is spent, while
+    it still holds them: the call answers 200 and the missing optional keys degrade to a gap card."""
+    with LoopbackServer() as hung, Gate() as gate:
+        hung.default = Reply(200, {"resourceType": "Bundle", "type": "searchset", "entry": []}, hold=gate)
+        base = f"{hung.origin}/fhir"
+        body = copy.deepcopy(hook_fixture("patient-view-partial-prefetch"))
+        body["fhirServer"] = base
+        response = make_cds([base], fhir_read_timeout=120, fhir_total_budget=1.5).post(ASSESS, body)
+        assert gate.closed, "the service waited for the hung server past its budget"
+        assert hung.requests, "the server was never asked (nothing was cut off)"
     assert response.status_code == 200
     gap = next(c for c in response.get_json()["cards"] if c["summary"].startswith("Incomplete chart data"))
     assert "did not answer in time" in gap["detail"]

@@ -23,6 +23,8 @@ from joserfc.jwk import ECKey, KeySet
 from app.config import Settings
 from cds_hooks.service.discovery import PREFETCH
 
+from tests.property_budget import examples
+
 from .conftest import HOOK_FIXTURES, TODAY, CdsClient, build_app
 
 ASSESS = "/cds-services/receptor-assessment"
@@ -33,7 +35,7 @@ SERVICE_OF = {"patient-view": ASSESS, "order-select": ORDER_SELECT, "order-sign"
 ISS = "https://fuzz.ehr.test"
 BASES = [json.loads(p.read_text()) for p in sorted(HOOK_FIXTURES.glob("*.json"))
          if p.name.startswith(("patient-view", "order-"))]
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+FUZZ = settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                        HealthCheck.function_scoped_fixture])
 
 json_scalars = (st.none() | st.booleans() | st.integers(min_value=-(2 ** 70), max_value=2 ** 70)
@@ -297,7 +299,7 @@ def odd_fhir(tmp_path_factory):
         yield server, base, CdsClient(app, None)   # type: ignore[arg-type]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(answer=odd_resources | json_values, paged=st.booleans())
 def test_odd_fhir_server_answers_are_never_a_500(odd_fhir, answer, paged):

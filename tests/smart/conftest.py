@@ -7,6 +7,7 @@ hop at a time so each step can be checked).
 from __future__ import annotations
 
 import secrets
+import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,10 @@ from werkzeug.serving import make_server
 from app.config import Settings
 from app.devehr.auth_server import AuthServerConfig, ClientRegistration, DevAuthServer, init_auth_server
 from app.devehr.fhir_proxy import create_fhir_proxy_blueprint
-from app.fhir_server import SekmetServer, free_port
+from app.fhir_server import SekmetServer
 from app import create_app
 from cds_hooks.decision import DecisionConfig
+from tests.infra.loopback import listening_socket, refused_port
 
 from .patients import (CONVERSION_PATIENT_ID, PLAIN_PATIENT_ID, SPECIMEN_PATIENT_ID, conversion_bundle,
                        plain_bundle, specimen_bundle)
@@ -38,12 +40,14 @@ NO_REFRESH_CLIENT = "receptor-norefresh" # granted no online/offline access: no 
 
 
 class ServedApp:
-    """A Flask app served by werkzeug on 127.0.0.1 in a thread."""
+    """A Flask app served by werkzeug on 127.0.0.1 in a thread, on a socket already bound and listening
+    (``tests.infra.loopback.listening_socket()``), so no other process can take its port in between."""
 
-    def __init__(self, app: Flask, port: int):
-        self.port = port
-        self.base = f"http://127.0.0.1:{port}"
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
+    def __init__(self, app: Flask, sock: socket.socket):
+        self.port = sock.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True, fd=sock.fileno())
+        sock.close()   # werkzeug serves on its own duplicate of the descriptor
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -59,9 +63,10 @@ class DevEhr:
     auth: DevAuthServer
     sekmet: SekmetServer
     upstream: dict = field(default_factory=dict)
+    refused_port: int = 0      # held closed for the session: connecting is refused
 
     def take_fhir_down(self) -> None:
-        self.upstream["url"] = f"http://127.0.0.1:{free_port()}/fhir"
+        self.upstream["url"] = f"http://127.0.0.1:{self.refused_port}/fhir"
 
     def bring_fhir_up(self) -> None:
         self.upstream["url"] = self.sekmet.base_url
@@ -70,11 +75,11 @@ class DevEhr:
 # Product-app redirect URIs are registered per app port, so clients are added when an app starts.
 @pytest.fixture(scope="session")
 def dev_ehr(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevEhr]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    sock = listening_socket()
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     secret = secrets.token_urlsafe(32)
     with SekmetServer(tmp_path_factory.mktemp("sekmet-smart"), smart_secret=secret,
-                      public_base_url=f"{base}/fhir") as sekmet:
+                      public_base_url=f"{base}/fhir") as sekmet, refused_port() as down:
         sekmet.load_bundle(conversion_bundle(), "smart-conversion")
         sekmet.load_bundle(plain_bundle(), "smart-plain")
         sekmet.load_bundle(specimen_bundle(), SPECIMEN_PATIENT_ID)
@@ -84,9 +89,10 @@ def dev_ehr(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevEhr]:
             ehr_base_url=base, smart_secret=secret,
             patient_lister=lambda: [(CONVERSION_PATIENT_ID, "Conversion Case"), (PLAIN_PATIENT_ID, "Plain Case")]))
         flask_app.register_blueprint(create_fhir_proxy_blueprint(lambda: upstream["url"]))
-        served = ServedApp(flask_app, port)
+        served = ServedApp(flask_app, sock)
         try:
-            yield DevEhr(base=base, fhir_base=f"{base}/fhir", auth=auth, sekmet=sekmet, upstream=upstream)
+            yield DevEhr(base=base, fhir_base=f"{base}/fhir", auth=auth, sekmet=sekmet, upstream=upstream,
+                         refused_port=down)
         finally:
             served.stop()
 
@@ -114,7 +120,8 @@ def product_app(dev_ehr: DevEhr, client_key_pem: Path, tmp_path: Path) -> Iterat
     started: list[ServedApp] = []
 
     def start(client: str = SYM_CLIENT, decision_config: DecisionConfig | None = None, **overrides) -> ProductApp:
-        port = free_port()
+        sock = listening_socket()
+        port = sock.getsockname()[1]
         base = f"http://127.0.0.1:{port}"
         settings = Settings(public_url=base, smart_client_id=client, smart_allowed_issuers=(dev_ehr.fhir_base,),
                             smart_cookie_secure=False, fhir_read_timeout=5.0, fhir_total_budget=5.0,
@@ -139,7 +146,7 @@ def product_app(dev_ehr: DevEhr, client_key_pem: Path, tmp_path: Path) -> Iterat
             reg = ClientRegistration(client, redirect, client_secret=SYM_SECRET, allowed_scopes=allowed)
         dev_ehr.auth.register_client(reg)
         settings = settings.with_overrides(**overrides)
-        served = ServedApp(create_app(settings, decision_config=decision_config), port)
+        served = ServedApp(create_app(settings, decision_config=decision_config), sock)
         started.append(served)
         return ProductApp(base=base, settings=settings)
 

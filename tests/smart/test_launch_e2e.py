@@ -230,10 +230,11 @@ def test_fhir_server_down_gives_a_clear_page(dev_ehr, product_app, browser):
 
 def test_ehr_down_at_discovery_gives_a_clear_page(product_app, browser):
     """An allow-listed EHR that does not answer discovery gets a 502 page."""
-    from app.fhir_server import free_port
-    dead = f"http://127.0.0.1:{free_port()}/fhir"
-    app = product_app(smart_allowed_issuers=(dead,))
-    resp = browser.get(f"{app.launch_url}?iss={dead}&launch=x")
+    from tests.infra.loopback import refused_port
+    with refused_port() as port:
+        dead = f"http://127.0.0.1:{port}/fhir"
+        app = product_app(smart_allowed_issuers=(dead,))
+        resp = browser.get(f"{app.launch_url}?iss={dead}&launch=x")
     assert resp.status_code == 502 and "EHR not reachable" in resp.text
 
 

@@ -8,7 +8,7 @@ import logging
 import pytest
 from flask import Flask, Response, jsonify, request
 
-from app.fhir_server import free_port
+from tests.infra.loopback import listening_socket
 
 from .conftest import SYM_SECRET, ServedApp, query_of
 from .patients import CONVERSION_PATIENT_ID
@@ -148,7 +148,7 @@ def broken_ehr():
         answer["seen"] = dict(request.form)
         return Response(answer["body"], status=answer["status"], content_type=answer["type"])
 
-    served = ServedApp(app, free_port())
+    served = ServedApp(app, listening_socket())
     yield served.base + "/fhir", answer
     served.stop()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask, jsonify
 
-from app.fhir_server import free_port
+from tests.infra.loopback import listening_socket
 from app.smart import discovery
 from app.smart.chart import build_chart
 from app.smart.errors import SmartError
@@ -72,7 +72,7 @@ def relative_metadata_server():
             "capabilities": ["launch-ehr"], "code_challenge_methods_supported": ["S256"]}
     state = {"meta": meta}
     app.add_url_rule("/r4/.well-known/smart-configuration", "m", lambda: jsonify(state["meta"]))
-    served = ServedApp(app, free_port())
+    served = ServedApp(app, listening_socket())
     yield served.base + "/r4", state
     served.stop()
 
