@@ -12,9 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from cds_hooks.decision.verdicts import VERDICTS
+
 
 def json_problem(resource: Any) -> str | None:
-    """The first FHIR JSON rule ``resource`` breaks, as a path and reason; None when none is broken."""
+    """The first FHIR JSON rule ``resource`` breaks, as a path and reason; None when none is broken.
+
+    A function of the resource's content only, so remembered by content (``cds_hooks.decision.verdicts``):
+    an EHR resends the same history on every chart open, and this walk visits every value."""
+    return VERDICTS.checked("fhir-json", resource, _walk)
+
+
+def _walk(resource: Any) -> str | None:
     stack: list[tuple[Any, str]] = [(resource, "")]
     while stack:
         node, path = stack.pop()

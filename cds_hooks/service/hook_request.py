@@ -5,10 +5,11 @@ an integrator sees which field to fix; nothing here touches the network.
 """
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from .fhir_json import json_problem
 from .outcomes import ServiceError
@@ -37,29 +38,43 @@ def parse_json_body(raw: bytes, content_type: str | None) -> Any:
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise ServiceError(415, f"Content-Type must be application/json, got {mimetype or 'none'}", code="not-supported")
     try:
-        body = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ServiceError(400, "request body is not UTF-8", code="structure")
-    except json.JSONDecodeError as exc:
+    try:
+        # orjson: several times faster than the json module, strict RFC 8259 (NaN and Infinity are refused),
+        # and it stops at 1,024 levels of nesting by itself instead of recursing.
+        body = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if "depth limit" in exc.msg or "recursion" in exc.msg.lower():
+            raise ServiceError(400, f"request body nests deeper than {MAX_JSON_DEPTH} levels", code="structure")
         raise ServiceError(400, f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                            code="structure")
-    except RecursionError:
-        raise ServiceError(400, f"request body nests deeper than {MAX_JSON_DEPTH} levels", code="structure")
     if json_depth(body) > MAX_JSON_DEPTH:
         raise ServiceError(400, f"request body nests deeper than {MAX_JSON_DEPTH} levels", code="structure")
     return body
 
 
 def json_depth(value: Any) -> int:
-    """Nesting depth of a parsed JSON value, without recursion (so the check itself cannot overflow)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
+    """Nesting depth of a parsed JSON value (a scalar is one level), without recursion (so the check itself
+    cannot overflow). Level by level, and only containers are kept for the next level: a whole-record
+    prefetch is mostly strings, and this walk runs on every call."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    deepest, depth, level = 1, 1, [value]
+    while level:
+        below: list[Any] = []
+        keep = below.append
+        scalar_below = False
+        for node in level:
+            for child in (node.values() if type(node) is dict else node):
+                if type(child) is dict or type(child) is list:
+                    keep(child)
+                else:
+                    scalar_below = True
+        deepest = max(deepest, depth + 1 if scalar_below else depth)
+        depth += 1
+        level = below
     return deepest
 
 
