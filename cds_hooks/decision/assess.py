@@ -24,7 +24,7 @@ from .er_pr import condition_receptor_evidence, decide_receptor, hr_status, read
 from .her2 import decide_her2, read_her2
 from .intake import FINAL_STATUSES, PROVISIONAL_STATUSES, Intake, ref_of, take_in
 from .model import Assessment, ClinicalEvent, DataQualityNote, ReceptorResult
-from .options import options_for
+from .options import option_notes, options_for
 from .pitfalls import find_pitfalls
 from .selection import SpecimenInfo, day, effective_of, specimen_of
 from .subtype import classify
@@ -278,6 +278,7 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
         setting.residual_disease = True
         setting.evidence = list(dict.fromkeys([*setting.evidence, *(ref for c in residual for ref in c.evidence)]))
     assessment.options = options_for(assessment, config)
+    assessment.option_notes = option_notes(assessment)
     assessment.alerts = find_pitfalls(assessment, config)
     assessment.subtype_notes = subtype_notes(assessment)
     return assessment

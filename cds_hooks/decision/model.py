@@ -340,6 +340,9 @@ class Assessment:
     biomarkers: list[Biomarker] = field(default_factory=list)
     medications: list[MedicationUse] = field(default_factory=list)
     options: list[Option] = field(default_factory=list)
+    # Caveats that concern the option list as a whole (ER-low disease, a male patient): shown once per card or
+    # page, not repeated under every option (issue 13 section 5).
+    option_notes: list[str] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     data_quality: list[DataQualityNote] = field(default_factory=list)
     history: list[ReceptorResult] = field(default_factory=list)

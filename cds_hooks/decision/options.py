@@ -44,8 +44,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..knowledge.options import (
+    ER_LOW_HER2_POSITIVE_NOTE,
     ER_LOW_NOTE,
+    ER_LOW_PR_POSITIVE_NOTE,
     ER_NEG_PR_POS_NOTE,
+    FEMALE_ONLY_WORDS,
+    MALE_NOTE,
+    MALE_WORDING,
     OPTIONS_TABLE,
     REQUIREMENT_TESTS,
     TNBC,
@@ -69,6 +74,7 @@ PRE_TREATMENT_NEED = "pre-treatment biopsy receptor result (only post-treatment 
 STAGE_NEED = "stage group (the label covers only some stages)"
 NODES_NEED = "nodal status and risk features (node-positive, high risk)"
 PRIOR_THERAPY_NEED = "prior therapy: check"
+MALE_GUIDELINE_SOURCE = "asco-male-bc"
 PRIOR_THERAPY_NOTE = "Prior therapy on record: "
 
 
@@ -236,7 +242,8 @@ def _menopause(spec: OptionSpec, assessment: Assessment) -> tuple[bool, list[str
         if status == "premenopausal":
             return True, [], ["Premenopausal: only together with ovarian function suppression (GnRH agonist)."]
         if status == "male":
-            return True, [], ["Men: an aromatase inhibitor only together with a GnRH agonist."]
+            return True, [], ["In a man an aromatase inhibitor only together with a GnRH agonist; tamoxifen is the "
+                              "alternative (ASCO male breast cancer guideline)."]
         return True, [MENOPAUSE_NEED], ["Before menopause this needs ovarian suppression; confirm menopausal status."]
     if rule == "post":
         if status == "postmenopausal":
@@ -301,11 +308,25 @@ def _build(spec: OptionSpec, assessment: Assessment, extra_needs: list[str], ext
         status = "needs-review"
     else:
         status = "applicable"
+    condition, agents, sources = spec.condition, list(spec.agents), list(spec.sources)
+    if assessment.menopausal_status == "male":
+        if spec.id in MALE_WORDING:
+            condition, male_agents = MALE_WORDING[spec.id]
+            agents = list(male_agents)
+            sources.append(MALE_GUIDELINE_SOURCE)
+        # Menopause and ovarian suppression are women's care: such notes are not shown for a man (issue 13 section 5).
+        notes = [n for n in notes if not _female_only(n)]
+        needs = [n for n in needs if not _female_only(n)]
     return Option(
-        id=spec.id, title=spec.title, drug_class=spec.drug_class, agents=list(spec.agents),
-        setting=spec.setting, condition=spec.condition, status=status, needs=needs,
-        notes=list(dict.fromkeys(notes)), sources=refs(*spec.sources),
+        id=spec.id, title=spec.title, drug_class=spec.drug_class, agents=agents,
+        setting=spec.setting, condition=condition, status=status, needs=needs,
+        notes=list(dict.fromkeys(notes)), sources=refs(*dict.fromkeys(sources)),
     )
+
+
+def _female_only(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in FEMALE_ONLY_WORDS)
 
 
 def _stage_fits(spec: OptionSpec, stage: str | None) -> bool | None:
@@ -361,17 +382,36 @@ def options_for(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG)
         needs = [*settings[spec.setting], *base_needs]
         notes: list[str] = []
         if subtype in spec.subtypes:
-            if _is_endocrine_row(spec):
-                if er_low:
-                    notes.append(ER_LOW_NOTE)
-                if er_neg_pr_pos:
-                    notes.append(ER_NEG_PR_POS_NOTE)
+            # The ER-low caveat is said once for the whole list (option_notes), not under every row.
+            if _is_endocrine_row(spec) and er_neg_pr_pos:
+                notes.append(ER_NEG_PR_POS_NOTE)
             option = _build(spec, assessment, needs, notes, review=False, history=history)
         elif tnbc_like and spec.subtypes == TNBC:
-            option = _build(spec, assessment, [*needs, ER_LOW_NEED], [ER_LOW_NOTE], review=True, history=history)
+            option = _build(spec, assessment, [*needs, ER_LOW_NEED], [], review=True, history=history)
         else:
             continue
         if option is not None and option.id not in seen:
             seen.add(option.id)
             options.append(option)
     return options
+
+
+def _er_low(assessment: Assessment) -> bool:
+    return "ER-low" in assessment.modifiers or assessment.er.status == "low-positive"
+
+
+def option_notes(assessment: Assessment) -> list[str]:
+    """Caveats for the option list as a whole, said once per card or page (issue 13 section 5): ER-low disease
+    (compared with triple-negative care when HER2-negative, with HR-/HER2+ care when HER2-positive) and a male
+    patient (ASCO male breast cancer guideline)."""
+    if not assessment.options:
+        return []
+    notes: list[str] = []
+    if _er_low(assessment) and assessment.subtype == "HR+/HER2+":
+        notes.append(ER_LOW_HER2_POSITIVE_NOTE)
+    elif _er_low(assessment) and assessment.subtype == "HR+/HER2-":
+        tnbc_like = assessment.pr.status in ("negative", "low-positive", "unknown")
+        notes.append(ER_LOW_NOTE if tnbc_like else ER_LOW_PR_POSITIVE_NOTE)
+    if assessment.menopausal_status == "male" and assessment.subtype in ("HR+/HER2-", "HR+/HER2+"):
+        notes.append(MALE_NOTE)
+    return notes

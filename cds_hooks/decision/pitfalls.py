@@ -317,10 +317,18 @@ def _ai_without_ofs(assessment: Assessment, med: MedicationUse, context: list[Me
         who = f"aged {assessment.age} with menopausal status not established"
     else:
         return None
+    if status == "male":
+        # ASCO male breast cancer guideline (Hassett 2020): an AI in a man goes with a GnRH agonist, else tamoxifen.
+        # Menopause and ovarian suppression are words for women; the card must not use them for a man.
+        return make_alert(
+            "P14", [med.resource], order=order, title=f"{name} without a GnRH agonist (male patient)",
+            message=f"{name} is an aromatase inhibitor and this patient is a man with no GnRH agonist on record. In "
+                    "men the testes keep making oestrogen, so an aromatase inhibitor alone does not lower it enough.",
+            action="Give the aromatase inhibitor together with a GnRH agonist, or use tamoxifen instead.")
     return make_alert(
         "P14", [med.resource], order=order, title=f"{name} without ovarian suppression",
         message=f"{name} is an aromatase inhibitor and this patient is {who}, with no GnRH agonist on record. "
-                "An AI alone does not work while the ovaries or testes still produce oestrogen.")
+                "An AI alone does not work while the ovaries still produce oestrogen.")
 
 
 def _concurrency(med: MedicationUse, context: list[MedicationUse], order: str | None, name: str) -> list[Alert]:

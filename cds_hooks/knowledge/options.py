@@ -339,10 +339,56 @@ REQUIREMENT_TESTS: dict[str, str] = {
     "residual-disease": "pathology after neoadjuvant therapy (residual invasive disease)",
 }
 
+# Wording for a male patient (issue 13 section 5; ASCO male breast cancer guideline, Hassett et al. 2020): an
+# aromatase inhibitor only with a GnRH agonist, else tamoxifen; never "menopause" or "ovarian suppression".
+# Rows not listed here are either dropped for men (postmenopausal-only labels) or say nothing sex-specific.
+MALE_WORDING: dict[str, tuple[str, tuple[str, ...]]] = {
+    "early-endocrine": (
+        "Hormone receptor-positive early cancer in a man: tamoxifen; when tamoxifen cannot be used, an aromatase "
+        "inhibitor given together with a GnRH agonist.",
+        ("tamoxifen", "aromatase inhibitor (anastrozole, letrozole, exemestane) with a GnRH agonist (goserelin, "
+         "leuprolide)")),
+    "met-ai-cdk46": (
+        "First-line metastatic HR+/HER2- disease in a man: a CDK4/6 inhibitor with fulvestrant, or with an aromatase "
+        "inhibitor given together with a GnRH agonist.",
+        ("palbociclib", "ribociclib", "abemaciclib", "with fulvestrant, or with an aromatase inhibitor plus a GnRH agonist")),
+    "met-endocrine-first": (
+        "Offer endocrine therapy when the tumour expresses any level of ER or PR, unless the disease is immediately "
+        "life-threatening; in a man tamoxifen, or an aromatase inhibitor together with a GnRH agonist.",
+        ("tamoxifen", "aromatase inhibitor with a GnRH agonist", "fulvestrant")),
+    "met-oral-serd": (
+        "ESR1-mutated ER+/HER2- disease progressing after at least one line of endocrine therapy; elacestrant's label "
+        "includes men and imlunestrant's covers adults.",
+        ("elacestrant", "imlunestrant")),
+    "early-ribociclib": (
+        "Stage II-III HR+/HER2- cancer in a man meeting the NATALEE risk criteria: ribociclib for 3 years with a "
+        "non-steroidal aromatase inhibitor, given together with a GnRH agonist.",
+        ("ribociclib", "letrozole or anastrozole", "GnRH agonist (goserelin, leuprolide)")),
+}
+# Words that belong to women's endocrine care and must not reach a card or page about a man.
+FEMALE_ONLY_WORDS: tuple[str, ...] = ("menopaus", "ovarian", "ovaries", "premenopausal", "postmenopausal")
+
+MALE_NOTE = (
+    "The patient is male. Endocrine options follow the ASCO male breast cancer guideline: tamoxifen, or an aromatase "
+    "inhibitor only together with a GnRH agonist."
+)
+
 # ER-low: options for TNBC may be discussed (P2; b.6 "ER-low -> flag consider TNBC-like approach").
+# Shown once per card (Assessment.option_notes), not under every option.
 ER_LOW_NOTE = (
     "ER-low (1-10% of nuclei): endocrine benefit is uncertain and outcomes resemble ER-negative disease "
     "(Paakkola 2021); triple-negative-type options may be discussed. Some papers draw the boundary at 1-9%."
+)
+# ER-low with PR clearly positive: no triple-negative-type rows are offered (b.4), so the caveat does not name them.
+ER_LOW_PR_POSITIVE_NOTE = (
+    "ER-low (1-10% of nuclei): endocrine benefit is less certain than in strongly ER-positive disease; with PR "
+    "clearly positive the tumour is treated as hormone receptor-positive. Some papers draw the boundary at 1-9%."
+)
+# ER-low with HER2-positive disease: the comparison is HR-negative/HER2-positive care, not triple-negative care.
+ER_LOW_HER2_POSITIVE_NOTE = (
+    "ER-low (1-10% of nuclei) with HER2-positive disease: endocrine benefit is uncertain and such tumours tend to "
+    "behave like hormone receptor-negative, HER2-positive cancer; plan HER2-directed treatment as for HR-/HER2+ "
+    "disease and discuss whether endocrine therapy adds anything."
 )
 ER_NEG_PR_POS_NOTE = (
     "An ER-negative, PR-positive result is uncommon and frequently a testing artefact: the HR+ call stays provisional "

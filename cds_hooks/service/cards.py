@@ -209,6 +209,8 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
                       finding_specimen_text(a.her2, a.history), a.her2.effective),
         f"- **Setting:** {_md(setting_text(a.setting, a.events))}",
     ]
+    if a.sex == "male":
+        detail.append("- **Patient:** male")
     if a.subtype_reasons:
         detail += ["", "**Why:**", *[f"- {_md(r)}" for r in a.subtype_reasons]]
     if a.subtype_notes:
@@ -261,6 +263,10 @@ def options_card(assessment: Assessment, smart_launch_url: str | None = None) ->
     summary = (f"{len(options)} treatment option(s) at drug-class level for {assessment.subtype} "
                f"({assessment.setting.setting} setting); {applicable} applicable now")
     detail = ["Options at drug-class level, from the sources named; the choice stays with the clinician.", ""]
+    if assessment.sex == "male":
+        detail += ["**Patient:** male.", ""]
+    # Caveats for the list as a whole (ER-low, male patient), once per card rather than under every option.
+    detail += [*(f"- {_md(n)}" for n in assessment.option_notes), *([""] if assessment.option_notes else [])]
     for option in options:
         detail += _option_lines(option)
     first = _primary_source([s for o in options for s in o.sources])

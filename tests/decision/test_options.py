@@ -6,7 +6,7 @@ import pytest
 from cds_hooks.decision.model import (
     Assessment, Biomarker, Her2Finding, ReceptorFinding, SettingFinding,
 )
-from cds_hooks.decision.options import finding_state, options_for
+from cds_hooks.decision.options import finding_state, option_notes, options_for
 from cds_hooks.knowledge.options import OPTIONS, OPTIONS_TABLE
 from cds_hooks.knowledge.sources import SOURCES
 
@@ -167,12 +167,14 @@ def test_premenopausal_ai_option_names_ovarian_suppression():
 
 
 def test_er_low_keeps_endocrine_and_adds_tnbc_like_review():
-    """ER-low HR+/HER2- keeps endocrine options (with a note) and adds TNBC options for review."""
+    """ER-low HR+/HER2- keeps endocrine options and adds TNBC options for review; the ER-low caveat is said once
+    for the list (option_notes; issue 13 section 5), not under each option."""
     a = make_assessment("HR+/HER2-", "early", er=ReceptorFinding("ER", "low-positive", 5.0, "percent"),
                         pr=ReceptorFinding("PR", "negative", 0.0, "percent"), modifiers=["ER-low"])
-    got = ids(options_for(a))
+    a.options = options_for(a)
+    got = ids(a.options)
     assert got["early-endocrine"].status in ("applicable", "needs-review")
-    assert any("ER-low" in n for n in got["early-endocrine"].notes)
+    assert any("ER-low" in n for n in option_notes(a))
     assert got["early-tnbc-keynote522"].status == "needs-review"
 
 
@@ -230,11 +232,14 @@ def test_every_option_row_reachable():
 
 
 def test_er_low_with_positive_pr_gets_note_but_no_tnbc_rows():
-    """ER-low with PR clearly positive keeps the ER-low note but is not offered TNBC-type rows (b.4)."""
+    """ER-low with PR clearly positive keeps the ER-low caveat (once, for the list) but is not offered TNBC-type
+    rows (b.4), and the caveat does not speak of them."""
     a = make_assessment("HR+/HER2-", "early", er=ReceptorFinding("ER", "low-positive", 5.0, "percent"),
                         pr=ReceptorFinding("PR", "positive", 60.0, "percent"), modifiers=["ER-low"])
-    got = ids(options_for(a))
-    assert any("ER-low" in n for n in got["early-endocrine"].notes)
+    a.options = options_for(a)
+    got = ids(a.options)
+    (note,) = option_notes(a)
+    assert "ER-low" in note and "triple-negative" not in note
     assert "early-tnbc-keynote522" not in got
 
 

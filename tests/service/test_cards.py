@@ -153,3 +153,35 @@ def test_every_option_status_has_clinician_words_on_cards_and_the_smart_page():
         assert status in OPTION_STATUS_WORDS
         assert f'"{status}":' in page, status
     assert OPTION_STATUS_WORDS["depends-on-prior-therapy"] == "depends on prior therapy: check"
+
+
+def _case_assessment(name: str):
+    from datetime import date
+    from pathlib import Path
+
+    from cds_hooks.decision import DecisionConfig, assess
+
+    case = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "cases" / f"{name}.json").read_text())
+    return assess([e["resource"] for e in case["bundle"]["entry"]], DecisionConfig(today=date.fromisoformat(case["today"])))
+
+
+def test_cards_say_the_patient_is_male_and_never_speak_of_menopause():
+    """Issue 13 section 5: the subtype and options cards say the patient is male; no menopause wording."""
+    from cds_hooks.service.cards import options_card, subtype_card
+
+    a = _case_assessment("male-patient")
+    subtype, options = subtype_card(a), options_card(a)
+    assert "**Patient:** male" in subtype["detail"]
+    assert "**Patient:** male" in options["detail"]
+    for text in (options["detail"], options["summary"]):
+        assert "menopaus" not in text.lower() and "ovarian" not in text.lower()
+    assert "GnRH agonist" in options["detail"] and "tamoxifen" in options["detail"]
+
+
+def test_er_low_caveat_appears_once_on_the_options_card():
+    from cds_hooks.service.cards import options_card
+
+    a = _case_assessment("pitfall-p2-er-low")
+    detail = options_card(a)["detail"]
+    assert detail.count("ER-low (1-10% of nuclei)") == 1
+    assert "**Patient:** male" not in detail
