@@ -152,13 +152,16 @@ def build_episode(intake: Intake, setting: SettingFinding, events: list[Clinical
 
     diagnosis, diagnosis_ref = _earliest((as_date(e.date), e.evidence[0] if e.evidence else None)
                                          for e in events if e.kind == "diagnosis")
-    if diagnosis is None:
-        # No dated diagnosis: the first breast (or unlabelled) sample stands in for it.
-        diagnosis, diagnosis_ref = _earliest((as_date(sample_date(r)), r.resource)
-                                             for r in results if r.specimen != "metastasis")
-        if diagnosis is not None:
-            episode.basis.append(f"diagnosis taken as the first receptor sample ({diagnosis.isoformat()})")
-    else:
+    # The first breast (or unlabelled) sample dates the diagnosis when no Condition does, and when it is older
+    # than the Condition: problem lists are often written years later (at relapse), and a diagnosis dated after
+    # the biopsy that made it would turn a ten-year relapse into "metastatic at diagnosis".
+    first_sample, first_sample_ref = _earliest((as_date(sample_date(r)), r.resource)
+                                               for r in results if r.specimen != "metastasis")
+    if first_sample is not None and (diagnosis is None or first_sample < diagnosis):
+        recorded = f", before the recorded diagnosis {diagnosis.isoformat()}" if diagnosis is not None else ""
+        diagnosis, diagnosis_ref = first_sample, first_sample_ref
+        episode.basis.append(f"diagnosis taken as the first receptor sample ({diagnosis.isoformat()}{recorded})")
+    elif diagnosis is not None:
         episode.basis.append(f"diagnosis {diagnosis.isoformat()}")
     if diagnosis is not None:
         episode.diagnosis = diagnosis.isoformat()
@@ -186,7 +189,14 @@ def build_episode(intake: Intake, setting: SettingFinding, events: list[Clinical
     def in_early(when: date) -> bool:
         return metastatic_start is None or when < metastatic_start
 
-    therapies = [(d, m) for d, m in systemic_therapies(medications) if in_early(d)]
+    def for_this_tumour(drug: MedicationUse) -> bool:
+        # A course that ended more than one presentation window before the diagnosis (tamoxifen for DCIS or risk
+        # reduction years earlier) treated something else: it does not make this tumour's biopsies "post-treatment".
+        # The window keeps a neoadjuvant course that ended weeks before a diagnosis recorded late (at surgery).
+        end = as_date(drug.end)
+        return diagnosis is None or end is None or add_months(end, DE_NOVO_MONTHS) >= diagnosis
+
+    therapies = [(d, m) for d, m in systemic_therapies(medications) if in_early(d) and for_this_tumour(m)]
     if therapies and not episode.de_novo_metastatic:
         first, drug = therapies[0]
         episode.first_systemic_therapy = first.isoformat()

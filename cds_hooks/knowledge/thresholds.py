@@ -121,7 +121,9 @@ DE_NOVO_WINDOW_MONTHS = _declare(Threshold(
     comparison="metastatic at diagnosis (de novo stage IV) when the first metastasis evidence is <= 4 calendar "
                "months after the diagnosis: the diagnostic biopsy then describes the metastatic disease and no retest "
                "at recurrence is asked (P9); later, a relapse after the biopsy. The same window bounds one metastatic "
-               "presentation (metastasis records up to 4 months after its first evidence are not a later relapse)",
+               "presentation (metastasis records up to 4 months after its first evidence are not a later relapse), and a "
+               "systemic course that ended more than 4 months before the diagnosis treated something else (it does "
+               "not make this tumour's biopsies post-treatment)",
     rule="decision.episodes.build_episode / period_of; decision.pitfalls._presentation_end (P9, P13)",
     source="seer-staging-time-rule", step=1))
 
