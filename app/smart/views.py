@@ -140,8 +140,9 @@ def build_blueprint(settings: Settings, state: StateStore, *,
         data = flow.load(record)
         assessment = assess(data.resources, decision_config or DEFAULT_CONFIG)
         chart = build_chart(assessment.history, assessment.events)
-        alert_ids = _alert_ids(assessment.alerts)
-        known_ids = {SUBTYPE_TOPIC, *alert_ids.values()}
+        groups = wording.group_alerts(assessment.alerts, assessment)
+        alert_ids = _alert_ids(groups)
+        known_ids = {SUBTYPE_TOPIC, *(i for ids in alert_ids.values() for i in ids)}
         focus = record.focus if record.focus in known_ids else None
         notes = list(record.notes) + data.notes
         if record.focus and focus is None:
@@ -149,7 +150,7 @@ def build_blueprint(settings: Settings, state: StateStore, *,
         granted = sorted(discovery.granted_types(record.scope))
         return render_template(
             "smart/page.html", a=assessment, chart=chart, patient_name=patient_display(data.patient),
-            patient=data.patient, record=record, focus=focus, alert_ids=alert_ids, notes=notes,
+            patient=data.patient, record=record, focus=focus, groups=groups, alert_ids=alert_ids, notes=notes,
             granted=granted, banner=record.need_patient_banner, words=wording,
             read_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
@@ -162,13 +163,14 @@ def build_blueprint(settings: Settings, state: StateStore, *,
     return bp
 
 
-def _alert_ids(alerts) -> dict[int, str]:
-    """Element id per alert: its topic code, first occurrence only (ids must be unique)."""
-    ids: dict[int, str] = {}
+def _alert_ids(groups) -> dict[int, list[str]]:
+    """Element ids per pitfall group (one section per action, as one card per action): the lead's topic code
+    first, then each covered topic, so a card's focus on any pitfall it answers lands here. Each id once."""
+    ids: dict[int, list[str]] = {}
     used: set[str] = {SUBTYPE_TOPIC, "treatment-options", "data-quality-notes", "receptor-history"}
-    for i, alert in enumerate(alerts):
-        topic = alert.topic if _TOPIC_RE.match(alert.topic or "") else None
-        if topic and topic not in used:
-            ids[i] = topic
-            used.add(topic)
+    for i, group in enumerate(groups):
+        for topic in group.topics:
+            if _TOPIC_RE.match(topic or "") and topic not in used:
+                ids.setdefault(i, []).append(topic)
+                used.add(topic)
     return ids

@@ -6,7 +6,18 @@ The card contract (issue 3) other tools rely on:
   ``source.topic`` = ``{"system": "urn:receptor-cds:card-topic", "code", "display"}``;
 - ``detail`` is plain GitHub-flavoured markdown (lists and emphasis, no tables or HTML: EHRs
   render GFM unevenly, checklist 1L) with the evidence: which results, their dates, specimen;
-- no field is ever null or empty (CH §Use of JSON): ``prune`` drops them.
+- no field is ever null or empty (CH §Use of JSON): ``prune`` drops them;
+- one action, one card (issue 13 §5): when one act (a biopsy of the metastasis with ER, PR and HER2)
+  answers several pitfalls, one card lists them all as reasons. ``source.topic`` is the leading
+  pitfall's code and every other pitfall the card answers is in
+  ``extension["receptor-cds"]["coveredTopics"]`` (codes of ``urn:receptor-cds:card-topic``), so EHR
+  analytics, feedback and the SMART link still see each one (``cds_hooks.wording.grouping``);
+- ``CARD_TOPICS`` is the closed list of topic codes; discovery, the response JSON Schema and the
+  README list the same codes (tests compare them);
+- override reasons fit the card: reasons about the treatment on a card about a drug, reasons about
+  the test on a card asking for a test or a result;
+- every value taken from the chart goes through ``_md`` before it reaches markdown, and is said
+  through ``cds_hooks.wording`` (values as measured, dates as dates, sites by plain names).
 
 Indicator policy (why each card gets the urgency it does):
 - ``info``: the subtype card and the options card. They describe the chart; they never ask
@@ -28,9 +39,11 @@ from typing import Any, Iterable
 
 from cds_hooks.decision.model import Alert, Assessment, Option, ReceptorResult, SourceRef
 from cds_hooks.knowledge.pitfalls import PITFALLS
-from cds_hooks.wording import (analyte_text, data_quality_items, date_text, finding_specimen_text, finding_value_text,
+from cds_hooks.wording import (AlertGroup, analyte_text, data_quality_items, date_text, group_alerts,
+                               orderable_test_text, finding_specimen_text, finding_value_text,
                                her2_status_text, result_value_text, setting_text, specimen_text,
                                status_text)
+from cds_hooks.wording.grouping import ANSWERED_BY_RETEST
 
 TOPIC_SYSTEM = "urn:receptor-cds:card-topic"
 OVERRIDE_SYSTEM = "urn:receptor-cds:override-reason"
@@ -44,22 +57,40 @@ TOPIC_DISPLAY: dict[str, str] = {
     "treatment-options": "Treatment options",
     **{spec.topic: spec.title for spec in PITFALLS.values()},
 }
+# Issue 13 §1's new topic (rule in the decision core); its display comes from the pitfall table once it is there.
+TOPIC_DISPLAY.setdefault("receptor-sample-discordance", "Receptor results differ between samples")
+# Every code of urn:receptor-cds:card-topic, in a stable order: what discovery, the JSON Schema and the README list.
+CARD_TOPICS: tuple[str, ...] = tuple(TOPIC_DISPLAY)
 
 # Option statuses in words (the model's vocabulary never reaches a clinician).
 OPTION_STATUS_WORDS = {"applicable": "applicable now", "needs-test": "needs a test first",
                        "needs-review": "needs a clinical review first",
                        "depends-on-prior-therapy": "depends on prior therapy: check"}
 
-# Offered on conflict cards so a dismissal tells us why (CH §Card: display is required).
-OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
+# Offered so a dismissal tells us why (CH §Card: display is required). The reasons fit the card: a card
+# about a drug (a draft order or an active medication) is dismissed for reasons about the treatment, a
+# card that asks for a test or a result for reasons about the test, never "the order is appropriate".
+DRUG_OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
     {"system": OVERRIDE_SYSTEM, "code": "clinically-appropriate",
-     "display": "Reviewed: the order is appropriate for this patient"},
+     "display": "Reviewed: this treatment is appropriate for this patient"},
     {"system": OVERRIDE_SYSTEM, "code": "chart-outdated",
-     "display": "The chart's results are outdated or wrong"},
+     "display": "The receptor results in the chart are outdated or wrong"},
     {"system": OVERRIDE_SYSTEM, "code": "trial-or-tumor-board",
      "display": "Decided by a tumour board or a clinical trial protocol"},
     {"system": OVERRIDE_SYSTEM, "code": "patient-preference", "display": "Patient's informed choice"},
 )
+TEST_OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
+    {"system": OVERRIDE_SYSTEM, "code": "test-already-done",
+     "display": "Already done: the result is not in this chart yet"},
+    {"system": OVERRIDE_SYSTEM, "code": "test-not-feasible",
+     "display": "Cannot be done: no suitable tissue or no accessible lesion"},
+    {"system": OVERRIDE_SYSTEM, "code": "test-would-not-change-treatment",
+     "display": "The result would not change the treatment decision now"},
+    {"system": OVERRIDE_SYSTEM, "code": "trial-or-tumor-board",
+     "display": "Decided by a tumour board or a clinical trial protocol"},
+    {"system": OVERRIDE_SYSTEM, "code": "patient-preference", "display": "Patient's informed choice not to be tested"},
+)
+OVERRIDE_REASONS = DRUG_OVERRIDE_REASONS    # the name other modules knew; drug cards are the original use
 
 _SUBTYPE_SOURCE = SourceRef(
     id="asco-cap-receptor-testing", label="ASCO/CAP ER/PR (2020) and HER2 (2018/2023) testing guidelines",
@@ -304,46 +335,100 @@ def _suggestions(alert: Alert, patient: str | None, orders: dict[str, dict[str, 
         })
     if alert.missing_test and alert.missing_test.get("code"):
         test = alert.missing_test
+        # The button and the order's text in clinician words; the coding keeps its code system's display.
+        words = orderable_test_text(test)
         resource = {"resourceType": "ServiceRequest", "status": "draft", "intent": "proposal",
-                    "code": {"coding": [prune(dict(test))], "text": test.get("display")},
+                    "code": {"coding": [prune(dict(test))], "text": words},
                     "subject": {"reference": f"Patient/{patient}"} if patient else None}
         suggestions.append({
-            "label": summary_text(f"Order {test.get('display') or test['code']}"),
+            "label": summary_text(f"Order {words}"),
             "uuid": str(uuid.uuid4()),
-            "actions": [{"type": "create", "description": f"Propose {test.get('display') or test['code']}",
-                         "resource": prune(resource)}],
+            "actions": [{"type": "create", "description": f"Propose {words}", "resource": prune(resource)}],
         })
     return suggestions
 
 
-def alert_card(alert: Alert, assessment: Assessment, *, smart_launch_url: str | None = None,
+def _about_a_drug(alerts: Iterable[Alert]) -> bool:
+    """A card about a treatment (a draft order, or a drug the chart shows), as opposed to a test or a result."""
+    return any(a.order or (a.code not in _RESULT_CODES and any(ref.startswith(_MEDICATION_REFS) for ref in a.evidence))
+               for a in alerts)
+
+
+_MEDICATION_REFS = ("MedicationRequest/", "MedicationStatement/", "MedicationAdministration/")
+# Pitfalls about results that may name a drug only as context (P8: the endocrine therapy that qualifies it).
+_RESULT_CODES = frozenset({"P8"})
+
+
+def _unique_sources(alerts: Iterable[Alert]) -> list[SourceRef]:
+    """Each source once, first cited first (the same guideline cited by two covered pitfalls is listed once)."""
+    seen: dict[str, SourceRef] = {}
+    for alert in alerts:
+        for ref in alert.sources:
+            seen.setdefault(ref.url or ref.id, ref)
+    return list(seen.values())
+
+
+def _group_detail(group: AlertGroup) -> list[str]:
+    lead = group.lead
+    if not group.covered:
+        return [_md(lead.message), "", f"**What to do:** {_md(lead.action)}"]
+    lines = [f"**One action answers {len(group.alerts)} findings:**",
+             *[f"- **{_md(a.title)}.** {_md(a.message)}" for a in group.alerts], "",
+             f"**What to do:** {_md(lead.action)}"]
+    if group.asks_for:
+        lines.append(f"Ask for the new sample to be reported with {_md('; '.join(group.asks_for))}.")
+    # What each covered finding asks for on the old sample when no new one can be taken (re-score the IHC 0
+    # slide, report the ER percentage); "results predate the relapse" has no such fallback.
+    fallbacks = list(dict.fromkeys(a.action for a in group.covered
+                                   if a.action != lead.action and ANSWERED_BY_RETEST.get(a.topic)))
+    if fallbacks:
+        lines += ["", "**If no metastasis can be sampled:**", *[f"- {_md(f)}" for f in fallbacks]]
+    return lines
+
+
+def group_card(group: AlertGroup, assessment: Assessment, *, smart_launch_url: str | None = None,
                orders: dict[str, dict[str, Any]] | None = None, draft: bool = False) -> dict[str, Any]:
-    """One pitfall or order conflict. ``draft``: the alert is about a draft order that may be removed."""
+    """One card per action: the lead pitfall's card, listing the other pitfalls the same action answers.
+
+    ``source.topic`` is the lead's code; every other answered pitfall is in
+    ``extension["receptor-cds"]["coveredTopics"]`` (codes of the same system), so analytics, feedback and the
+    SMART link still see each one. ``draft``: the lead is about a draft order that may be removed."""
     orders = orders or {}
-    detail = [_md(alert.message), "", f"**What to do:** {_md(alert.action)}"]
-    if alert.order:
-        detail += ["", f"**Order:** {_md(_order_label(alert, orders))} (`{_md(alert.order)}`)"]
-    evidence = _evidence_lines(alert.evidence, assessment)
+    lead = group.lead
+    detail = _group_detail(group)
+    if lead.order:
+        detail += ["", f"**Order:** {_md(_order_label(lead, orders))} (`{_md(lead.order)}`)"]
+    evidence = _evidence_lines(list(dict.fromkeys(ref for a in group.alerts for ref in a.evidence)), assessment)
     if evidence:
         detail += ["", "**Evidence:**", *evidence]
-    if alert.sources:
-        detail += ["", "**Sources:**", *_sources_lines(alert.sources)]
-    suggestions = _suggestions(alert, assessment.patient, orders, draft)
+    sources = _unique_sources(group.alerts)
+    if sources:
+        detail += ["", "**Sources:**", *_sources_lines(sources)]
+    suggestions = _suggestions(lead, assessment.patient, orders, draft)
+    reasons = DRUG_OVERRIDE_REASONS if _about_a_drug(group.alerts) else TEST_OVERRIDE_REASONS
     card = {
         "uuid": str(uuid.uuid4()),
-        "summary": summary_text(alert.title),
-        "indicator": alert.severity,
+        "summary": summary_text(lead.title + (f" (also answers: {'; '.join(a.title for a in group.covered)})"
+                                              if group.covered else "")),
+        "indicator": group.severity,
         "detail": "\n".join(detail),
-        "source": _source(_primary_source(alert.sources), alert.topic, "Receptor CDS pitfall rules"),
+        "source": _source(_primary_source(sources), lead.topic, "Receptor CDS pitfall rules"),
         "suggestions": suggestions,
         # Removing the draft and ordering the missing test go together (hold the drug until the result is
         # in), so with both offered the clinician may take both; a lone suggestion is at-most-one.
         "selectionBehavior": ("any" if len(suggestions) > 1 else "at-most-one") if suggestions else None,
-        "overrideReasons": list(OVERRIDE_REASONS) if (alert.order or suggestions) else None,
-        "links": _smart_link(smart_launch_url, assessment.patient, alert.topic, "Open the receptor history"),
+        "overrideReasons": list(reasons) if (lead.order or suggestions) else None,
+        "links": _smart_link(smart_launch_url, assessment.patient, lead.topic, "Open the receptor history"),
+        "extension": {"receptor-cds": {"coveredTopics": group.covered_topics}},
     }
-    card["source"]["topic"] = _topic(alert.topic, alert.title)
+    card["source"]["topic"] = _topic(lead.topic, lead.title)
     return prune(card)
+
+
+def alert_card(alert: Alert, assessment: Assessment, *, smart_launch_url: str | None = None,
+               orders: dict[str, dict[str, Any]] | None = None, draft: bool = False) -> dict[str, Any]:
+    """One pitfall or order conflict on its own card (a group of one)."""
+    return group_card(AlertGroup(alert), assessment, smart_launch_url=smart_launch_url, orders=orders, draft=draft)
 
 
 def data_gap_card(gaps: Iterable[Any]) -> dict[str, Any] | None:
@@ -366,6 +451,18 @@ def data_gap_card(gaps: Iterable[Any]) -> dict[str, Any] | None:
     })
 
 
+def _unique(alerts: Iterable[Alert]) -> list[Alert]:
+    """One alert per (topic, order): a pitfall found twice (by the chart and by the draft) is one card."""
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for alert in alerts:
+        key = (alert.topic, alert.order)
+        if key not in seen:
+            seen.add(key)
+            out.append(alert)
+    return out
+
+
 def patient_view_cards(assessment: Assessment, chart_alerts: Iterable[Alert] = (), gaps: Iterable[Any] = (),
                        smart_launch_url: str | None = None, searched: str | None = None) -> list[dict[str, Any]]:
     """Subtype card, options card, one card per pitfall (and per chart-medication conflict), data gaps."""
@@ -373,13 +470,8 @@ def patient_view_cards(assessment: Assessment, chart_alerts: Iterable[Alert] = (
     options = options_card(assessment, smart_launch_url)
     if options:
         cards.append(options)
-    seen: set[tuple[str, str | None]] = set()
-    for alert in [*assessment.alerts, *chart_alerts]:
-        key = (alert.topic, alert.order)
-        if key in seen:
-            continue
-        seen.add(key)
-        cards.append(alert_card(alert, assessment, smart_launch_url=smart_launch_url))
+    for group in group_alerts(_unique([*assessment.alerts, *chart_alerts]), assessment):
+        cards.append(group_card(group, assessment, smart_launch_url=smart_launch_url))
     gap = data_gap_card(gaps)
     if gap:
         cards.append(gap)
@@ -390,15 +482,10 @@ def order_cards(assessment: Assessment, alerts: Iterable[Alert], orders: Iterabl
                 gaps: Iterable[Any] = (), smart_launch_url: str | None = None) -> list[dict[str, Any]]:
     """One card per order conflict, with a suggestion to remove the draft or order the missing test."""
     by_ref = {f"{o.get('resourceType')}/{o.get('id')}": o for o in orders if o.get("id")}
-    seen: set[tuple[str, str | None]] = set()
     cards = []
-    for alert in alerts:
-        key = (alert.topic, alert.order)
-        if key in seen:
-            continue
-        seen.add(key)
-        cards.append(alert_card(alert, assessment, smart_launch_url=smart_launch_url, orders=by_ref,
-                                draft=alert.order in by_ref))
+    for group in group_alerts(_unique(alerts), assessment):
+        cards.append(group_card(group, assessment, smart_launch_url=smart_launch_url, orders=by_ref,
+                                draft=group.lead.order in by_ref))
     gap = data_gap_card(gaps)
     if gap:
         cards.append(gap)

@@ -19,6 +19,7 @@ from typing import Any
 
 from cds_hooks.decision.reads import CORE_READS, PATIENT_TOKEN, SEARCHED_TYPES
 from cds_hooks.decision.reads import REQUIRED_KEYS as _REQUIRED
+from cds_hooks.service.cards import CARD_TOPICS, TOPIC_DISPLAY, TOPIC_SYSTEM
 
 # One key per read the decision core declares (cds_hooks.decision.reads): the templates, the labels of
 # what could not be had, and the access asked for all come from that one declaration, so the core can
@@ -49,8 +50,15 @@ class ServiceDefinition:
 
     def discovery_entry(self) -> dict[str, Any]:
         return {"hook": self.hook, "id": self.id, "title": self.title, "description": self.description,
-                "prefetch": dict(PREFETCH), "usageRequirements": USAGE}
+                "prefetch": dict(PREFETCH), "usageRequirements": USAGE, "extension": CARD_TOPICS_EXTENSION}
 
+
+# The topic codes a card may carry (source.topic, coveredTopics), so an EHR can set up analytics and routing
+# before the first card arrives; the same list as the README table and the response JSON Schema.
+CARD_TOPICS_EXTENSION: dict[str, Any] = {"receptor-cds": {
+    "cardTopicSystem": TOPIC_SYSTEM,
+    "cardTopics": [{"code": code, "display": TOPIC_DISPLAY[code]} for code in CARD_TOPICS],
+}}
 
 _ORDER_DESCRIPTION = (
     "Checks draft medication orders against the patient's receptor picture and flags drugs that cannot "
@@ -64,7 +72,8 @@ SERVICES: dict[str, ServiceDefinition] = {
         title="Breast cancer receptor subtype and pitfalls",
         description=(
             "Reads the patient's ER, PR and HER2 results and answers with the receptor subtype and its evidence, "
-            "drug-class treatment options, and one card per testing or treatment pitfall found in the chart."
+            "drug-class treatment options, and one card per action a testing or treatment pitfall calls for (a card "
+            "lists every pitfall the same action answers)."
         ),
     ),
     "receptor-order-select": ServiceDefinition(

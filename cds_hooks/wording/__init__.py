@@ -24,10 +24,13 @@ from .display import (
     site_text,
     specimen_text,
     status_text,
+    orderable_test_text,
 )
+from .grouping import AlertGroup, group_alerts
 
 __all__ = [
-    "analyte_text", "data_quality_items", "event_kind_text", "date_text", "finding_specimen_text", "finding_value_text", "her2_expression_text", "her2_status_text",
-    "ish_text", "receptor_status_text", "result_value_text", "setting_text", "site_text", "specimen_text",
-    "status_text",
+    "AlertGroup", "analyte_text", "data_quality_items", "date_text", "event_kind_text", "finding_specimen_text",
+    "finding_value_text", "group_alerts", "her2_expression_text", "her2_status_text", "ish_text",
+    "orderable_test_text", "receptor_status_text", "result_value_text", "setting_text", "site_text",
+    "specimen_text", "status_text",
 ]

@@ -247,3 +247,29 @@ def data_quality_items(notes: Iterable[DataQualityNote]) -> list[tuple[str, str,
         if note.resource and note.resource not in refs:
             refs.append(note.resource)
     return [(*words_for(code), refs) for code, refs in grouped.items()]
+
+
+# Tests a card offers to order, by their code, as a clinician would write the order. The coding keeps
+# its LOINC display (the code system's name); the button and the order's text use these words.
+_TEST_LABELS = {
+    "85318-4": "HER2 ISH (in situ hybridisation) on the same specimen",
+    "85319-2": "HER2 IHC score",
+    "85329-1": "ER percentage of stained tumour nuclei",
+    "her2-ihc-ultralow-rescore": "re-scoring of the HER2 IHC 0 slide (ultralow or null)",
+    "germline-brca1-brca2": "germline BRCA1 and BRCA2 testing",
+    "esr1-mutation": "ESR1 mutation test at progression (ctDNA preferred)",
+    "pik3ca-mutation": "PIK3CA mutation test (tissue or ctDNA)",
+    "pik3ca-akt1-pten": "PIK3CA, AKT1 and PTEN testing",
+    "pdl1-cps-22c3": "PD-L1 CPS with the 22C3 assay",
+    "receptor-retest-metastasis": "biopsy of the metastasis with ER, PR and HER2",
+}
+
+
+def orderable_test_text(coding: dict | None) -> str:
+    """A test to order in clinician words; a code we have no words for keeps its display, else "the test"."""
+    coding = coding if isinstance(coding, dict) else {}
+    code = coding.get("code")
+    if isinstance(code, str) and code in _TEST_LABELS:
+        return _TEST_LABELS[code]
+    display = coding.get("display")
+    return display if isinstance(display, str) and display.strip() else "the missing test"

@@ -5,8 +5,9 @@ card checks (cards_validation.rb), the sandbox's rendering limits (checklist 1K/
 card contract: no null/empty member anywhere (CH §Use of JSON), unique uuids, one-line summaries,
 the indicator policy, ``source.url`` and ``source.topic`` on every card, plain GFM (no HTML, no tables),
 suggestions with actions and uuids, ``appContext`` only on ``smart`` links and naming the card's topic,
-and the ``receptor-cds`` extension of the subtype card with exactly the values issue 3 lists (plus issue 13's
-``episode`` and ``governing``: what governs and why over the patient's history).
+the ``receptor-cds`` extension of the subtype card with exactly the values issue 3 lists (plus issue 13's
+``episode`` and ``governing``: what governs and why over the patient's history), and on a pitfall card
+only ``coveredTopics`` (issue 13: one action, one card).
 """
 from __future__ import annotations
 
@@ -131,6 +132,13 @@ def card_problems(body: dict[str, Any]) -> list[str]:
             if set(context) != {"patient", "focus"} or context["focus"] != code:
                 problems.append(f"{where} smart link appContext {context!r} does not name patient and this topic")
         extension = (card.get("extension") or {}).get("receptor-cds")
+        if code in PITFALL_TOPICS and extension is not None:
+            # One action, one card (issue 13 §5): the other pitfalls the card answers, never its own topic.
+            covered = extension.get("coveredTopics")
+            if set(extension) != {"coveredTopics"} or not isinstance(covered, list) or not covered:
+                problems.append(f"{where} pitfall card extension {extension!r} is not just coveredTopics")
+            elif code in covered or not set(covered) <= PITFALL_TOPICS or len(set(covered)) != len(covered):
+                problems.append(f"{where} coveredTopics {covered!r} must be other pitfall topics, each once")
         if code == "receptor-subtype":
             if not isinstance(extension, dict):
                 problems.append(f"{where} subtype card without extension['receptor-cds']")

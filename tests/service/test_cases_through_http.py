@@ -83,11 +83,18 @@ def test_case_through_patient_view(case_path: Path, case_server, make_cds):
                        ("her2Status", "her2")):
         if key in expected:
             assert block[field] == expected[key], key
-    topics = {c["source"]["topic"]["code"] for c in cards}
+    # A card's own topic and the other pitfalls it answers (one action, one card: coveredTopics).
+    topics = {c["source"]["topic"]["code"] for c in cards} | {
+        t for c in cards for t in c.get("extension", {}).get("receptor-cds", {}).get("coveredTopics", [])}
     for code in expected.get("alertsPresent", []):
         assert topic_of(code) in topics, f"{code} ({topic_of(code)}) missing from {sorted(topics)}"
     for code in expected.get("alertsAbsent", []):
         assert topic_of(code) not in topics, f"{code} ({topic_of(code)}) raised"
+    # One action, one card: [lead, covered...] are on one card, the lead in source.topic, the rest in coveredTopics.
+    for lead, *covered in expected.get("oneCard", []):
+        card = next((c for c in cards if c["source"]["topic"]["code"] == topic_of(lead)), None)
+        assert card is not None, f"no card led by {lead}"
+        assert set(card["extension"]["receptor-cds"]["coveredTopics"]) == {topic_of(c) for c in covered}
     assert not any(c["summary"].startswith("Incomplete chart data") for c in cards)
     for card in cards:
         assert card["uuid"] and len(card["summary"]) <= 139 and card["source"]["label"]
