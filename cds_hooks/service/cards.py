@@ -39,10 +39,11 @@ from typing import Any, Iterable
 
 from cds_hooks.decision.model import Alert, Assessment, Option, ReceptorResult, SourceRef
 from cds_hooks.knowledge.pitfalls import PITFALLS
-from cds_hooks.wording import (AlertGroup, analyte_text, data_quality_items, date_text, group_alerts,
+from cds_hooks.wording import (AlertGroup, analyte_text, option_status_text, data_quality_items, date_text, group_alerts,
                                orderable_test_text, finding_specimen_text, finding_value_text,
                                her2_status_text, result_value_text, setting_text, specimen_text,
                                status_text)
+from cds_hooks.wording.display import OPTION_STATUS_WORDS as _OPTION_STATUS_WORDS
 from cds_hooks.wording.grouping import ANSWERED_BY_RETEST
 
 TOPIC_SYSTEM = "urn:receptor-cds:card-topic"
@@ -62,10 +63,8 @@ TOPIC_DISPLAY.setdefault("receptor-sample-discordance", "Receptor results differ
 # Every code of urn:receptor-cds:card-topic, in a stable order: what discovery, the JSON Schema and the README list.
 CARD_TOPICS: tuple[str, ...] = tuple(TOPIC_DISPLAY)
 
-# Option statuses in words (the model's vocabulary never reaches a clinician).
-OPTION_STATUS_WORDS = {"applicable": "applicable now", "needs-test": "needs a test first",
-                       "needs-review": "needs a clinical review first",
-                       "depends-on-prior-therapy": "depends on prior therapy: check"}
+# Option statuses in words (the model's vocabulary never reaches a clinician): one table for card and page.
+OPTION_STATUS_WORDS = _OPTION_STATUS_WORDS
 
 # Offered so a dismissal tells us why (CH §Card: display is required). The reasons fit the card: a card
 # about a drug (a draft order or an active medication) is dismissed for reasons about the treatment, a
@@ -278,7 +277,7 @@ def _option_lines(option: Option) -> list[str]:
     head = f"- **{_md(option.title)}** ({_md(', '.join(option.agents))})" if option.agents else f"- **{_md(option.title)}**"
     lines = [head, f"  - When: {_md(option.condition)}"]
     if option.status != "applicable":
-        lines.append(f"  - Not applicable yet: {OPTION_STATUS_WORDS.get(option.status, 'needs review')}"
+        lines.append(f"  - Not applicable yet: {option_status_text(option.status)}"
                      + (f"; still needed: {_md(', '.join(option.needs))}" if option.needs else ""))
     lines += [f"  - Note: {_md(n)}" for n in option.notes]
     lines += [f"  - Source: [{_md(s.label)}]({s.url})" if s.url else f"  - Source: {_md(s.label)}" for s in option.sources]

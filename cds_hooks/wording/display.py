@@ -107,6 +107,16 @@ def ish_text(ish: str | None) -> str | None:
     return _ISH.get(ish or "") if ish else None
 
 
+OPTION_STATUS_WORDS = {"applicable": "applicable now", "needs-test": "needs a test first",
+                       "needs-review": "needs a clinical review first",
+                       "depends-on-prior-therapy": "depends on prior therapy: check"}
+
+
+def option_status_text(status: str) -> str:
+    """An option's status in words, the same on the options card and the SMART page."""
+    return OPTION_STATUS_WORDS.get(status, "needs a clinical review first")
+
+
 def analyte_text(analyte: str) -> str:
     return _ANALYTES.get(analyte, analyte)
 
