@@ -25,6 +25,7 @@ from .discovery import PREFETCH, REQUIRED_KEYS, SERVICES, discovery_document
 from .feedback import FeedbackStore
 from .hook_request import parse_hook_request, parse_json_body
 from .issuers import TrustedIssuer, browser_origin, load_trusted_issuers
+from .memory import TRIM_AFTER_BYTES, release_freed_memory
 from .outcomes import ServiceError, operation_outcome
 from .prefetch import gather
 from .settings import ServiceSettings
@@ -184,8 +185,8 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
                                code="not-supported")
         service = _service(service_id)
         client = _authenticate(f"{base}/cds-services/{service_id}")
-        hook_request = parse_hook_request(parse_json_body(_body(), request.content_type),
-                                          service.hook, service_id)
+        raw = _body()
+        hook_request = parse_hook_request(parse_json_body(raw, request.content_type), service.hook, service_id)
         fhir_server, refused = hook_request.fhir_server, None
         if fhir_server and not _allowed_fhir_server(fhir_server, client):
             # Never contacted (no server-side request forgery). Not a refusal of the call: with complete
@@ -214,7 +215,10 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
         log.info("cds call service=%s hook=%s hookInstance=%s iss=%s cards=%d fetched=%s gaps=%s", service_id,
                  hook_request.hook, hook_request.hook_instance, client.iss if client else "(auth off)", len(cards),
                  ",".join(data.fetched_keys) or "-", ",".join(g.key for g in data.gaps) or "-")
-        return _json({"cards": cards})
+        response = _json({"cards": cards})
+        if len(raw) >= TRIM_AFTER_BYTES:
+            response.call_on_close(release_freed_memory)   # after the answer is sent and the call's objects freed
+        return response
 
     @bp.route("/cds-services/<service_id>/feedback", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
     def feedback(service_id: str) -> Response:
