@@ -44,6 +44,9 @@ class Intake:
     notes: list[DataQualityNote] = field(default_factory=list)
     dropped: set[str] = field(default_factory=set)     # refs of dropped resources
     full_urls: dict[str, str | None] = field(default_factory=dict)
+    # (code, resource, message) of every note, so a repeated note is found in constant time: a record of
+    # thousands of broken or foreign resources must not cost time quadratic in their number.
+    _noted: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False, compare=False)
 
     def of_type(self, *types: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r.get("resourceType") in types]
@@ -68,7 +71,9 @@ class Intake:
         return None
 
     def note(self, code: str, message: str, resource: str | None = None) -> None:
-        if not any(n.code == code and n.resource == resource and n.message == message for n in self.notes):
+        key = (code, resource, message)
+        if key not in self._noted:
+            self._noted.add(key)
             self.notes.append(DataQualityNote(code=code, message=message, resource=resource))
 
 
@@ -114,6 +119,15 @@ def _validate(resource: dict[str, Any]) -> str | None:
     The verdict depends on the resource's content only, so it is remembered by content (``verdicts``):
     a resent history is validated once, by the same models, and never judged by anything else."""
     return VERDICTS.checked("fhir-r4b", resource, _validate_in_full)
+
+
+def load_validators() -> None:
+    """Import the R4B model of every validated type now rather than on the first call that needs it.
+
+    For servers: done before the workers start (and before ``gc.freeze()``), the models are built once,
+    shared by the forked workers, and never walked by the garbage collector again."""
+    for rtype in VALIDATED_TYPES:
+        get_fhir_model_class(rtype)
 
 
 def _validate_in_full(resource: dict[str, Any]) -> str | None:
@@ -230,7 +244,7 @@ def _drop_other_patients(intake: Intake) -> None:
     mine = {f"Patient/{me['id']}", f"urn:uuid:{me['id']}"}
     if intake.full_urls.get(ref_of(me)):
         mine.add(intake.full_urls[ref_of(me)])
-    kept = []
+    kept, foreign = [], []
     for resource in intake.resources:
         target = None
         for key in ("subject", "patient"):
@@ -248,7 +262,10 @@ def _drop_other_patients(intake: Intake) -> None:
         ref = ref_of(resource)
         intake.note("other-patient", f"{ref} is about {target}, not Patient/{me['id']}; not used", ref)
         intake.dropped.add(ref)
-        intake.by_ref = {k: v for k, v in intake.by_ref.items() if v is not resource}
+        foreign.append(resource)
+    if foreign:                     # one pass over the index, whatever the number of foreign resources
+        gone = {id(r) for r in foreign}
+        intake.by_ref = {k: v for k, v in intake.by_ref.items() if id(v) not in gone}
     intake.resources = kept
 
 

@@ -72,6 +72,12 @@ def distinct_specimens(n: int) -> list[dict]:
     return out
 
 
+def other_patients_results(n: int) -> list[dict]:
+    """n results about other patients beside the case's own: each is dropped with its own note (issue 9)."""
+    return [*_base(), *({**_er(f"other-{i}", "positive"), "subject": {"reference": f"Patient/other-{i}"}}
+                         for i in range(n))]
+
+
 def lines_run(resources: list[dict]) -> int:
     """Python lines executed inside the cds_hooks package during one assess() call."""
     count = 0
@@ -93,10 +99,12 @@ def lines_run(resources: list[dict]) -> int:
     return count
 
 
-@pytest.mark.parametrize("build", [copies_of_one_result, half_positive_half_negative, distinct_specimens],
+@pytest.mark.parametrize("build", [copies_of_one_result, half_positive_half_negative, distinct_specimens,
+                                   other_patients_results],
                          ids=lambda f: f.__name__)
 def test_doubling_the_input_at_most_doubles_the_work(build: Callable[[int], list[dict]]):
-    """Same-day copies, a half/half split and many specimens: the lines run grow linearly, not as n^2."""
+    """Same-day copies, a half/half split, many specimens and other patients' results: the lines run grow
+    linearly, not as n^2."""
     assess(build(10), CONFIG)                        # warm-up: imports and caches are not the input's cost
     small, large = lines_run(build(300)), lines_run(build(600))
     assert large / small <= MAX_RATIO, f"300 -> {small} lines, 600 -> {large} lines (x{large / small:.2f})"
