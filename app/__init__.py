@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, Response
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from cds_hooks.decision import DecisionConfig
 from cds_hooks.state import StateStoreError, open_state_store
@@ -26,15 +27,34 @@ def create_app(settings: Settings | None = None, *, decision_config: DecisionCon
                              settings.state_db or os.path.join(flask_app.instance_path, STATE_DB_NAME))
     flask_app.extensions["receptor_state"] = state
 
+    from .monitoring import register_health, register_metrics, request_context
+    request_context(flask_app)
+    register_metrics(flask_app, expose=settings.metrics_enabled)
+
     from cds_hooks.service import create_cds_blueprint
-    flask_app.register_blueprint(create_cds_blueprint(settings.service_settings(), state=state,
-                                                      decision_config=decision_config))
+    cds = create_cds_blueprint(settings.service_settings(), state=state, decision_config=decision_config)
+    flask_app.register_blueprint(cds)
 
     from .smart import create_smart_blueprint
-    flask_app.register_blueprint(create_smart_blueprint(settings, state, decision_config=decision_config))
+    smart = create_smart_blueprint(settings, state, decision_config=decision_config)
+    flask_app.register_blueprint(smart)
 
     from .patient import create_patient_blueprint
     flask_app.register_blueprint(create_patient_blueprint(settings, state))
+
+    register_health(flask_app, issuer_count=lambda: len(cds.jwt_verifier.issuers),
+                    auth_disabled=settings.cds_auth_disabled, feedback_ping=cds.feedback_store.ping,
+                    state_ping=state.ping, state_kind=state.kind)
+
+    @flask_app.errorhandler(NotFound)
+    @flask_app.errorhandler(MethodNotAllowed)
+    def _routing_error(exc: HTTPException):
+        # One dispatcher for 404/405 from routing, by path: each blueprint answers in its own format under
+        # its own prefix (JSON OperationOutcomes under /cds-services, pages under /smart); elsewhere the default.
+        for part in (cds, smart):
+            if part.owns_path():
+                return part.routing_error(exc)
+        return exc
 
     @flask_app.errorhandler(StateStoreError)
     def _state_unavailable(exc: StateStoreError):

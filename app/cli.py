@@ -1,8 +1,9 @@
 """The ``receptor-cds`` command: ``serve``, ``demo``, ``load-fixtures``, ``explain`` and ``audit``.
 
-``serve`` is the production entry point (waitress, configured only from environment variables:
-see ``app.config.Settings.from_env``); a configuration it cannot use stops it before it listens,
-with a message saying what is wrong. ``demo`` is the one-command local demo (``app.demo``).
+``serve`` is the production entry point (gunicorn with one gevent worker process per core, see
+``app.serving``; configured only from environment variables, see ``app.config.Settings.from_env``); a
+configuration it cannot use stops it before it listens, with a message saying what is wrong. ``demo`` is
+the one-command local demo (``app.demo``).
 ``load-fixtures`` uploads the project's fixtures to any FHIR server as transaction bundles; a
 bearer token is taken only from an environment variable, never from the command line (where it
 would land in shell history and process listings). ``audit`` is the population audit (``app.audit``).
@@ -12,7 +13,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 from typing import Sequence
 
@@ -20,17 +20,58 @@ EXIT_CONFIG = 2     # bad configuration or arguments
 EXIT_FAILED = 1     # a server refused or could not be reached
 
 
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a whole number, not {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, not {port}")
+    return port
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("receptor-cds")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="receptor-cds",
                                      description="Receptor CDS: CDS Hooks service and SMART app for breast "
                                                  "cancer receptor status.")
+    parser.add_argument("--version", action="version", version=f"receptor-cds {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="serve the CDS Hooks service and SMART app (waitress), "
-                                              "configured from RECEPTOR_CDS_* environment variables")
+    serve = commands.add_parser("serve", help="serve the CDS Hooks service and SMART app (gunicorn, one gevent "
+                                              "worker process per core), configured from RECEPTOR_CDS_* "
+                                              "environment variables")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
-    serve.add_argument("--threads", type=int, default=8, help="waitress worker threads (default 8)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to bind, 1-65535 (default 8000)")
+    serve.add_argument("--workers", type=_positive, default=0,
+                       help="worker processes (default: one per CPU core)")
+    serve.add_argument("--worker-connections", type=_positive, default=1000,
+                       help="most connections one worker holds at once; more wait in the listen backlog (default 1000)")
+    serve.add_argument("--keepalive", type=_positive, default=5,
+                       help="seconds an idle keep-alive connection is kept, and the deadline for a request's "
+                            "headers to arrive (default 5)")
+    serve.add_argument("--graceful-timeout", type=_positive, default=20,
+                       help="seconds in-flight requests get to finish on SIGTERM (default 20)")
+    serve.add_argument("--worker-class", choices=("gevent", "gthread"), default="gevent",
+                       help="gevent (default; holds against slow clients) or gthread (see docs/deployment.md)")
+    serve.add_argument("--threads", type=_positive, default=32, help="threads per worker, gthread only (default 32)")
 
     demo = commands.add_parser("demo", help="start a FHIR server with the fixtures, the product and a "
                                             "development EHR on loopback, and print the URL to open")
@@ -90,30 +131,53 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from waitress import serve
-
-    from app import create_app
+def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Set up the environment the server process needs, then become it (see ``app.serving``)."""
     from app.config import Settings
-    from cds_hooks.service.issuers import TrustedIssuersError
+    from app.serving import exec_server, prepare_metrics_dir
 
     try:
-        flask_app = create_app(Settings.from_env())
-    except TrustedIssuersError as exc:
+        settings = Settings.from_env()
+    except ValueError as exc:
         print(f"receptor-cds serve: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except (ValueError, OSError) as exc:
-        print(f"receptor-cds serve: configuration error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    print(f"Serving Receptor CDS on http://{args.host}:{args.port}/ (discovery at /cds-services)", flush=True)
-    # SIGTERM (what process managers send to stop a service) ends the server with exit code 0.
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+    env = dict(os.environ)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if settings.metrics_enabled:
+        env["PROMETHEUS_MULTIPROC_DIR"] = prepare_metrics_dir(settings.metrics_dir)
+        if "RCDS_SERVE_OWN_METRICS_DIR" in os.environ:
+            env["RCDS_SERVE_OWN_METRICS_DIR"] = os.environ["RCDS_SERVE_OWN_METRICS_DIR"]
+    exec_server(list(argv), env)
+    return EXIT_FAILED   # not reached: exec replaces this process
+
+
+def serve_process(argv: Sequence[str]) -> int:
+    """The server process (``app.serving.BOOTSTRAP``): configuration checked, app built once, gunicorn runs."""
+    from app import create_app
+    from app.config import ConfigError, Settings
+    from app.monitoring import configure_logging
+    from app.serving import ServeOptions, serve_forever
+
+    args = _build_parser().parse_args(list(argv))
     try:
-        serve(flask_app, host=args.host, port=args.port, threads=args.threads, ident="receptor-cds")
-    except OSError as exc:   # e.g. the port is taken: say so instead of a traceback
-        print(f"receptor-cds serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FAILED
-    return 0
+        settings = Settings.from_env()
+        warnings = settings.validate()
+    except (ConfigError, ValueError) as exc:
+        print(f"receptor-cds serve: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_format, settings.log_level)
+    log = logging.getLogger("app.cli")
+    for warning in warnings:
+        log.warning("%s", warning)
+    try:
+        flask_app = create_app(settings)
+    except (ValueError, OSError) as exc:   # trusted issuers, feedback database, state store, SMART settings
+        print(f"receptor-cds serve: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    options = ServeOptions(host=args.host, port=args.port, workers=args.workers, worker_class=args.worker_class,
+                           threads=args.threads, worker_connections=args.worker_connections,
+                           keepalive=args.keepalive, graceful_timeout=args.graceful_timeout)
+    return serve_forever(flask_app, options)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -163,9 +227,15 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.monitoring.logs import pin_url_loggers
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    pin_url_loggers()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _build_parser().parse_args(argv)
-    handler = {"serve": _serve, "demo": _demo, "load-fixtures": _load_fixtures, "explain": _explain,
+    if args.command == "serve":
+        return _serve(args, argv)
+    handler = {"demo": _demo, "load-fixtures": _load_fixtures, "explain": _explain,
                "audit": _audit}[args.command]
     return handler(args)
 

@@ -10,7 +10,17 @@ import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cds_hooks.service.settings import DEFAULT_MAX_BODY_BYTES, ServiceSettings
+from cds_hooks.service.settings import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PREFETCH_RESOURCES, ServiceSettings
+
+# Database drivers SQLAlchemy may name in RECEPTOR_CDS_DATABASE_URL -> the package that provides them.
+DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary", "pg8000": "pg8000",
+                   "asyncpg": "asyncpg", "pymysql": "PyMySQL", "mysqldb": "mysqlclient", "oracledb": "oracledb",
+                   "pyodbc": "pyodbc", "pymssql": "pymssql"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; the message names the variable and what would."""
 
 
 def _int(env: dict[str, str], name: str, *, minimum: int) -> int:
@@ -65,8 +75,15 @@ class Settings:
     # shared by the worker processes of one machine.
     redis_url: str | None = None
     state_db: str | None = None
-    # Largest CDS Hooks request body accepted (413 beyond).
+    # Largest CDS Hooks request body accepted (413 beyond), and most resources one prefetch key may hold.
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_prefetch_resources: int = DEFAULT_MAX_PREFETCH_RESOURCES
+    # Operations: log format ("text" or "json") and level; /metrics on or off; the folder for the
+    # metrics of several worker processes (default: a temporary folder made by `serve`).
+    log_format: str = "text"
+    log_level: str = "INFO"
+    metrics_enabled: bool = True
+    metrics_dir: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -79,7 +96,35 @@ class Settings:
             database_url=self.database_url, smart_launch_url=self.smart_launch_url,
             cds_auth_disabled=self.cds_auth_disabled, fhir_connect_timeout=self.fhir_connect_timeout,
             fhir_read_timeout=self.fhir_read_timeout, fhir_total_budget=self.fhir_total_budget,
-            fhir_max_pages=self.fhir_max_pages, max_body_bytes=self.max_body_bytes)
+            fhir_max_pages=self.fhir_max_pages, max_body_bytes=self.max_body_bytes,
+            max_prefetch_resources=self.max_prefetch_resources)
+
+    def validate(self) -> list[str]:
+        """Check what can be checked before anything starts; raise ``ConfigError`` for what cannot work,
+        return warnings (printed loudly) for what works but is probably not meant."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ConfigError(f"RECEPTOR_CDS_PUBLIC_URL must be an absolute http(s) URL such as "
+                              f"https://cds.example.org, not {self.public_url!r}")
+        try:
+            parts.port
+        except ValueError:
+            raise ConfigError(f"RECEPTOR_CDS_PUBLIC_URL has an invalid port: {self.public_url!r}") from None
+        _check_database_driver(self.database_url)
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"RECEPTOR_CDS_LOG_FORMAT must be text or json, not {self.log_format!r}")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"RECEPTOR_CDS_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        warnings = []
+        if not self.trusted_issuers_path and not self.cds_auth_disabled:
+            warnings.append("NO TRUSTED ISSUERS: RECEPTOR_CDS_TRUSTED_ISSUERS is not set, so no EHR can call the CDS "
+                            "Hooks service (every call is refused with 401). Point it at a trusted-issuers file.")
+        if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+            warnings.append(f"RECEPTOR_CDS_PUBLIC_URL {self.public_url} is plain http on a non-loopback host: "
+                            "put the service behind a TLS proxy and use its https URL.")
+        return warnings
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -117,6 +162,39 @@ class Settings:
             kwargs["smart_client_auth"] = env["RECEPTOR_CDS_SMART_CLIENT_AUTH"]
         if env.get("RECEPTOR_CDS_MAX_BODY_BYTES"):
             kwargs["max_body_bytes"] = _int(env, "RECEPTOR_CDS_MAX_BODY_BYTES", minimum=1024)
+        if env.get("RECEPTOR_CDS_MAX_PREFETCH_RESOURCES"):
+            kwargs["max_prefetch_resources"] = _int(env, "RECEPTOR_CDS_MAX_PREFETCH_RESOURCES", minimum=1)
+        if env.get("RECEPTOR_CDS_LOG_FORMAT"):
+            kwargs["log_format"] = env["RECEPTOR_CDS_LOG_FORMAT"].strip().lower()
+        if env.get("RECEPTOR_CDS_LOG_LEVEL"):
+            kwargs["log_level"] = env["RECEPTOR_CDS_LOG_LEVEL"].strip().upper()
+        if env.get("RECEPTOR_CDS_METRICS", "").lower() in {"0", "false", "no", "off"}:
+            kwargs["metrics_enabled"] = False
+        if env.get("RECEPTOR_CDS_METRICS_DIR"):
+            kwargs["metrics_dir"] = env["RECEPTOR_CDS_METRICS_DIR"]
         if env.get("RECEPTOR_CDS_FRAME_ANCESTORS"):
             kwargs["smart_frame_ancestors"] = _list("RECEPTOR_CDS_FRAME_ANCESTORS")
         return cls(**kwargs)
+
+
+def _check_database_driver(database_url: str) -> None:
+    """A URL naming a driver that is not installed stops start-up naming the package to add."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise ConfigError(f"RECEPTOR_CDS_DATABASE_URL is not a database URL (e.g. sqlite:///feedback.sqlite or "
+                          f"postgresql+psycopg://user@host/db)") from None
+    try:
+        dialect = url.get_dialect()
+        dialect.import_dbapi()
+    except NoSuchModuleError:
+        raise ConfigError(f"RECEPTOR_CDS_DATABASE_URL names the database {url.drivername!r}, which SQLAlchemy "
+                          f"does not know") from None
+    except ImportError:
+        driver = url.get_driver_name()
+        package = DRIVER_PACKAGES.get(driver, driver)
+        raise ConfigError(f"RECEPTOR_CDS_DATABASE_URL uses the {url.drivername!r} driver, which is not installed: "
+                          f"add the package with  pip install '{package}'") from None

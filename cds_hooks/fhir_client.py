@@ -30,6 +30,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from cds_hooks import metrics
+
 log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
@@ -282,6 +284,10 @@ class FhirClient:
         return min(self.connect_timeout, remaining), min(self.read_timeout, remaining)
 
     def _request(self, url: str, *, missing_ok: bool = False) -> dict | None:
+        with metrics.fhir_fetch():      # latency and failures, by outcome only (no URL, no id)
+            return self._request_timed(url, missing_ok=missing_ok)
+
+    def _request_timed(self, url: str, *, missing_ok: bool) -> dict | None:
         for _ in range(_MAX_REDIRECTS + 1):
             headers = {"Accept": FHIR_JSON}
             # Same-origin check again here: it is the one place a header is attached.

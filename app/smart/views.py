@@ -108,6 +108,9 @@ def build_blueprint(settings: Settings, state: StateStore, *,
         # Only URLs under /smart get our page; anything else keeps Flask's default answer.
         return _http_error_page(err) if _ours() else err
 
+    bp.routing_error = _http_error_page   # type: ignore[attr-defined]  (the app's 404/405 dispatcher)
+    bp.owns_path = _ours                  # type: ignore[attr-defined]
+
     @bp.errorhandler(InternalServerError)
     def _internal(err: InternalServerError):
         # Flask has already logged the exception; the user gets a plain page, never a traceback.

@@ -9,12 +9,15 @@ the pure decision core, cards. Every non-2xx carries an OperationOutcome; every 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import orjson
 from flask import Blueprint, Response, request
+from flask import g as flask_g
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from cds_hooks import metrics
 from cds_hooks.decision import DEFAULT_CONFIG, DecisionConfig
 from cds_hooks.state import StateStore, StateStoreError
 
@@ -34,6 +37,14 @@ log = logging.getLogger(__name__)
 
 AUTH_OFF_WARNING = ("CDS Hooks JWT verification is DISABLED (RECEPTOR_CDS_AUTH_DISABLED): any caller is trusted. "
                     "Local development only; never run this way with real patient data.")
+
+
+# What of an EHR-chosen hookInstance goes into logs: a plain token (a UUID in practice), else a placeholder.
+_LOGGABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _loggable(value: Any) -> str:
+    return value if isinstance(value, str) and _LOGGABLE_ID.match(value) else "(not a plain id)"
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -104,6 +115,14 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
     def _http_error(exc: HTTPException) -> Response:
         return _json(operation_outcome(exc.description or exc.name, code="processing"), exc.code or 500)
 
+    def routing_error(exc: HTTPException) -> Any:
+        """The JSON answer to a 404/405 from routing under /cds-services (the app's own dispatcher calls it,
+        since the app-wide handler of the last blueprint registered would otherwise answer for every path)."""
+        return _method_not_allowed(exc) if isinstance(exc, MethodNotAllowed) else _not_found(exc)
+
+    bp.routing_error = routing_error   # type: ignore[attr-defined]
+    bp.owns_path = _ours               # type: ignore[attr-defined]
+
     @bp.app_errorhandler(NotFound)
     def _not_found(exc: NotFound) -> Any:
         if not _ours():
@@ -135,6 +154,7 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
         try:
             return verifier.verify(request.headers.get("Authorization"), audience)
         except AuthError as exc:
+            metrics.JWT_REJECTIONS.labels(metrics.jwt_reason_label(exc.reason)).inc()
             # repr: iss and jti come from an unverified token and must not be able to forge log lines.
             log.warning("CDS client rejected: iss=%r jti=%r reason=%s", exc.iss, exc.jti, exc.reason)
             raise ServiceError(401, "authentication failed", code="login")
@@ -165,7 +185,20 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
         service = SERVICES.get(service_id)
         if service is None:
             raise ServiceError(404, f"no CDS service with id {service_id!r}; see {base}/cds-services", code="not-found")
+        flask_g.cds_service = service_id      # a known id only: a metrics label (app.monitoring)
         return service
+
+    def _check_prefetch_size(prefetch: Any) -> None:
+        """Refuse, before any parsing work, a prefetch key holding more resources than configured."""
+        if not isinstance(prefetch, dict):
+            return
+        limit = settings.max_prefetch_resources
+        for key, value in prefetch.items():
+            entries = value.get("entry") if isinstance(value, dict) else None
+            if isinstance(entries, list) and len(entries) > limit:
+                raise ServiceError(413, f"prefetch {str(key)[:64]!r} holds {len(entries)} resources; the limit is "
+                                        f"{limit} per prefetch key (RECEPTOR_CDS_MAX_PREFETCH_RESOURCES)",
+                                   code="too-costly")
 
     @bp.route("/cds-services", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
     def discovery() -> Response:
@@ -186,7 +219,12 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
         service = _service(service_id)
         client = _authenticate(f"{base}/cds-services/{service_id}")
         raw = _body()
-        hook_request = parse_hook_request(parse_json_body(raw, request.content_type), service.hook, service_id)
+        body = parse_json_body(raw, request.content_type)
+        if isinstance(body, dict):
+            _check_prefetch_size(body.get("prefetch"))
+        hook_request = parse_hook_request(body, service.hook, service_id)
+        flask_g.cds_hook = hook_request.hook
+        flask_g.hook_instance = _loggable(hook_request.hook_instance)
         fhir_server, refused = hook_request.fhir_server, None
         if fhir_server and not _allowed_fhir_server(fhir_server, client):
             # Never contacted (no server-side request forgery). Not a refusal of the call: with complete
@@ -211,9 +249,12 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
         else:
             alerts = check_orders(assessment, hook_request.orders, hook_request.selections, config)
             cards = order_cards(assessment, alerts, hook_request.orders, data.gaps, settings.smart_launch_url)
+        for card in cards:
+            topic = ((card.get("source") or {}).get("topic") or {}).get("code") or "(none)"
+            metrics.CARDS.labels(service_id, topic).inc()
         # Operational trace only: no patient id, no resource content, no token.
         log.info("cds call service=%s hook=%s hookInstance=%s iss=%s cards=%d fetched=%s gaps=%s", service_id,
-                 hook_request.hook, hook_request.hook_instance, client.iss if client else "(auth off)", len(cards),
+                 hook_request.hook, flask_g.hook_instance, client.iss if client else "(auth off)", len(cards),
                  ",".join(data.fetched_keys) or "-", ",".join(g.key for g in data.gaps) or "-")
         response = _json({"cards": cards})
         if len(raw) >= TRIM_AFTER_BYTES:

@@ -120,6 +120,11 @@ class FeedbackStore:
                     pass   # a concurrent identical resend won the race: still stored exactly once
         return new
 
+    def ping(self) -> None:
+        """One cheap round trip (``SELECT 1``), for readiness checks; raises when the database is unreachable."""
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
     def rows(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(feedback_table).order_by(feedback_table.c.id))]

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 # A whole-record prefetch (Synthea's 3,000-entry patients) is a few MB; anything far beyond is refused unread.
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+# Resources one prefetch key may hold: the largest real record we test with (Synthea, ~3,000 entries)
+# fits with room to spare; far more is refused before any parsing work is spent on it.
+DEFAULT_MAX_PREFETCH_RESOURCES = 10_000
 
 
 @dataclass(frozen=True)
@@ -24,3 +27,4 @@ class ServiceSettings:
     fhir_total_budget: float = 8.0
     fhir_max_pages: int = 20
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_prefetch_resources: int = DEFAULT_MAX_PREFETCH_RESOURCES
