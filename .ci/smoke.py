@@ -4,8 +4,10 @@ Run by ``.ci/run`` with the interpreter of a fresh virtual environment that has 
 from a working directory outside the checkout (so nothing can be imported from the source tree). Uses only
 the standard library and what the product itself installs (joserfc, requests, the ``app`` package). Proves:
 
-1. ``receptor-cds serve`` answers a discovery call signed with an ES384 key of a trusted issuer (200 and
-   the two services), and refuses the same call unsigned (401); it stops on SIGTERM with exit code 0;
+0. ``receptor-cds --version`` names the version;
+1. ``receptor-cds serve`` (gunicorn, gevent workers) answers a discovery call signed with an ES384 key of a
+   trusted issuer (200 and the services), refuses the same call unsigned (401), is ready on ``/readyz`` and
+   serves ``/metrics``; it stops on SIGTERM with exit code 0;
 2. ``receptor-cds demo`` serves the development EHR's first page (200) and on SIGINT exits 0, leaving no
    child process and no temporary folder;
 3. ``receptor-cds load-fixtures`` finds the fixtures shipped inside the package and loads every bundle into
@@ -159,6 +161,13 @@ def check_installed_not_from_checkout() -> str:
     return str(where.parent)
 
 
+def check_version() -> str:
+    done = subprocess.run([CLI, "--version"], capture_output=True, text=True, timeout=60)
+    if done.returncode != 0 or not done.stdout.startswith("receptor-cds "):
+        raise SmokeFailure(f"receptor-cds --version: exit {done.returncode}, {done.stdout!r} {done.stderr!r}")
+    return done.stdout.strip()
+
+
 def check_serve(work: Path) -> list[str]:
     """A signed discovery call to ``receptor-cds serve`` is answered; an unsigned one is refused."""
     from joserfc import jwt
@@ -194,6 +203,13 @@ def check_serve(work: Path) -> list[str]:
         if status != 401:
             raise SmokeFailure(f"unsigned discovery call answered {status}, expected 401")
         proved.append("serve: unsigned discovery call -> 401")
+        status, body = _get(f"{public}/readyz")
+        if status != 200 or json.loads(body).get("status") != "ready":
+            raise SmokeFailure(f"/readyz answered {status}: {body[:300]!r}")
+        status, body = _get(f"{public}/metrics")
+        if status != 200 or b"receptor_cds_http_requests_total" not in body:
+            raise SmokeFailure(f"/metrics answered {status} without the request counter")
+        proved.append("serve: /readyz -> 200 ready (issuers, feedback database, state store); /metrics -> 200")
         code = child.stop(signal.SIGTERM)
         if code != 0:
             raise SmokeFailure(f"receptor-cds serve exited {code} on SIGTERM; output:\n{child.output()}")
@@ -275,6 +291,11 @@ def check_load_fixtures(work: Path) -> list[str]:
 def main() -> int:
     began = time.monotonic()
     proved = [f"installed package: {check_installed_not_from_checkout()}"]
+    try:
+        proved.append(f"--version: {check_version()}")
+    except SmokeFailure as exc:
+        print(f"SMOKE FAILED: {exc}", file=sys.stderr)
+        return 1
     with tempfile.TemporaryDirectory(prefix="receptor-cds-smoke-") as tmp:
         work = Path(tmp)
         try:

@@ -33,29 +33,40 @@ KEEPALIVE = 2        # seconds: the serve option under test (idle keep-alive and
 
 
 class Served:
-    def __init__(self, workdir: Path) -> None:
-        self.key = ECKey.generate_key("P-384", parameters={"kid": "k1", "alg": "ES384"}, private=True)
+    """``receptor-cds serve`` in a subprocess. ``public_url``: the URL callers use (a proxy's, for several
+    instances; the JWT ``aud``); ``key``: the trusted issuer's ES384 key (shared by instances)."""
+
+    def __init__(self, workdir: Path, *, workers: int = 2, public_url: str | None = None, key: ECKey | None = None,
+                 env: dict[str, str] | None = None, wait: bool = True) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.key = key or ECKey.generate_key("P-384", parameters={"kid": "k1", "alg": "ES384"}, private=True)
         issuers = workdir / "issuers.json"
         issuers.write_text(json.dumps({ISS: {"jwks": {"keys": [self.key.as_dict(private=False)]},
                                              "fhir_servers": [], "cors_origins": []}}))
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.direct = f"http://127.0.0.1:{self.port}"
+        self.base = public_url or self.direct
         self.metrics_dir = workdir / "metrics"
-        env = dict(os.environ, RECEPTOR_CDS_PUBLIC_URL=self.base, RECEPTOR_CDS_TRUSTED_ISSUERS=str(issuers),
-                   RECEPTOR_CDS_DATABASE_URL=f"sqlite:///{workdir / 'feedback.sqlite'}",
-                   RECEPTOR_CDS_STATE_DB=str(workdir / "state.sqlite"), RECEPTOR_CDS_LOG_FORMAT="json",
-                   RECEPTOR_CDS_LOG_LEVEL="DEBUG", RECEPTOR_CDS_METRICS_DIR=str(self.metrics_dir),
-                   PYTHONUNBUFFERED="1")
+        environ = dict(os.environ, RECEPTOR_CDS_PUBLIC_URL=self.base, RECEPTOR_CDS_TRUSTED_ISSUERS=str(issuers),
+                       RECEPTOR_CDS_DATABASE_URL=f"sqlite:///{workdir / 'feedback.sqlite'}",
+                       RECEPTOR_CDS_STATE_DB=str(workdir / "state.sqlite"), RECEPTOR_CDS_LOG_FORMAT="json",
+                       RECEPTOR_CDS_LOG_LEVEL="DEBUG", RECEPTOR_CDS_METRICS_DIR=str(self.metrics_dir),
+                       PYTHONUNBUFFERED="1")
+        environ.update(env or {})
         self.log_path = workdir / "serve.log"
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([CLI, "serve", "--port", str(self.port), "--workers", "2",
-                                      "--keepalive", str(KEEPALIVE)], env=env, stdout=self._log,
+        self.proc = subprocess.Popen([CLI, "serve", "--port", str(self.port), "--workers", str(workers),
+                                      "--keepalive", str(KEEPALIVE)], env=environ, stdout=self._log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=workdir)
-        deadline = time.monotonic() + 60
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"serve exited early:\n{self.log_path.read_text()}"
             try:
-                if self.get("/healthz", timeout=2)[0] == 200:
+                if self._open(urllib.request.Request(self.direct + "/healthz"), 2)[0] == 200:
                     return
             except OSError:
                 pass
@@ -91,8 +102,15 @@ class Served:
         return status, time.monotonic() - began
 
     def stop(self) -> int:
+        self.terminate()
+        return self.wait_stopped()
+
+    def terminate(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self) -> int:
+        if self.proc.returncode is None:
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:

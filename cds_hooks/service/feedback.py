@@ -15,16 +15,20 @@ however often the EHR resends it.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint,
                         create_engine, insert, select)
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (ArgumentError, IntegrityError, InterfaceError, NoSuchModuleError, OperationalError,
+                            SQLAlchemyError)
 
 from .outcomes import ServiceError
 from .schemas import first_error
+
+log = logging.getLogger(__name__)
 
 metadata = MetaData()
 
@@ -72,7 +76,8 @@ class FeedbackStore:
         # A bad RECEPTOR_CDS_DATABASE_URL stops start-up with a sentence, not a SQLAlchemy traceback
         # (the CLI reports ValueErrors as configuration errors); the password is never shown.
         try:
-            self.engine: Engine = create_engine(database_url, future=True)
+            # pool_pre_ping: a connection dropped by a database restart is replaced, not handed to a request.
+            self.engine: Engine = create_engine(database_url, future=True, pool_pre_ping=True)
             metadata.create_all(self.engine)
         except (ArgumentError, NoSuchModuleError) as exc:
             raise FeedbackStoreError(f"RECEPTOR_CDS_DATABASE_URL {_shown(database_url)} is not a usable "
@@ -103,6 +108,15 @@ class FeedbackStore:
                 "has_comment": bool((item.get("overrideReason") or {}).get("userComment")),
                 "client_iss": client_iss, "received_at": datetime.now(timezone.utc),
             })
+        try:
+            return self._insert_new(rows)
+        except (OperationalError, InterfaceError) as exc:
+            # The database is down or unreachable: nothing was stored; the EHR may resend (stored once).
+            log.error("feedback not stored: database unavailable (%s)", type(exc.orig or exc).__name__)
+            raise ServiceError(503, "feedback database unavailable; nothing was stored, send it again later",
+                               code="transient") from None
+
+    def _insert_new(self, rows: list[dict[str, Any]]) -> int:
         new = 0
         with self.engine.begin() as conn:
             for row in rows:
