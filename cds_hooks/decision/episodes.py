@@ -17,6 +17,10 @@ Episodes (clinical-knowledge.md b.3 "Multiple samples", revised; issue 13 sectio
   staging window of the diagnosis (``knowledge.thresholds.DE_NOVO_WINDOW_MONTHS``, the SEER time rule),
   the disease was metastatic at diagnosis (de novo stage IV) and the whole history is metastatic: the
   diagnostic biopsy describes the metastatic disease.
+- **a local or regional recurrence, or a new primary in the other breast**, without distant disease, ends the
+  first tumour's early episode too (b.3: "to the first recurrence"): from then on that tumour's own samples
+  govern and "pre-treatment" means before its own treatment; the earlier tumour's results stand in only when
+  it has none (``_new_tumour``: explicit records only, see there).
 
 Sources of dates: Conditions (breast cancer onset; secondary neoplasm; recurrence status), stage IV
 and M1 Observations, metastasis-site Observations (all read by ``context.read_setting`` as events),
@@ -31,9 +35,10 @@ API for other rules (lines of therapy, pitfalls):
   the result is ``Assessment.episode``);
 - ``period_of(episode, when) -> Period``: where a date (a drug start, a sample) falls: "before-treatment",
   "neoadjuvant", "after-neoadjuvant", "adjuvant", "early-on-treatment" (systemic therapy begun, no breast
-  surgery recorded), "metastatic", or "unknown" (undated);
+  surgery recorded), "metastatic", "earlier-tumour" (before a local recurrence or new primary), or "unknown"
+  (undated);
 - ``sample_phase(episode, result) -> SamplePhase``: the same for a receptor sample, in the terms the
-  receptor choice uses ("pre-treatment", "post-treatment", "metastatic", "unknown"); a sample of a
+  receptor choice uses ("pre-treatment", "post-treatment", "metastatic", "earlier-tumour", "unknown"); a sample of a
   metastasis is metastatic whatever its date;
 - ``residual_disease_samples(episode, samples)``: receptor samples of the surgical specimen after
   neoadjuvant therapy (they show residual invasive disease; ``SettingFinding.residual_disease``).
@@ -64,7 +69,7 @@ SAMPLE_PHASE_OF_PERIOD: dict[str, str] = {
     "before-treatment": "pre-treatment",
     "neoadjuvant": "post-treatment", "after-neoadjuvant": "post-treatment", "adjuvant": "post-treatment",
     "early-on-treatment": "post-treatment",
-    "metastatic": "metastatic", "unknown": "unknown",
+    "metastatic": "metastatic", "earlier-tumour": "earlier-tumour", "unknown": "unknown",
 }
 
 
@@ -197,13 +202,36 @@ def build_episode(intake: Intake, setting: SettingFinding, events: list[Clinical
         return diagnosis is None or end is None or add_months(end, DE_NOVO_MONTHS) >= diagnosis
 
     therapies = [(d, m) for d, m in systemic_therapies(medications) if in_early(d) and for_this_tumour(m)]
-    if therapies and not episode.de_novo_metastatic:
+    surgeries = [(d, ref) for d, ref in breast_surgeries(intake) if in_early(d)]
+    if episode.de_novo_metastatic:
+        therapies, surgeries = [], []
+    if episode.current == "early" and diagnosis is not None:
+        first_tumour = EpisodeFinding()
+        _treatment_window(first_tumour, therapies, surgeries, [])
+        found = _new_tumour(intake, events, results, diagnosis, as_date(first_tumour.surgery))
+        if found is not None:
+            start, kind, refs = found
+            episode.new_tumour, episode.new_tumour_kind = start.isoformat(), kind
+            evidence.extend(refs)
+            what = "local or regional recurrence" if kind == "recurrence" else "new primary in the other breast"
+            episode.basis.append(f"{what} {start.isoformat()}: its own samples govern; earlier results describe the "
+                                 "earlier tumour")
+            therapies = [(d, m) for d, m in therapies if d >= start]
+            surgeries = [(d, ref) for d, ref in surgeries if d >= start]
+    _treatment_window(episode, therapies, surgeries, evidence)
+    episode.evidence = list(dict.fromkeys(ref for ref in evidence if ref))
+    return episode
+
+
+def _treatment_window(episode: EpisodeFinding, therapies: list[tuple[date, MedicationUse]],
+                      surgeries: list[tuple[date, str]], evidence: list[str]) -> None:
+    """First systemic therapy, the surgery, and the neoadjuvant window between them, of one tumour."""
+    if therapies:
         first, drug = therapies[0]
         episode.first_systemic_therapy = first.isoformat()
         evidence.append(drug.resource)
         episode.basis.append(f"first systemic therapy {first.isoformat()} ({drug.ingredient or drug.display or drug.resource})")
-    surgeries = [(d, ref) for d, ref in breast_surgeries(intake) if in_early(d)]
-    if surgeries and not episode.de_novo_metastatic:
+    if surgeries:
         first_therapy = as_date(episode.first_systemic_therapy)
         # The surgery that ends the neoadjuvant window is the first one after therapy began; without
         # therapy (or with surgery first) it is the first surgery.
@@ -217,8 +245,87 @@ def build_episode(intake: Intake, setting: SettingFinding, events: list[Clinical
             episode.basis.append(f"neoadjuvant therapy {first_therapy.isoformat()} to surgery {chosen[0].isoformat()}")
         else:
             episode.basis.append(f"breast surgery {chosen[0].isoformat()}")
-    episode.evidence = list(dict.fromkeys(ref for ref in evidence if ref))
-    return episode
+
+
+# Laterality of a breast site (SNOMED left/right breast structure; ICD-10-CM C50: 6th character 1 right, 2 left).
+_LEFT_BREAST, _RIGHT_BREAST = "80248007", "73056007"
+
+
+def _side_of_concept(concept: Any) -> str | None:
+    for coding in codings(concept):
+        code = coding.get("code") if isinstance(coding.get("code"), str) else ""
+        if coding.get("system") == codes.SCT and code in (_LEFT_BREAST, _RIGHT_BREAST):
+            return "left" if code == _LEFT_BREAST else "right"
+        compact = code.replace(".", "").upper()
+        if coding.get("system") == codes.ICD10CM and compact.startswith("C50") and len(compact) >= 6:
+            return {"1": "right", "2": "left"}.get(compact[5])
+    text = concept.get("text") if isinstance(concept, dict) and isinstance(concept.get("text"), str) else ""
+    return _side_of_words(text)
+
+
+def _side_of_words(text: str | None) -> str | None:
+    words = (text or "").lower().replace("-", " ").split()
+    left, right = "left" in words, "right" in words
+    return "left" if left and not right else "right" if right and not left else None
+
+
+def _side_of_condition(condition: dict[str, Any]) -> str | None:
+    sites = condition.get("bodySite") if isinstance(condition.get("bodySite"), list) else []
+    for concept in [*sites, condition.get("code")]:
+        side = _side_of_concept(concept)
+        if side:
+            return side
+    return None
+
+
+def _new_tumour(intake: Intake, events: list[ClinicalEvent], results: list[ReceptorResult], diagnosis: date,
+                first_surgery: date | None) -> tuple[date, str, list[str]] | None:
+    """A local or regional recurrence, or a new primary in the other breast, after the first presentation.
+
+    Why: b.3 ends the early episode at the first recurrence, and a tumour's receptors describe that tumour. Without
+    this, a biopsy of an in-breast recurrence or of a new contralateral cancer, taken years after the first
+    tumour's treatment began, was read as "residual disease" and overruled by the first tumour's results (a
+    triple-negative recurrence after a HER2-positive primary stayed "HER2-positive"). ESMO ABC 5 (Cardoso, Ann
+    Oncol 2020) asks for a biopsy of a recurrence and for its receptors; ASCO/CAP test every new primary.
+
+    Only explicit records count, dated after the first presentation (diagnosis + the presentation window): a
+    Condition whose clinical status is recurrence/relapse, or a breast cancer Condition in the breast opposite
+    the first tumour. A later breast cancer Condition in the same (or an unrecorded) breast can be a duplicate
+    problem-list entry; reading it as a new tumour could make residual disease govern again, so it is not used.
+    Samples taken within the window before the record (the biopsy usually precedes it) and after the first
+    tumour's surgery belong to the new tumour. Returns (start, kind, evidence) of the newest such event.
+    """
+    after_first = add_months(diagnosis, DE_NOVO_MONTHS)
+    by_ref = {ref_of(c): c for c in intake.of_type("Condition")}
+    first = min(((as_date(e.date), e) for e in events if e.kind == "diagnosis" and as_date(e.date)),
+                key=lambda pair: pair[0], default=(None, None))[1]
+    first_side = None
+    if first is not None and first.evidence and first.evidence[0] in by_ref:
+        first_side = _side_of_condition(by_ref[first.evidence[0]])
+    if first_side is None:
+        breast = sorted((r for r in results if r.specimen != "metastasis"),
+                        key=lambda r: (sample_date(r) or "9999", r.resource))
+        first_side = next((_side_of_words(r.specimen_site) for r in breast if _side_of_words(r.specimen_site)), None)
+    found: list[tuple[date, str, str]] = []
+    for event in events:
+        when = as_date(event.date)
+        if when is None or when <= after_first or not event.evidence:
+            continue
+        if event.kind == "recurrence":
+            found.append((when, "recurrence", event.evidence[0]))
+        elif event.kind == "diagnosis" and first_side is not None and event.evidence[0] in by_ref:
+            side = _side_of_condition(by_ref[event.evidence[0]])
+            if side is not None and side != first_side:
+                found.append((when, "new-primary", event.evidence[0]))
+    if not found:
+        return None
+    recorded, kind, ref = max(found, key=lambda item: (item[0], item[1] == "new-primary", item[2]))
+    floor = max(after_first, first_surgery) if first_surgery is not None else after_first
+    lookback = add_months(recorded, -DE_NOVO_MONTHS)
+    taken = [(d, r.resource) for d, r in ((as_date(sample_date(r)), r) for r in results if r.specimen != "metastasis")
+             if d is not None and d > floor and lookback <= d < recorded]
+    start, first_ref = min(taken, default=(recorded, None))
+    return start, kind, [ref, *([first_ref] if first_ref else [])]
 
 
 def period_of(episode: EpisodeFinding, when: str | None) -> Period:
@@ -234,6 +341,9 @@ def period_of(episode: EpisodeFinding, when: str | None) -> Period:
             return "metastatic"
         if d >= met:
             return "metastatic"
+    new_tumour = as_date(episode.new_tumour)
+    if new_tumour is not None and d < new_tumour:
+        return "earlier-tumour"
     therapy = as_date(episode.first_systemic_therapy)
     if therapy is None or d < therapy:
         return "before-treatment"

@@ -33,15 +33,18 @@ OptionStatus = Literal["applicable", "needs-test", "needs-review", "depends-on-p
 OPTION_STATUSES: tuple[str, ...] = ("applicable", "needs-test", "needs-review", "depends-on-prior-therapy")
 # The patient over time (issue 13, clinical-knowledge.md b.3 "Multiple samples"; built in
 # ``cds_hooks.decision.episodes``). Episode: early (diagnosis to first recurrence/metastasis) or
-# metastatic (from then on). Period: where a date falls within the episodes.
+# metastatic (from then on). Period: where a date falls within the episodes; "earlier-tumour" is before a
+# local or regional recurrence or a new primary that the patient now has (the current tumour's own biopsy governs).
 Episode = Literal["early", "metastatic", "unknown"]
 Period = Literal["before-treatment", "neoadjuvant", "after-neoadjuvant", "adjuvant", "early-on-treatment", "metastatic",
-                 "unknown"]
-SamplePhase = Literal["pre-treatment", "post-treatment", "metastatic", "unknown"]
+                 "earlier-tumour", "unknown"]
+SamplePhase = Literal["pre-treatment", "post-treatment", "metastatic", "earlier-tumour", "unknown"]
+# A tumour event after the first presentation that does not make the disease metastatic.
+NewTumourKind = Literal["recurrence", "new-primary"]
 # Why a sample governs a receptor (selection.govern): a sample of the metastatic episode; the early
 # episode's pre-treatment samples (a positive on any of them governs); only post-treatment samples
-# (residual disease) exist; metastatic but no metastatic-episode sample (the early call stands in, P9);
-# a coded diagnosis only; nothing.
+# (residual disease) exist; no sample of the current episode (a metastatic one, or a local recurrence or new
+# primary), so the earlier tumour's call stands in (P9 at relapse); a coded diagnosis only; nothing.
 GoverningRule = Literal["metastatic-sample", "pre-treatment-samples", "post-treatment-only", "early-results-only",
                         "condition", "none"]
 
@@ -122,6 +125,10 @@ class EpisodeFinding:
     first_systemic_therapy: str | None = None   # first anticancer drug of the early episode
     surgery: str | None = None             # first breast cancer surgery of the early episode
     neoadjuvant: TreatmentWindow | None = None  # first systemic therapy -> surgery, when therapy came first
+    # A local/regional recurrence or a new (contralateral) primary after the first presentation, without distant
+    # disease: from this date the current tumour's samples govern, and the therapy/surgery dates above are its own.
+    new_tumour: str | None = None
+    new_tumour_kind: NewTumourKind | None = None
     basis: list[str] = field(default_factory=list)      # why, in words, one line per date
     evidence: list[str] = field(default_factory=list)
 
@@ -211,7 +218,8 @@ class SubtypeNote:
     "residual-disease-result" (a result on tissue taken after neoadjuvant therapy: information, never a
     reason to call the receptor negative), "resolved-by-later-sample" (an unresolved result a later sample
     settled), "metastasis-not-biopsied" (de novo stage IV classified on the breast biopsy; no metastasis was
-    sampled).
+    sampled), "earlier-tumour-result" (a result of the tumour before a local recurrence or a new primary that
+    differs from the current tumour's: information; the current tumour's biopsy governs).
     """
 
     kind: str

@@ -238,6 +238,24 @@ def history_variant(a: Assessment, findings: list, what: str, name: str):
     if not positive_refs:
         return None
     positives = [c for c in _calls_of(a, positive_refs, receptors) if not c.governs]
+    if positives and all(c.phase == "earlier-tumour" for c in positives) and a.episode.new_tumour:
+        # A local/regional recurrence or a new primary governs (episodes): the positive belongs to the earlier
+        # tumour. At recurrence ESMO ABC 5 still asks to consider the target (positive on at least one biopsy);
+        # a new primary is another cancer, so the drug has no target there unless it is meant for the first one.
+        recurrence = a.episode.new_tumour_kind == "recurrence"
+        now = "the recurrence" if recurrence else "the new primary in the other breast"
+        were, are = ("were", "are") if what == "ER/PR" else ("was", "is")
+        return (f"{name}: {what} negative on {now}",
+                f"{what} {were} positive on the earlier tumour ({describe_samples(positives)}) and {are} negative on "
+                f"the biopsy of {now} that now governs ({describe_samples(governing)})."
+                + (" Receptors can change at recurrence; ESMO ABC 5 advises confirming a conversion and still "
+                   "considering targeted therapy when a receptor was positive on at least one biopsy." if recurrence
+                   else " A new primary is tested on its own; the earlier tumour's result does not give it a target."),
+                f"Confirm with pathology (review both samples) and at the tumour board before continuing or "
+                f"stopping {name}" + ("." if recurrence else ", and which tumour it is meant to treat."),
+                ("esmo-abc5-2020",) if recurrence else
+                (("asco-cap-2018-her2",) if what == "HER2" else ("asco-cap-2020-er-pr",)),
+                [ref for c in positives for ref in c.evidence])
     if any(f.rule == "metastatic-sample" for f in negative):
         were, are = ("were", "are") if what == "ER/PR" else ("was", "is")
         return (f"{name}: {what} converted to negative at relapse",
@@ -487,6 +505,10 @@ def _presentation_end(a: Assessment) -> date | None:
     (a Condition recorded days after the biopsy that found it; the stage IV record of de novo disease) is that
     presentation, not a later relapse. The window is the SEER staging time rule (four months, knowledge.thresholds),
     counted from the diagnosis for de novo stage IV and from the first metastatic evidence otherwise."""
+    if a.episode.current == "early" and a.episode.new_tumour:
+        # A local/regional recurrence or a new primary: its records up to the window after its first evidence (the
+        # Condition written days after the biopsy) are that presentation, not a later event.
+        return add_months(parse_date(a.episode.new_tumour), DE_NOVO_MONTHS)
     start = parse_date(a.episode.metastatic_start)
     if a.episode.current != "metastatic" or start is None:
         return None
@@ -557,7 +579,8 @@ def _p13(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
                                                                             and d <= initial)), default=None)
     for name, effective, ev, phase in findings:
         when = parse_date(effective)
-        latest_disease = latest_after_presentation if phase == "metastatic" else latest_any
+        current_tumour = phase == "metastatic" or (a.episode.new_tumour and phase != "earlier-tumour")
+        latest_disease = latest_after_presentation if current_tumour else latest_any
         if when is None:
             continue
         if latest_disease and when < latest_disease:

@@ -213,7 +213,9 @@ def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[
       biopsy).
     - Early episode: the pre-treatment samples decide, a positive on any of them governing; results on
       tissue taken after systemic therapy began (residual disease) never make a receptor negative: they
-      decide only when no pre-treatment sample exists ("post-treatment-only").
+      decide only when no pre-treatment sample exists ("post-treatment-only"). After a local or regional
+      recurrence or a new primary (``episodes``), "pre-treatment" means before that tumour's own treatment;
+      the earlier tumour's samples stand in only when it has none ("early-results-only").
     Every step is linear in the number of samples.
     """
     out = Governing()
@@ -240,9 +242,13 @@ def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[
         # is weighed with the other untreated samples rather than dropped.
         pre = [c for c in pool if c.phase in ("pre-treatment", "unknown", "metastatic")]
         post = [c for c in pool if c.phase == "post-treatment"]
-        group = pre or post
+        # Samples of the tumour before a local recurrence or a new primary stand in only when the current tumour
+        # has none (like the early call in a relapse without a metastasis biopsy).
+        earlier = [c for c in pool if c.phase == "earlier-tumour"]
+        group = pre or post or earlier
         chosen, out.resolved_by_later = _early_call(group)
-        out.rule = ("early-results-only" if metastatic else "pre-treatment-samples" if pre else "post-treatment-only")
+        out.rule = ("early-results-only" if metastatic or not (pre or post) else
+                    "pre-treatment-samples" if pre else "post-treatment-only")
     out.chosen = chosen
     lead_family = chosen.family
     rival_ids = {id(c) for c in out.rivals}

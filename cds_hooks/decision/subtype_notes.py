@@ -85,10 +85,44 @@ def _metastasis_not_biopsied(a: Assessment) -> list[SubtypeNote]:
                         "worth considering where one is easy to reach.", list(a.episode.evidence))]
 
 
+def _earlier_tumour(a: Assessment) -> list[SubtypeNote]:
+    """After a local or regional recurrence or a new primary, the earlier tumour's results that differ from the
+    current tumour's call (b.3: the early episode ends at the first recurrence; a tumour's receptors describe that
+    tumour). Information: a change at recurrence is named, and a new primary is not the earlier cancer."""
+    e = a.episode
+    if not e.new_tumour:
+        return []
+    parts, evidence = [], []
+    for receptor, finding in (("ER", a.er), ("PR", a.pr), ("HER2", a.her2)):
+        if finding.rule != "pre-treatment-samples" and finding.rule != "post-treatment-only":
+            continue
+        # The earlier tumour's own call follows b.3 (a positive on any of its samples; residual disease never made
+        # it negative), so a change is a positive there against a negative now, or the reverse with no positive.
+        earlier = [c for c in a.samples if c.receptor == receptor and c.phase == "earlier-tumour" and not c.conflicted]
+        positive = [c for c in earlier if c.status in ("positive", "low-positive")]
+        if finding.status == "negative":
+            differ = positive
+        elif finding.status in ("positive", "low-positive") and not positive:
+            differ = [c for c in earlier if c.status == "negative"]
+        else:
+            differ = []
+        if differ:
+            parts.extend(_where(c) for c in differ[:2])
+            evidence.extend(ref for c in differ for ref in c.evidence)
+    if not parts:
+        return []
+    what = ("the recurrence" if e.new_tumour_kind == "recurrence" else "the new primary in the other breast")
+    return [SubtypeNote(
+        "earlier-tumour-result",
+        f"Earlier tumour, before {what} ({e.new_tumour[:10]}): " + "; ".join(parts) + f". Not the result of "
+        f"{what}, whose own biopsy now governs" + ("; receptors can change at recurrence." if e.new_tumour_kind ==
+                                                   "recurrence" else "."), evidence)]
+
+
 def subtype_notes(a: Assessment) -> list[SubtypeNote]:
     """Every settled or informational finding, in a stable order."""
     return [*_resolved_ish_group(a), *_resolved_by_later_sample(a), *_residual_disease(a),
-            *_metastasis_not_biopsied(a), *_withdrawn(a)]
+            *_metastasis_not_biopsied(a), *_earlier_tumour(a), *_withdrawn(a)]
 
 
 __all__ = ["subtype_notes"]

@@ -123,8 +123,10 @@ DE_NOVO_WINDOW_MONTHS = _declare(Threshold(
                "at recurrence is asked (P9); later, a relapse after the biopsy. The same window bounds one metastatic "
                "presentation (metastasis records up to 4 months after its first evidence are not a later relapse), and a "
                "systemic course that ended more than 4 months before the diagnosis treated something else (it does "
-               "not make this tumour's biopsies post-treatment)",
-    rule="decision.episodes.build_episode / period_of; decision.pitfalls._presentation_end (P9, P13)",
+               "not make this tumour's biopsies post-treatment). A recurrence or a new primary counts only when "
+               "recorded more than 4 months after the diagnosis, and a biopsy up to 4 months before its record is its "
+               "own",
+    rule="decision.episodes.build_episode / _new_tumour / period_of; decision.pitfalls._presentation_end (P9, P13)",
     source="seer-staging-time-rule", step=1))
 
 # ---- Pitfalls (clinical-knowledge.md d) -------------------------------------------------------------------

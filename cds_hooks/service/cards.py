@@ -209,7 +209,8 @@ def _episode_block(a: Assessment) -> dict[str, Any]:
     return {"current": e.current, "diagnosis": e.diagnosis, "metastaticStart": e.metastatic_start,
             "deNovoMetastatic": e.de_novo_metastatic if e.current == "metastatic" else None,
             "firstSystemicTherapy": e.first_systemic_therapy, "surgery": e.surgery,
-            "neoadjuvant": {"start": e.neoadjuvant.start, "end": e.neoadjuvant.end} if e.neoadjuvant else None}
+            "neoadjuvant": {"start": e.neoadjuvant.start, "end": e.neoadjuvant.end} if e.neoadjuvant else None,
+            "newTumour": {"start": e.new_tumour, "kind": e.new_tumour_kind} if e.new_tumour else None}
 
 
 def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,

@@ -80,3 +80,84 @@ def test_a_biopsy_older_than_the_recorded_diagnosis_dates_it():
     a = assess([patient(), breast_cancer("dx", recorded="2025-01-20"), liver, er("o1", "2015-03-02", 90)], CONFIG)
     assert a.episode.diagnosis == "2015-03-02" and a.episode.de_novo_metastatic is False
     assert "Observation/o1" in a.episode.evidence
+
+
+# ---- A local/regional recurrence or a new primary (b.3: the early episode ends at the first recurrence) ----------
+
+CLIN = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+def condition(cid, onset, *, status="active", icd=None, side=None):
+    code = {"coding": [{"system": codes.ICD10CM, "code": icd}]} if icd else coded(SCT, "254837009")
+    body = {"resourceType": "Condition", "id": cid, "code": code, "onsetDateTime": onset,
+            "clinicalStatus": coded(CLIN, status), "subject": {"reference": "Patient/p1"}}
+    if side:
+        body["bodySite"] = [coded(SCT, {"left": "80248007", "right": "73056007"}[side])]
+    return body
+
+
+def her2(oid, when, score, site="80248007"):
+    answer = {"0": "LA6111-4", "1+": "LA11841-6", "3+": "LA11843-2"}[score]
+    return {"resourceType": "Observation", "id": oid, "status": "final", "code": coded(LNC, "85319-2"),
+            "subject": {"reference": "Patient/p1"}, "effectiveDateTime": when, "bodySite": coded(SCT, site),
+            "valueCodeableConcept": coded(LNC, answer)}
+
+
+def first_tumour_her2_positive():
+    """HER2 3+ core 2016-01-10 (left breast), surgery, trastuzumab a year."""
+    return [patient(), condition("dx", "2016-01-10", side="left"), her2("h1", "2016-01-10", "3+"),
+            {"resourceType": "Procedure", "id": "s1", "status": "completed", "code": coded(SCT, "64368001"),
+             "subject": {"reference": "Patient/p1"}, "performedDateTime": "2016-02-05"},
+            drug("m1", "224905", "2016-03-01", "2017-03-01")]
+
+
+def test_new_primary_in_the_other_breast_by_icd_laterality_governs():
+    """C50.912 is the left female breast, C50.911 the right (ICD-10-CM): a right-breast cancer nine years after a
+    left one is a new primary, and its own HER2 0 governs."""
+    a = assess([patient(), condition("dx", "2016-01-10", icd="C50.912"), her2("h1", "2016-01-10", "3+"),
+                condition("dx2", "2025-02-03", icd="C50.911"), her2("h2", "2025-02-03", "0", site="73056007")], CONFIG)
+    assert (a.episode.new_tumour, a.episode.new_tumour_kind) == ("2025-02-03", "new-primary")
+    assert a.her2.status == "negative" and a.her2.evidence == ["Observation/h2"]
+    assert [c.phase for c in a.samples if c.evidence == ["Observation/h1"]] == ["earlier-tumour"]
+
+
+def test_a_later_breast_cancer_condition_on_the_same_side_is_not_a_new_tumour():
+    """A second Condition in the same breast without a recurrence status can be a duplicate problem-list entry:
+    reading it as a new tumour could let residual disease govern, so the first tumour's call stands."""
+    a = assess([*first_tumour_her2_positive(), condition("dx2", "2024-03-01", side="left"),
+                her2("h2", "2024-03-05", "0")], CONFIG)
+    assert a.episode.new_tumour is None and a.her2.status == "positive"
+
+
+@pytest.mark.parametrize("onset, new", [("2016-05-09", False), ("2016-05-10", False), ("2016-05-11", True)])
+def test_a_recurrence_counts_only_after_the_first_presentation_window(onset, new):
+    """Diagnosis 2016-01-10; a recurrence record up to four months later (2016-05-10) is the first presentation's
+    work-up, not a new tumour; a day later it is."""
+    a = assess([*first_tumour_her2_positive(), condition("rec", onset, status="recurrence", side="left"),
+                her2("h2", onset, "0")], CONFIG)
+    assert (a.episode.new_tumour_kind == "recurrence") is new
+    assert a.her2.status == ("negative" if new else "positive")
+
+
+@pytest.mark.parametrize("taken, joins", [("2023-11-04", False), ("2023-11-05", True), ("2023-11-06", True)])
+def test_the_recurrence_biopsy_may_precede_its_record_by_one_window(taken, joins):
+    """Recurrence recorded 2024-03-05; a biopsy up to four months before it (2023-11-05) is its own biopsy and dates
+    it; an older one stays with the earlier tumour (so HER2 stays the earlier tumour's call, and P13 asks again)."""
+    a = assess([*first_tumour_her2_positive(), condition("rec", "2024-03-05", status="recurrence", side="left"),
+                her2("h2", taken, "0")], CONFIG)
+    assert a.episode.new_tumour == (taken if joins else "2024-03-05")
+    assert a.her2.status == ("negative" if joins else "positive")
+    assert a.her2.rule == ("pre-treatment-samples" if joins else "early-results-only")
+    assert ("P13" in {x.code for x in a.alerts}) is not joins
+
+
+def test_the_first_tumours_surgical_specimen_never_joins_a_recurrence():
+    """Neoadjuvant therapy, surgery 2024-07-10 with residual HER2 0, a recurrence recorded 2024-10-20 (within a window
+    of the surgery): the residual specimen belongs to the first tumour (KATHERINE: it never reclassifies HER2)."""
+    a = assess([patient(), condition("dx", "2024-01-10", side="left"), her2("h1", "2024-01-10", "3+"),
+                drug("m1", "224905", "2024-02-01", "2024-06-15"),
+                {"resourceType": "Procedure", "id": "s1", "status": "completed", "code": coded(SCT, "64368001"),
+                 "subject": {"reference": "Patient/p1"}, "performedDateTime": "2024-07-10"},
+                her2("h2", "2024-07-10", "0"), condition("rec", "2024-10-20", status="recurrence", side="left")], CONFIG)
+    assert a.episode.new_tumour == "2024-10-20"
+    assert a.her2.status == "positive" and a.her2.rule == "early-results-only"
