@@ -466,11 +466,16 @@ def _p9(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     history = _receptor_history(a)
     metastasis_results = [r for r in history if r.specimen == "metastasis"]
     primary_results = [r for r in history if r.specimen != "metastasis"]
-    # Conversion: a receptor status differs between a metastasis and an earlier/primary sample.
+    # Conversion: a receptor status differs between a metastasis and an earlier/primary sample. Residual disease
+    # after neoadjuvant therapy is not the primary's status (b.3: receptor loss there is a treatment effect) and
+    # is compared only when nothing from before treatment exists.
+    treated = {id(r) for r in primary_results if sample_phase(a.episode, r) == "post-treatment"}
     changed = []
     for analyte in ("ER", "PR", "HER2-IHC", "HER2-ISH", "HER2-status"):
         met = {_family(r.status) for r in metastasis_results if r.analyte == analyte and r.status != "unknown"}
-        pri = {_family(r.status) for r in primary_results if r.analyte == analyte and r.status != "unknown"}
+        mine = [r for r in primary_results if r.analyte == analyte and r.status != "unknown"]
+        mine = [r for r in mine if id(r) not in treated] or mine
+        pri = {_family(r.status) for r in mine}
         if met and pri and met != pri:
             changed.append(analyte)
     if changed:
