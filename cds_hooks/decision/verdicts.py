@@ -4,13 +4,15 @@ Why: an EHR resends the same history on every chart open, and validating each re
 ``fhir.resources`` R4B models is most of the cost of a call (issue 9). The verdict of a pure check is a
 function of the resource's content, so it is computed once per distinct content and then looked up.
 
-Why the key can never make two different inputs share a verdict: it is a digest of ``marshal`` version 2
-output, which encodes every value with its exact type (``1``, ``1.0``, ``True`` and ``"1"`` differ; ``-0.0``
-differs from ``0.0``; a NaN is not ``null``; a tuple is not a list) and key order as given, and refuses
-anything that is not a plain ``dict``/``list``/``str``/``int``/``float``/``bool``/``None`` (subclasses,
-dates, enums, UUIDs...). A resource that cannot be encoded that way is simply checked every time. The
-digest is 128-bit BLAKE2b keyed with a secret drawn per process, so no one can craft a collision.
-Nothing but digests and verdicts is kept (no resource content); the number of entries is capped.
+Why the key can never make two different inputs share a verdict: it is a digest of ``marshal`` output, which
+encodes every value with its exact type (``1``, ``1.0``, ``True`` and ``"1"`` differ; ``-0.0`` differs from
+``0.0``; a NaN is not ``null``; a tuple is not a list) and key order as given, and refuses anything that is
+not a plain ``dict``/``list``/``str``/``int``/``float``/``bool``/``None`` (subclasses, dates, enums, UUIDs...).
+Equal bytes always decode to equal content. (Version 4 writes an object met twice as a back-reference, so
+equal content can give different bytes when its objects are shared differently: a miss, never a wrong hit.)
+A resource that cannot be encoded that way is simply checked every time. The digest is 128-bit BLAKE2b
+salted with a secret drawn per process, so no one can prepare a collision. Nothing but digests and verdicts
+is kept (no resource content); the number of entries is capped.
 """
 from __future__ import annotations
 
@@ -26,17 +28,18 @@ V = TypeVar("V")
 _MISS = object()
 
 
-def content_key(value: Any, salt: bytes = b"") -> bytes | None:
+def content_key(value: Any, check: bytes = b"") -> bytes | None:
     """A digest of ``value``'s exact content (types included); None when it is not plain JSON data.
-    ``salt`` (at most 16 bytes) keeps the keys of different checks apart."""
+    ``check`` (at most 16 bytes) keeps the keys of different checks apart."""
     try:
-        encoded = marshal.dumps(value, 2)
+        encoded = marshal.dumps(value, 4)
     except (ValueError, TypeError):          # "unmarshallable object": not plain JSON data
         return None
-    return hashlib.blake2b(encoded, digest_size=16, key=_SECRET, salt=salt).digest()
+    # Salt and personalisation cost nothing (a key would cost one more compression per resource).
+    return hashlib.blake2b(encoded, digest_size=16, salt=_SALT, person=check).digest()
 
 
-_SECRET = secrets.token_bytes(32)
+_SALT = secrets.token_bytes(16)
 
 
 class VerdictCache:

@@ -13,6 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import orjson
 import pytest
 
 from cds_hooks.decision import DecisionConfig, assess
@@ -85,7 +86,23 @@ def test_a_remembered_valid_resource_does_not_vouch_for_a_broken_copy():
 def test_the_key_tells_apart_inputs_a_validator_could_judge_differently(a, b):
     assert content_key(a) is not None and content_key(b) is not None
     assert content_key(a) != content_key(b)
-    assert content_key(a) == content_key(copy.deepcopy(a))
+
+
+@pytest.mark.parametrize("parse", [json.loads, orjson.loads], ids=["json", "orjson"])
+def test_a_resent_record_is_validated_once(monkeypatch, parse):
+    """The second assessment of the same record, parsed again by the same parser (the FHIR client's, the
+    service's), runs no full validation: the point of the cache."""
+    from cds_hooks.decision import intake
+
+    calls = []
+    full = intake._validate_in_full
+    monkeypatch.setattr(intake, "_validate_in_full", lambda r: calls.append(1) or full(r))
+    text = json.dumps(_benchmark_record())
+    VERDICTS.clear()
+    assess(parse(text), CONFIG)
+    first = len(calls)
+    assess(parse(text), CONFIG)           # the same record, parsed again as a resend is
+    assert first == len(json.loads(text)) and len(calls) == first
 
 
 def test_anything_but_plain_json_data_is_never_remembered():
