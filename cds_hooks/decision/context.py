@@ -23,6 +23,8 @@ from .values import codings, read_value
 CLINICAL_STATUS_RECURRENCE = frozenset({"recurrence", "relapse"})
 # Statuses kept as medication history (past exposure matters: "after >=1 endocrine therapy").
 RECORDED_MED_STATUSES = frozenset({"active", "on-hold", "completed", "stopped", "intended", "draft"})
+# MedicationRequest intents that are not an order to give the drug (FHIR R4 medicationrequest-intent).
+PLANNED_INTENTS = frozenset({"proposal", "plan", "option"})
 
 
 def _first_entry(table, concept: Any) -> tuple[codes.CodeEntry | None, dict | None]:
@@ -237,7 +239,9 @@ def read_medications(intake: Intake, notes: list[DataQualityNote]) -> list[Medic
                             code=f"{shown.get('system')}|{shown.get('code')}" if shown else None,
                             display=shown.get("display") if shown and isinstance(shown.get("display"), str) else None,
                             start=start if isinstance(start, str) else None, end=end if isinstance(end, str) else None,
-                            draft=status == "draft")
+                            draft=status == "draft",
+                            planned=resource.get("resourceType") == "MedicationRequest"
+                            and resource.get("intent") in PLANNED_INTENTS)
         uses.append(use)
     return uses
 

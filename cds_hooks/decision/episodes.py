@@ -142,9 +142,10 @@ def breast_surgeries(intake: Intake) -> list[tuple[date, str]]:
 
 
 def systemic_therapies(medications: Iterable[MedicationUse]) -> list[tuple[date, MedicationUse]]:
-    """(start, drug) of every anticancer drug given (not drafts or plans), oldest first."""
+    """(start, drug) of every anticancer drug given (not drafts, and not MedicationRequests whose intent is a
+    proposal or plan: an adjuvant plan written before surgery opened a false 'neoadjuvant window'), oldest first."""
     given = [(as_date(m.start), m) for m in medications
-             if not m.draft and m.drug_class and m.drug_class not in NOT_SYSTEMIC_THERAPY
+             if not m.draft and not m.planned and m.drug_class and m.drug_class not in NOT_SYSTEMIC_THERAPY
              and (m.status or "").lower() in GIVEN_STATUSES]
     return sorted(((d, m) for d, m in given if d is not None), key=lambda pair: (pair[0], pair[1].resource))
 

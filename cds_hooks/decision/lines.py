@@ -149,7 +149,7 @@ class PriorTherapyCheck:
 
 
 def _course(drug: MedicationUse, assessment: Assessment) -> Course | None:
-    if drug.draft or (drug.status or "").lower() not in GIVEN_STATUSES:
+    if drug.draft or drug.planned or (drug.status or "").lower() not in GIVEN_STATUSES:
         return None
     if not drug.drug_class or drug.drug_class in NOT_A_LINE or drug.drug_class not in LINE_CLASSES:
         return None

@@ -268,6 +268,9 @@ class MedicationUse:
     start: str | None = None
     end: str | None = None
     draft: bool = False                # from a hook's draftOrders rather than the chart
+    # A MedicationRequest whose intent is a proposal, plan or option: what someone means to give, not a drug given.
+    # Still checked for conflicts (catching a plan is the point), never history (episode window, lines of therapy).
+    planned: bool = False
 
 
 @dataclass
