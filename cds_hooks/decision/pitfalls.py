@@ -464,7 +464,8 @@ def _p9(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     if a.setting.setting != "metastatic":
         return []
     history = _receptor_history(a)
-    metastasis_results = [r for r in history if r.specimen == "metastasis"]
+    # A preliminary result is not yet a conversion to treat by (b.1; it is named as a newer preliminary result).
+    metastasis_results = [r for r in history if r.specimen == "metastasis" and not r.provisional]
     primary_results = [r for r in history if r.specimen != "metastasis"]
     # Conversion: a receptor status differs between a metastasis and an earlier/primary sample. Residual disease
     # after neoadjuvant therapy is not the primary's status (b.3: receptor loss there is a treatment effect) and

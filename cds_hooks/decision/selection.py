@@ -260,8 +260,12 @@ def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[
         if c.family != lead_family and c.family != "unresolved" and id(c) not in rival_ids:
             out.overruled.append(c)
     if not chosen.provisional:
-        out.newer_provisional = [c for c in candidates if c.provisional and c.day > chosen.day
-                                 and c.phase == chosen.phase and c.family not in ("unresolved", lead_family)]
+        # A newer preliminary result of the same phase, or a preliminary metastasis result while the early call
+        # stands in for want of a final one: it would govern once final, so the clinician hears of it now.
+        def relevant(c: Candidate) -> bool:
+            return c.phase == chosen.phase or (out.rule == "early-results-only" and c.phase == "metastatic")
+        out.newer_provisional = [c for c in candidates if c.provisional and c.day > chosen.day and relevant(c)
+                                 and c.family not in ("unresolved", lead_family)]
     return out
 
 
