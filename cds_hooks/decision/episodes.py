@@ -175,8 +175,12 @@ def build_episode(intake: Intake, setting: SettingFinding, events: list[Clinical
 
     metastatic_start = None
     if episode.current == "metastatic":
+        # A recurrence status dated within the first presentation dates nothing: it is the primary's own Condition
+        # turned to "recurrence" (mCODE style) with its diagnosis dates, which made a relapse years later "de novo".
         relapse = [(as_date(e.date), e.evidence[0] if e.evidence else None)
-                   for e in events if e.kind in ("metastasis", "recurrence")]
+                   for e in events if e.kind == "metastasis" or (e.kind == "recurrence" and not (
+                       diagnosis is not None and as_date(e.date) is not None
+                       and as_date(e.date) <= add_months(diagnosis, DE_NOVO_MONTHS)))]
         relapse += [(as_date(sample_date(r)), r.resource) for r in results if r.specimen == "metastasis"]
         metastatic_start, met_ref = _earliest(relapse)
         if metastatic_start is not None:
@@ -294,7 +298,9 @@ def _new_tumour(intake: Intake, events: list[ClinicalEvent], results: list[Recep
     the first tumour. A later breast cancer Condition in the same (or an unrecorded) breast can be a duplicate
     problem-list entry; reading it as a new tumour could make residual disease govern again, so it is not used.
     Samples taken within the window before the record (the biopsy usually precedes it) and after the first
-    tumour's surgery belong to the new tumour. Returns (start, kind, evidence) of the newest such event.
+    tumour's surgery belong to the new tumour. A recurrence status with no date after the first presentation is
+    dated by the first sample taken more than one window after the first tumour's surgery. Returns (start, kind,
+    evidence) of the newest such event.
     """
     after_first = add_months(diagnosis, DE_NOVO_MONTHS)
     by_ref = {ref_of(c): c for c in intake.of_type("Condition")}
@@ -308,8 +314,11 @@ def _new_tumour(intake: Intake, events: list[ClinicalEvent], results: list[Recep
                         key=lambda r: (sample_date(r) or "9999", r.resource))
         first_side = next((_side_of_words(r.specimen_site) for r in breast if _side_of_words(r.specimen_site)), None)
     found: list[tuple[date, str, str]] = []
+    undated_recurrence = None
     for event in events:
         when = as_date(event.date)
+        if event.kind == "recurrence" and event.evidence and (when is None or when <= after_first):
+            undated_recurrence = event.evidence[0]      # the Condition says "recurrence" but not when
         if when is None or when <= after_first or not event.evidence:
             continue
         if event.kind == "recurrence":
@@ -318,6 +327,17 @@ def _new_tumour(intake: Intake, events: list[ClinicalEvent], results: list[Recep
             side = _side_of_condition(by_ref[event.evidence[0]])
             if side is not None and side != first_side:
                 found.append((when, "new-primary", event.evidence[0]))
+    if not found and undated_recurrence is not None and first_surgery is not None:
+        # mCODE style: the primary's own Condition turned to "recurrence", its dates still the diagnosis. The
+        # recurrence is then dated by its tissue: the first breast or node sample taken more than one window after
+        # the first tumour's surgery (never a re-excision or that surgery's specimen). Without a recorded surgery
+        # nothing is inferred: residual disease after neoadjuvant therapy must not pass for a recurrence.
+        floor = max(after_first, add_months(first_surgery, DE_NOVO_MONTHS))
+        later = [(d, r.resource) for d, r in ((as_date(sample_date(r)), r) for r in results if r.specimen != "metastasis")
+                 if d is not None and d > floor]
+        if later:
+            start, sample_ref = min(later)
+            return start, "recurrence", [undated_recurrence, sample_ref]
     if not found:
         return None
     recorded, kind, ref = max(found, key=lambda item: (item[0], item[1] == "new-primary", item[2]))
