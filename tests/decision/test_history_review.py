@@ -161,3 +161,34 @@ def test_the_first_tumours_surgical_specimen_never_joins_a_recurrence():
                 her2("h2", "2024-07-10", "0"), condition("rec", "2024-10-20", status="recurrence", side="left")], CONFIG)
     assert a.episode.new_tumour == "2024-10-20"
     assert a.her2.status == "positive" and a.her2.rule == "early-results-only"
+
+
+@pytest.mark.parametrize("taken, joins", [("2016-06-04", False), ("2016-06-05", False), ("2016-06-06", True)])
+def test_a_recurrence_status_without_a_date_is_dated_by_tissue_one_window_after_surgery(taken, joins):
+    """The primary's own Condition says 'recurrence' with its 2016 dates (mCODE style). Surgery 2016-02-05; four
+    months later is 2016-06-05: tissue up to then may be a re-excision of the first tumour, tissue after it is the
+    recurrence's and governs."""
+    tumour = first_tumour_her2_positive()
+    tumour[1] = condition("dx", "2016-01-10", status="recurrence", side="left")
+    a = assess([*tumour, her2("h2", taken, "0")], CONFIG)
+    assert (a.episode.new_tumour == taken) is joins
+    assert a.her2.status == ("negative" if joins else "positive")
+
+
+def test_a_recurrence_status_without_a_date_and_without_a_surgery_infers_nothing():
+    """No recorded surgery: tissue after treatment could be residual disease at an unrecorded surgery, which must
+    never pass for a recurrence (KATHERINE: it never reclassifies HER2)."""
+    a = assess([patient(), condition("dx", "2024-01-10", status="recurrence", side="left"), her2("h1", "2024-01-10", "3+"),
+                drug("m1", "224905", "2024-02-01", "2024-06-15"), her2("h2", "2024-07-10", "0")], CONFIG)
+    assert a.episode.new_tumour is None and a.her2.status == "positive"
+
+
+def test_a_planned_drug_is_no_history_but_still_a_conflict():
+    """intent=plan: not given (no treatment window), yet a HER2-directed plan for HER2-negative disease is exactly
+    what the order check exists to catch."""
+    plan = drug("m1", "224905", "2024-02-01", status="active")
+    plan["intent"] = "plan"
+    a = assess([patient(), condition("dx", "2024-01-10", side="left"), her2("h1", "2024-01-10", "1+"), plan], CONFIG)
+    assert a.episode.first_systemic_therapy is None
+    conflict = [x for x in a.alerts if x.code == "anti-her2-for-her2-negative"]
+    assert conflict and conflict[0].severity == "critical"
