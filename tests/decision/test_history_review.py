@@ -192,3 +192,46 @@ def test_a_planned_drug_is_no_history_but_still_a_conflict():
     assert a.episode.first_systemic_therapy is None
     conflict = [x for x in a.alerts if x.code == "anti-her2-for-her2-negative"]
     assert conflict and conflict[0].severity == "critical"
+
+
+# ---- Property: a recurrence's own biopsy governs; the first tumour's residual disease never does -------------------
+
+from datetime import timedelta  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cds_hooks.decision.episodes import add_months  # noqa: E402
+
+_STATUS = {"0": "negative", "1+": "negative", "3+": "positive"}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["0", "3+"]), st.sampled_from(["0", "3+"]), st.sampled_from(["0", "1+", "3+"]),
+       st.integers(1, 60), st.integers(0, 150), st.randoms(use_true_random=False))
+def test_the_recurrence_biopsy_governs_and_residual_disease_never_does(core, residual, relapse, months, days_before, rnd):
+    """Core 2020-01-10, neoadjuvant trastuzumab, surgery 2020-07-10 with residual disease, a recurrence recorded
+    ``months`` after the surgery with its biopsy ``days_before`` the record. b.3: the recurrence's biopsy governs when
+    it is the recurrence's (within one window before the record, after the surgery); otherwise the first tumour's call
+    stands, and residual disease never turns a positive core negative (KATHERINE). Input order never matters."""
+    surgery = date(2020, 7, 10)
+    record = add_months(surgery, months)
+    taken = record - timedelta(days=days_before)
+    resources = [patient(), condition("dx", "2020-01-10", side="left"), her2("h1", "2020-01-10", core),
+                 drug("m1", "224905", "2020-02-01", "2020-06-15"),
+                 {"resourceType": "Procedure", "id": "s1", "status": "completed", "code": coded(SCT, "64368001"),
+                  "subject": {"reference": "Patient/p1"}, "performedDateTime": surgery.isoformat()},
+                 her2("h2", surgery.isoformat(), residual),
+                 condition("rec", record.isoformat(), status="recurrence", side="left"),
+                 her2("h3", taken.isoformat(), relapse)]
+    shuffled = list(resources)
+    rnd.shuffle(shuffled)
+    a, b = assess(resources, CONFIG), assess(shuffled, CONFIG)
+    assert (a.her2.status, a.her2.evidence, a.episode.new_tumour) == (b.her2.status, b.her2.evidence, b.episode.new_tumour)
+    joins = taken > surgery and taken >= add_months(record, -DE_NOVO_WINDOW_MONTHS.value)
+    if joins:
+        assert a.her2.evidence == ["Observation/h3"] and a.her2.status == _STATUS[relapse]
+    else:
+        assert a.her2.rule == "early-results-only" and a.episode.new_tumour == record.isoformat()
+        if core == "3+":
+            assert a.her2.status == "positive"
