@@ -12,6 +12,17 @@ import pytest
 from app.fhir_server import SekmetServer, free_port  # noqa: F401  (free_port re-exported for tests)
 from tests import property_budget  # noqa: F401  (registers and loads the Hypothesis profile: ci when CI is set)
 
+SEKMET_FIXTURES = frozenset({"fhir_server", "secured_fhir_server", "dev_ehr"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs a sekmet process (directly or through another fixture) carries the ``fhir_server``
+    marker, so ``-m "not fhir_server"`` selects exactly the tests that run in-process (the mutation run uses it:
+    it forks one test process per mutant, and starting sekmet in each would cost seconds per mutant)."""
+    for item in items:
+        if SEKMET_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.fhir_server)
+
 
 @pytest.fixture(scope="session")
 def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SekmetServer]:

@@ -110,6 +110,7 @@ def test_knowledge_text_is_our_own(where, text):
     assert not shared_runs(text), f"{where}: {shared_runs(text)}"
 
 
+@pytest.mark.source_scan
 def test_strings_in_decision_and_knowledge_code_are_our_own():
     """No string literal built into alerts, reasons or notes shares 8 consecutive words with a seed or the reference."""
     strings = source_strings()

@@ -319,3 +319,36 @@ def test_same_day_combined_hr_results_that_disagree_leave_hr_unknown(first, seco
         return {**obs("10480-2", **kw), "id": rid}
     a = assess([patient(), combined("hr-a", first), combined("hr-b", second), ihc("1+")], CONFIG)
     assert a.hr == "unknown"
+
+
+@pytest.mark.parametrize("comparator, value, group, status", [
+    ("<", 2.0, 4, "negative"),      # "<2.0": below the cut-off, groups 3-5 (4.5 copies: group 4, IHC 2+ negative)
+    ("<=", 1.9, 4, "negative"),
+    (">", 2.5, 1, "positive"),      # ">2.5" is at or above 2.0: group 1 with 4.5 copies
+    (">=", 2.0, 1, "positive"),
+])
+def test_ratio_given_as_a_bound_is_read_against_2_0(comparator, value, group, status):
+    """A HER2/CEP17 ratio reported with a comparator is placed on its side of 2.0 when the bound says which
+    (ASCO/CAP 2018 groups; 4.5 copies and a concurrent IHC 2+ on the same sample)."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"),
+                obs("49683-6", valueQuantity={"value": value, "comparator": comparator}),
+                obs("74860-8", valueQuantity={"value": 4.5})], CONFIG)
+    assert (a.her2.ish_group, a.her2.status) == (group, status)
+
+
+@pytest.mark.parametrize("copies, conflict", [
+    ((3.5, 4.5), True),    # <4 and 4-<6: group 2 or group 1 with a ratio of 2.5
+    ((5.5, 6.5), True),    # 4-<6 and >=6
+    ((4.2, 5.1), False),   # both 4-<6: group 1 either way
+])
+def test_two_copy_numbers_of_one_sample_in_different_bands_leave_ish_unresolved(copies, conflict):
+    """Mean HER2 copy numbers of one sample that fall in different ISH bands cannot both hold: the ISH group is
+    left for pathology to review (HER2 unknown); in the same band they agree (ratio 2.5: group 1, positive)."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("1+"),
+                obs("49683-6", valueQuantity={"value": 2.5}),
+                *(obs("74860-8", valueQuantity={"value": c}) for c in copies)], CONFIG)
+    if conflict:
+        assert a.her2.status == "unknown" and a.her2.ish_group is None
+        assert "conflicting-results" in notes_of(a)
+    else:
+        assert (a.her2.status, a.her2.ish_group) == ("positive", 1)

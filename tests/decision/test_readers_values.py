@@ -115,6 +115,7 @@ def test_text_never_overrides_a_recognised_code():
     assert refined.ihc_score == "0-ultralow"
 
 
+@pytest.mark.source_scan
 def test_every_emitted_data_quality_code_is_documented():
     """Each note code the decision modules can emit is listed, with a meaning, in codes.DATA_QUALITY_CODES."""
     import re

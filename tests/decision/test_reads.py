@@ -11,6 +11,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 from cds_hooks.decision import intake, reads
 from cds_hooks.knowledge import codes
 
@@ -31,6 +33,7 @@ def _types_the_readers_ask_for() -> dict[str, set[str]]:
     return found
 
 
+@pytest.mark.source_scan
 def test_the_readers_use_no_undeclared_type():
     """A type read by any reader (``intake.of_type``) is declared, so something fetches it."""
     asked = _types_the_readers_ask_for()
@@ -39,6 +42,7 @@ def test_the_readers_use_no_undeclared_type():
     assert not undeclared, f"read but not declared in reads.py: {undeclared}"
 
 
+@pytest.mark.source_scan
 def test_every_searched_type_is_one_the_readers_use():
     """Nothing is fetched that no reader uses (least data: scopes and prefetch ask for no more)."""
     asked = _types_the_readers_ask_for()

@@ -1,0 +1,182 @@
+"""Mutation testing of the decision core and the service's security checks (mutmut 3), with a score.
+
+Why a wrapper: mutmut reads its configuration only from ``pyproject.toml``; this script runs it on a copy of
+the checkout (so ``mutants/`` never lands in the work tree and two scopes can be measured side by side), with
+the ``[tool.mutmut]`` table of ``pyproject.toml`` narrowed to the chosen scope, then turns mutmut's per-mutant
+exit codes into a score and fails below the target.
+
+Scopes:
+- ``full``: everything ``[tool.mutmut]`` names (``cds_hooks/decision`` and ``service/{auth,issuers,prefetch}``),
+  tested by the in-process tests of ``tests/decision`` and ``tests/service``. CPU-heavy: run it with
+  ``nice -n 19`` on a shared machine.
+- ``ci``: the HER2 and ER/PR readers (``her2.py``, ``er_pr.py``) against ``tests/decision``: the bounded slice
+  CI runs.
+
+Score = mutants killed (a test failed, timed out, or crashed) / mutants checked. "No tests" (no test reaches
+the mutated function) counts as survived. Survivors are written to ``<workdir>/<scope>/survivors.txt`` and
+their diffs to ``survivors.diff``; those judged equivalent are listed, one line of reasoning each, in
+``docs/mutation-survivors.md``.
+
+    python tools/mutation.py --scope ci --min-score 90
+    nice -n 19 python tools/mutation.py --scope full --min-score 90 --jobs 2
+"""
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SLICES = {
+    "ci": {"only_mutate": ["cds_hooks/decision/her2.py", "cds_hooks/decision/er_pr.py"],
+           "pytest_add_cli_args_test_selection": ["tests/decision"]},
+    "full": {},
+}
+# Within the CI slice, the functions that apply the HER2 and ER/PR cut-offs (mutmut names, fnmatch patterns).
+MUTANTS = {
+    "ci": ["cds_hooks.decision.her2.x__ratio_side__*", "cds_hooks.decision.her2.x__copies_band__*",
+           "cds_hooks.decision.her2.x__ish_groups__*", "cds_hooks.decision.er_pr.x_percent_category__*",
+           "cds_hooks.decision.er_pr.x_percent_status__*"],
+    "full": [],
+}
+# mutmut's exit-code meanings (mutmut/stats.py, 3.8): what counts as the mutant being detected.
+KILLED = {1: "killed", 3: "killed", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout",
+          37: "caught by type check", -11: "segfault", -9: "segfault"}
+SURVIVED = {0: "survived", 5: "no tests", 33: "no tests"}
+NOT_RUN = {None: "not checked", 34: "skipped", 2: "interrupted"}
+
+
+def _toml_table(name: str, values: dict) -> str:
+    lines = [f"[{name}]"]
+    for key, value in values.items():
+        lines.append(f"{key} = {json.dumps(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def prepare(scope: str, workdir: Path) -> Path:
+    """A fresh copy of the checkout under ``workdir/scope`` whose ``[tool.mutmut]`` is narrowed to the scope."""
+    target = workdir / scope
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    # The files git tracks, as they are in the work tree (uncommitted edits included).
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    config = {**tomllib.loads(text)["tool"]["mutmut"], **SLICES[scope]}
+    head = text[: text.index("[tool.mutmut]")]
+    (target / "pyproject.toml").write_text(head + _toml_table("tool.mutmut", config), encoding="utf-8")
+    return target
+
+
+def run_mutmut(target: Path, jobs: int, log: Path, mutants: list[str]) -> int:
+    env = dict(os.environ, HYPOTHESIS_PROFILE="mutation", PYTHONDONTWRITEBYTECODE="1")
+    mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
+    with log.open("w", encoding="utf-8") as out:
+        return subprocess.run([mutmut, "run", "--max-children", str(jobs), *mutants], cwd=target, env=env,
+                              stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode
+
+
+def results(target: Path) -> dict[str, int | None]:
+    """Exit code by mutant name, from mutmut's ``.meta`` files."""
+    found: dict[str, int | None] = {}
+    for meta in sorted((target / "mutants").rglob("*.py.meta")):
+        found.update(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"])
+    return found
+
+
+def status(code: int | None) -> str:
+    return KILLED.get(code) or SURVIVED.get(code) or NOT_RUN.get(code) or "suspicious"  # type: ignore[arg-type]
+
+
+def module_of(mutant: str) -> str:
+    return mutant.split(".x_")[0].split(".xǁ")[0]
+
+
+def summarise(codes: dict[str, int | None]) -> dict:
+    by_module: dict[str, Counter] = defaultdict(Counter)
+    for name, code in codes.items():
+        by_module[module_of(name)][status(code)] += 1
+
+    def score(counter: Counter) -> tuple[int, int, float | None]:
+        killed = sum(counter[s] for s in set(KILLED.values()))
+        checked = killed + sum(counter[s] for s in set(SURVIVED.values())) + counter["suspicious"]
+        return killed, checked, (100.0 * killed / checked) if checked else None
+
+    areas: dict[str, Counter] = defaultdict(Counter)
+    for module, counter in by_module.items():
+        areas["decision" if module.startswith("cds_hooks.decision") else "service"] += counter
+    return {
+        "modules": {m: {"counts": dict(c), "killed_checked_score": score(c)} for m, c in sorted(by_module.items())},
+        "areas": {a: {"counts": dict(c), "killed_checked_score": score(c)} for a, c in sorted(areas.items())},
+        "survivors": sorted(n for n, c in codes.items() if status(c) in set(SURVIVED.values()) | {"suspicious"}),
+        "not_checked": sorted(n for n, c in codes.items() if status(c) in set(NOT_RUN.values())),
+    }
+
+
+def write_survivor_diffs(target: Path, survivors: list[str]) -> None:
+    (target / "survivors.txt").write_text("".join(f"{s}\n" for s in survivors), encoding="utf-8")
+    mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
+    with (target / "survivors.diff").open("w", encoding="utf-8") as out:
+        for name in survivors:
+            shown = subprocess.run([mutmut, "show", name], cwd=target, capture_output=True, text=True)
+            out.write(f"### {name}\n{shown.stdout}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scope", choices=sorted(SLICES), default="ci")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested in parallel")
+    parser.add_argument("--min-score", type=float, default=90.0,
+                        help="fail when the decision core's score (percent killed) is below this")
+    parser.add_argument("--workdir", type=Path, default=ROOT / ".mutation")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    target = prepare(args.scope, args.workdir)
+    log = target / "mutmut.log"
+    code = run_mutmut(target, args.jobs, log, MUTANTS[args.scope])
+    codes = results(target)
+    if MUTANTS[args.scope]:
+        codes = {n: c for n, c in codes.items() if any(fnmatch.fnmatch(n, p) for p in MUTANTS[args.scope])}
+    if code != 0 or not codes:
+        print(f"mutmut failed (exit {code}); see {log}", file=sys.stderr)
+        print(log.read_text(encoding="utf-8", errors="replace")[-3000:], file=sys.stderr)
+        return 1
+    summary = summarise(codes)
+    summary["scope"], summary["seconds"] = args.scope, round(time.monotonic() - started)
+    (target / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    write_survivor_diffs(target, summary["survivors"])
+
+    print(f"mutation testing, scope {args.scope}, {summary['seconds']} s")
+    for module, row in summary["modules"].items():
+        killed, checked, score = row["killed_checked_score"]
+        print(f"  {module:45} {killed:5}/{checked:<5} {score:6.1f} %" if score is not None else f"  {module:45} no mutants checked")
+    for area, row in summary["areas"].items():
+        killed, checked, score = row["killed_checked_score"]
+        print(f"{area:47} {killed:5}/{checked:<5} {score:6.1f} %")
+    print(f"survivors: {len(summary['survivors'])} (list: {target / 'survivors.txt'}, diffs: {target / 'survivors.diff'})")
+    if summary["not_checked"]:
+        print(f"{len(summary['not_checked'])} mutants were not checked", file=sys.stderr)
+        return 1
+    decision = summary["areas"].get("decision", {}).get("killed_checked_score", (0, 0, None))[2]
+    if decision is None or decision < args.min_score:
+        print(f"decision core score {decision} % is below the target of {args.min_score} %", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
