@@ -20,6 +20,8 @@ def create_app(settings: Settings | None = None, *, decision_config: DecisionCon
     ``decision_config`` (tests only: e.g. a pinned ``today``) reaches the CDS service and the SMART page;
     the default is the decision core's defaults with today's date."""
     settings = settings or Settings.from_env()
+    if decision_config is None and settings.region:
+        decision_config = DecisionConfig(region=settings.region)
     flask_app = Flask(__name__)
     flask_app.config["RECEPTOR_SETTINGS"] = settings
     flask_app.config["SECRET_KEY"] = settings.secret_key

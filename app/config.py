@@ -84,6 +84,9 @@ class Settings:
     log_level: str = "INFO"
     metrics_enabled: bool = True
     metrics_dir: str | None = None
+    # Where the product is used, for options whose approval differs by regulator ("US" leaves out options with
+    # no US indication, e.g. atezolizumab for TNBC); empty: not stated (such options carry their regional note).
+    region: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -160,6 +163,8 @@ class Settings:
             kwargs["smart_cookie_samesite"] = env["RECEPTOR_CDS_SMART_COOKIE_SAMESITE"]
         if env.get("RECEPTOR_CDS_SMART_CLIENT_AUTH"):
             kwargs["smart_client_auth"] = env["RECEPTOR_CDS_SMART_CLIENT_AUTH"]
+        if env.get("RECEPTOR_CDS_REGION"):
+            kwargs["region"] = env["RECEPTOR_CDS_REGION"].strip().upper()
         if env.get("RECEPTOR_CDS_MAX_BODY_BYTES"):
             kwargs["max_body_bytes"] = _int(env, "RECEPTOR_CDS_MAX_BODY_BYTES", minimum=1024)
         if env.get("RECEPTOR_CDS_MAX_PREFETCH_RESOURCES"):

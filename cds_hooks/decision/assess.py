@@ -28,6 +28,7 @@ from .options import option_notes, options_for
 from .pitfalls import find_pitfalls
 from .selection import SpecimenInfo, day, effective_of, specimen_of
 from .subtype import classify
+from .tumour import read_tumour
 from .subtype_notes import subtype_notes
 from .values import codings, read_value
 
@@ -265,9 +266,10 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
     read_disease_status(intake, events)
     events.sort(key=lambda e: day(e.date) or "9999")
 
+    tumour = read_tumour(intake, results, episode, notes)
     assessment = Assessment(
         patient=patient_id, subtype=subtype, hr=hr, er=er, pr=pr, her2=her2, setting=setting,  # type: ignore[arg-type]
-        knowledge_version=KNOWLEDGE_VERSION, subtype_reasons=reasons, modifiers=modifiers,
+        knowledge_version=KNOWLEDGE_VERSION, tumour=tumour, subtype_reasons=reasons, modifiers=modifiers,
         sex=sex if sex else ("male" if male_by_diagnosis else None), age=age,
         menopausal_status=menopausal_status, menopausal_basis=menopausal_basis,  # type: ignore[arg-type]
         biomarkers=read_biomarkers(intake, notes), medications=medications,

@@ -20,6 +20,9 @@ class DecisionConfig:
     low_positive_upper_percent: float = ER_PR_LOW_POSITIVE_MAX_PERCENT.value
     # The date "now" for age and staleness rules; None means today's date (UTC).
     today: date | None = None
+    # Where the product is used, for labels that differ by regulator: "US" leaves out options with no US
+    # indication (atezolizumab for TNBC); "" means not stated, and such options carry their regional note.
+    region: str = ""
 
 
 DEFAULT_CONFIG = DecisionConfig()

@@ -50,6 +50,17 @@ def condition_date(condition: dict[str, Any]) -> str | None:
     return None
 
 
+def _condition_site(entry: codes.CodeEntry | None, icd_codes: list[str]) -> str:
+    """The site of a secondary-neoplasm Condition (bone, liver, lung, brain), or "other"."""
+    if entry is not None and entry.meaning == "metastatic" and entry.kind:
+        return entry.kind
+    for code in icd_codes:
+        for prefix, site in codes.ICD_SECONDARY_SITE_PREFIXES.items():
+            if code.startswith(prefix):
+                return site
+    return "other"
+
+
 def _icd(coding: dict[str, Any]) -> str | None:
     if coding.get("system") == codes.ICD10CM and isinstance(coding.get("code"), str):
         return coding["code"].strip().upper()
@@ -63,6 +74,7 @@ def _stage_rank(stage: str) -> int:
 def read_setting(intake: Intake, notes: list[DataQualityNote], events: list[ClinicalEvent]) -> tuple[SettingFinding, bool]:
     """Early vs metastatic (b.5), the stage, and whether stage III needs the clinician to confirm (P19)."""
     metastatic: list[tuple[str, str]] = []    # (basis, ref)
+    sites: list[str] = []                     # sites of distant metastasis named in the record
     early_evidence: list[str] = []
     stages: list[tuple[str, str, str | None, str]] = []   # (stage, ref, date, source)
     m_zero: list[str] = []
@@ -81,6 +93,7 @@ def read_setting(intake: Intake, notes: list[DataQualityNote], events: list[Clin
         clinical = {c.get("code") for c in codings(condition.get("clinicalStatus"))}
         if secondary:
             metastatic.append(("secondary-neoplasm-condition", ref))
+            sites.append(_condition_site(entry, icd_codes))
             site = (entry.kind if entry is not None and entry.kind else None) or next(iter(icd_codes), None)
             events.append(ClinicalEvent("metastasis", when, f"Metastatic disease{f' ({site})' if site else ''}", [ref]))
         elif breast:
@@ -127,6 +140,8 @@ def read_setting(intake: Intake, notes: list[DataQualityNote], events: list[Clin
                 notes.append(DataQualityNote("unparseable-value", f"{ref}: site of distant metastasis has no value; not used", ref))
                 continue
             metastatic.append(("metastasis-site", ref))
+            mapped, _ = _first_entry(codes.METASTASIS_SITE_CODES, concept)
+            sites.append(mapped.kind if mapped is not None else "other")
             site = (concept or {}).get("text") if isinstance(concept, dict) else None
             shown = next((c.get("display") for c in codings(concept) if isinstance(c.get("display"), str)), None)
             events.append(ClinicalEvent("metastasis", when, f"Distant metastasis{f' ({site or shown})' if (site or shown) else ''}", [ref]))
@@ -147,6 +162,7 @@ def read_setting(intake: Intake, notes: list[DataQualityNote], events: list[Clin
             notes.append(DataQualityNote("conflicting-stage",
                                          "stage records disagree (" + ", ".join(f"{s[0]} in {s[1]}" for s in stages) +
                                          f"); the stage Observation {chosen_stage[1]} is used", chosen_stage[1]))
+    finding.metastatic_sites = sorted(set(sites))
     if metastatic:
         finding.setting = "metastatic"
         finding.basis = metastatic[0][0]

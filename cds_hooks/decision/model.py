@@ -237,6 +237,36 @@ class SettingFinding:
     locally_advanced: bool = False     # stage III / inflammatory without M1 (pitfall P19)
     stage: str | None = None           # e.g. "II", "IIIB", "IV"
     residual_disease: bool | None = None
+    # Sites of distant metastasis named in the record (bone, liver, lung, brain); "other" for a site we do not map.
+    # Empty when none is named (which does not mean there is none).
+    metastatic_sites: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TumourFinding:
+    """The primary tumour's size, T and N category, positive nodes, grade and Ki-67, as recorded.
+
+    Read by ``cds_hooks.decision.tumour.read_tumour`` for the early-disease option criteria (chemotherapy in
+    triple-negative disease, NATALEE and monarchE risk, clinical risk in HR+/HER2- disease). Each item is None when
+    the record does not state it; ``missing`` says which the options needed and could not find.
+    """
+
+    size_mm: float | None = None       # longest dimension of the invasive tumour, in mm
+    t_category: str | None = None      # AJCC category as recorded ("T1c", "T2"...), without the c/p prefix
+    n_category: str | None = None      # "N0".."N3"
+    positive_nodes: int | None = None  # number of positive regional nodes
+    grade: int | None = None           # histologic grade 1-3
+    ki67: float | None = None          # % of nuclei
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def node_positive(self) -> bool | None:
+        """True/False when nodal status is recorded (a count, or an N category), None when it is not."""
+        if self.positive_nodes is not None:
+            return self.positive_nodes > 0
+        if self.n_category is not None:
+            return self.n_category != "N0"
+        return None
 
 
 @dataclass
@@ -342,6 +372,7 @@ class Assessment:
     her2: Her2Finding
     setting: SettingFinding
     knowledge_version: str
+    tumour: TumourFinding = field(default_factory=TumourFinding)
     subtype_reasons: list[str] = field(default_factory=list)   # why indeterminate, or what qualifies it
     modifiers: list[str] = field(default_factory=list)         # "ER-low", "ER-/PR+"
     sex: str | None = None

@@ -51,6 +51,7 @@ from ..knowledge.options import (
     FEMALE_ONLY_WORDS,
     MALE_NOTE,
     MALE_WORDING,
+    RESPONSE_EVALUATION_NOTE,
     OPTIONS_TABLE,
     REQUIREMENT_TESTS,
     TNBC,
@@ -60,6 +61,7 @@ from ..knowledge.thresholds import PDL1_CPS_22C3_MIN, PDL1_SP142_IC_MIN_PERCENT
 from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .lines import TherapyHistory, check_prior_therapy, therapy_history
+from .risk import check_risk
 from .model import Assessment, Biomarker, Option
 
 SETTING_NEED = "disease setting (early vs metastatic)"
@@ -74,6 +76,7 @@ PRE_TREATMENT_NEED = "pre-treatment biopsy receptor result (only post-treatment 
 STAGE_NEED = "stage group (the label covers only some stages)"
 NODES_NEED = "nodal status and risk features (node-positive, high risk)"
 PRIOR_THERAPY_NEED = "prior therapy: check"
+RISK_NEED = "the criteria of the trial or label (review)"
 MALE_GUIDELINE_SOURCE = "asco-male-bc"
 PRIOR_THERAPY_NOTE = "Prior therapy on record: "
 
@@ -251,6 +254,14 @@ def _menopause(spec: OptionSpec, assessment: Assessment) -> tuple[bool, list[str
         if status in ("premenopausal", "male"):
             return False, [], []
         return True, [MENOPAUSE_NEED], ["Labelled for postmenopausal women."]
+    if rule == "post-or-suppressed":
+        # Adjuvant bisphosphonates: postmenopausal, natural or induced by ovarian suppression (EBCTCG 2015;
+        # ASCO-OH); no benefit before menopause, and the guideline speaks of women.
+        if status in ("postmenopausal", "suppressed"):
+            return True, [], []
+        if status in ("premenopausal", "male"):
+            return False, [], []
+        return True, [MENOPAUSE_NEED], []
     if rule == "post-or-male":
         if status in ("postmenopausal", "male"):
             return True, [], []
@@ -272,10 +283,24 @@ def _build(spec: OptionSpec, assessment: Assessment, extra_needs: list[str], ext
         if check.verdict != "met":
             prior_unsettled = True
             needs.append(check.need or PRIOR_THERAPY_NEED)
+    risk_review: list[str] = []
+    if spec.risk_rule:
+        risk = check_risk(spec.risk_rule, assessment)
+        if risk.verdict == "excluded":
+            return None
+        if risk.text:
+            notes.append(risk.text)
+        if risk.verdict == "test":
+            tests_missing = True
+            needs.extend(n for n in risk.needs if n not in needs)
+        elif risk.verdict in ("consider", "unknown"):
+            risk_review.extend(risk.needs or (RISK_NEED,))
     for key in spec.requires:
         state = finding_state(assessment, key)
         if state.state == "absent":
             return None
+        if state.state in ("missing", "unconfirmed") and prior_unsettled and key in spec.defer_until_prior_therapy:
+            continue            # not asked for yet: it would not change anything before the prior therapy is settled
         if state.state in ("missing", "unconfirmed"):
             tests_missing = True
             if state.need and state.need not in needs:
@@ -294,6 +319,7 @@ def _build(spec: OptionSpec, assessment: Assessment, extra_needs: list[str], ext
         m_needs = [*m_needs, STAGE_NEED]
     if spec.nodes_needed:
         m_needs = [*m_needs, NODES_NEED]
+    m_needs = [*m_needs, *risk_review]
     notes.extend(m_notes)
     notes.extend(extra_notes)
     review_needs = [*m_needs, *extra_needs]
@@ -393,6 +419,21 @@ def options_for(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG)
         if option is not None and option.id not in seen:
             seen.add(option.id)
             options.append(option)
+    return _atezolizumab_where_it_helps(options, config)
+
+
+def _atezolizumab_where_it_helps(options: list[Option], config: DecisionConfig) -> list[Option]:
+    """Atezolizumab for metastatic TNBC has no US indication (withdrawn; EMA and Health Canada only). In the US it
+    is not listed; anywhere, when pembrolizumab already applies, an SP142 test is not asked for (issue 13 section 4)."""
+    by_id = {o.id: o for o in options}
+    atezolizumab = by_id.get("met-tnbc-atezolizumab")
+    if atezolizumab is None:
+        return options
+    pembrolizumab = by_id.get("met-tnbc-pembrolizumab")
+    if (config.region or "").upper() == "US":
+        return [o for o in options if o is not atezolizumab]
+    if pembrolizumab is not None and pembrolizumab.status == "applicable" and atezolizumab.status == "needs-test":
+        return [o for o in options if o is not atezolizumab]
     return options
 
 
@@ -414,4 +455,6 @@ def option_notes(assessment: Assessment) -> list[str]:
         notes.append(ER_LOW_NOTE if tnbc_like else ER_LOW_PR_POSITIVE_NOTE)
     if assessment.menopausal_status == "male" and assessment.subtype in ("HR+/HER2-", "HR+/HER2+"):
         notes.append(MALE_NOTE)
+    if any(o.setting == "metastatic" for o in assessment.options):
+        notes.append(RESPONSE_EVALUATION_NOTE)
     return notes

@@ -24,6 +24,7 @@ from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import Alert, Assessment, MedicationUse, SampleCall
 from .episodes import DE_NOVO_MONTHS, add_months, sample_phase
+from .lines import check_prior_therapy, therapy_history
 from .options import finding_state, is_worsening, latest_event_date, marker_only, parse_date
 from .selection import sample_date
 
@@ -302,6 +303,16 @@ def _tdxd_alerts(assessment: Assessment, med: MedicationUse, order: str | None, 
                     "HER2-positive, HER2-low or HER2-ultralow results.",
             action="Resolve HER2 status (IHC score, reflex ISH for 2+) first.",
             missing_test=MISSING_TESTS["her2-ish"] if her2.status == "equivocal" else MISSING_TESTS["her2-ihc"])]
+    if her2.expression in ("null", "zero-unspecified") and assessment.hr == "negative":
+        # The ultralow indication (DESTINY-Breast06) covers HR-positive disease only: re-scoring an IHC 0 for
+        # ultralow cannot open T-DXd here, so it is not asked for (issue 13 section 4).
+        return [make_alert(
+            "tdxd-for-her2-zero", ev, order=order, severity="warning" if her2.expression == "zero-unspecified" else None,
+            title=f"{name}: HER2 IHC 0, HR-negative",
+            message="HER2 is IHC 0 and the tumour is hormone-receptor negative. T-DXd's indication for HER2-negative "
+                    "disease here needs HER2-low (IHC 1+ or 2+ without amplification); its ultralow indication covers "
+                    "HR-positive disease only.",
+            action="Check for a HER2-low result on another sample (or test a new biopsy) before giving T-DXd.")]
     if her2.expression == "null":
         return [make_alert("tdxd-for-her2-zero", ev, order=order, title=f"{name} for HER2-null disease",
                            missing_test=MISSING_TESTS["her2-ultralow-rescore"])]
@@ -447,12 +458,15 @@ def _p7(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
 
 
 def _p8(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    """Re-scoring an IHC 0 for ultralow is advised only where the ultralow indication exists: HR+ metastatic disease
+    after endocrine therapy for metastatic disease (DESTINY-Breast06; issue 13 section 4), the same condition the
+    T-DXd option checks (lines.db06_after_endocrine)."""
     h = a.her2
     if (a.setting.setting == "metastatic" and a.subtype == "HR+/HER2-" and h.expression == "zero-unspecified"
             and not (h.low_on_any_sample or h.ultralow_on_any_sample)):
-        endocrine = [m.resource for m in a.medications if is_endocrine(m.drug_class)]
-        if endocrine:
-            return [make_alert("P8", [*h.evidence, *endocrine], missing_test=MISSING_TESTS["her2-ultralow-rescore"])]
+        check = check_prior_therapy("db06-after-et", therapy_history(a))
+        if check.verdict == "met":
+            return [make_alert("P8", [*h.evidence, *check.evidence], missing_test=MISSING_TESTS["her2-ultralow-rescore"])]
     return []
 
 

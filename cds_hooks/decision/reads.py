@@ -72,8 +72,9 @@ def _pairs(entries) -> tuple[tuple[str, str], ...]:
 # generic tumour-marker code, SNOMED codes sent under the LOINC system: P17), so the readers see them.
 RECEPTOR_OBSERVATION_CODES = _pairs((*_kc.RECEPTOR_CODES, *_kc.SERUM_HER2_CODES, *_kc.HER2_TEST_PROCEDURES,
                                      _kc.GENERIC_TUMOR_MARKER)) + tuple(_kc.KNOWN_WRONG_SYSTEM)
-# Stage group, M category, site of distant metastasis (b.5 setting).
-STAGE_OBSERVATION_CODES = _pairs((*_kc.STAGE_GROUP_CODES, *_kc.M_CATEGORY_CODES, _kc.METASTASIS_SITE))
+# Stage group, T/N/M category, site of distant metastasis (b.5 setting; option criteria).
+STAGE_OBSERVATION_CODES = _pairs((*_kc.STAGE_GROUP_CODES, *_kc.M_CATEGORY_CODES, _kc.METASTASIS_SITE,
+                                  *_kc.T_CATEGORY_CODES, *_kc.N_CATEGORY_CODES))
 # Everything else the Observation readers know: biomarkers, PD-L1, disease status, tumour markers,
 # menopausal status, tumour size/nodes/grade/genomic risk (P12, P14-P16, P20, option criteria).
 CONTEXT_OBSERVATION_CODES = tuple(sorted(set(_kc.OBSERVATION_CODES) - set(RECEPTOR_OBSERVATION_CODES)

@@ -209,6 +209,18 @@ SECONDARY_NEOPLASM_CONDITIONS: tuple[CodeEntry, ...] = (
     _e(SCT, "94225005", "Secondary malignant neoplasm of brain", "metastatic", "brain", "U", "domain knowledge"),
 )
 
+# Sites of distant metastasis as Observation values (LOINC 44667-4) or body sites: SNOMED body-structure codes
+# confirmed in public code lists in the search index (bone 272673000 "Bone structure", liver 10200004, lung
+# 39607008, brain 12738006), and ICD-10-CM secondary-neoplasm prefixes (a.6: C79.51 bone, C78.7 liver, C79.31 brain).
+METASTASIS_SITE_VALUES: tuple[CodeEntry, ...] = (
+    _e(SCT, "272673000", "Bone structure", "metastasis-site", "bone", "V1", "body-site code lists in the search index"),
+    _e(SCT, "10200004", "Liver structure", "metastasis-site", "liver", "V1", "body-site code lists in the search index"),
+    _e(SCT, "39607008", "Lung structure", "metastasis-site", "lung", "V1", "body-site code lists in the search index"),
+    _e(SCT, "12738006", "Brain structure", "metastasis-site", "brain", "V1", "body-site code lists in the search index"),
+)
+ICD_SECONDARY_SITE_PREFIXES: dict[str, str] = {"C79.5": "bone", "C795": "bone", "C78.7": "liver", "C787": "liver",
+                                               "C78.0": "lung", "C780": "lung", "C79.3": "brain", "C793": "brain"}
+
 STAGE_GROUP_CODES: tuple[CodeEntry, ...] = (
     _e(SCT, "399537006", "Clinical TNM stage grouping", "stage-group", "clinical", "V1", f"{CK} a.6"),
     _e(SCT, "399588009", "Pathologic TNM stage grouping", "stage-group", "pathologic", "V1", f"{CK} a.6"),
@@ -319,6 +331,39 @@ MENOPAUSE_VALUES: tuple[CodeEntry, ...] = (
     _e(SCT, "289904000", "Menopause absent", "menopause", "premenopausal", "V1", f"{CK} a.6"),
 )
 
+# --- Tumour size, T and N category, positive nodes, grade (issue 13 section 4: option criteria) -------------
+# Codes confirmed in public FHIR guides in the search index: mCODE STU4 TumorSize profile (LOINC 21889-1 with the
+# longest dimension in component 33728-7, cm or mm); mCODE CQL code lists and IG value sets (LOINC 21905-5/21906-3
+# clinical T/N, 21899-0/21900-6 pathological T/N); a clinical TNM questionnaire (SNOMED 399504009 cT category,
+# 399534004 cN category, AJCC 8th category values below); CH/MII oncology guides (LOINC 21893-3 number of positive
+# regional nodes, 33732-9 histologic grade).
+TUMOUR_SIZE = _e(LNC, "21889-1", "Size Tumor", "tumour-size", mark="V1", source="mCODE STU4 SD_TumorSize.fsh")
+TUMOUR_LONGEST_DIMENSION = _e(LNC, "33728-7", "Size.maximum dimension in Tumor", "tumour-size", "longest", "V1",
+                              "mCODE STU4 SD_TumorSize.fsh (component)")
+T_CATEGORY_CODES: tuple[CodeEntry, ...] = (
+    _e(LNC, "21905-5", "Primary tumor.clinical [Class] Cancer", "t-category", "clinical", "V1", "mCODE CQL code list"),
+    _e(LNC, "21899-0", "Primary tumor.pathology [Class] Cancer", "t-category", "pathologic", "V1", "pathology data element list"),
+    _e(SCT, "399504009", "cT category", "t-category", "clinical", "V1", "clinical TNM questionnaire (search index)"),
+)
+N_CATEGORY_CODES: tuple[CodeEntry, ...] = (
+    _e(LNC, "21906-3", "Regional lymph nodes.clinical [Class] Cancer", "n-category", "clinical", "V1", "mCODE IG value set"),
+    _e(LNC, "21900-6", "Regional lymph nodes.pathology [Class] Cancer", "n-category", "pathologic", "V1", "mCODE IG value set"),
+    _e(SCT, "399534004", "cN category", "n-category", "clinical", "V1", "clinical TNM questionnaire (search index)"),
+)
+POSITIVE_NODES = _e(LNC, "21893-3", "Regional lymph nodes positive [#] Specimen", "positive-nodes", mark="V1",
+                    source="CH CRL and MII oncology guides")
+HISTOLOGIC_GRADE = _e(LNC, "33732-9", "Histology grade [Identifier] in Cancer specimen", "grade", mark="V1",
+                      source="CH CRL histological grade profile")
+# AJCC 8th category values (SNOMED), as listed in a clinical TNM value set in the search index. kind = category.
+T_CATEGORY_VALUES: tuple[CodeEntry, ...] = tuple(
+    _e(SCT, code, f"AJCC {text}", "t-value", text, "V1", "AJCC clinical T value set (search index)")
+    for code, text in (("1228882005", "T0"), ("1228884006", "Tis"), ("1228889001", "T1"), ("1228891009", "T1mi"),
+                       ("1228892002", "T1a"), ("1228895000", "T1b"), ("1228899006", "T1c"), ("1228929004", "T2"),
+                       ("1228938002", "T3"), ("1228944003", "T4")))
+N_CATEGORY_VALUES: tuple[CodeEntry, ...] = tuple(
+    _e(SCT, code, f"AJCC {text}", "n-value", text, "V1", "AJCC clinical N value set (search index)")
+    for code, text in (("1229967007", "N0"), ("1229973008", "N1"), ("1229978004", "N2"), ("1229984001", "N3")))
+
 # --- a.4: genomics and PD-L1 ---------------------------------------------------------
 GENOMIC_VARIANT = _e(LNC, "69548-6", "Genetic variant assessment", "genomic-variant", mark="V2", source=f"{CK} a.4 (mCODE)")
 GENE_STUDIED = _e(LNC, "48018-6", "Gene studied [ID]", "gene-studied", mark="V2", source=f"{CK} a.4")
@@ -384,8 +429,10 @@ DISPLAY_TO_CODE.update({e.display.lower(): e.code for e in RECEPTOR_CODES if e.s
 
 OBSERVATION_CODES = _index(RECEPTOR_CODES, SERUM_HER2_CODES, GENERIC_TUMOR_MARKER, HER2_TEST_PROCEDURES,
                            STAGE_GROUP_CODES, M_CATEGORY_CODES, METASTASIS_SITE, DISEASE_STATUS, TUMOR_MARKERS,
-                           MENOPAUSE_CODE, GENOMIC_VARIANT, BRCA_RESULT_CODES, PDL1_CODES)
-COMPONENT_CODES = _index(RECEPTOR_CODES, GENE_STUDIED, GENOMIC_SOURCE_CLASS, PDL1_CODES)
+                           MENOPAUSE_CODE, GENOMIC_VARIANT, BRCA_RESULT_CODES, PDL1_CODES, TUMOUR_SIZE,
+                           T_CATEGORY_CODES, N_CATEGORY_CODES, POSITIVE_NODES, HISTOLOGIC_GRADE)
+COMPONENT_CODES = _index(RECEPTOR_CODES, GENE_STUDIED, GENOMIC_SOURCE_CLASS, PDL1_CODES, TUMOUR_LONGEST_DIMENSION)
+TNM_VALUE_CODES = _index(T_CATEGORY_VALUES, N_CATEGORY_VALUES)
 ANSWER_CODES = _index(VALUE_CODES, BRCA_FINDINGS, GENES)
 STAGE_VALUE_CODES = _index(STAGE_VALUES)
 M_VALUE_CODES = _index(M_VALUES)
@@ -399,6 +446,7 @@ BREAST_SURGERY_CODES = _index(BREAST_SURGERY)
 PROCEDURE_CODES = _index(BILATERAL_OOPHORECTOMY, BREAST_SURGERY, BREAST_BIOPSY)
 CONDITION_CODES = _index(BREAST_PRIMARY_CONDITIONS, RECEPTOR_STATUS_CONDITIONS, SECONDARY_NEOPLASM_CONDITIONS)
 SITE_CODES = _index(BREAST_SITES, REGIONAL_NODE_SITES, SECONDARY_NEOPLASM_CONDITIONS)
+METASTASIS_SITE_CODES = _index(METASTASIS_SITE_VALUES)
 
 ALL_MARKS = frozenset({"V2", "V1", "U"})
 

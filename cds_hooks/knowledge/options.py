@@ -23,6 +23,9 @@ Field meanings
   for a place in the treatment sequence (prior lines by class, relapse within a time after adjuvant therapy). The
   row is "applicable" only when the recorded history establishes it; otherwise "depends-on-prior-therapy" with
   what to check (issue 13 section 3).
+- ``risk_rule``: a key of ``cds_hooks.decision.risk.RISK_RULES`` for rows tied to tumour size, nodes, grade,
+  Ki-67 (read by ``cds_hooks.decision.tumour``) or metastatic sites; unknown criteria give "needs-review" naming
+  what is missing, never "applicable".
 - ``stages``: for early-disease rows whose label or trial covers only some stage groups (NATALEE, KEYNOTE-522:
   stage II-III; monarchE: node-positive, so not stage IA). A recorded stage outside them rules the row out; an
   unrecorded stage sends it to review. ``nodes_needed``: the row also needs nodal status, which the product does
@@ -58,7 +61,16 @@ class OptionSpec:
     stages: tuple[str, ...] = ()
     nodes_needed: bool = False
     prior_therapy: str = ""
+    risk_rule: str = ""                       # key of cds_hooks.decision.risk.RISK_RULES (tumour/site criteria)
+    # Requirement keys whose test is not asked for while the prior-therapy condition is unsettled (the test would
+    # not change anything yet: HER2-ultralow re-scoring before endocrine therapy for metastatic disease).
+    defer_until_prior_therapy: tuple[str, ...] = ()
 
+
+# ASCO 2019 focused update (Burstein et al.): how long adjuvant endocrine therapy lasts.
+DURATION_NOTE = ("Duration: 5 years; extending to a total of up to 10 years (including an aromatase inhibitor) is "
+                 "recommended for node-positive disease and considered for node-negative disease by recurrence risk "
+                 "(ASCO 2019).")
 
 OPTIONS_TABLE: tuple[OptionSpec, ...] = (
     # ---- Early disease -------------------------------------------------------------------------
@@ -70,27 +82,29 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "Hormone receptor-positive early cancer: an aromatase inhibitor (preferred after menopause) or tamoxifen; "
         "before menopause tamoxifen, or ovarian suppression plus an AI or tamoxifen when the risk is higher; "
         "men: tamoxifen, or a GnRH agonist plus an AI when tamoxifen cannot be used.",
-        ("soft-text-domain", "asco-male-bc", "seed-002"),
-        notes=("Menopausal-status split from SOFT/TEXT is domain knowledge in the reference (verification U).",),
+        ("soft-text-domain", "asco-male-bc", "asco-extended-et-2019", "seed-002"),
+        notes=("Menopausal-status split from SOFT/TEXT is domain knowledge in the reference (verification U).",
+               DURATION_NOTE),
         verification="U", reference_row="c: HR+/HER2- | Early | Endocrine therapy"),
     OptionSpec(
         "early-abemaciclib", "Abemaciclib for 2 years with endocrine therapy", "cdk46-inhibitor",
         ("abemaciclib",), LUMINAL, "early", "adjuvant",
         "Node-positive early HR+/HER2- cancer at high risk of recurrence (for example 4 or more positive axillary "
         "nodes, or 1-3 nodes with grade 3 or a tumour of 5 cm or more); added to endocrine therapy for 2 years.",
-        ("label-fda-verzenio-0",), stages=("IB", "II", "III"), nodes_needed=True,
+        ("label-fda-verzenio-0",), stages=("IB", "II", "III"), risk_rule="monarche",
         notes=("Since the 2023 label a Ki-67 threshold is no longer required (monarchE).",
                "Label criteria differ from ribociclib (NATALEE: stage II-III incl. selected node-negative); "
                "check which label a patient meets."),
         reference_row="c: HR+/HER2- | Early | + Abemaciclib"),
     OptionSpec(
         "early-ribociclib", "Ribociclib for 3 years with an aromatase inhibitor", "cdk46-inhibitor",
-        ("ribociclib",), LUMINAL, "early", "adjuvant",
-        "Stage II-III HR+/HER2- cancer at high risk of recurrence, including node-negative disease with a T2 grade 2 "
-        "tumour and Ki-67 of 20% or more or high genomic risk, or grade 3, or T3-T4; with a non-steroidal AI for 3 years.",
-        ("label-fda-kisqali-2",), stages=("II", "III"),
-        notes=("Broader than the abemaciclib label (which needs node-positive disease); sources describe different "
-               "high-risk definitions.",),
+        ("ribociclib", "letrozole or anastrozole"), LUMINAL, "early", "adjuvant",
+        "Stage II-III HR+/HER2- cancer in the NATALEE population: any node involvement; node-negative only with a T2 "
+        "tumour of grade 3, or grade 2 with Ki-67 of 20% or more or high genomic risk, or a T3 tumour; 3 years with a "
+        "non-steroidal aromatase inhibitor (before menopause with a GnRH agonist, as in NATALEE).",
+        ("label-fda-kisqali-2", "natalee-2024"), stages=("II", "III"), risk_rule="natalee",
+        notes=("Broader than the abemaciclib label (which needs node-positive disease). The FDA label speaks of stage "
+               "II-III disease at high risk of recurrence; the node-negative criteria applied here are NATALEE's.",),
         reference_row="c: HR+/HER2- | Early | + Ribociclib"),
     OptionSpec(
         "early-olaparib", "Adjuvant olaparib for 1 year (germline BRCA)", "parp-inhibitor",
@@ -106,6 +120,16 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         ("albain-2009-swog8814",),
         notes=("SWOG-8814 compared CAF followed by tamoxifen with concurrent CAF plus tamoxifen.",),
         reference_row="c: HR+ | Early | ET sequential after chemotherapy"),
+    OptionSpec(
+        "early-adjuvant-bisphosphonate", "Adjuvant bisphosphonate", "bone-modifying agent",
+        ("zoledronic acid", "clodronate"), ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative"), "early",
+        "adjuvant",
+        "Postmenopausal patients (natural menopause, or menopause induced by ovarian suppression) who receive adjuvant "
+        "systemic therapy: zoledronic acid or clodronate may be considered; they lower bone recurrence and breast "
+        "cancer deaths after menopause, with the most absolute benefit at higher recurrence risk.",
+        ("ebctcg-bisphosphonates-2015", "asco-oh-adjuvant-bma-2022"), menopause="post-or-suppressed",
+        notes=("EBCTCG 2015 found no benefit before menopause; check dental health and kidney function first.",),
+        reference_row="c.2: any early, postmenopausal | Adjuvant bisphosphonate"),
     OptionSpec(
         "early-her2-chemo-trastuzumab", "Chemotherapy with trastuzumab, with or without pertuzumab",
         "anti-her2-antibody", ("trastuzumab", "pertuzumab", "chemotherapy (e.g. taxane)"),
@@ -124,10 +148,34 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         reference_row="c: HER2+ | Early, residual | T-DM1"),
     OptionSpec(
         "early-neratinib-extended", "Extended adjuvant neratinib", "her2-tki",
-        ("neratinib",), HER2_POS, "early", "extended adjuvant",
-        "After completing trastuzumab-based adjuvant therapy; the benefit was seen mainly in HR-positive disease.",
-        ("label-fda-nerlynx-0",),
+        ("neratinib",), ("HR+/HER2+",), "early", "extended adjuvant",
+        "Hormone receptor-positive, HER2-positive early cancer after trastuzumab-based adjuvant therapy (EMA: started "
+        "within a year of finishing it).",
+        ("label-ema-nerlynx-0", "label-fda-nerlynx-0", "extenet-2016"), risk_rule="neratinib-history",
+        notes=("Labels differ: the FDA label covers HER2-positive early disease whatever the hormone receptor status; "
+               "the EMA label only hormone receptor-positive disease, where ExteNET showed the benefit.",),
         reference_row="c: HER2+ | Early, after adjuvant trastuzumab | Neratinib"),
+    OptionSpec(
+        "early-tnbc-chemotherapy", "Anthracycline- and taxane-based chemotherapy", "chemotherapy",
+        ("doxorubicin or epirubicin", "cyclophosphamide", "paclitaxel or docetaxel", "carboplatin (selected patients)"),
+        TNBC, "early", "neoadjuvant/adjuvant",
+        "Triple-negative early cancer from T1c (over 10 mm) node-negative, or any node-positive disease; considered for "
+        "T1b (over 5 up to 10 mm) node-negative tumours; given before or after surgery.",
+        ("esmo-ebc-2024", "seed-000"), risk_rule="tnbc-early-chemo",
+        notes=("Stage II-III disease also qualifies for pembrolizumab with neoadjuvant chemotherapy (KEYNOTE-522 row).",),
+        reference_row="c.2: TNBC early | Chemotherapy, anthracycline and taxane based"),
+    OptionSpec(
+        "early-hr-chemotherapy", "Chemotherapy by clinical and genomic risk", "chemotherapy",
+        ("anthracycline- and/or taxane-based regimens",), LUMINAL, "early", "adjuvant",
+        "HR+/HER2- early cancer: with four or more positive nodes chemotherapy by clinical risk; node-negative or 1-3 "
+        "nodes, decide with the 21-gene recurrence score: node-negative (TAILORx) chemotherapy for a score of 26 or "
+        "more, and some benefit at 16-25 in women aged 50 or younger; 1-3 nodes (RxPONDER) chemotherapy for a score of "
+        "26 or more, and for premenopausal women with a score up to 25, but no benefit after menopause with a score up "
+        "to 25.",
+        ("asco-biomarkers-2022", "tailorx-2018", "rxponder-2021"), risk_rule="hr-early-chemo",
+        notes=("The recurrence score is not read from the record (no code for it could be confirmed); the cut-offs "
+               "above are applied by the clinician, not by this product.",),
+        reference_row="c.2: HR+/HER2- early | Chemotherapy by clinical and genomic risk"),
     OptionSpec(
         "early-tnbc-keynote522", "Pembrolizumab with neoadjuvant chemotherapy, then adjuvant pembrolizumab",
         "pd1-pdl1-inhibitor",
@@ -220,7 +268,7 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
                "ASCO/CAP 2023: any valid prior or concurrent sample showing low/ultralow expression may count.",
                "ASCO/CAP 2023 declined to make HER2-ultralow (or HER2-low) a formal result category, while the FDA/EMA "
                "T-DXd labels use it: ultralow depends on how the pathologist annotates an IHC 0."),
-        prior_therapy="db06-after-et", reference_row="c: HR+, HER2-low or ultralow | Metastatic, chemo-naive | T-DXd"),
+        prior_therapy="db06-after-et", defer_until_prior_therapy=("HER2-low-or-ultralow",), reference_row="c: HR+, HER2-low or ultralow | Metastatic, chemo-naive | T-DXd"),
     OptionSpec(
         "met-tdxd-db04", "Trastuzumab deruxtecan (HER2-low, after chemotherapy)", "tdxd",
         ("trastuzumab deruxtecan",), HER2_NEG, "metastatic", "after >=1 chemotherapy",
@@ -313,6 +361,15 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
                "treatment can count.",),
         prior_therapy="ascent", reference_row="c: TNBC | Metastatic >=2L | Sacituzumab govitecan"),
     OptionSpec(
+        "met-bone-modifying-agent", "Bone-modifying agent for bone metastases", "bone-modifying agent",
+        ("denosumab", "zoledronic acid", "pamidronate"), ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative"),
+        "metastatic", "supportive",
+        "Bone metastases: a bone-modifying agent (denosumab, zoledronic acid or pamidronate) alongside cancer treatment; "
+        "it is not a treatment for bone pain on its own.",
+        ("asco-cco-bma-metastatic-2017", "seed-002"), risk_rule="bone-metastases",
+        notes=("Check dental health, calcium and vitamin D before starting; no agent is shown to be better than another.",),
+        reference_row="c.2: any, metastatic with bone metastases | Zoledronic acid or denosumab"),
+    OptionSpec(
         "met-chemotherapy", "Chemotherapy (single agents in sequence)", "chemotherapy",
         ("capecitabine", "taxanes", "anthracyclines", "eribulin", "platinum (germline BRCA)", "vinorelbine", "gemcitabine"),
         HER2_NEG, "metastatic", "any",
@@ -360,6 +417,11 @@ MALE_WORDING: dict[str, tuple[str, tuple[str, ...]]] = {
         "ESR1-mutated ER+/HER2- disease progressing after at least one line of endocrine therapy; elacestrant's label "
         "includes men and imlunestrant's covers adults.",
         ("elacestrant", "imlunestrant")),
+    "early-hr-chemotherapy": (
+        "HR+/HER2- early cancer in a man: with four or more positive nodes chemotherapy by clinical risk; otherwise decide "
+        "with the 21-gene recurrence score (node-negative: TAILORx; 1-3 nodes: RxPONDER), chemotherapy for a score of 26 "
+        "or more. Both trials enrolled women, so their finer cut-offs by age do not transfer directly.",
+        ("anthracycline- and/or taxane-based regimens",)),
     "early-ribociclib": (
         "Stage II-III HR+/HER2- cancer in a man meeting the NATALEE risk criteria: ribociclib for 3 years with a "
         "non-steroidal aromatase inhibitor, given together with a GnRH agonist.",
@@ -367,6 +429,12 @@ MALE_WORDING: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Words that belong to women's endocrine care and must not reach a card or page about a man.
 FEMALE_ONLY_WORDS: tuple[str, ...] = ("menopaus", "ovarian", "ovaries", "premenopausal", "postmenopausal")
+
+# Response evaluation in metastatic disease (seed 002; ESO-ESMO ABC 5): said once for the metastatic option list.
+RESPONSE_EVALUATION_NOTE = (
+    "Response evaluation in metastatic disease: after about 3 months of endocrine-based therapy, and every 2-3 cycles "
+    "of chemotherapy (ESO-ESMO ABC 5)."
+)
 
 MALE_NOTE = (
     "The patient is male. Endocrine options follow the ASCO male breast cancer guideline: tamoxifen, or an aromatase "

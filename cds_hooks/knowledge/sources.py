@@ -258,6 +258,43 @@ _SOURCES: tuple[Source, ...] = (
     Source("bolero2-2012", "BOLERO-2 (everolimus with exemestane after a non-steroidal AI)",
            "Baselga J et al. Everolimus in Postmenopausal Hormone-Receptor-Positive Advanced Breast Cancer. "
            "N Engl J Med 2012;366:520-529", "https://doi.org/10.1056/NEJMoa1109653"),
+    Source("esmo-ebc-2024", "ESMO early breast cancer guideline (2024)",
+           "Loibl S et al. Early breast cancer: ESMO Clinical Practice Guideline for diagnosis, treatment and follow-up. "
+           "Ann Oncol 2024;35(2):159-182", "https://doi.org/10.1016/j.annonc.2023.11.016"),
+    Source("tailorx-2018", "TAILORx (21-gene recurrence score, node-negative disease)",
+           "Sparano JA et al. Adjuvant Chemotherapy Guided by a 21-Gene Expression Assay in Breast Cancer. "
+           "N Engl J Med 2018;379(2):111-121", "https://doi.org/10.1056/NEJMoa1804710"),
+    Source("rxponder-2021", "RxPONDER (21-gene recurrence score, 1-3 positive nodes)",
+           "Kalinsky K et al. 21-Gene Assay to Inform Chemotherapy Benefit in Node-Positive Breast Cancer. "
+           "N Engl J Med 2021;385(25):2336-2347", "https://doi.org/10.1056/NEJMoa2108873"),
+    Source("asco-biomarkers-2022", "ASCO 2022 biomarkers for adjuvant endocrine and chemotherapy",
+           "Andre F et al. Biomarkers for Adjuvant Endocrine and Chemotherapy in Early-Stage Breast Cancer: ASCO "
+           "Guideline Update. J Clin Oncol 2022;40(16):1816-1837", "https://doi.org/10.1200/JCO.22.00069"),
+    Source("asco-extended-et-2019", "ASCO 2019 focused update: duration of adjuvant endocrine therapy",
+           "Burstein HJ et al. Adjuvant Endocrine Therapy for Women With Hormone Receptor-Positive Breast Cancer: ASCO "
+           "Clinical Practice Guideline Focused Update. J Clin Oncol 2019;37(5):423-438",
+           "https://doi.org/10.1200/JCO.18.01160"),
+    Source("natalee-2024", "NATALEE (adjuvant ribociclib)",
+           "Slamon D et al. Ribociclib plus Endocrine Therapy in Early Breast Cancer. N Engl J Med 2024;390(12):1080-1091",
+           "https://doi.org/10.1056/NEJMoa2305488"),
+    Source("ebctcg-bisphosphonates-2015", "EBCTCG 2015 meta-analysis of adjuvant bisphosphonates",
+           "Early Breast Cancer Trialists' Collaborative Group. Adjuvant bisphosphonate treatment in early breast cancer: "
+           "meta-analyses of individual patient data from randomised trials. Lancet 2015;386(10001):1353-1361",
+           "https://doi.org/10.1016/S0140-6736(15)60908-4"),
+    Source("asco-oh-adjuvant-bma-2022", "ASCO-Ontario Health guideline: adjuvant bisphosphonates and bone-modifying agents",
+           "Eisen A et al. Use of Adjuvant Bisphosphonates and Other Bone-Modifying Agents in Breast Cancer: ASCO-OH (CCO) "
+           "Guideline Update. J Clin Oncol 2022", "https://doi.org/10.1200/JCO.21.02647"),
+    Source("asco-cco-bma-metastatic-2017", "ASCO-CCO guideline: bone-modifying agents in metastatic breast cancer",
+           "Van Poznak C et al. Role of Bone-Modifying Agents in Metastatic Breast Cancer: An ASCO-Cancer Care Ontario "
+           "Focused Guideline Update. J Clin Oncol 2017;35(35):3978-3986", "https://doi.org/10.1200/JCO.2017.75.4614"),
+    Source("extenet-2016", "ExteNET (extended adjuvant neratinib)",
+           "Chan A et al. Neratinib after trastuzumab-based adjuvant therapy in patients with HER2-positive breast cancer "
+           "(ExteNET). Lancet Oncol 2016;17:367-377 (PubMed 26874901)", "https://pubmed.ncbi.nlm.nih.gov/26874901/"),
+    Source("label-ema-nerlynx-0", "Nerlynx (neratinib) EMA indication; ExteNET",
+           "Nerlynx EU product information: extended adjuvant treatment of early-stage hormone receptor-positive "
+           "HER2-overexpressed/amplified breast cancer, within one year of completing trastuzumab-based adjuvant therapy "
+           "(ind:ema.nerlynx:0)",
+           "https://www.ema.europa.eu/en/documents/product-information/nerlynx-epar-product-information_en.pdf"),
     # The team reference itself, by section.
     Source("ck-b", "Receptor CDS knowledge base, section b (decision rules)",
            "clinical-knowledge.md section b (b.1 intake, b.2 ER/PR, b.3 HER2, b.4 subtype, b.5 setting, b.6 options)", None),

@@ -192,4 +192,54 @@ SACITUZUMAB_HR_ADDITIONAL_SYSTEMIC_MIN = _declare(Threshold(
     rule="decision.lines.tropics02_prior_lines (option met-sacituzumab-hr)", source="tropics02-2023", step=1))
 
 
+# ---- Early-disease option criteria (issue 13 section 4; cds_hooks.decision.risk) -----------------------------
+
+TNBC_CHEMO_CONSIDER_SIZE_MM = _declare(Threshold(
+    name="tnbc-chemo-consider-size-mm", value=5, unit="mm, longest dimension of the invasive tumour",
+    comparison="node-negative TNBC: chemotherapy considered (review) when size > 5 mm (T1b); not listed when <= 5 mm "
+               "(T1a or smaller)",
+    rule="decision.risk.tnbc_early_chemotherapy (option early-tnbc-chemotherapy)", source="esmo-ebc-2024", step=1))
+
+TNBC_CHEMO_SIZE_MM = _declare(Threshold(
+    name="tnbc-chemo-size-mm", value=10, unit="mm, longest dimension of the invasive tumour",
+    comparison="node-negative TNBC: chemotherapy applicable when size > 10 mm (T1c or larger); 5 < size <= 10 mm is "
+               "T1b (considered)",
+    rule="decision.risk.tnbc_early_chemotherapy (option early-tnbc-chemotherapy)", source="esmo-ebc-2024", step=1))
+
+NATALEE_T2_SIZE_MM = _declare(Threshold(
+    name="natalee-t2-size-mm", value=20, unit="mm, longest dimension of the invasive tumour",
+    comparison="node-negative disease enters the NATALEE population only from T2 (size > 20 mm) with grade 3, or "
+               "grade 2 with Ki-67 >= 20 % or high genomic risk; <= 20 mm node-negative is outside it",
+    rule="decision.risk.natalee_population (option early-ribociclib)", source="natalee-2024", step=1))
+
+NATALEE_T3_SIZE_MM = _declare(Threshold(
+    name="natalee-t3-size-mm", value=50, unit="mm, longest dimension of the invasive tumour",
+    comparison="node-negative T3 (size > 50 mm) is in the NATALEE population whatever the grade; 20 < size <= 50 mm "
+               "is T2 and needs the grade/Ki-67 criteria",
+    rule="decision.risk.natalee_population (option early-ribociclib)", source="natalee-2024", step=1))
+
+NATALEE_KI67_MIN_PERCENT = _declare(Threshold(
+    name="natalee-ki67-min-percent", value=20, unit="% of nuclei (Ki-67)",
+    comparison="T2 N0 grade 2 disease is in the NATALEE population when Ki-67 >= 20 %; below 20 % only with high "
+               "genomic risk (not read: needs review)",
+    rule="decision.risk.natalee_population (option early-ribociclib)", source="natalee-2024", step=1))
+
+MONARCHE_NODES_MIN = _declare(Threshold(
+    name="monarche-nodes-min", value=4, unit="positive axillary lymph nodes",
+    comparison="abemaciclib (monarchE high risk) when positive nodes >= 4; with 1-3 nodes only with grade 3 or a "
+               "tumour of 5 cm or more",
+    rule="decision.risk.monarche_population (option early-abemaciclib)", source="label-fda-verzenio-0", step=1))
+
+MONARCHE_SIZE_MM = _declare(Threshold(
+    name="monarche-size-mm", value=50, unit="mm, longest dimension of the invasive tumour",
+    comparison="with 1-3 positive nodes, abemaciclib (monarchE high risk) when size >= 50 mm or grade 3",
+    rule="decision.risk.monarche_population (option early-abemaciclib)", source="label-fda-verzenio-0", step=1))
+
+HR_CHEMO_CLINICAL_RISK_NODES_MIN = _declare(Threshold(
+    name="hr-chemo-clinical-risk-nodes-min", value=4, unit="positive axillary lymph nodes",
+    comparison="HR+/HER2- early disease: chemotherapy by clinical risk when positive nodes >= 4 (no genomic assay "
+               "needed); 1-3 nodes (RxPONDER) and node-negative (TAILORx) disease: decide with the recurrence score",
+    rule="decision.risk.hr_early_chemotherapy (option early-hr-chemotherapy)", source="asco-biomarkers-2022", step=1))
+
+
 __all__ = ["Threshold", "THRESHOLDS", *(name for name, value in list(globals().items()) if isinstance(value, Threshold))]

@@ -88,7 +88,8 @@ def _er_low(subtype: str, pr: str = "negative"):
 def test_er_low_caveat_is_said_once_not_under_every_option():
     a = _er_low("HR+/HER2-")
     notes = option_notes(a)
-    assert len([n for n in notes if "ER-low" in n]) == 1 and "triple-negative" in notes[0]
+    er_low = [n for n in notes if "ER-low" in n]
+    assert len(er_low) == 1 and "triple-negative" in er_low[0]
     assert not any("ER-low" in n for o in a.options for n in o.notes)
     # the triple-negative rows are still offered for discussion, as before
     assert any(o.id == "met-tnbc-sacituzumab" for o in a.options)
@@ -96,7 +97,36 @@ def test_er_low_caveat_is_said_once_not_under_every_option():
 
 def test_er_low_her2_positive_compares_with_hr_negative_her2_positive_care():
     a = _er_low("HR+/HER2+")
-    (note,) = option_notes(a)
+    (note,) = [n for n in option_notes(a) if "ER-low" in n]
     assert "HER2-positive" in note and "HR-/HER2+" in note and "triple-negative" not in note
     assert not any(o.id.startswith("met-tnbc") for o in a.options)
     assert not any("triple-negative" in n for o in a.options for n in o.notes)
+
+
+def test_response_evaluation_is_said_once_for_metastatic_options():
+    """Seed 002 / ESO-ESMO ABC 5: about 3 months into endocrine therapy, every 2-3 cycles of chemotherapy."""
+    a = make_assessment("HR+/HER2-", "metastatic")
+    a.options = options_for(a)
+    notes = [n for n in option_notes(a) if "Response evaluation" in n]
+    assert len(notes) == 1 and "3 months" in notes[0] and "2-3 cycles" in notes[0]
+    early = make_assessment("HR+/HER2-", "early")
+    early.options = options_for(early)
+    assert not any("Response evaluation" in n for n in option_notes(early))
+
+
+@pytest.mark.parametrize("subtype,expression,asks_rescore", [
+    ("triple-negative", "zero-unspecified", False),
+    ("triple-negative", "null", False),
+    ("HR+/HER2-", "zero-unspecified", True),
+])
+def test_tdxd_order_asks_for_ultralow_rescoring_only_where_ultralow_counts(subtype, expression, asks_rescore):
+    """The ultralow indication is HR-positive only (DESTINY-Breast06): a T-DXd order for HR-negative IHC 0 disease is
+    flagged without asking for an ultralow re-score."""
+    a = make_assessment(subtype, "metastatic", her2_expression=expression)
+    a.medications = [MedicationUse("MedicationRequest/t", "trastuzumab deruxtecan", "2267582", "tdxd", "active",
+                                   start="2026-10-01")]
+    alert = next(x for x in find_pitfalls(a) if x.code == "tdxd-for-her2-zero")
+    rescore = alert.missing_test is not None and "ultralow" in str(alert.missing_test).lower()
+    assert rescore is asks_rescore
+    if not asks_rescore:
+        assert "re-score" not in alert.action.lower()

@@ -131,8 +131,10 @@ def test_atezolizumab_carries_regional_note():
     ("ultralow", False, "depends-on-prior-therapy", None),
     ("null", False, None, None),
     ("null", True, "depends-on-prior-therapy", "depends-on-prior-therapy"),
-    ("zero-unspecified", False, "needs-test", None),
-    ("unknown", False, "needs-test", "needs-test"),
+    # The ultralow re-scoring (and the IHC score) is not asked for the DESTINY-Breast06 row before endocrine therapy
+    # for metastatic disease is on record: the ultralow indication does not exist yet (issue 13 section 4).
+    ("zero-unspecified", False, "depends-on-prior-therapy", None),
+    ("unknown", False, "depends-on-prior-therapy", "needs-test"),
 ])
 def test_tdxd_options_follow_her2_expression(expression, low_any, db06, db04):
     """T-DXd rows follow HER2-low/ultralow expression, counting a low result on any sample (ASCO/CAP 2023)."""

@@ -145,8 +145,10 @@ def test_ratio_at_most_two_is_not_read_as_below_two():
 @pytest.mark.parametrize("stage, expected", [
     (None, {"early-ribociclib": "needs-review", "early-abemaciclib": "needs-review"}),
     ("IA", {"early-ribociclib": None, "early-abemaciclib": None}),
-    ("IIB", {"early-ribociclib": "applicable", "early-abemaciclib": "needs-review"}),
-    ("IIIA", {"early-ribociclib": "applicable", "early-abemaciclib": "needs-review"}),
+    # Stage II-III alone does not establish the NATALEE population (node-negative disease needs T2 with grade 3, or
+    # grade 2 with Ki-67 >= 20 % or high genomic risk, or T3): with no nodes, size or grade on record, review.
+    ("IIB", {"early-ribociclib": "needs-review", "early-abemaciclib": "needs-review"}),
+    ("IIIA", {"early-ribociclib": "needs-review", "early-abemaciclib": "needs-review"}),
 ])
 def test_adjuvant_cdk46_rows_follow_the_recorded_stage(stage, expected):
     """Ribociclib (NATALEE: stage II-III) and abemaciclib (monarchE: node-positive high risk) are not 'applicable'
