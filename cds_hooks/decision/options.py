@@ -299,8 +299,9 @@ def _build(spec: OptionSpec, assessment: Assessment, extra_needs: list[str], ext
         state = finding_state(assessment, key)
         if state.state == "absent":
             return None
-        if state.state in ("missing", "unconfirmed") and prior_unsettled and key in spec.defer_until_prior_therapy:
-            continue            # not asked for yet: it would not change anything before the prior therapy is settled
+        if (state.state in ("missing", "unconfirmed") and key in spec.defer_until_endocrine_therapy
+                and history is not None and not history.ever("endocrine")):
+            continue            # not asked for before any endocrine therapy: it could not change anything yet
         if state.state in ("missing", "unconfirmed"):
             tests_missing = True
             if state.need and state.need not in needs:

@@ -24,7 +24,6 @@ from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import Alert, Assessment, MedicationUse, SampleCall
 from .episodes import DE_NOVO_MONTHS, add_months, sample_phase
-from .lines import check_prior_therapy, therapy_history
 from .options import finding_state, is_worsening, latest_event_date, marker_only, parse_date
 from .selection import sample_date
 
@@ -458,15 +457,15 @@ def _p7(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
 
 
 def _p8(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
-    """Re-scoring an IHC 0 for ultralow is advised only where the ultralow indication exists: HR+ metastatic disease
-    after endocrine therapy for metastatic disease (DESTINY-Breast06; issue 13 section 4), the same condition the
-    T-DXd option checks (lines.db06_after_endocrine)."""
+    """Re-scoring an IHC 0 for ultralow is advised only where the ultralow indication can exist: HR+/HER2- metastatic
+    disease with endocrine therapy on record (DESTINY-Breast06; issue 13 section 4). Not for HR-negative or early
+    disease, and not before any endocrine therapy (the T-DXd option defers the same test until then)."""
     h = a.her2
     if (a.setting.setting == "metastatic" and a.subtype == "HR+/HER2-" and h.expression == "zero-unspecified"
             and not (h.low_on_any_sample or h.ultralow_on_any_sample)):
-        check = check_prior_therapy("db06-after-et", therapy_history(a))
-        if check.verdict == "met":
-            return [make_alert("P8", [*h.evidence, *check.evidence], missing_test=MISSING_TESTS["her2-ultralow-rescore"])]
+        endocrine = [m.resource for m in a.medications if is_endocrine(m.drug_class)]
+        if endocrine:
+            return [make_alert("P8", [*h.evidence, *endocrine], missing_test=MISSING_TESTS["her2-ultralow-rescore"])]
     return []
 
 

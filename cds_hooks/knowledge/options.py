@@ -62,9 +62,9 @@ class OptionSpec:
     nodes_needed: bool = False
     prior_therapy: str = ""
     risk_rule: str = ""                       # key of cds_hooks.decision.risk.RISK_RULES (tumour/site criteria)
-    # Requirement keys whose test is not asked for while the prior-therapy condition is unsettled (the test would
-    # not change anything yet: HER2-ultralow re-scoring before endocrine therapy for metastatic disease).
-    defer_until_prior_therapy: tuple[str, ...] = ()
+    # Requirement keys whose test is not asked for before any endocrine therapy is on record (it could not change
+    # anything yet: HER2-ultralow re-scoring for DESTINY-Breast06, the same condition as pitfall P8).
+    defer_until_endocrine_therapy: tuple[str, ...] = ()
 
 
 # ASCO 2019 focused update (Burstein et al.): how long adjuvant endocrine therapy lasts.
@@ -268,7 +268,7 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
                "ASCO/CAP 2023: any valid prior or concurrent sample showing low/ultralow expression may count.",
                "ASCO/CAP 2023 declined to make HER2-ultralow (or HER2-low) a formal result category, while the FDA/EMA "
                "T-DXd labels use it: ultralow depends on how the pathologist annotates an IHC 0."),
-        prior_therapy="db06-after-et", defer_until_prior_therapy=("HER2-low-or-ultralow",), reference_row="c: HR+, HER2-low or ultralow | Metastatic, chemo-naive | T-DXd"),
+        prior_therapy="db06-after-et", defer_until_endocrine_therapy=("HER2-low-or-ultralow",), reference_row="c: HR+, HER2-low or ultralow | Metastatic, chemo-naive | T-DXd"),
     OptionSpec(
         "met-tdxd-db04", "Trastuzumab deruxtecan (HER2-low, after chemotherapy)", "tdxd",
         ("trastuzumab deruxtecan",), HER2_NEG, "metastatic", "after >=1 chemotherapy",
