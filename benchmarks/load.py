@@ -257,6 +257,11 @@ def in_process(workdir: Path, key: Any, issuers_path: Path, runs: int) -> dict[s
 
     figures: dict[str, Any] = {}
     call(body(20))                                   # warm-up in this process: imports, lazy tables
+    # As receptor-cds serve does before its workers start (app/cli.py): validators built, gc.freeze().
+    import gc
+    from cds_hooks.decision.intake import load_validators
+    load_validators()
+    gc.freeze()
     raw = body(200)
     from cds_hooks.decision.verdicts import VERDICTS
     VERDICTS.clear()
