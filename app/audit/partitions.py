@@ -1,18 +1,21 @@
 """What the Dask workers run on one partition: key lines by patient, collect shared resources, assess groups.
 
-These are plain functions of plain data (lists of NDJSON lines, lists of ``(key, items)`` groups), so Dask can
-ship them to any worker and a test can call them directly.
+These are plain functions of plain data (lists of NDJSON lines, ``(patient, line)`` pairs, a two-column frame),
+so Dask can ship them to any worker and a test can call them directly.
 
 Keying (``key_lines``): each resource goes to the patient it is about: a ``Patient`` is its own key; any other
 resource goes to the Patient its ``subject`` (or ``patient``) references, as ``Patient/123``, an absolute
 ``.../Patient/123`` or a versioned ``Patient/123/_history/2``. Only the resource's line travels through the
 shuffle (a string pickles far faster than a parsed dict). What cannot be keyed is counted, never guessed:
 resources about no patient, references that cannot be resolved to a Patient id (``urn:uuid:``, contained),
-lines that are not JSON. The counts travel through the same shuffle as one small record per input partition.
+lines that are not JSON. The counts travel through the same shuffle as one small record per input partition
+(a JSON object under a key no Patient id can have).
 
-Assessing (``assess_groups``): one patient's lines are parsed, de-duplicated by ``Type/id`` (keeping the
-newest ``meta.lastUpdated``: an incremental ``_since`` export adds newer versions next to the old ones), joined
-with the shared resources they reference, assessed once, and turned into a row by the CDS card builder.
+Assessing (``assess_frame``/``assess_groups``): one patient's lines are parsed, de-duplicated by ``Type/id``
+(keeping the newest ``meta.lastUpdated``, then the highest ``meta.versionId``: an incremental ``_since`` export
+adds newer versions next to the old ones), put in a fixed order (the shuffle delivers them in any order, and
+the answer must not depend on it), joined with the shared resources they reference, assessed once, and turned
+into a row by the CDS card builder.
 """
 from __future__ import annotations
 
@@ -58,9 +61,9 @@ def _patient_key(resource: dict[str, Any]) -> str | None:
     return None
 
 
-def key_lines(lines: Iterable[str]) -> list[tuple[str, Any]]:
-    """``(patient id, line)`` for every resource about a patient, plus one ``(STATS_PREFIX..., Counter)``."""
-    out: list[tuple[str, Any]] = []
+def key_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """``(patient id, line)`` for every resource about a patient, plus one ``(STATS_PREFIX..., counts as JSON)``."""
+    out: list[tuple[str, str]] = []
     counts: Counter[str] = Counter()
     for line in lines:
         if not line or line.isspace():
@@ -85,12 +88,8 @@ def key_lines(lines: Iterable[str]) -> list[tuple[str, Any]]:
             continue
         counts["resources"] += 1
         out.append((key, line))
-    out.append((STATS_PREFIX + uuid.uuid4().hex, counts))
+    out.append((STATS_PREFIX + uuid.uuid4().hex, json.dumps(counts)))
     return out
-
-
-def group_key(item: tuple[str, Any]) -> str:
-    return item[0]
 
 
 def collect_shared(lines: Iterable[str]) -> list[tuple[str, str]]:
@@ -109,24 +108,27 @@ def collect_shared(lines: Iterable[str]) -> list[tuple[str, str]]:
     return found
 
 
-def _newest(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One resource per Type/id: the one with the newest meta.lastUpdated (later lines win a tie)."""
-    chosen: dict[tuple[str, Any], dict[str, Any]] = {}
-    for resource in resources:
-        key = (resource["resourceType"], resource.get("id"))
-        if key[1] is None:
-            chosen[(key[0], id(resource))] = resource
-            continue
+def _version(pair: tuple[dict[str, Any], str]) -> tuple[str, int, str]:
+    """How new a resource is: meta.lastUpdated, then a numeric meta.versionId, then its text (any fixed order)."""
+    resource, line = pair
+    meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
+    updated = meta.get("lastUpdated") if isinstance(meta.get("lastUpdated"), str) else ""
+    version = meta.get("versionId")
+    number = int(version) if isinstance(version, str) and version.isdigit() else -1
+    return updated, number, line
+
+
+def _newest(pairs: list[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
+    """One resource per Type/id (the newest version), in a fixed order: by type, id, then text."""
+    chosen: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+    for pair in pairs:
+        resource, line = pair
+        rid = resource.get("id")
+        key = (resource["resourceType"], rid if isinstance(rid, str) else "\x00" + line)
         held = chosen.get(key)
-        if held is None or _updated(resource) >= _updated(held):
-            chosen[key] = resource
-    return list(chosen.values())
-
-
-def _updated(resource: dict[str, Any]) -> str:
-    meta = resource.get("meta")
-    value = meta.get("lastUpdated") if isinstance(meta, dict) else None
-    return value if isinstance(value, str) else ""
+        if held is None or _version(pair) > _version(held):
+            chosen[key] = pair
+    return [chosen[key][0] for key in sorted(chosen)]
 
 
 def _shared_for(resources: list[dict[str, Any]], shared: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -149,21 +151,20 @@ def _source(resource: dict[str, Any]) -> str | None:
     return source if isinstance(source, str) and source else None
 
 
-def assess_groups(groups: Iterable[tuple[str, list[tuple[str, Any]]]], shared: Mapping[str, str] | None = None,
+def assess_groups(groups: Iterable[tuple[str, list[str]]], shared: Mapping[str, str] | None = None,
                   config: DecisionConfig = DEFAULT_CONFIG) -> list[dict[str, Any]]:
-    """One element for the whole partition: ``{"rows": [...] sorted by patient, "counts": {...}}``."""
+    """``groups``: ``(patient id, [lines])``. One element for the whole partition:
+    ``{"rows": [...] sorted by patient, "counts": {...}}``."""
     rows: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
-    for key, items in groups:
+    for key, lines in groups:
         if key.startswith(STATS_PREFIX):
-            for _, partial in items:
-                counts.update(partial)
+            for text in lines:
+                counts.update(json.loads(text))
             continue
         counts["patients"] += 1
-        resources = []
-        for _, line in items:
-            resources.append(json.loads(line))            # parsed once already in key_lines: it is valid JSON
-        resources = _newest(resources)
+        # Each line was parsed once already in key_lines, so it is a JSON object with a resourceType.
+        resources = _newest([(json.loads(line), line) for line in lines])
         if not any(r["resourceType"] == "Patient" for r in resources):
             counts["patients without a Patient resource"] += 1
         resources += _shared_for(resources, shared or {})
@@ -184,3 +185,13 @@ def assess_groups(groups: Iterable[tuple[str, list[tuple[str, Any]]]], shared: M
         counts["patients audited"] += 1
     rows.sort(key=lambda row: row["patient"])
     return [{"rows": rows, "counts": dict(counts)}]
+
+
+def assess_frame(frame: Any, shared: Mapping[str, str] | None = None,
+                 config: DecisionConfig = DEFAULT_CONFIG) -> list[dict[str, Any]]:
+    """``assess_groups`` on one shuffled partition: a frame with ``patient`` and ``line`` columns, every row of a
+    patient in this one partition."""
+    groups: dict[str, list[str]] = {}
+    for key, line in zip(frame["patient"].tolist(), frame["line"].tolist()):
+        groups.setdefault(key, []).append(line)
+    return assess_groups(sorted(groups.items()), shared, config)

@@ -1,14 +1,18 @@
 """The audit as a Dask job: NDJSON files in, one result per partition out, streamed back as they finish.
 
-    read_text (partitions of ``blocksize`` bytes) → key_lines → groupby patient (task shuffle) → assess_groups
+    read_text (partitions of ``blocksize`` bytes) → key_lines → (patient, line) frame → P2P shuffle on patient
+    → assess_frame
 
-Why these pieces (dask.bag, as in the Dask tutorial's NDJSON examples):
-- ``read_text(blocksize=...)`` splits big files into partitions of a fixed size, so a worker holds one
-  partition, never a whole file or the population.
-- ``groupby(..., shuffle="tasks")`` hash-partitions the ``(patient, line)`` pairs by patient id (Dask hashes
-  with ``tokenize``, the same in every process), so each output partition holds the whole records of about
-  ``population / partitions`` patients: memory per task follows the partition size. ``foldby`` is not used: its
-  final combine gathers every group into one task, i.e. the population into one process.
+Why these pieces:
+- ``dask.bag.read_text(blocksize=...)`` (as in the Dask tutorial's NDJSON examples) splits big files into
+  partitions of a fixed size, so a task holds one partition, never a whole file.
+- grouping by patient is a hash-partitioning shuffle: ``DataFrame.shuffle(on="patient",
+  shuffle_method="p2p")``, Dask's peer-to-peer shuffle, which moves the pieces between workers through bounded
+  buffers spilled to the workers' local disk. Each output partition then holds the whole records of about
+  ``population / partitions`` patients, and no worker ever holds the population: measured, a worker's peak
+  memory stays the same from 10,000 to 40,000 patients. (The bag's own task shuffle and ``foldby`` were tried
+  first and rejected: the task shuffle keeps every split piece in memory until the last output partition has
+  started, i.e. the population, and ``foldby`` combines all groups in one task.)
 - results are computed partition by partition with ``Client.compute`` and ``as_completed``, so the client holds
   one partition's rows at a time and can show progress.
 - shared resources (``Medication``) are collected first and scattered once to every worker.
@@ -21,14 +25,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import dask
 import dask.bag as db
 from distributed import Client, as_completed
 
 from cds_hooks.decision import DEFAULT_CONFIG, DecisionConfig
 
-from .partitions import assess_groups, collect_shared, group_key, key_lines
+from .partitions import assess_frame, collect_shared, key_lines
 
 DEFAULT_BLOCKSIZE = 8 * 1024 * 1024     # bytes of NDJSON per input partition
+_FRAME = {"patient": "string", "line": "string"}
 
 
 class AuditInputError(Exception):
@@ -53,12 +59,15 @@ def run(client: Client, files: list[Path], *, config: DecisionConfig = DEFAULT_C
     if shared_paths:
         found = client.compute(db.read_text(shared_paths, blocksize=blocksize).map_partitions(collect_shared))
         shared = dict(found.result())
-    shared_arg: Any = client.scatter(shared, broadcast=True) if shared else {}
+    shared_arg: Any = {}
+    if shared:
+        # One object on every worker (scattering the dict itself would make one future per Medication).
+        [shared_arg] = client.scatter([shared], broadcast=True)
 
     lines = db.read_text(paths, blocksize=blocksize)
-    grouped = lines.map_partitions(key_lines).groupby(group_key, shuffle="tasks")
-    results = grouped.map_partitions(assess_groups, shared_arg, config)
-    parts = results.to_delayed()
+    frame = lines.map_partitions(key_lines).to_dataframe(meta=_FRAME)
+    shuffled = frame.shuffle(on="patient", npartitions=lines.npartitions, shuffle_method="p2p")
+    parts = [dask.delayed(assess_frame)(part, shared_arg, config) for part in shuffled.to_delayed()]
     if on_start is not None:
         on_start(len(parts))
     futures = client.compute(parts)

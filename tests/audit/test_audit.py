@@ -218,3 +218,15 @@ def test_incremental_run_lays_changes_over_the_last_export(dask_client, tmp_path
     delta = json.loads((out / "export" / "delta-001" / "manifest.json").read_text())
     assert [o["type"] for o in delta["output"]] == ["Observation"]
     assert "changes since" in (out / "report.html").read_text()
+
+
+def test_workers_with_another_knowledge_version_are_refused(dask_client, monkeypatch):
+    """A cluster whose workers run another receptor-cds would give other answers: refused, said plainly."""
+    import cds_hooks.knowledge
+
+    from app.audit.pipeline import AuditInputError, check_workers
+
+    check_workers(dask_client)                     # same installation: accepted
+    monkeypatch.setattr(cds_hooks.knowledge, "KNOWLEDGE_VERSION", "1999.1.1")
+    with pytest.raises(AuditInputError, match=r"2 Dask worker\(s\) run knowledge version .* this command 1999.1.1"):
+        check_workers(dask_client)
