@@ -24,6 +24,8 @@ import uuid
 from collections import Counter
 from typing import Any, Iterable, Mapping
 
+import orjson
+
 from cds_hooks.decision import DEFAULT_CONFIG, DecisionConfig, assess
 from cds_hooks.service.cards import patient_view_cards
 
@@ -72,8 +74,8 @@ def key_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
             counts["line too large, not read"] += 1
             continue
         try:
-            resource = json.loads(line)
-        except ValueError:
+            resource = orjson.loads(line)          # several times faster than json; strict RFC 8259
+        except orjson.JSONDecodeError:
             counts["line not JSON, not read"] += 1
             continue
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
@@ -99,8 +101,8 @@ def collect_shared(lines: Iterable[str]) -> list[tuple[str, str]]:
         if not any(f'"{rtype}"' in line for rtype in SHARED_TYPES):     # cheap test before parsing
             continue
         try:
-            resource = json.loads(line)
-        except ValueError:
+            resource = orjson.loads(line)
+        except orjson.JSONDecodeError:
             continue
         if isinstance(resource, dict) and resource.get("resourceType") in SHARED_TYPES and \
                 isinstance(resource.get("id"), str):
@@ -142,7 +144,7 @@ def _shared_for(resources: list[dict[str, Any]], shared: Mapping[str, str]) -> l
             parts = target.rstrip("/").split("/")
             if len(parts) >= 2:
                 wanted.add("/".join(parts[-2:]))
-    return [json.loads(shared[ref]) for ref in sorted(wanted) if ref in shared]
+    return [orjson.loads(shared[ref]) for ref in sorted(wanted) if ref in shared]
 
 
 def _source(resource: dict[str, Any]) -> str | None:
@@ -164,7 +166,7 @@ def assess_groups(groups: Iterable[tuple[str, list[str]]], shared: Mapping[str, 
             continue
         counts["patients"] += 1
         # Each line was parsed once already in key_lines, so it is a JSON object with a resourceType.
-        resources = _newest([(json.loads(line), line) for line in lines])
+        resources = _newest([(orjson.loads(line), line) for line in lines])
         if not any(r["resourceType"] == "Patient" for r in resources):
             counts["patients without a Patient resource"] += 1
         resources += _shared_for(resources, shared or {})
