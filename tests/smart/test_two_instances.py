@@ -14,8 +14,8 @@ import pytest
 from app import create_app
 from app.config import Settings
 from app.devehr.auth_server import ClientRegistration
-from app.fhir_server import free_port
 
+from ..infra.loopback import listening_socket
 from ..state.proxy import RoundRobinProxy
 from ..state.servers import RedisServer
 from .conftest import SYM_SECRET, Browser, ServedApp
@@ -43,7 +43,7 @@ def _two_instances(dev_ehr, tmp_path: Path, client: str, redis_url: str | None):
                             smart_allowed_issuers=(dev_ehr.fhir_base,), smart_cookie_secure=False,
                             database_url=f"sqlite:///{tmp_path / f'feedback-{i}.sqlite'}",
                             state_db=str(tmp_path / f"state-{i}.sqlite"), redis_url=redis_url)
-        served.append(ServedApp(create_app(settings), free_port()))
+        served.append(ServedApp(create_app(settings), listening_socket()))
     proxy.backends = [("127.0.0.1", s.port) for s in served]
     return proxy, served
 
