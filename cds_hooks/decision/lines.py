@@ -401,7 +401,70 @@ def tropion_prior_lines(history: TherapyHistory) -> PriorTherapyCheck:
                              _line_refs(endocrine + chemo))
 
 
+def her2_first_line(history: TherapyHistory) -> PriorTherapyCheck:
+    """HER2-positive first line (pertuzumab + trastuzumab + docetaxel, or T-DXd + pertuzumab): no chemotherapy or
+    HER2-directed therapy yet for metastatic disease (Perjeta label; CLEOPATRA; DESTINY-Breast09)."""
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, "prior chemotherapy or HER2-directed therapy for metastatic disease")
+    given = [line for line in history.lines if line.classes & {"anti-her2", "chemotherapy"}]
+    if given:
+        return PriorTherapyCheck("not-met", f"Already treated for metastatic disease: {given[0].describe()}; the "
+                                            "first-line row no longer fits.",
+                                 "confirm no earlier treatment for metastatic disease (first-line row)",
+                                 _line_refs(given))
+    return PriorTherapyCheck("met", "No chemotherapy or HER2-directed therapy for metastatic disease on record.")
+
+
+def db03_prior_anti_her2(history: TherapyHistory) -> PriorTherapyCheck:
+    """T-DXd for HER2-positive disease: a prior anti-HER2 regimen for metastatic disease, or relapse during or within
+    6 months of completing (neo)adjuvant anti-HER2 therapy (Enhertu label; DESTINY-Breast03)."""
+    from ..knowledge.thresholds import DB03_RELAPSE_AFTER_ANTI_HER2_MONTHS as limit
+    need = "prior HER2-directed therapy for metastatic disease (or relapse within 6 months of (neo)adjuvant therapy)"
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    metastatic = history.lines_with("anti-her2")
+    if metastatic:
+        return PriorTherapyCheck("met", f"HER2-directed therapy for metastatic disease: {metastatic[0].describe()}.",
+                                 evidence=_line_refs(metastatic))
+    relapse, early = history.metastatic_start, history.early_with("anti-her2")
+    if relapse is not None and early:
+        during = [c for c in early if c.ongoing or (c.end is not None and c.end >= relapse)]
+        if during:
+            return PriorTherapyCheck("met", f"Relapse {relapse.isoformat()} during (neo)adjuvant HER2-directed therapy.",
+                                     evidence=_refs(during))
+        if all(c.end is not None for c in early):
+            last = max(early, key=lambda c: c.end)
+            months = _months_between(last.end, relapse)
+            shown = int(months) if months == int(months) else f"more than {int(months)}"
+            text = (f"(Neo)adjuvant {last.name} ended {last.end.isoformat()}; relapse {relapse.isoformat()}, "
+                    f"{shown} months later.")
+            if months <= limit.value:
+                return PriorTherapyCheck("met", text, evidence=_refs([last]))
+            return PriorTherapyCheck("unknown", text + " No HER2-directed therapy for metastatic disease on record.",
+                                     need, _refs([last]))
+    return PriorTherapyCheck("unknown", "No HER2-directed therapy for metastatic disease on record.", need)
+
+
+def her2_later_lines(history: TherapyHistory) -> PriorTherapyCheck:
+    """Later HER2-directed options: tucatinib after one or more anti-HER2 regimens for metastatic disease (Tukysa
+    label); neratinib and margetuximab after two (their labels; named in the row's condition)."""
+    problem = _unsettled(history)
+    need = "at least one HER2-directed regimen for metastatic disease"
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    lines = history.lines_with("anti-her2")
+    if lines:
+        return PriorTherapyCheck("met", f"{len(lines)} HER2-directed line(s) for metastatic disease.",
+                                 evidence=_line_refs(lines))
+    return PriorTherapyCheck("unknown", "No HER2-directed therapy for metastatic disease on record.", need)
+
+
 PRIOR_THERAPY_RULES = {
+    "her2-first-line": her2_first_line,
+    "db03-prior-anti-her2": db03_prior_anti_her2,
+    "her2-later": her2_later_lines,
     "first-line-cdk46": first_line_cdk46,
     "after-nsai": after_non_steroidal_ai,
     "inavo120": inavo120_population,

@@ -310,12 +310,12 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "HER2-directed drug.",
         ("label-fda-perjeta-0", "label-fda-phesgo-2", "label-fda-enhertu-5"),
         notes=("T-DXd + pertuzumab first line rests on DESTINY-Breast09 (FDA 2025-12-15).",),
-        reference_row="c: HER2+ (any HR) | Metastatic 1L"),
+        prior_therapy="her2-first-line", reference_row="c: HER2+ (any HR) | Metastatic 1L"),
     OptionSpec(
         "met-her2-tdxd-2l", "Trastuzumab deruxtecan (second line)", "tdxd", ("trastuzumab deruxtecan",),
         HER2_POS, "metastatic", "2L",
         "After an anti-HER2 regimen for metastatic disease, or relapse within 6 months of (neo)adjuvant anti-HER2 therapy.",
-        ("label-fda-enhertu-0",), reference_row="c: HER2+ | Metastatic 2L | T-DXd"),
+        ("label-fda-enhertu-0",), prior_therapy="db03-prior-anti-her2", reference_row="c: HER2+ | Metastatic 2L | T-DXd"),
     OptionSpec(
         "met-her2-later", "Later-line HER2-directed options", "her2-tki",
         ("tucatinib + trastuzumab + capecitabine", "ado-trastuzumab emtansine", "neratinib + capecitabine",
@@ -324,7 +324,7 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "After one (tucatinib, including brain metastases) or two (neratinib, margetuximab) prior anti-HER2 regimens.",
         ("label-fda-tukysa-0", "label-fda-kadcyla-0", "label-fda-nerlynx-1", "label-fda-tykerb-0", "label-fda-margenza-0"),
         notes=("Margetuximab has no RxNorm code in our drug table; it is named here only.",),
-        reference_row="c: HER2+ | Metastatic >=2L/3L"),
+        prior_therapy="her2-later", reference_row="c: HER2+ | Metastatic >=2L/3L"),
     OptionSpec(
         "met-hrpos-her2pos-endocrine", "Endocrine therapy with anti-HER2 therapy when chemotherapy is not indicated",
         "endocrine therapy", ("lapatinib + letrozole", "trastuzumab + aromatase inhibitor"),

@@ -192,6 +192,13 @@ SACITUZUMAB_HR_ADDITIONAL_SYSTEMIC_MIN = _declare(Threshold(
     rule="decision.lines.tropics02_prior_lines (option met-sacituzumab-hr)", source="tropics02-2023", step=1))
 
 
+DB03_RELAPSE_AFTER_ANTI_HER2_MONTHS = _declare(Threshold(
+    name="db03-relapse-after-anti-her2-months", value=6,
+    unit="months from the end of (neo)adjuvant HER2-directed therapy to relapse",
+    comparison="second-line T-DXd for HER2-positive disease applicable when relapse is during (neo)adjuvant "
+               "HER2-directed therapy or <= 6 months after it ended (otherwise a metastatic anti-HER2 regimen is needed)",
+    rule="decision.lines.db03_prior_anti_her2 (option met-her2-tdxd-2l)", source="label-fda-enhertu-0", step=1))
+
 # ---- Early-disease option criteria (issue 13 section 4; cds_hooks.decision.risk) -----------------------------
 
 TNBC_CHEMO_CONSIDER_SIZE_MM = _declare(Threshold(
