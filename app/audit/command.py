@@ -127,7 +127,7 @@ def _export(options: AuditOptions, environ: Mapping[str, str]) -> tuple[Path, Ma
     staging = options.out / f".export-{secrets.token_hex(4)}"
     with ExitStack() as bars:
         waiting = bars.enter_context(_bar(options.progress, desc="export", total=None,
-                                          bar_format="{desc}: {postfix} [{elapsed}]"))
+                                          bar_format="{desc}{postfix} [{elapsed}]"))
         downloading: list[Any] = []
 
         def on_progress(text: str, elapsed: float) -> None:
