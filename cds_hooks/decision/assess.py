@@ -85,14 +85,17 @@ class _Reader:
 
     def run(self) -> None:
         observations = self.intake.of_type("Observation")
+        entries = []                                         # each code read once, its notes said in _observation
         for observation in observations:                     # panels first: members inherit specimen/date
-            entry = _analyte_entry(observation.get("code"), codes.OBSERVATION_CODES, ref_of(observation), [])
+            notes: list[DataQualityNote] = []
+            entry = _analyte_entry(observation.get("code"), codes.OBSERVATION_CODES, ref_of(observation), notes)
+            entries.append((entry, notes))
             if entry is not None and entry.meaning == "HER2-ISH-panel":
                 self._panel(observation, "hasMember")
         for report in self.intake.of_type("DiagnosticReport"):   # b.1: DiagnosticReport.result as a grouping too
             self._panel(report, "result")
-        for observation in observations:
-            self._observation(observation)
+        for observation, read in zip(observations, entries):
+            self._observation(observation, read)
 
     def _panel(self, panel: dict[str, Any], field: str) -> None:
         """Members of an ISH panel (hasMember) or a report (result) inherit its specimen and date when they lack them."""
@@ -127,10 +130,13 @@ class _Reader:
                         "positive, yet can mean under 1% of nuclei, which ASCO/CAP 2020 calls negative)", ref))
                     return
 
-    def _observation(self, observation: dict[str, Any]) -> None:
+    def _observation(self, observation: dict[str, Any],
+                     read: tuple[codes.CodeEntry | None, list[DataQualityNote]]) -> None:
+        """``read``: the observation's analyte code and the notes reading it gave (``run`` reads it once)."""
         ref = ref_of(observation)
         self._semi_quantitative_scores(observation, ref)
-        entry = _analyte_entry(observation.get("code"), codes.OBSERVATION_CODES, ref, self.notes)
+        entry, code_notes = read
+        self.notes.extend(code_notes)
         components = observation.get("component") if isinstance(observation.get("component"), list) else []
         if entry is None:
             if not components:

@@ -47,6 +47,9 @@ class Intake:
     # (code, resource, message) of every note, so a repeated note is found in constant time: a record of
     # thousands of broken or foreign resources must not cost time quadratic in their number.
     _noted: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False, compare=False)
+    # id(Specimen resource) -> (collected, kind, site): a Specimen's reading, shared by all results on it. The
+    # resources live as long as the intake, so their ids cannot be reused meanwhile.
+    specimen_sites: dict[int, tuple[Any, Any, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def of_type(self, *types: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r.get("resourceType") in types]

@@ -89,8 +89,12 @@ def specimen_of(observation: dict[str, Any], intake: Intake) -> SpecimenInfo:
         if specimen is not None:
             collection = specimen.get("collection")
             if isinstance(collection, dict):
-                collected = _collected(collection)
-                kind, site = _site_kind(collection.get("bodySite"))
+                # Read once per Specimen (a record holds a few Specimens and hundreds of results on them).
+                known = intake.specimen_sites.get(id(specimen))
+                if known is None:
+                    known = intake.specimen_sites[id(specimen)] = (_collected(collection),
+                                                                   *_site_kind(collection.get("bodySite")))
+                collected, kind, site = known
                 if kind != "unknown" or site:
                     return SpecimenInfo(kind, site, ref, collected)
                 kind, site = _site_kind(observation.get("bodySite"))
