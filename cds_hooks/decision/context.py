@@ -16,13 +16,15 @@ from ..knowledge import codes
 from ..knowledge.drugs import INGREDIENT_BY_NAME, PRODUCTS, classify_medication
 from ..knowledge.thresholds import MENOPAUSE_AGE_YEARS
 from .intake import Intake, ref_of
-from .model import Biomarker, ClinicalEvent, DataQualityNote, MedicationUse, SettingFinding
+from .model import (GIVEN_MEDICATION_STATUSES, ONGOING_MEDICATION_STATUSES, Biomarker, ClinicalEvent,
+                    DataQualityNote, MedicationUse, SettingFinding)
 from .selection import day, effective_of, specimen_of
 from .values import codings, read_value
 
 CLINICAL_STATUS_RECURRENCE = frozenset({"recurrence", "relapse"})
-# Statuses kept as medication history (past exposure matters: "after >=1 endocrine therapy").
-RECORDED_MED_STATUSES = frozenset({"active", "on-hold", "completed", "stopped", "intended", "draft"})
+# Statuses kept as medication history (past exposure matters: "after >=1 endocrine therapy"): every status that
+# shows the drug given (an infusion under way included), plus intended and draft.
+RECORDED_MED_STATUSES = GIVEN_MEDICATION_STATUSES | {"intended", "draft"}
 # MedicationRequest intents that are not an order to give the drug (FHIR R4 medicationrequest-intent).
 PLANNED_INTENTS = frozenset({"proposal", "plan", "option"})
 
@@ -298,7 +300,8 @@ def read_menopause(intake: Intake, sex: str | None, age: int | None, male_by_dia
             value, _ = _first_entry(codes.MENOPAUSE_VALUE_CODES, observation.get("valueCodeableConcept"))
             if value is not None and value.kind != "unknown":
                 explicit.append((day(effective_of(observation)), value.kind, ref_of(observation)))
-    on_gnrh = any(m.drug_class == "gnrh-agonist" and m.status in ("active", "on-hold") for m in medications)
+    on_gnrh = any(m.drug_class == "gnrh-agonist" and m.status in ONGOING_MEDICATION_STATUSES
+                  for m in medications)
     procedures = [p for p in intake.of_type("Procedure")
                   if p.get("status") == "completed" and _first_entry(codes.OOPHORECTOMY_CODES, p.get("code"))[0] is not None]
     oophorectomy = ref_of(procedures[0]) if procedures else None

@@ -52,13 +52,13 @@ from typing import Any, Iterable
 from ..knowledge import codes
 from ..knowledge.thresholds import DE_NOVO_WINDOW_MONTHS
 from .intake import Intake, ref_of
-from .model import (ClinicalEvent, EpisodeFinding, MedicationUse, Period, ReceptorResult, SampleCall, SettingFinding,
-                    TreatmentWindow)
+from .model import (GIVEN_MEDICATION_STATUSES, ClinicalEvent, EpisodeFinding, MedicationUse, Period, ReceptorResult,
+                    SampleCall, SettingFinding, TreatmentWindow)
 from .selection import day, sample_date
 from .values import codings
 
 # Drug statuses that show the drug was (or is being) given; drafts and plans did not start anything.
-GIVEN_STATUSES = frozenset({"active", "on-hold", "completed", "stopped"})
+GIVEN_STATUSES = GIVEN_MEDICATION_STATUSES
 # GnRH agonists alone do not open the neoadjuvant window (see the module docstring).
 NOT_SYSTEMIC_THERAPY = frozenset({"gnrh-agonist"})
 MCODE_SURGERY_PROFILE = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-related-surgical-procedure"

@@ -37,11 +37,13 @@ from typing import Literal
 from ..knowledge.drugs import DRUG_CLASSES
 from ..knowledge.thresholds import REGIMEN_WINDOW_DAYS
 from .episodes import add_months, as_date, period_of
-from .model import Assessment, ClinicalEvent, MedicationUse
+from .model import (GIVEN_MEDICATION_STATUSES, ONGOING_MEDICATION_STATUSES, Assessment, ClinicalEvent,
+                    MedicationUse)
 
-# Statuses that show a drug was given (drafts, plans and cancelled orders did not treat anyone).
-GIVEN_STATUSES = frozenset({"active", "on-hold", "completed", "stopped"})
-ONGOING_STATUSES = frozenset({"active", "on-hold"})
+# Statuses that show a drug was given (drafts, plans and cancelled orders did not treat anyone); an infusion under
+# way ("in-progress" administration) is given and ongoing.
+GIVEN_STATUSES = GIVEN_MEDICATION_STATUSES
+ONGOING_STATUSES = ONGOING_MEDICATION_STATUSES
 
 # The classes the option labels count by, from the drug table's classes (a drug may count in two:
 # T-DM1 is both an anti-HER2 therapy and an antibody-drug conjugate).

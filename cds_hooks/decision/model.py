@@ -284,6 +284,15 @@ class Biomarker:
     evidence: list[str] = field(default_factory=list)
 
 
+# Status codes (FHIR R4 MedicationRequest, MedicationStatement, MedicationAdministration) that show a drug was or is
+# being given: one declaration for the episode model, the lines of therapy and the conflict checks. "in-progress" is
+# an administration under way (an infusion running now: https://hl7.org/fhir/R4/valueset-medication-admin-status.html);
+# drafts, plans and "intended" statements gave nothing.
+GIVEN_MEDICATION_STATUSES = frozenset({"active", "on-hold", "completed", "stopped", "in-progress"})
+# Of those, the ones that say the drug is still being given now.
+ONGOING_MEDICATION_STATUSES = frozenset({"active", "on-hold", "in-progress"})
+
+
 @dataclass
 class MedicationUse:
     """An active (or draft) drug, rolled up from its RxNorm code to ingredient and class."""

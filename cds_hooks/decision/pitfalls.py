@@ -22,12 +22,13 @@ from ..knowledge.pitfalls import PITFALLS
 from ..knowledge.thresholds import CONCURRENT_THERAPY_GAP_DAYS, MENOPAUSE_AGE_YEARS
 from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
-from .model import Alert, Assessment, MedicationUse, SampleCall
+from .model import ONGOING_MEDICATION_STATUSES, Alert, Assessment, MedicationUse, SampleCall
 from .episodes import DE_NOVO_MONTHS, add_months, sample_phase
 from .options import finding_state, is_worsening, latest_event_date, marker_only, parse_date
 from .selection import sample_date
 
-ACTIVE_STATUSES = frozenset({"active", "on-hold", "intended", "draft"})
+# Being given (an infusion under way included), intended or drafted: what a conflict check looks at.
+ACTIVE_STATUSES = ONGOING_MEDICATION_STATUSES | {"intended", "draft"}
 DISEASE_EVENTS = ("metastasis", "recurrence", "progression")
 RECEPTOR_ANALYTES = frozenset({"ER", "PR", "HR", "HER2-IHC", "HER2-ISH", "HER2-ISH-ratio", "HER2-ISH-copies",
                                "HER2-status"})

@@ -26,7 +26,7 @@ from ..knowledge.thresholds import (
     TNBC_CHEMO_CONSIDER_SIZE_MM,
     TNBC_CHEMO_SIZE_MM,
 )
-from .model import Assessment, TumourFinding
+from .model import GIVEN_MEDICATION_STATUSES, Assessment, TumourFinding
 
 RiskVerdict = Literal["fits", "consider", "test", "excluded", "unknown"]
 
@@ -195,7 +195,7 @@ def neratinib_after_trastuzumab(a: Assessment) -> RiskCheck:
     """Extended adjuvant neratinib follows trastuzumab-based adjuvant therapy (ExteNET); there are no data after
     T-DM1, which ExteNET predates (issue 13 section 4)."""
     tdm1 = [m for m in a.medications if m.ingredient == "ado-trastuzumab emtansine" and not m.draft
-            and (m.status or "") in ("active", "on-hold", "completed", "stopped")]
+            and (m.status or "") in GIVEN_MEDICATION_STATUSES]
     if tdm1:
         return RiskCheck("consider", "T-DM1 is on record; ExteNET enrolled patients after trastuzumab, before T-DM1 "
                                      "was used after neoadjuvant therapy, so there are no data for neratinib after it.",
