@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from app.fhir_server import _set_parent_death_signal
+
 REDIS_SERVER = "/usr/bin/redis-server"
 
 
@@ -57,7 +59,8 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc = subprocess.Popen([exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                                       "--appendonly", "no", "--dir", str(self.dir), "--protected-mode", "yes"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                     preexec_fn=_set_parent_death_signal)   # dies with a killed test run
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
