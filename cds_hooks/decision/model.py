@@ -257,6 +257,8 @@ class TumourFinding:
     positive_nodes: int | None = None  # number of positive regional nodes
     grade: int | None = None           # histologic grade 1-3
     ki67: float | None = None          # % of nuclei
+    recurrence_score: float | None = None   # 21-gene recurrence score (0-100)
+    age_at_diagnosis: int | None = None     # from Patient.birthDate and the episode model's diagnosis date
     evidence: list[str] = field(default_factory=list)
 
     @property

@@ -18,6 +18,9 @@ from typing import Literal
 
 from ..knowledge.thresholds import (
     HR_CHEMO_CLINICAL_RISK_NODES_MIN,
+    RECURRENCE_SCORE_CHEMO_MIN,
+    TAILORX_YOUNG_AGE_MAX,
+    TAILORX_YOUNG_BENEFIT_MIN,
     MONARCHE_NODES_MIN,
     MONARCHE_SIZE_MM,
     NATALEE_KI67_MIN_PERCENT,
@@ -34,7 +37,8 @@ SIZE_NEED = "tumour size (or T category)"
 NODES_NEED = "nodal status (number of positive nodes or N category)"
 GRADE_NEED = "histologic grade"
 KI67_NEED = "Ki-67 (or a genomic risk result)"
-RECURRENCE_SCORE_NEED = "21-gene recurrence score (genomic assay); a recorded result is not read by this product"
+RECURRENCE_SCORE_NEED = ("21-gene recurrence score (genomic assay); only a result coded as in mCODE (GTR 509910) is read "
+                         "by this product")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ def _describe(t: TumourFinding) -> str:
         parts.append(f"grade {t.grade}")
     if t.ki67 is not None:
         parts.append(f"Ki-67 {t.ki67:g}%")
+    if t.recurrence_score is not None:
+        parts.append(f"recurrence score {t.recurrence_score:g}")
     return "Recorded: " + (", ".join(parts) if parts else "no tumour size, nodal status or grade") + "."
 
 
@@ -165,20 +171,41 @@ def monarche_population(a: Assessment) -> RiskCheck:
 
 def hr_early_chemotherapy(a: Assessment) -> RiskCheck:
     """HR+/HER2- early disease: chemotherapy by clinical risk with 4 or more positive nodes; otherwise by the 21-gene
-    recurrence score (TAILORx node-negative, RxPONDER 1-3 nodes; ASCO 2022 biomarker guideline)."""
+    recurrence score (ASCO 2022 biomarker guideline): 26 or more, chemotherapy; node-negative (TAILORx) below 26, some
+    benefit only at 50 or younger with 16-25; 1-3 nodes (RxPONDER) below 26, benefit before menopause, none after."""
     t = a.tumour
     text, ev = _describe(t), tuple(t.evidence)
     group = _node_group(t, HR_CHEMO_CLINICAL_RISK_NODES_MIN.value)
+    if group is None:
+        return RiskCheck("unknown", text, (NODES_NEED,), ev)
     if group == "4+":
         return RiskCheck("fits", text + " Four or more positive nodes: chemotherapy by clinical risk; a genomic assay "
                                         "is not needed for the decision.", evidence=ev)
-    if group == "1-3":
-        return RiskCheck("test", text + " One to three positive nodes: decide with the recurrence score (RxPONDER).",
-                         (RECURRENCE_SCORE_NEED,), ev)
+    trial = "TAILORx" if group == "0" else "RxPONDER"
+    rs = t.recurrence_score
+    if rs is None:
+        return RiskCheck("test", text + (" Node-negative" if group == "0" else " One to three positive nodes")
+                         + f": decide with the recurrence score ({trial}).", (RECURRENCE_SCORE_NEED,), ev)
+    if rs >= RECURRENCE_SCORE_CHEMO_MIN.value:
+        return RiskCheck("fits", text + f" Recurrence score {rs:g}: chemotherapy ({trial}).", evidence=ev)
+    if a.menopausal_status == "male":
+        return RiskCheck("consider", text + f" Recurrence score {rs:g}: the trials enrolled women.",
+                         ("decision without trial data for men (recurrence score under 26)",), ev)
     if group == "0":
-        return RiskCheck("test", text + " Node-negative: decide with the recurrence score (TAILORx).",
-                         (RECURRENCE_SCORE_NEED,), ev)
-    return RiskCheck("unknown", text, (NODES_NEED,), ev)
+        age = t.age_at_diagnosis
+        if age is None:
+            return RiskCheck("unknown", text, ("age at diagnosis",), ev)
+        if age <= TAILORX_YOUNG_AGE_MAX.value and rs >= TAILORX_YOUNG_BENEFIT_MIN.value:
+            return RiskCheck("consider", text + f" Recurrence score {rs:g} at age {age}: TAILORx found some chemotherapy "
+                                                "benefit at 50 or younger with 16-25.",
+                             ("discussion of the modest chemotherapy benefit (TAILORx, age 50 or younger)",), ev)
+        return RiskCheck("excluded", text, evidence=ev)
+    if a.menopausal_status in ("premenopausal", "suppressed"):
+        return RiskCheck("fits", text + f" Recurrence score {rs:g} before menopause: RxPONDER found a chemotherapy "
+                                        "benefit.", evidence=ev)
+    if a.menopausal_status == "postmenopausal":
+        return RiskCheck("excluded", text, evidence=ev)
+    return RiskCheck("unknown", text, ("menopausal status (RxPONDER: benefit only before menopause)",), ev)
 
 
 def bone_metastases(a: Assessment) -> RiskCheck:

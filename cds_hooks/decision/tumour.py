@@ -10,12 +10,13 @@ What is read (codes in ``cds_hooks.knowledge.codes``): tumour size (LOINC 21889-
 component 33728-7 or the value itself, cm or mm), T and N category (LOINC 21905-5/21899-0 and 21906-3/21900-6,
 SNOMED 399504009/399534004; values as AJCC SNOMED codes or written as "cT1c", "pN1a"...), the number of positive
 regional nodes (LOINC 21893-3), histologic grade (LOINC 33732-9; "1"-"3", "G1"-"G3", "grade II"...) and Ki-67
-(the receptor readers' Ki67 results). The newest dated value of each is used. Results on tissue taken after
+(the receptor readers' Ki67 results), and the 21-gene recurrence score as the mCODE example records it (NCBI GTR
+test 509910). The newest dated value of each is used. Results on tissue taken after
 neoadjuvant therapy (ypT/ypN, residual disease) describe the response, not the tumour the adjuvant decisions were
 made on, so they are not used here (episodes.period_of "after-neoadjuvant").
 
-The 21-gene recurrence score is not read: no LOINC or SNOMED code for it could be confirmed, so options that turn
-on it say so and ask for the result.
+No LOINC or SNOMED code for the recurrence score could be confirmed: a score recorded under another code is not
+read, and options that turn on it ask for the result.
 """
 from __future__ import annotations
 
@@ -92,6 +93,24 @@ def _size_mm(holder: dict[str, Any]) -> float | None:
     return None
 
 
+def _age_at(intake: Intake, when) -> int | None:
+    """Whole years of age on a date, from the one Patient's birthDate (None when either is unknown)."""
+    patients = intake.of_type("Patient")
+    birth = as_date(patients[0].get("birthDate")) if patients else None
+    if birth is None or when is None:
+        return None
+    years = when.year - birth.year - ((when.month, when.day) < (birth.month, birth.day))
+    return years if 0 <= years < 150 else None
+
+
+def _after_neoadjuvant(episode: EpisodeFinding, when: str | None) -> bool:
+    """Dated after a neoadjuvant window that had a length (treatment began before, not on, the surgery day)."""
+    window = episode.neoadjuvant
+    if window is None or as_date(window.start) is None or as_date(window.start) == as_date(window.end):
+        return False
+    return period_of(episode, when) == "after-neoadjuvant"
+
+
 def read_tumour(intake: Intake, results: list[ReceptorResult], episode: EpisodeFinding,
                 notes: list[DataQualityNote]) -> TumourFinding:
     """The newest recorded value of each tumour fact (module docstring), with the resources it rests on."""
@@ -106,11 +125,17 @@ def read_tumour(intake: Intake, results: list[ReceptorResult], episode: EpisodeF
 
     for observation in intake.of_type("Observation"):
         entry = _entry(codes.OBSERVATION_CODES, observation.get("code"))
-        if entry is None or entry.meaning not in ("tumour-size", "t-category", "n-category", "positive-nodes", "grade"):
+        if entry is None or entry.meaning not in ("tumour-size", "t-category", "n-category", "positive-nodes", "grade",
+                                                   "recurrence-score"):
             continue
         ref, when = ref_of(observation), effective_of(observation)
-        if episode.neoadjuvant is not None and period_of(episode, when) == "after-neoadjuvant":
+        if _after_neoadjuvant(episode, when):
             continue                                    # residual disease after neoadjuvant therapy (docstring)
+        if entry.meaning == "recurrence-score":
+            quantity = observation.get("valueQuantity")
+            score = number(quantity.get("value")) if isinstance(quantity, dict) else None
+            keep("recurrence_score", when, score if score is not None and 0 <= score <= 100 else None, ref)
+            continue
         if entry.meaning == "tumour-size":
             size = _size_mm(observation)
             for component in observation.get("component", []) if isinstance(observation.get("component"), list) else []:
@@ -134,10 +159,11 @@ def read_tumour(intake: Intake, results: list[ReceptorResult], episode: EpisodeF
             keep("grade", when, _grade(observation), ref)
     ki67 = [r for r in results if r.analyte == "Ki67" and r.percent is not None and not r.provisional]
     for result in ki67:
-        if episode.neoadjuvant is not None and period_of(episode, result.effective) == "after-neoadjuvant":
+        if _after_neoadjuvant(episode, result.effective):
             continue
         keep("ki67", result.effective, result.percent, result.resource.split("#")[0])
     finding = TumourFinding(**{item: value for item, (_, value, _) in found.items()})
+    finding.age_at_diagnosis = _age_at(intake, as_date(episode.diagnosis))
     finding.evidence = list(dict.fromkeys(ref for _, _, ref in found.values()))
     return finding
 

@@ -352,6 +352,12 @@ N_CATEGORY_CODES: tuple[CodeEntry, ...] = (
 )
 POSITIVE_NODES = _e(LNC, "21893-3", "Regional lymph nodes positive [#] Specimen", "positive-nodes", mark="V1",
                     source="CH CRL and MII oncology guides")
+# The 21-gene recurrence score as the mCODE STU4 example patient (Jenny M) records it: the NCBI Genetic Testing
+# Registry test 509910 ("Oncotype DX Breast Recurrence Score"), valueQuantity 0-100. No LOINC or SNOMED code for the
+# score could be confirmed, so only this coding is read.
+GTR = "http://www.ncbi.nlm.nih.gov/gtr"
+RECURRENCE_SCORE = _e(GTR, "509910", "Oncotype DX Breast Recurrence Score", "recurrence-score", mark="V1",
+                      source="mCODE STU4 example bundle (Jenny M)")
 HISTOLOGIC_GRADE = _e(LNC, "33732-9", "Histology grade [Identifier] in Cancer specimen", "grade", mark="V1",
                       source="CH CRL histological grade profile")
 # AJCC 8th category values (SNOMED), as listed in a clinical TNM value set in the search index. kind = category.
@@ -430,7 +436,7 @@ DISPLAY_TO_CODE.update({e.display.lower(): e.code for e in RECEPTOR_CODES if e.s
 OBSERVATION_CODES = _index(RECEPTOR_CODES, SERUM_HER2_CODES, GENERIC_TUMOR_MARKER, HER2_TEST_PROCEDURES,
                            STAGE_GROUP_CODES, M_CATEGORY_CODES, METASTASIS_SITE, DISEASE_STATUS, TUMOR_MARKERS,
                            MENOPAUSE_CODE, GENOMIC_VARIANT, BRCA_RESULT_CODES, PDL1_CODES, TUMOUR_SIZE,
-                           T_CATEGORY_CODES, N_CATEGORY_CODES, POSITIVE_NODES, HISTOLOGIC_GRADE)
+                           T_CATEGORY_CODES, N_CATEGORY_CODES, POSITIVE_NODES, HISTOLOGIC_GRADE, RECURRENCE_SCORE)
 COMPONENT_CODES = _index(RECEPTOR_CODES, GENE_STUDIED, GENOMIC_SOURCE_CLASS, PDL1_CODES, TUMOUR_LONGEST_DIMENSION)
 TNM_VALUE_CODES = _index(T_CATEGORY_VALUES, N_CATEGORY_VALUES)
 ANSWER_CODES = _index(VALUE_CODES, BRCA_FINDINGS, GENES)

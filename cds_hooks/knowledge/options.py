@@ -173,8 +173,8 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "26 or more, and for premenopausal women with a score up to 25, but no benefit after menopause with a score up "
         "to 25.",
         ("asco-biomarkers-2022", "tailorx-2018", "rxponder-2021"), risk_rule="hr-early-chemo",
-        notes=("The recurrence score is not read from the record (no code for it could be confirmed); the cut-offs "
-               "above are applied by the clinician, not by this product.",),
+        notes=("The recurrence score is read only when coded as in mCODE (NCBI GTR test 509910); no LOINC or SNOMED "
+               "code for it could be confirmed, so a score recorded otherwise is asked for.",),
         reference_row="c.2: HR+/HER2- early | Chemotherapy by clinical and genomic risk"),
     OptionSpec(
         "early-tnbc-keynote522", "Pembrolizumab with neoadjuvant chemotherapy, then adjuvant pembrolizumab",

@@ -249,4 +249,22 @@ HR_CHEMO_CLINICAL_RISK_NODES_MIN = _declare(Threshold(
     rule="decision.risk.hr_early_chemotherapy (option early-hr-chemotherapy)", source="asco-biomarkers-2022", step=1))
 
 
+RECURRENCE_SCORE_CHEMO_MIN = _declare(Threshold(
+    name="recurrence-score-chemo-min", value=26, unit="21-gene recurrence score",
+    comparison="HR+/HER2- early disease, node-negative or 1-3 nodes: chemotherapy when the score >= 26; below it "
+               "by age (node-negative, TAILORx) or menopausal status (1-3 nodes, RxPONDER)",
+    rule="decision.risk.hr_early_chemotherapy (option early-hr-chemotherapy)", source="asco-biomarkers-2022", step=1))
+
+TAILORX_YOUNG_BENEFIT_MIN = _declare(Threshold(
+    name="tailorx-young-benefit-min", value=16, unit="21-gene recurrence score",
+    comparison="node-negative, age <= 50 at diagnosis: some chemotherapy benefit when 16 <= score <= 25 (needs "
+               "review); below 16 no benefit (row not listed)",
+    rule="decision.risk.hr_early_chemotherapy (option early-hr-chemotherapy)", source="tailorx-2018", step=1))
+
+TAILORX_YOUNG_AGE_MAX = _declare(Threshold(
+    name="tailorx-young-age-max", value=50, unit="years of age at diagnosis",
+    comparison="node-negative with a score of 16-25: some chemotherapy benefit at age <= 50 (needs review); over 50 "
+               "no benefit (row not listed)",
+    rule="decision.risk.hr_early_chemotherapy (option early-hr-chemotherapy)", source="tailorx-2018", step=1))
+
 __all__ = ["Threshold", "THRESHOLDS", *(name for name, value in list(globals().items()) if isinstance(value, Threshold))]
