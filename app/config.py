@@ -53,6 +53,19 @@ class Settings:
     fhir_read_timeout: float = 10.0
     fhir_total_budget: float = 8.0      # seconds per hook call for all FHIR fetches together
     fhir_max_pages: int = 20
+    # Caps on what a FHIR server may send (issue 8: a 60 MB Bundle, a gzip bomb): decoded bytes of one answer
+    # and of all answers of one hook call or page load, Bundle entries of one answer and of all answers.
+    fhir_max_response_bytes: int = 16 * 1024 * 1024
+    fhir_max_call_bytes: int = 32 * 1024 * 1024
+    fhir_max_entries_per_response: int = 10_000
+    fhir_max_entries_per_call: int = 20_000
+    # The EHR's JWK Set (CDS Hooks JWT keys): seconds for one fetch in all, decoded bytes, keys.
+    jwks_fetch_seconds: float = 5.0
+    jwks_max_bytes: int = 256 * 1024
+    jwks_max_keys: int = 100
+    # SMART discovery, token and id_token key requests: seconds for one request in all, decoded bytes.
+    smart_http_seconds: float = 10.0
+    smart_max_response_bytes: int = 256 * 1024
     # SMART app client registration (see README); values come from the environment.
     smart_client_id: str | None = None
     smart_client_secret: str | None = None
@@ -100,7 +113,11 @@ class Settings:
             cds_auth_disabled=self.cds_auth_disabled, fhir_connect_timeout=self.fhir_connect_timeout,
             fhir_read_timeout=self.fhir_read_timeout, fhir_total_budget=self.fhir_total_budget,
             fhir_max_pages=self.fhir_max_pages, max_body_bytes=self.max_body_bytes,
-            max_prefetch_resources=self.max_prefetch_resources)
+            max_prefetch_resources=self.max_prefetch_resources,
+            fhir_max_response_bytes=self.fhir_max_response_bytes, fhir_max_call_bytes=self.fhir_max_call_bytes,
+            fhir_max_entries_per_response=self.fhir_max_entries_per_response,
+            fhir_max_entries_per_call=self.fhir_max_entries_per_call, jwks_fetch_seconds=self.jwks_fetch_seconds,
+            jwks_max_bytes=self.jwks_max_bytes, jwks_max_keys=self.jwks_max_keys)
 
     def validate(self) -> list[str]:
         """Check what can be checked before anything starts; raise ``ConfigError`` for what cannot work,
@@ -179,6 +196,12 @@ class Settings:
             kwargs["metrics_dir"] = env["RECEPTOR_CDS_METRICS_DIR"]
         if env.get("RECEPTOR_CDS_FRAME_ANCESTORS"):
             kwargs["smart_frame_ancestors"] = _list("RECEPTOR_CDS_FRAME_ANCESTORS")
+        for var, attr in (("RECEPTOR_CDS_FHIR_MAX_RESPONSE_BYTES", "fhir_max_response_bytes"),
+                          ("RECEPTOR_CDS_FHIR_MAX_CALL_BYTES", "fhir_max_call_bytes"),
+                          ("RECEPTOR_CDS_FHIR_MAX_ENTRIES_PER_RESPONSE", "fhir_max_entries_per_response"),
+                          ("RECEPTOR_CDS_FHIR_MAX_ENTRIES_PER_CALL", "fhir_max_entries_per_call")):
+            if env.get(var):
+                kwargs[attr] = _int(env, var, minimum=1)
         return cls(**kwargs)
 
 

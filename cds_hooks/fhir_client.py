@@ -8,8 +8,11 @@ rules (standards checklist §1F item 34 and §3C items 12-15):
 * the bearer token goes only to the base URL's origin (scheme, host, port). A ``next`` link or a
   redirect to another origin is *refused* (``FhirResponseError``) rather than followed without the
   token, because silently dropping the remaining pages would lose data;
-* explicit connect/read timeouts plus an optional total time budget (``deadline``) so one slow EHR
-  cannot hold a hook call beyond its budget;
+* an absolute deadline on every exchange (``deadline``, or connect + read timeout per request without one),
+  enforced while connecting, waiting and reading (``cds_hooks.outbound``), so a server that drips one byte a
+  second cannot hold a hook call beyond its budget;
+* caps on decoded bytes (per response and per client, i.e. per hook call; gzip bombs included) and on Bundle
+  entries (per page and per client); a server over a cap gets ``FhirTooLarge`` naming the cap;
 * errors are typed and their messages are short and free of tokens, query strings and bodies
   (query strings and bodies can carry patient data).
 
@@ -27,10 +30,11 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from cds_hooks import metrics
+
+from .outbound import DeadlineExceeded, ResponseTooLarge, UnsupportedEncoding, bounded_session
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,11 @@ class FhirResponseError(FhirError):
     def __init__(self, message: str, status: int | None = None):
         super().__init__(message)
         self.status = status
+
+
+class FhirTooLarge(FhirResponseError):
+    """The server's answers passed a cap of this client (bytes or Bundle entries, per response or per call);
+    the message names the cap."""
 
 
 class InvalidFhirRequest(FhirError, ValueError):
@@ -128,9 +137,13 @@ class FhirClient:
     """A client bound to one FHIR server (``base_url``), optionally with a bearer token.
 
     ``deadline`` is a ``time.monotonic()`` value: the total time budget of all calls made through this
-    client. Each request's timeouts are cut to what remains; when nothing remains ``FhirUnavailable``
-    is raised without sending. (``read_timeout`` bounds each socket read, as in ``requests``; a server
-    trickling bytes can overrun the budget by at most one read timeout.)
+    client. Every exchange ends by it (connecting, waiting for headers, reading the body: a server trickling
+    bytes is cut off at the deadline); when nothing remains ``FhirUnavailable`` is raised without sending.
+    Without a deadline each request gets ``connect_timeout + read_timeout`` in all.
+
+    Caps (defaults fit a whole Synthea record with room to spare): ``max_response_bytes`` decoded bytes per
+    answer, ``max_call_bytes`` for all answers through this client, ``max_entries_per_response`` entries per
+    Bundle page and ``max_entries_per_call`` for all pages through this client. Past one: ``FhirTooLarge``.
     """
 
     def __init__(
@@ -142,6 +155,10 @@ class FhirClient:
         read_timeout: float = 10.0,
         deadline: float | None = None,
         max_pages: int = 20,
+        max_response_bytes: int = 16 * 1024 * 1024,
+        max_call_bytes: int = 32 * 1024 * 1024,
+        max_entries_per_response: int = 10_000,
+        max_entries_per_call: int = 20_000,
         session: requests.Session | None = None,
     ):
         parts = urlsplit(base_url)
@@ -153,17 +170,18 @@ class FhirClient:
         self.read_timeout = read_timeout
         self.deadline = deadline
         self.max_pages = max(1, int(max_pages))
+        self.max_entries_per_response = max_entries_per_response
+        self.max_entries_per_call = max_entries_per_call
+        self.entries_read = 0
         self._origin = _origin(self.base_url)
         self._own_session = session is None
-        if session is None:
-            session = requests.Session()
-            # Retries only for connection set-up failures on idempotent methods; never a POST, never a read.
-            retry = Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0,
-                          allowed_methods=frozenset({"GET", "HEAD"}), raise_on_status=False)
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=retry)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-        self.session = session
+        # Retries only for connection set-up failures on idempotent methods; never a POST, never a read.
+        retry = Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0,
+                      allowed_methods=frozenset({"GET", "HEAD"}), raise_on_status=False)
+        self.session = bounded_session(
+            max_response_bytes=max_response_bytes, max_total_bytes=max_call_bytes, deadline=deadline,
+            request_seconds=None if deadline is not None else connect_timeout + read_timeout,
+            what="FHIR server", session=session, pool_connections=4, pool_maxsize=16, max_retries=retry)
 
     def __repr__(self) -> str:  # never shows the token
         return f"FhirClient({self.base_url!r}, token={'set' if self._token else None})"
@@ -210,12 +228,12 @@ class FhirClient:
             query = urlencode(dict(params or {}), doseq=True)
         url = f"{self.base_url}/{resource_type}" + (f"?{query}" if query else "")
         first = self._request(url)
-        return self._collect(first, url)
+        return self._collect(first, url, first_fetched=True)
 
     def follow_pages(self, bundle: dict) -> SearchResults:
         """Resources of a searchset Bundle already in hand (e.g. a paginated CDS Hooks prefetch) plus those
         of its ``next`` pages, with the same rules as ``search`` (checklist §1E item 22, §3C item 15)."""
-        return self._collect(bundle, self.base_url)
+        return self._collect(bundle, self.base_url, first_fetched=False)
 
     def get(self, url: str) -> dict:
         """GET an absolute or base-relative URL on this server and return its JSON resource."""
@@ -240,7 +258,7 @@ class FhirClient:
                 f"{redact(self.base_url)} (the access token may only be sent there)")
         return absolute
 
-    def _collect(self, bundle: Any, url: str) -> SearchResults:
+    def _collect(self, bundle: Any, url: str, *, first_fetched: bool) -> SearchResults:
         results = SearchResults()
         seen: set[str] = set()
         page = bundle
@@ -249,7 +267,10 @@ class FhirClient:
                 kind = page.get("resourceType") if isinstance(page, dict) else type(page).__name__
                 raise FhirResponseError(f"expected a Bundle from {redact(url)}, got {kind!r}")
             results.pages += 1
-            for entry in page.get("entry") if isinstance(page.get("entry"), list) else []:
+            entries = page.get("entry") if isinstance(page.get("entry"), list) else []
+            if first_fetched or page is not bundle:   # not a prefetched first page (it came in the request body)
+                self._count_entries(len(entries), url)
+            for entry in entries:
                 if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
                     continue
                 search = entry.get("search")
@@ -275,6 +296,15 @@ class FhirClient:
             seen.add(url)
             page = self._request(url)
 
+    def _count_entries(self, count: int, url: str) -> None:
+        if count > self.max_entries_per_response:
+            raise FhirTooLarge(f"the FHIR server's answer for {redact(url)} holds {count} entries, more than the cap "
+                               f"of {self.max_entries_per_response} entries for one answer")
+        self.entries_read += count
+        if self.entries_read > self.max_entries_per_call:
+            raise FhirTooLarge(f"the FHIR server's answers hold more than the cap of {self.max_entries_per_call} "
+                               f"entries for all answers of this call together (at {redact(url)})")
+
     def _timeouts(self) -> tuple[float, float]:
         if self.deadline is None:
             return self.connect_timeout, self.read_timeout
@@ -297,6 +327,13 @@ class FhirClient:
             log.debug("FHIR GET %s", redact(url))
             try:
                 resp = self.session.get(url, headers=headers, timeout=timeout, allow_redirects=False)
+            except ResponseTooLarge as exc:
+                raise FhirTooLarge(f"{exc} ({redact(url)})") from None
+            except DeadlineExceeded:
+                raise FhirUnavailable(f"FHIR server did not finish answering within the time budget: "
+                                      f"{redact(url)}") from None
+            except UnsupportedEncoding as exc:
+                raise FhirResponseError(f"{exc} ({redact(url)})") from None
             except requests.Timeout:
                 raise FhirUnavailable(f"FHIR server timed out: {redact(url)}") from None
             except requests.ConnectionError:

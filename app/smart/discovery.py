@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from cds_hooks.decision.reads import SEARCHED_TYPES
+from cds_hooks.outbound import OutboundLimitError, bounded_session
 
 from .errors import SmartError
 
@@ -29,11 +30,18 @@ def issuer_allowed(iss: str, allowed: tuple[str, ...]) -> bool:
     return normalise_base(iss) in {normalise_base(a) for a in allowed}
 
 
-def discover(iss: str, *, timeout: tuple[float, float]) -> dict[str, Any]:
-    """Fetch and check the smart-configuration; endpoints come back absolute."""
+def discover(iss: str, *, timeout: tuple[float, float], seconds: float = 10.0,
+             max_bytes: int = 256 * 1024) -> dict[str, Any]:
+    """Fetch and check the smart-configuration; endpoints come back absolute.
+
+    The request ends within ``seconds`` in all and reads at most ``max_bytes`` decoded bytes (issue 8: an EHR
+    endpoint dripping bytes or sending a gzip bomb must not hold the launch)."""
     url = normalise_base(iss) + "/.well-known/smart-configuration"
+    http = bounded_session(max_response_bytes=max_bytes, request_seconds=seconds, what="EHR's SMART configuration")
     try:
-        resp = requests.get(url, headers={"Accept": "application/json"}, timeout=timeout, allow_redirects=False)
+        resp = http.get(url, headers={"Accept": "application/json"}, timeout=timeout, allow_redirects=False)
+    except OutboundLimitError as exc:
+        raise SmartError(502, "EHR discovery failed", f"The EHR's SMART configuration was not read: {exc}.") from None
     except requests.RequestException:
         raise SmartError(502, "EHR not reachable",
                          "The EHR's SMART configuration could not be fetched; its server did not answer.") from None

@@ -88,7 +88,8 @@ class LaunchFlow:
                              hint="An administrator can add the server to RECEPTOR_CDS_SMART_ISSUERS.")
         iss = discovery.normalise_base(iss)
         mode = "ehr" if launch_id else "standalone"
-        meta = discovery.discover(iss, timeout=self.timeout)
+        meta = discovery.discover(iss, timeout=self.timeout, seconds=self.settings.smart_http_seconds,
+                                  max_bytes=self.settings.smart_max_response_bytes)
         caps = discovery.capabilities(meta)
         if mode == "ehr" and caps and "launch-ehr" not in caps:
             raise SmartError(400, "EHR launch not supported", "The EHR does not advertise launch-ehr.")
@@ -152,7 +153,8 @@ class LaunchFlow:
             if token.get("id_token"):
                 claims = tokens.validate_id_token(token["id_token"], meta=pending.metadata, iss=pending.iss,
                                                   client_id=settings.smart_client_id or "", nonce=pending.nonce,
-                                                  timeout=self.timeout)
+                                                  timeout=self.timeout, seconds=settings.smart_http_seconds,
+                                                  max_bytes=settings.smart_max_response_bytes)
                 fhir_user = claims.get("fhirUser") if isinstance(claims.get("fhirUser"), str) else None
             else:
                 notes.append("The EHR did not send an identity token; the signed-in user is not shown.")

@@ -43,7 +43,10 @@ def fetch_patient_data(settings: Settings, fhir_base: str, token: str, patient_i
     deadline = time.monotonic() + max(settings.fhir_total_budget, settings.fhir_read_timeout) * 2
     with FhirClient(fhir_base, token, connect_timeout=settings.fhir_connect_timeout,
                     read_timeout=settings.fhir_read_timeout, deadline=deadline,
-                    max_pages=settings.fhir_max_pages) as client:
+                    max_pages=settings.fhir_max_pages, max_response_bytes=settings.fhir_max_response_bytes,
+                    max_call_bytes=settings.fhir_max_call_bytes,
+                    max_entries_per_response=settings.fhir_max_entries_per_response,
+                    max_entries_per_call=settings.fhir_max_entries_per_call) as client:
         data.patient = client.read("Patient", patient_id)
         if data.patient is None:
             data.notes.append("The EHR's FHIR server has no Patient record for the launched patient.")

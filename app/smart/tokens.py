@@ -22,6 +22,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from app.config import Settings
+from cds_hooks.outbound import OutboundLimitError, bounded_session
 
 from .client_keys import load_signing_key
 from .errors import SmartError
@@ -63,6 +64,16 @@ def choose_auth_method(settings: Settings, meta: dict[str, Any]) -> str:
 
 def oauth_session(settings: Settings, token_endpoint: str, auth_method: str, redirect_uri: str | None = None,
                   scope: str | None = None) -> OAuth2Session:
+    """authlib's session for the token endpoint, with every request through it bounded (``smart_http_seconds``
+    in all, ``smart_max_response_bytes`` decoded: issue 8)."""
+    session = _oauth_session(settings, token_endpoint, auth_method, redirect_uri, scope)
+    bounded_session(max_response_bytes=settings.smart_max_response_bytes, request_seconds=settings.smart_http_seconds,
+                    what="EHR's token endpoint", session=session)
+    return session
+
+
+def _oauth_session(settings: Settings, token_endpoint: str, auth_method: str, redirect_uri: str | None,
+                   scope: str | None) -> OAuth2Session:
     if not settings.smart_client_id:
         raise SmartError(500, "App not configured", "No SMART client id is configured for this app.")
     if auth_method == "private_key_jwt":
@@ -106,6 +117,8 @@ def exchange_code(settings: Settings, meta: dict[str, Any], *, auth_method: str,
         raise SmartError(502, "Token request refused",
                          f"The EHR refused to issue a token ({e.error}: {e.description or 'no description'}).",
                          hint="Start the app again from the EHR.") from None
+    except OutboundLimitError as exc:
+        raise SmartError(502, "Token request failed", f"The EHR's token endpoint was not read: {exc}.") from None
     except (requests.RequestException, ValueError):
         raise SmartError(502, "Token request failed", "The EHR's token endpoint did not give a usable answer.") from None
     return _checked(dict(token))
@@ -119,6 +132,8 @@ def refresh(settings: Settings, meta: dict[str, Any], *, auth_method: str, refre
         raise SmartError(401, "Session expired",
                          f"The EHR would not renew access ({e.error}).",
                          hint="Open the app again from the EHR.") from None
+    except OutboundLimitError as exc:
+        raise SmartError(502, "Token refresh failed", f"The EHR's token endpoint was not read: {exc}.") from None
     except (requests.RequestException, ValueError):
         raise SmartError(502, "Token refresh failed", "The EHR's token endpoint did not answer the refresh request.") from None
     return _checked(dict(token))
@@ -138,7 +153,8 @@ def _checked(token: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate_id_token(id_token: str, *, meta: dict[str, Any], iss: str, client_id: str, nonce: str | None,
-                      timeout: tuple[float, float]) -> dict[str, Any]:
+                      timeout: tuple[float, float], seconds: float = 10.0,
+                      max_bytes: int = 256 * 1024) -> dict[str, Any]:
     """OIDC Core §3.1.3.7 as SMART asks: issuer's keys, signature, iss, aud, exp (and our nonce).
 
     The issuer is trusted only if it is the one the EHR's SMART configuration names (or, without
@@ -159,9 +175,10 @@ def validate_id_token(id_token: str, *, meta: dict[str, Any], iss: str, client_i
             raise fail("its issuer is not the EHR's")
     elif not isinstance(token_iss, str) or _origin(token_iss) != _origin(iss):
         raise fail("its issuer is not on the FHIR server's origin")
+    http = bounded_session(max_response_bytes=max_bytes, request_seconds=seconds, what="identity provider")
     try:
-        oidc = requests.get(token_iss.rstrip("/") + "/.well-known/openid-configuration", timeout=timeout).json()
-        jwks = requests.get(oidc["jwks_uri"], timeout=timeout).json()
+        oidc = http.get(token_iss.rstrip("/") + "/.well-known/openid-configuration", timeout=timeout).json()
+        jwks = http.get(oidc["jwks_uri"], timeout=timeout).json()
         keys = KeySet.import_key_set(jwks)
     except (requests.RequestException, ValueError, KeyError, TypeError, JoseError):
         raise fail("the issuer's signing keys could not be fetched") from None

@@ -26,6 +26,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from cds_hooks.outbound import OutboundLimitError, bounded_session
 from cds_hooks.state import StateStore
 
 from .issuers import TrustedIssuer
@@ -88,12 +89,17 @@ class JwksCache:
     ``JWKS_MIN_REFETCH_SECONDS`` per URL, and after a failed fetch the URL is not tried again for
     the same interval (calls are refused at once instead of each waiting on a dead endpoint). When
     the hourly refresh fails, the keys already held keep being used until the endpoint answers again.
-    One lock per URL, so a slow key endpoint of one EHR never holds up another EHR's calls.
+    One lock per URL, so a slow key endpoint of one EHR never holds up another EHR's calls; each fetch ends
+    within ``fetch_seconds`` in all (a key endpoint dripping one byte a second is cut off, and the calls queued
+    behind it wait no longer), reads at most ``max_bytes`` decoded bytes and accepts at most ``max_keys`` keys.
     """
 
     def __init__(self, session: requests.Session | None = None, timeout: tuple[float, float] = (3.05, 5.0),
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._session = session or requests.Session()
+                 clock: Callable[[], float] = time.monotonic, *, fetch_seconds: float = 5.0,
+                 max_bytes: int = 256 * 1024, max_keys: int = 100) -> None:
+        self._session = session or bounded_session(max_response_bytes=max_bytes, request_seconds=fetch_seconds,
+                                                   what="JWK Set endpoint")
+        self._max_keys = max_keys
         self._timeout = timeout
         self._clock = clock
         self._cache: dict[str, tuple[KeySet, float]] = {}
@@ -113,12 +119,18 @@ class JwksCache:
             try:
                 response = self._session.get(url, timeout=self._timeout, headers={"Accept": "application/json"},
                                              allow_redirects=False)
+            except OutboundLimitError as exc:
+                raise AuthError(f"JWKS fetch stopped: {exc}") from exc
             except requests.RequestException as exc:
                 raise AuthError(f"JWKS fetch failed: {type(exc).__name__}") from exc
             if response.status_code != 200:
                 raise AuthError(f"JWKS fetch returned HTTP {response.status_code}")
             try:
-                keys = KeySet.import_key_set(response.json())
+                document = response.json()
+                count = len(document["keys"]) if isinstance(document, dict) and isinstance(document.get("keys"), list) else 0
+                if count > self._max_keys:
+                    raise AuthError(f"JWKS holds {count} keys, more than the cap of {self._max_keys}")
+                keys = KeySet.import_key_set(document)
             except (ValueError, TypeError, KeyError, AttributeError, JoseError) as exc:
                 raise AuthError("JWKS response is not a JWK Set") from exc
         except AuthError:

@@ -47,6 +47,13 @@ def _loggable(value: Any) -> str:
     return value if isinstance(value, str) and _LOGGABLE_ID.match(value) else "(not a plain id)"
 
 
+def fhir_caps(settings: ServiceSettings) -> dict[str, int]:
+    """The FHIR client's caps from the settings (``FhirClient`` keyword arguments)."""
+    return {"max_response_bytes": settings.fhir_max_response_bytes, "max_call_bytes": settings.fhir_max_call_bytes,
+            "max_entries_per_response": settings.fhir_max_entries_per_response,
+            "max_entries_per_call": settings.fhir_max_entries_per_call}
+
+
 def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status=status, mimetype="application/json")   # UTF-8, like ensure_ascii=False
 
@@ -62,7 +69,8 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
     """
     issuers = load_trusted_issuers(settings.trusted_issuers_path)
     origins = frozenset(o.lower() for i in issuers.values() for o in i.cors_origins)
-    verifier = JwtVerifier(issuers, jwks_cache=jwks_cache, replay_cache=ReplayCache(state))
+    verifier = JwtVerifier(issuers, replay_cache=ReplayCache(state), jwks_cache=jwks_cache or JwksCache(
+        fetch_seconds=settings.jwks_fetch_seconds, max_bytes=settings.jwks_max_bytes, max_keys=settings.jwks_max_keys))
     store = FeedbackStore(settings.database_url)
     config = decision_config or DEFAULT_CONFIG
     base = settings.public_url.rstrip("/")
@@ -236,7 +244,8 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
                                           "(trusted-issuers file, fhir_servers), so it was not contacted")
         data = gather(hook_request, PREFETCH, REQUIRED_KEYS, fhir_server=fhir_server, fhir_server_refused=refused,
                       connect_timeout=settings.fhir_connect_timeout, read_timeout=settings.fhir_read_timeout,
-                      budget_seconds=settings.fhir_total_budget, max_pages=settings.fhir_max_pages)
+                      budget_seconds=settings.fhir_total_budget, max_pages=settings.fhir_max_pages,
+                      caps=fhir_caps(settings))
         from cds_hooks.decision import assess, check_orders
         assessment = assess(data.resources, config)
         if assessment.patient is None:

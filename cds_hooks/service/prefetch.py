@@ -196,10 +196,12 @@ def _describe(exc: FhirError) -> str:
 
 def gather(request: HookRequest, templates: dict[str, str], required: tuple[str, ...], *,
            fhir_server: str | None, connect_timeout: float, read_timeout: float, budget_seconds: float,
-           max_pages: int, fhir_server_refused: str | None = None) -> GatheredData:
+           max_pages: int, fhir_server_refused: str | None = None,
+           caps: dict[str, int] | None = None) -> GatheredData:
     """Everything the templates ask for, from prefetch or ``fhir_server`` (already allowlisted by the caller).
 
     ``fhir_server_refused``: why the request's fhirServer is not used (not allowlisted); said in the gaps.
+    ``caps``: the FHIR client's byte and entry caps (``FhirClient`` keyword arguments), for the whole call.
     """
     no_server = fhir_server_refused or "no fhirServer was given to fetch it"
     data = GatheredData()
@@ -208,7 +210,7 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
     if fhir_server:
         client = FhirClient(fhir_server, request.access_token, connect_timeout=connect_timeout,
                             read_timeout=read_timeout, deadline=time.monotonic() + budget_seconds,
-                            max_pages=max_pages)
+                            max_pages=max_pages, **(caps or {}))
     try:
         for key, template in templates.items():
             label = PREFETCH_LABELS.get(key, key)

@@ -26,5 +26,14 @@ class ServiceSettings:
     fhir_read_timeout: float = 10.0
     fhir_total_budget: float = 8.0
     fhir_max_pages: int = 20
+    # Caps on what a FHIR server may send (issue 8): decoded bytes and Bundle entries, per answer and per call.
+    fhir_max_response_bytes: int = 16 * 1024 * 1024
+    fhir_max_call_bytes: int = 32 * 1024 * 1024
+    fhir_max_entries_per_response: int = 10_000
+    fhir_max_entries_per_call: int = 20_000
+    # The EHR's JWK Set: seconds for one fetch in all, decoded bytes, number of keys.
+    jwks_fetch_seconds: float = 5.0
+    jwks_max_bytes: int = 256 * 1024
+    jwks_max_keys: int = 100
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_prefetch_resources: int = DEFAULT_MAX_PREFETCH_RESOURCES

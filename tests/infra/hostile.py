@@ -109,15 +109,21 @@ def drip(body: Any, *, interval: float = 1.0, chunk: int = 1, content_type: str 
     return behave
 
 
-def drip_headers(*, interval: float = 1.0) -> Behaviour:
-    """The status line, then one header byte per ``interval``, forever: the client never gets a response."""
+def drip_headers(body: Any, *, interval: float = 1.0, seconds: float = 10.0) -> Behaviour:
+    """The status line, then one header byte per ``interval`` for ``seconds``, then a valid answer: no socket
+    read ever waits longer than ``interval``, so per-read timeouts never fire while the headers crawl."""
+    data = json.dumps(body).encode()
+
     def behave(handler: BaseHTTPRequestHandler) -> None:
         handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
         handler.wfile.flush()
-        while True:
+        stop = time.monotonic() + seconds
+        while time.monotonic() < stop:
             handler.wfile.write(b"a")
             handler.wfile.flush()
             time.sleep(interval)
+        handler.wfile.write(b"\r\nContent-Type: application/fhir+json\r\nConnection: close\r\n"
+                            + f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
     return behave
 
 
