@@ -46,6 +46,8 @@ from cds_hooks.wording import (AlertGroup, analyte_text, option_status_text, dat
 from cds_hooks.wording.display import OPTION_STATUS_WORDS as _OPTION_STATUS_WORDS
 from cds_hooks.wording.grouping import ANSWERED_BY_RETEST
 
+from .markdown import clean_text, escape_markdown
+
 TOPIC_SYSTEM = "urn:receptor-cds:card-topic"
 OVERRIDE_SYSTEM = "urn:receptor-cds:override-reason"
 SUMMARY_LIMIT = 139
@@ -109,19 +111,18 @@ def prune(value: Any) -> Any:
 
 
 def summary_text(text: str) -> str:
-    """One line, at most 139 characters, cut at a word with an ellipsis when too long."""
-    text = " ".join(text.split())
+    """One line, at most 139 characters, cut at a word with an ellipsis when too long; no control or format
+    characters (a summary or label is plain text, but may hold data such as a drug name)."""
+    text = clean_text(text)
     if len(text) <= SUMMARY_LIMIT:
         return text
     cut = text[: SUMMARY_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:")
     return cut + "…"
 
 
-def _md(text: str | None) -> str:
-    """Plain text made safe for GFM: no raw HTML reaches a renderer that enables it (the sandbox does)."""
-    if not text:
-        return ""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# Every value from data enters card markdown through this one function (links, images, HTML, control and
+# bidirectional characters neutralised: issue 8); see cds_hooks.service.markdown.
+_md = escape_markdown
 
 
 def _topic(code: str, fallback: str | None = None) -> dict[str, str]:

@@ -257,7 +257,7 @@ def test_null_prefetch_means_no_data_and_gives_no_data_cards(cds):
     assert response.status_code == 200
     assert subtype_of(response)["subtype"] == "indeterminate"
     card = response.get_json()["cards"][0]
-    assert "prefetch (sent as null" in card["detail"] and "nothing came back" in card["detail"]
+    assert "sent as null" in card["detail"] and "nothing came back" in card["detail"]
     assert "data-quality" not in topics(response) or all(
         "Incomplete chart data" not in c["summary"] for c in response.get_json()["cards"])
 

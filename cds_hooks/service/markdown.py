@@ -1,0 +1,66 @@
+"""The one way a value taken from data (a FHIR resource, an EHR's answer) enters card text.
+
+Why: CDS Hooks card ``detail`` is GitHub-flavoured markdown and EHRs render it. Chart data is not written by us:
+a Specimen's text, a drug name in a draft order or an OperationOutcome's diagnostics can hold
+``[click](https://evil.example)``, ``![](https://evil.example/pixel)`` (an image an EHR fetches on display), raw
+HTML, a line starting ``# `` or ``- `` (a heading or list), NUL bytes, or a right-to-left override (U+202E) that
+makes text read backwards. An attack run showed an EHR rendering such values as a live link and image.
+
+``escape_markdown`` makes a value render as the literal text it is; ``clean_text`` does the part that also
+applies to plain-text fields (``summary``, suggestion ``label``): no control or invisible format characters,
+one line. Card wording written by us (``cds_hooks.service.cards``, the knowledge tables) is markdown on purpose
+and never passes through here; every value from data does, exactly once, where it is put into the text.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters with a meaning anywhere in a line (emphasis, links and images, tables, strikethrough). Each is
+# backslash-escaped; CommonMark lets any ASCII punctuation be escaped, and a renderer shows it plainly. '(', ')'
+# and '!' need no escape: they only make a link or image after a '[...]', and brackets are escaped.
+_INLINE = re.compile(r"[\\*_\[\]|~]")
+# Block markers that only count at the start of a line: heading, list item, setext underline or thematic break,
+# and an ordered-list number ("1." or "1)" followed by a space or the end).
+_LEADING = re.compile(r"^([#+=-]|\d{1,9}[.)](?=\s|$))")
+# Bare URLs and www. names, which GFM renderers turn into links even without brackets.
+_SCHEME = re.compile(r"(?<=[A-Za-z0-9])://")
+_WWW = re.compile(r"(?i)\b(www)\.")
+# Unicode categories removed: controls (NUL, ESC, DEL, C1), format characters (bidirectional overrides and
+# isolates such as U+202E, zero-width characters, the BOM) and lone surrogates (not encodable as UTF-8).
+_DROPPED = frozenset({"Cc", "Cf", "Cs"})
+
+
+def clean_text(text: str | None) -> str:
+    """``text`` on one line without control, format or surrogate characters; line breaks, tabs and other
+    whitespace runs become one space. For plain-text fields and as the first step of ``escape_markdown``."""
+    if not text:
+        return ""
+    text = " ".join(str(text).split())          # also splits on U+2028/U+2029, U+0085 and \\x1c-\\x1f
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED)
+
+
+def escape_markdown(text: str | None) -> str:
+    """A value from data, made to render as its literal text in GFM card ``detail``.
+
+    - ``clean_text`` first: one line, no NUL, no bidirectional override, no zero-width character;
+    - ``&``, ``<``, ``>`` become entities, so no raw HTML or ``<https://...>`` autolink reaches a renderer;
+    - ``\\ * _ [ ] | ~`` are backslash-escaped (no emphasis, link, image, table or strikethrough);
+    - a backtick becomes ``'`` (inside a code span a backslash would show and the backtick would still close it);
+    - ``://`` and ``www.`` are broken with an escape, so GFM does not turn a bare URL into a link;
+    - a leading ``#``, ``-``, ``+``, ``=`` or ``1.``/``1)`` is escaped, so a value cannot start a heading or list.
+
+    FHIR references (``Observation/abc-1.2``) and ordinary clinical text pass unchanged, so a value may also be
+    put inside a code span. Apply it exactly once, to the value, not to text that already holds markdown.
+    """
+    text = clean_text(text)
+    if not text:
+        return ""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
+    text = _INLINE.sub(lambda m: "\\" + m.group(0), text)
+    text = _SCHEME.sub(r"\\://", text)
+    text = _WWW.sub(r"\1\\.", text)
+    return _LEADING.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
+
+
+__all__ = ["clean_text", "escape_markdown"]
