@@ -116,21 +116,47 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], "/".join(segments), "", ""))
 
 
-def _outcome_text(body: Any) -> str | None:
-    """Diagnostics/details text of an OperationOutcome (never the whole body)."""
+_REFERENCE = re.compile(r"\b([A-Z][A-Za-z]{1,63})/[A-Za-z0-9\-.]{1,64}")
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
+_LONG_NUMBER = re.compile(r"\d{3,}")
+
+
+def masked(text: str, limit: int = 300) -> str:
+    """An upstream server's free text made fit for our log: URLs without query or ids, ``Type/id`` references
+    and numbers of three or more digits masked, cut at ``limit`` (free text can name a patient)."""
+    text = _URL.sub(lambda m: redact(m.group(0)), str(text))
+    text = _REFERENCE.sub(lambda m: f"{m.group(1)}/{{id}}", text)
+    return _LONG_NUMBER.sub("#", text)[:limit]
+
+
+def outcome_issue_codes(body: Any) -> list[str]:
+    """The ``issue.code`` values of an OperationOutcome (a fixed FHIR code list, safe to show anyone)."""
+    if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
+        return []
+    issues = body.get("issue") if isinstance(body.get("issue"), list) else []
+    codes = [i.get("code") for i in issues if isinstance(i, dict)]
+    return list(dict.fromkeys(c for c in codes if isinstance(c, str) and re.fullmatch(r"[a-z-]{1,40}", c)))
+
+
+def outcome_summary(body: Any, where: str) -> str | None:
+    """What of an upstream OperationOutcome may reach our caller: its issue codes only (its diagnostics text is
+    the upstream server's own words, which may hold patient data or markdown; issue 8). The text goes to the
+    log, masked. None when ``body`` is not an OperationOutcome."""
     if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
         return None
+    issues = body.get("issue") if isinstance(body.get("issue"), list) else []   # a non-list "issue" is read as none
     texts = []
-    issues = body.get("issue")
-    for issue in issues if isinstance(issues, list) else []:   # a non-list "issue" is read as none
+    for issue in issues:
         if not isinstance(issue, dict):
             continue
         details = issue.get("details")
-        text = issue.get("diagnostics") or (details.get("text") if isinstance(details, dict) else None) \
-            or issue.get("code")
+        text = issue.get("diagnostics") or (details.get("text") if isinstance(details, dict) else None)
         if text:
             texts.append(str(text))
-    return "; ".join(texts)[:500] or "OperationOutcome without diagnostics"
+    if texts:
+        log.warning("OperationOutcome from %s says: %r", where, masked("; ".join(texts)))
+    codes = outcome_issue_codes(body)
+    return f"OperationOutcome issue code {', '.join(codes)}" if codes else "OperationOutcome without an issue code"
 
 
 class FhirClient:
@@ -355,21 +381,21 @@ class FhirClient:
             body = None
         where = redact(url)
         if status in (401, 403):
-            detail = _outcome_text(body)
+            detail = outcome_summary(body, where)
             raise FhirAuthError(f"FHIR server answered {status} for {where}" + (f": {detail}" if detail else ""),
                                 status)
         if missing_ok and status in (404, 410):
             return None
         if not 200 <= status < 300:
-            detail = _outcome_text(body)
+            detail = outcome_summary(body, where)
             raise FhirResponseError(f"FHIR server answered {status} for {where}" + (f": {detail}" if detail else ""),
                                     status)
         if not isinstance(body, dict) or "resourceType" not in body:
             ctype = resp.headers.get("Content-Type", "?").split(";")[0]
             raise FhirResponseError(f"FHIR server sent a non-FHIR-JSON body ({ctype}) for {where}", status)
         if body.get("resourceType") == "OperationOutcome":
-            raise FhirResponseError(f"FHIR server sent an OperationOutcome for {where}: {_outcome_text(body)}",
-                                    status)
+            raise FhirResponseError(f"FHIR server sent an OperationOutcome for {where}: "
+                                    f"{outcome_summary(body, where)}", status)
         return body
 
 

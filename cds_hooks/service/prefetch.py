@@ -16,7 +16,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from dataclasses import dataclass, field
 from typing import Any
 
-from cds_hooks.fhir_client import FhirAuthError, FhirClient, FhirError, FhirUnavailable, InvalidFhirRequest, redact
+from cds_hooks.fhir_client import (FhirAuthError, FhirClient, FhirError, FhirUnavailable, InvalidFhirRequest,
+                                   outcome_summary, redact)
 
 from .discovery import PREFETCH_LABELS
 from .fhir_json import json_problem
@@ -93,10 +94,9 @@ def _issue_severities(outcome: dict[str, Any]) -> set[str]:
     return {str(i.get("severity")) for i in _issues(outcome)}
 
 
-def _outcome_text(outcome: dict[str, Any]) -> str:
-    texts = [str(i.get("diagnostics") or _dict(i.get("details")).get("text") or i.get("code") or "")
-             for i in _issues(outcome)]
-    return "; ".join(t for t in texts if t)[:200] or "no diagnostics given"
+def _outcome_text(outcome: dict[str, Any], where: str) -> str:
+    """What an OperationOutcome may tell our caller: its issue codes (its text goes to the log only, issue 8)."""
+    return outcome_summary(outcome, where) or "no OperationOutcome"
 
 
 def _reference_ids(resource: dict[str, Any]) -> set[str]:
@@ -137,7 +137,7 @@ def _read_prefetch_value(key: str, value: Any, expected_type: str) -> tuple[list
         raise ServiceError(400, f"prefetch.{key} must be a FHIR resource, a Bundle or null")
     rtype = value["resourceType"]
     if rtype == "OperationOutcome":
-        raise _Failed(f"the EHR reported its prefetch failed ({_outcome_text(value)})")
+        raise _Failed(f"the EHR reported its prefetch failed ({_outcome_text(value, f'prefetch.{key}')})")
     if rtype != "Bundle":
         if rtype != expected_type:
             raise ServiceError(400, f"prefetch.{key} is a {rtype}; the template asks for {expected_type}")
@@ -150,7 +150,8 @@ def _read_prefetch_value(key: str, value: Any, expected_type: str) -> tuple[list
         mode = _dict(entry.get("search")).get("mode")
         if resource.get("resourceType") == "OperationOutcome" or mode == "outcome":
             if _issue_severities(resource) & {"error", "fatal"}:
-                raise _Failed(f"the EHR's search for it returned an error ({_outcome_text(resource)})")
+                raise _Failed(f"the EHR's search for it returned an error "
+                              f"({_outcome_text(resource, f'prefetch.{key}')})")
             continue   # warnings/information: the matches are still good (R4S §Handling Errors)
         if mode in (None, "match"):
             resources.append(resource)
@@ -171,7 +172,7 @@ def _check_outcomes(results: Any) -> None:
     (R4S §Handling Errors): its matches must not be taken as the whole answer."""
     for outcome in getattr(results, "outcomes", []) or []:
         if isinstance(outcome, dict) and _issue_severities(outcome) & {"error", "fatal"}:
-            raise _Failed(f"the FHIR server's search reported an error ({_outcome_text(outcome)})")
+            raise _Failed(f"the FHIR server's search reported an error ({_outcome_text(outcome, 'the FHIR server')})")
 
 
 def _fetch(client: FhirClient, query: str) -> tuple[list[dict], bool]:

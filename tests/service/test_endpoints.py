@@ -284,7 +284,8 @@ def test_bundle_with_an_error_outcome_for_an_optional_key_degrades_with_a_gap_ca
     gap = next(c for c in response.get_json()["cards"] if c["summary"].startswith("Incomplete chart data"))
     assert gap["indicator"] == "warning" and "Conditions" in gap["summary"]
     assert gap["source"]["url"] == "https://cds-hooks.hl7.org/2.0/#prefetch-template"
-    assert "EHR search timed out" in gap["detail"]
+    # The EHR's issue code, not its diagnostics text (issue 8: upstream text never reaches the caller).
+    assert "issue code timeout" in gap["detail"] and "EHR search timed out" not in gap["detail"]
 
 
 def test_partial_prefetch_without_fhir_server_says_what_is_missing(cds):
@@ -438,7 +439,8 @@ def test_error_outcome_on_a_later_page_is_not_taken_as_the_whole_answer(make_cds
         response = make_cds([base]).post(ASSESS, body)
         assert server.fetches == 2   # page 2, then the service's own search, which failed the same way
     assert response.status_code == 412
-    assert "page 2 timed out" in response.get_json()["issue"][0]["diagnostics"]
+    shown = response.get_json()["issue"][0]["diagnostics"]
+    assert "issue code timeout" in shown and "page 2 timed out" not in shown
 
 
 @pytest.mark.parametrize("next_url", ["/admin/export?x=1", "../admin", "https://{host}/other/Observation?page=2"])
