@@ -5,9 +5,10 @@ rules (standards checklist §1F item 34 and §3C items 12-15):
 
 * pages are followed through ``Bundle.link[relation=next].url`` exactly as the server gave them
   (never built by us), relative links resolved against the base, capped at ``max_pages``;
-* the bearer token goes only to the base URL's origin (scheme, host, port). A ``next`` link or a
-  redirect to another origin is *refused* (``FhirResponseError``) rather than followed without the
-  token, because silently dropping the remaining pages would lose data;
+* every hop (a ``next`` link, a redirect) must lie under the base URL, path included, with no dot segment
+  (also percent-encoded once or twice) and no ``;`` path parameter; one that does not is *refused*
+  (``FhirResponseError``) rather than followed, with or without the token, because silently dropping the
+  remaining pages would lose data. The bearer token goes only to the base URL's origin;
 * an absolute deadline on every exchange (``deadline``, or connect + read timeout per request without one),
   enforced while connecting, waiting and reading (``cds_hooks.outbound``), so a server that drips one byte a
   second cannot hold a hook call beyond its budget;
@@ -27,7 +28,7 @@ import re
 import time
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from urllib3.util.retry import Retry
@@ -159,6 +160,61 @@ def outcome_summary(body: Any, where: str) -> str | None:
     return f"OperationOutcome issue code {', '.join(codes)}" if codes else "OperationOutcome without an issue code"
 
 
+def normalised_port(parts) -> int | None:
+    """The port of split URL ``parts``, the scheme's default filled in; None when the port is not a number."""
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if port is None:
+        port = {"https": 443, "http": 80}.get(parts.scheme.lower())
+    return port
+
+
+def _path_segments(path: str) -> list[str] | None:
+    """The segments of a URL path, or None if it could climb out of a prefix once a client, proxy or server
+    normalises it: ``.``/``..`` (also percent-encoded, or encoded twice as ``%252e``: urllib3 and most servers
+    resolve them), empty interior segments, encoded slashes or backslashes, ``;`` path parameters. A trailing
+    slash is allowed."""
+    segments = path.split("/")[1:] if path.startswith("/") else ([path] if path else [])
+    if segments and segments[-1] == "":
+        segments = segments[:-1]
+    for segment in segments:
+        decoded = segment
+        for _ in range(4):      # decode until stable: '%252e' is '%2e' is '.' once a proxy and a server decode
+            previous, decoded = decoded, unquote(decoded)
+            if decoded == previous:
+                break
+        else:
+            return None         # still changing after four rounds: nobody encodes a path like that in good faith
+        # ';' starts a path parameter, which some servers strip before resolving ('..;' climbs on Tomcat).
+        if not segment or decoded in (".", "..") or any(c in decoded for c in "/\\;"):
+            return None
+    return segments
+
+
+def fhir_server_matches(prefix: str, url: str) -> bool:
+    """True if ``url`` is ``prefix`` or below it, comparing scheme, host, port and path segments.
+
+    Segment-wise so that ``https://ehr/fhir`` does not admit ``https://ehr/fhir-evil``; no
+    userinfo, query, fragment or dot segment allowed in ``url`` (they are how SSRF payloads hide a
+    host or climb out of the allowed path, e.g. ``https://ehr/fhir/../admin``).
+    """
+    if not isinstance(url, str) or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return False   # urlsplit silently strips these, the HTTP client may not: compare what is sent
+    p, u = urlsplit(prefix), urlsplit(url)
+    if u.username is not None or u.password is not None or "@" in u.netloc or u.query or u.fragment:
+        return False
+    if (p.scheme.lower(), (p.hostname or "").lower(), normalised_port(p)) != (
+        u.scheme.lower(), (u.hostname or "").lower(), normalised_port(u)
+    ) or normalised_port(u) is None or not u.hostname:
+        return False
+    p_segments, u_segments = _path_segments(p.path), _path_segments(u.path)
+    if p_segments is None or u_segments is None:
+        return False
+    return u_segments[: len(p_segments)] == p_segments
+
+
 class FhirClient:
     """A client bound to one FHIR server (``base_url``), optionally with a bearer token.
 
@@ -282,6 +338,13 @@ class FhirClient:
             raise FhirResponseError(
                 f"refusing to follow {redact(absolute)}: it is not on the FHIR server's origin "
                 f"{redact(self.base_url)} (the access token may only be sent there)")
+        parts = urlsplit(absolute)
+        if not fhir_server_matches(self.base_url, urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))):
+            # Same origin is not enough: every hop must stay under the allowlisted base, path included, and may
+            # not hide a climb out of it (dot segments, also encoded twice; ';' path parameters). Issue 8.
+            raise FhirResponseError(
+                f"refusing to follow {redact(absolute)}: it is not under the FHIR server's base "
+                f"{redact(self.base_url)} (or its path could climb out of it)")
         return absolute
 
     def _collect(self, bundle: Any, url: str, *, first_fetched: bool) -> SearchResults:

@@ -65,7 +65,8 @@ def choose_auth_method(settings: Settings, meta: dict[str, Any]) -> str:
 def oauth_session(settings: Settings, token_endpoint: str, auth_method: str, redirect_uri: str | None = None,
                   scope: str | None = None) -> OAuth2Session:
     """authlib's session for the token endpoint, with every request through it bounded (``smart_http_seconds``
-    in all, ``smart_max_response_bytes`` decoded: issue 8)."""
+    in all, ``smart_max_response_bytes`` decoded: issue 8). Callers never follow a redirect from the token
+    endpoint: the client credentials and the code would be posted again to wherever it points."""
     session = _oauth_session(settings, token_endpoint, auth_method, redirect_uri, scope)
     bounded_session(max_response_bytes=settings.smart_max_response_bytes, request_seconds=settings.smart_http_seconds,
                     what="EHR's token endpoint", session=session)
@@ -112,7 +113,7 @@ def exchange_code(settings: Settings, meta: dict[str, Any], *, auth_method: str,
     try:
         token = session.fetch_token(meta["token_endpoint"], grant_type="authorization_code", code=code,
                                     code_verifier=code_verifier, redirect_uri=redirect_uri,
-                                    timeout=_timeout(settings))
+                                    timeout=_timeout(settings), allow_redirects=False)
     except OAuthError as e:
         raise SmartError(502, "Token request refused",
                          f"The EHR refused to issue a token ({e.error}: {e.description or 'no description'}).",
@@ -127,7 +128,8 @@ def exchange_code(settings: Settings, meta: dict[str, Any], *, auth_method: str,
 def refresh(settings: Settings, meta: dict[str, Any], *, auth_method: str, refresh_token: str) -> dict[str, Any]:
     session = oauth_session(settings, meta["token_endpoint"], auth_method)
     try:
-        token = session.refresh_token(meta["token_endpoint"], refresh_token=refresh_token, timeout=_timeout(settings))
+        token = session.refresh_token(meta["token_endpoint"], refresh_token=refresh_token, timeout=_timeout(settings),
+                                      allow_redirects=False)
     except OAuthError as e:
         raise SmartError(401, "Session expired",
                          f"The EHR would not renew access ({e.error}).",
@@ -177,8 +179,9 @@ def validate_id_token(id_token: str, *, meta: dict[str, Any], iss: str, client_i
         raise fail("its issuer is not on the FHIR server's origin")
     http = bounded_session(max_response_bytes=max_bytes, request_seconds=seconds, what="identity provider")
     try:
-        oidc = http.get(token_iss.rstrip("/") + "/.well-known/openid-configuration", timeout=timeout).json()
-        jwks = http.get(oidc["jwks_uri"], timeout=timeout).json()
+        oidc = http.get(token_iss.rstrip("/") + "/.well-known/openid-configuration", timeout=timeout,
+                        allow_redirects=False).json()
+        jwks = http.get(oidc["jwks_uri"], timeout=timeout, allow_redirects=False).json()
         keys = KeySet.import_key_set(jwks)
     except (requests.RequestException, ValueError, KeyError, TypeError, JoseError):
         raise fail("the issuer's signing keys could not be fetched") from None

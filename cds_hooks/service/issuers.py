@@ -14,10 +14,12 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+
+from cds_hooks.fhir_client import normalised_port, fhir_server_matches   # one definition: every hop is checked alike
 
 log = logging.getLogger(__name__)
 
@@ -42,59 +44,13 @@ class TrustedIssuer:
         return any(fhir_server_matches(prefix, url) for prefix in self.fhir_servers)
 
 
-def _norm_port(parts) -> int | None:
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    if port is None:
-        port = {"https": 443, "http": 80}.get(parts.scheme.lower())
-    return port
-
-
-def _path_segments(path: str) -> list[str] | None:
-    """The segments of a URL path, or None if it could climb out of a prefix once a client or server
-    normalises it: ``.``/``..`` (also percent-encoded: urllib3 and most servers resolve them), empty
-    interior segments, encoded slashes or backslashes. A trailing slash is allowed."""
-    segments = path.split("/")[1:] if path.startswith("/") else ([path] if path else [])
-    if segments and segments[-1] == "":
-        segments = segments[:-1]
-    for segment in segments:
-        decoded = unquote(segment)
-        if not segment or decoded in (".", "..") or "/" in decoded or "\\" in decoded:
-            return None
-    return segments
-
-
-def fhir_server_matches(prefix: str, url: str) -> bool:
-    """True if ``url`` is ``prefix`` or below it, comparing scheme, host, port and path segments.
-
-    Segment-wise so that ``https://ehr/fhir`` does not admit ``https://ehr/fhir-evil``; no
-    userinfo, query, fragment or dot segment allowed in ``url`` (they are how SSRF payloads hide a
-    host or climb out of the allowed path, e.g. ``https://ehr/fhir/../admin``).
-    """
-    if not isinstance(url, str) or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
-        return False   # urlsplit silently strips these, the HTTP client may not: compare what is sent
-    p, u = urlsplit(prefix), urlsplit(url)
-    if u.username is not None or u.password is not None or "@" in u.netloc or u.query or u.fragment:
-        return False
-    if (p.scheme.lower(), (p.hostname or "").lower(), _norm_port(p)) != (
-        u.scheme.lower(), (u.hostname or "").lower(), _norm_port(u)
-    ) or _norm_port(u) is None or not u.hostname:
-        return False
-    p_segments, u_segments = _path_segments(p.path), _path_segments(u.path)
-    if p_segments is None or u_segments is None:
-        return False
-    return u_segments[: len(p_segments)] == p_segments
-
-
 def browser_origin(url: str) -> str:
     """``scheme://host[:port]`` as a browser's Origin header spells it (lower case, default port left out)."""
     parts = urlsplit(url)
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
     if ":" in host:
         host = f"[{host}]"
-    port = _norm_port(parts)
+    port = normalised_port(parts)
     default = {"https": 443, "http": 80}.get(scheme)
     return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
 
