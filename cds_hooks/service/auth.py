@@ -83,7 +83,8 @@ class ReplayCache:
 
 
 class JwksCache:
-    """JWK Sets fetched from allowlisted ``jwks_url``s, cached, refetched once on an unknown kid.
+    """JWK Sets fetched from allowlisted ``jwks_url``s, cached, refetched once on an unknown kid or when the cached
+    key under a kid no longer verifies (a key rotated under the same kid).
 
     Never a fetch storm (checklist 1L): an unknown-kid refetch happens at most once per
     ``JWKS_MIN_REFETCH_SECONDS`` per URL, and after a failed fetch the URL is not tried again for
@@ -162,6 +163,21 @@ class JwksCache:
             return key
 
 
+    def refetched_key(self, url: str, kid: str) -> Any:
+        """After a signature failure: the key under ``kid`` from a fresh fetch, or None. An EHR may rotate its key
+        and keep the kid, so the cached key no longer verifies its tokens (issue 8). Shares the unknown-kid
+        rate limit: at most one refetch per ``JWKS_MIN_REFETCH_SECONDS`` per URL, so forged tokens cannot make
+        us hammer the EHR's key endpoint."""
+        with self._lock(url):
+            if self._clock() - self._last_refetch.get(url, float("-inf")) < JWKS_MIN_REFETCH_SECONDS:
+                return None
+            self._last_refetch[url] = self._clock()
+            try:
+                return _find(self._fetch(url), kid)
+            except AuthError:
+                return None
+
+
 def _find(keys: KeySet, kid: str) -> Any:
     return next((k for k in keys if k.kid == kid), None)
 
@@ -184,6 +200,15 @@ class JwtVerifier:
         self.replays = replay_cache
         self.clock = clock
         self._inline = {iss: KeySet.import_key_set(i.jwks) for iss, i in issuers.items() if i.jwks}
+
+    @staticmethod
+    def _decode(token: str, key: Any, alg: str) -> Any:
+        try:
+            return jwt.decode(token, key, algorithms=[alg])
+        except JoseError as exc:
+            raise AuthError(f"signature rejected ({exc.error})")
+        except (ValueError, TypeError) as exc:
+            raise AuthError(f"token rejected ({type(exc).__name__})")
 
     def verify(self, authorization: str | None, audience: str) -> VerifiedClient:
         scheme, _, token = (authorization or "").strip().partition(" ")
@@ -230,11 +255,12 @@ class JwtVerifier:
         if key is None:
             raise AuthError("unknown kid")
         try:
-            decoded = jwt.decode(token, key, algorithms=[alg])
-        except JoseError as exc:
-            raise AuthError(f"signature rejected ({exc.error})")
-        except (ValueError, TypeError) as exc:
-            raise AuthError(f"token rejected ({type(exc).__name__})")
+            decoded = self._decode(token, key, alg)
+        except AuthError:
+            fresh = self.jwks.refetched_key(issuer.jwks_url, kid) if not issuer.jwks else None
+            if fresh is None:
+                raise
+            decoded = self._decode(token, fresh, alg)    # the EHR rotated its key under the same kid
         claims = decoded.claims
         now = int(self.clock())
         registry = jwt.JWTClaimsRegistry(

@@ -344,3 +344,21 @@ def test_inline_keys_beside_a_jwks_url_verify_the_sandbox_jku_without_fetching(s
         with pytest.raises(AuthError, match="unknown kid"):
             verifier.verify(f"Bearer {unknown}", aud)
         assert published.fetches == 0
+
+
+def test_a_key_rotated_under_the_same_kid_is_picked_up_by_one_refetch(cds, signer, jwks_server):
+    """The EHR replaces its key but keeps the kid: the first token signed with the new key fails against the
+    cached key, which triggers one JWKS refetch, and is then accepted (issue 8: locked out for up to an hour
+    before). A forged token right after causes no further fetch (rate-limited) and is refused."""
+    assert cds.get(DISCOVERY, token=signer.sandbox(DISCOVERY)).status_code == 200
+    assert jwks_server.fetches == 1
+    rotated = ECKey.generate_key("P-384", parameters={"kid": "sandbox-key-1", "use": "sig", "alg": "ES384"})
+    jwks_server.keyset = {"keys": [rotated.as_dict(private=False)]}
+    token = make_token(rotated, iss=SANDBOX_ISS, aud=PUBLIC_URL + DISCOVERY, alg="ES384", kid="sandbox-key-1",
+                       jku=signer.jwks_url)
+    assert cds.get(DISCOVERY, token=token).status_code == 200
+    assert jwks_server.fetches == 2
+    forged = make_token(ECKey.generate_key("P-384"), iss=SANDBOX_ISS, aud=PUBLIC_URL + DISCOVERY, alg="ES384",
+                        kid="sandbox-key-1", jku=signer.jwks_url)
+    assert cds.get(DISCOVERY, token=forged).status_code == 401
+    assert jwks_server.fetches == 2
