@@ -108,7 +108,10 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 def redact(url: str) -> str:
     """What of a URL may appear in logs and error messages: no query string, fragment or userinfo,
     and no resource id (``/Patient/123`` becomes ``/Patient/{id}``): ids identify patients."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:          # e.g. "Invalid IPv6 URL": a link or fhirServer no client could use
+        return "(unparseable URL)"
     segments = parts.path.split("/")
     for i in range(1, len(segments)):
         previous = segments[i - 1]
@@ -202,7 +205,11 @@ def fhir_server_matches(prefix: str, url: str) -> bool:
     """
     if not isinstance(url, str) or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
         return False   # urlsplit silently strips these, the HTTP client may not: compare what is sent
-    p, u = urlsplit(prefix), urlsplit(url)
+    try:
+        p, u = urlsplit(prefix), urlsplit(url)
+        normalised_port(u)
+    except ValueError:  # "Invalid IPv6 URL" and the like: nothing that cannot be parsed is on an allowlist
+        return False
     if u.username is not None or u.password is not None or "@" in u.netloc or u.query or u.fragment:
         return False
     if (p.scheme.lower(), (p.hostname or "").lower(), normalised_port(p)) != (
@@ -333,8 +340,12 @@ class FhirClient:
     def _resolve(self, url: str) -> str:
         """Resolve a relative URL against the base (R4H paging links may be relative) and refuse other
         origins: the token must not leave the server it was issued for, and dropping pages loses data."""
-        absolute = urljoin(self.base_url + "/", url)
-        if _origin(absolute) != self._origin:
+        try:
+            absolute = urljoin(self.base_url + "/", url)
+            origin = _origin(absolute)
+        except ValueError:
+            raise FhirResponseError("refusing to follow a link that cannot be parsed as a URL") from None
+        if origin != self._origin:
             raise FhirResponseError(
                 f"refusing to follow {redact(absolute)}: it is not on the FHIR server's origin "
                 f"{redact(self.base_url)} (the access token may only be sent there)")

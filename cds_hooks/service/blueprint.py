@@ -27,6 +27,7 @@ from .cors import apply_cors
 from .discovery import PREFETCH, REQUIRED_KEYS, SERVICES, discovery_document
 from .feedback import FeedbackStore
 from .hook_request import parse_hook_request, parse_json_body
+from .openapi import openapi_document
 from .issuers import TrustedIssuer, browser_origin, load_trusted_issuers
 from .memory import TRIM_AFTER_BYTES, release_freed_memory
 from .outcomes import ServiceError, operation_outcome
@@ -207,6 +208,11 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
                 raise ServiceError(413, f"prefetch {str(key)[:64]!r} holds {len(entries)} resources; the limit is "
                                         f"{limit} per prefetch key (RECEPTOR_CDS_MAX_PREFETCH_RESOURCES)",
                                    code="too-costly")
+
+    @bp.route("/openapi.json", methods=["GET"])
+    def openapi() -> Response:
+        # The description of this surface (public: it holds no patient data and no configuration secrets).
+        return _json(openapi_document(base))
 
     @bp.route("/cds-services", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
     def discovery() -> Response:

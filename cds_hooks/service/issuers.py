@@ -45,8 +45,13 @@ class TrustedIssuer:
 
 
 def browser_origin(url: str) -> str:
-    """``scheme://host[:port]`` as a browser's Origin header spells it (lower case, default port left out)."""
-    parts = urlsplit(url)
+    """``scheme://host[:port]`` as a browser's Origin header spells it (lower case, default port left out);
+    ``(unparseable URL)`` for a string no URL parser accepts (this is also used to log what a caller sent)."""
+    try:
+        parts = urlsplit(url)
+        parts.port
+    except ValueError:
+        return "(unparseable URL)"
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
     if ":" in host:
         host = f"[{host}]"

@@ -85,3 +85,25 @@ def test_the_token_endpoint_cannot_redirect_the_code_exchange():
             tokens.exchange_code(settings, meta, auth_method="client_secret_basic", code="c",
                                  redirect_uri="https://app.test/cb", code_verifier="v" * 50)
         assert [path for path, _ in server.requests] == ["/token"]
+
+
+@pytest.mark.parametrize("fhir_server", ["https://ehr.test[/fhir", "https://[::1/fhir", "https://\u008ac`T1\\\u00ee[",
+                                         "http://]/fhir"])
+def test_an_unparseable_fhir_server_is_refused_never_a_500(cds, fhir_server):
+    """A fhirServer that Python's URL parser rejects ('Invalid IPv6 URL', found by schemathesis) is simply not on
+    the allowlist: the call is answered from prefetch (here none: 412), never with a 500."""
+    import uuid
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": fhir_server,
+            "context": {"userId": "Practitioner/x", "patientId": "p1"}}
+    response = cds.post("/cds-services/receptor-assessment", body)
+    assert response.status_code == 412
+    assert fhir_server_matches("https://ehr.test/fhir", fhir_server) is False
+
+
+def test_an_unparseable_next_link_is_refused():
+    """A next link Python cannot parse is refused like any other bad hop."""
+    with HostileServer() as server:
+        server.routes["/fhir/Observation"] = json_reply(_page("http://[::1/fhir/Observation?page=2"))
+        with FhirClient(server.url("/fhir"), "secret-token") as client:
+            with pytest.raises(FhirResponseError, match="refusing"):
+                client.search("Observation", {"patient": "p1"})
