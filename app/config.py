@@ -78,7 +78,8 @@ class Settings:
     # the cookie only with SameSite=None (which requires Secure); Lax is the default outside iframes.
     smart_cookie_secure: bool = True
     smart_cookie_samesite: str = "Lax"           # "Lax" | "Strict" | "None"
-    smart_session_ttl: int = 8 * 3600            # seconds a launched session is kept server-side
+    smart_session_ttl: int = 8 * 3600            # seconds a launched session is kept server-side, at most
+    smart_session_idle: int = 30 * 60            # ... and it ends after this many seconds without use
     # Client authentication at the token endpoint: "auto" (private_key_jwt when a key is configured
     # and the EHR advertises client-confidential-asymmetric, else client_secret_basic),
     # "client_secret_basic" or "private_key_jwt".
@@ -194,6 +195,8 @@ class Settings:
             kwargs["metrics_enabled"] = False
         if env.get("RECEPTOR_CDS_METRICS_DIR"):
             kwargs["metrics_dir"] = env["RECEPTOR_CDS_METRICS_DIR"]
+        if env.get("RECEPTOR_CDS_SMART_SESSION_IDLE"):
+            kwargs["smart_session_idle"] = _int(env, "RECEPTOR_CDS_SMART_SESSION_IDLE", minimum=60)
         if env.get("RECEPTOR_CDS_FRAME_ANCESTORS"):
             kwargs["smart_frame_ancestors"] = _list("RECEPTOR_CDS_FRAME_ANCESTORS")
         for var, attr in (("RECEPTOR_CDS_FHIR_MAX_RESPONSE_BYTES", "fhir_max_response_bytes"),

@@ -42,7 +42,7 @@ PROFILE = LaunchProfile(prefix="/patient", cookie="receptor_patient_session",
 def build_blueprint(settings: Settings, state: StateStore) -> Blueprint:
     bp = Blueprint("patient", __name__, url_prefix="/patient", static_folder="static",
                    static_url_path="/static")
-    flow = LaunchFlow(settings, PROFILE, SessionStore(state, settings.smart_session_ttl))
+    flow = LaunchFlow(settings, PROFILE, SessionStore(state, settings.smart_session_ttl, settings.smart_session_idle))
 
     def _ours() -> bool:
         return request.blueprint == "patient" or request.path.startswith("/patient/")

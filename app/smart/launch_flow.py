@@ -66,6 +66,24 @@ class LaunchFlow:
                         samesite=self.settings.smart_cookie_samesite.strip().title())
         return resp
 
+    def sign_out(self, view: str | None, resp: Response) -> Response:
+        """End this browser's session (its launches and tokens deleted server-side) and clear its cookie on
+        ``resp`` (the page the profile shows after signing out).
+
+        The form names the page's ``view``: a session is ended only from a page of its own, so another site
+        cannot sign the user out with a forged form. Without a session (already ended) ``resp`` is returned all
+        the same."""
+        session = self.session()
+        if session is not None:
+            if view not in session.views:
+                raise SmartError(400, "Sign-out not confirmed",
+                                 "The sign-out did not come from a page of this session, so nothing was ended.",
+                                 hint="Use the Sign out button on the page.")
+            self.store.end(session)
+        resp.delete_cookie(self.profile.cookie, path=self.profile.prefix, secure=self.settings.smart_cookie_secure,
+                           httponly=True, samesite=self.settings.smart_cookie_samesite.strip().title())
+        return resp
+
     def record(self, view: str) -> LaunchRecord:
         """The completed launch a page URL names, or a 401 page when this browser no longer holds it."""
         session = self.session()

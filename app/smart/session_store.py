@@ -7,10 +7,13 @@ callback or a page load may land on any worker process or instance.
 
 Layout (every entry expires):
 
-- ``smart:session:<sid>``: ``{"owner", "created", "expires", "pending": [states]}``. ``owner`` is a second
-  random id, never sent to the browser, that the session's launches are filed under; rotating the cookie
-  id after a launch (session fixation) moves only this small entry. A session lives ``PENDING_TTL`` until
-  a launch completes, then its full lifetime from creation.
+- ``smart:session:<sid>``: ``{"owner", "created", "expires", "pending": [states], "views": [views]}``.
+  ``owner`` is a second random id, never sent to the browser, that the session's launches are filed under;
+  rotating the cookie id after a launch (session fixation) moves only this small entry. A session lives
+  ``PENDING_TTL`` until a launch completes, then its full lifetime from creation, but only while it is used:
+  with an idle timeout, the entry's time to live is at most ``idle`` seconds and every use renews it, so a
+  session left alone for ``idle`` seconds is gone (issue 8: an unattended screen kept access for 8 hours).
+  ``end`` (sign-out) deletes it with all its launches at once.
 - ``smart:pending:<owner>:<state>``: one authorize round trip, ``PENDING_TTL``; taken once (``get`` then
   ``delete``, which only one taker can win).
 - ``smart:launch:<owner>:<view>``: a completed launch (tokens, patient, scopes), until the session ends.
@@ -88,6 +91,7 @@ class Session:
     created: float
     expires: float
     pending: list[str] = field(default_factory=list)   # states of launches started, oldest first
+    views: list[str] = field(default_factory=list)     # completed launches (page ids), for sign-out
 
 
 class RefreshBusy(Exception):
@@ -102,14 +106,17 @@ class SessionStore:
     REFRESH_LOCK_TTL = 30      # a refresh never takes longer (token endpoint timeouts are shorter)
     REFRESH_WAIT = 15.0        # how long a page load waits for another process's refresh
 
-    def __init__(self, state: StateStore, ttl: int) -> None:
+    def __init__(self, state: StateStore, ttl: int, idle: int | None = None) -> None:
         self.state = state
         self.ttl = ttl
+        self.idle = idle           # seconds without use after which a session ends; None: only the lifetime
 
     # ------------------------------------------------------------------ sessions
 
     def _save(self, session: Session) -> None:
         remaining = session.expires - time.time()
+        if self.idle is not None:
+            remaining = min(remaining, self.idle)
         if remaining > 0:
             self.state.set(f"smart:session:{session.sid}", dataclasses.asdict(session), remaining)
 
@@ -120,7 +127,21 @@ class SessionStore:
         if not isinstance(raw, dict):
             return None
         session = Session(**raw)
-        return session if session.expires > time.time() else None
+        if session.expires <= time.time():
+            return None
+        if self.idle is not None:
+            self._save(session)    # in use: the idle timeout starts again
+        return session
+
+    def end(self, session: Session) -> None:
+        """Sign-out: the session and everything filed under it (launches with their tokens, pending launches,
+        refresh locks) are deleted now, in every process sharing the store."""
+        for view in session.views:
+            self.state.delete(f"smart:launch:{session.owner}:{view}")
+            self.state.delete(f"smart:refresh:{session.owner}:{view}")
+        for state in session.pending:
+            self.state.delete(f"smart:pending:{session.owner}:{state}")
+        self.state.delete(f"smart:session:{session.sid}")
 
     def create(self) -> Session:
         now = time.time()
@@ -166,6 +187,8 @@ class SessionStore:
         view = secrets.token_urlsafe(16)
         record.handle = (f"smart:launch:{session.owner}:{view}", session.expires)
         self.save_launch(record)
+        session.views.append(view)
+        self._save(session)
         return view
 
     def get_launch(self, session: Session, view: str) -> LaunchRecord | None:

@@ -10,7 +10,7 @@ import logging
 import re
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.config import Settings
@@ -68,7 +68,7 @@ def build_blueprint(settings: Settings, state: StateStore, *,
     check_settings(settings)
     bp = Blueprint("smart", __name__, url_prefix="/smart", template_folder="templates",
                    static_folder="static", static_url_path="/static")
-    flow = LaunchFlow(settings, PROFILE, SessionStore(state, settings.smart_session_ttl))
+    flow = LaunchFlow(settings, PROFILE, SessionStore(state, settings.smart_session_ttl, settings.smart_session_idle))
 
     def _ours() -> bool:
         return request.blueprint == "smart" or request.path == "/smart" or request.path.startswith("/smart/")
@@ -154,8 +154,17 @@ def build_blueprint(settings: Settings, state: StateStore, *,
         return render_template(
             "smart/page.html", a=assessment, chart=chart, patient_name=patient_display(data.patient),
             patient=data.patient, record=record, focus=focus, groups=groups, alert_ids=alert_ids, notes=notes,
-            granted=granted, banner=record.need_patient_banner, words=wording,
+            granted=granted, banner=record.need_patient_banner, words=wording, view=view,
             read_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+    @bp.post("/logout")
+    def logout():
+        signed_out = SmartError(200, "Signed out",
+                                "You have signed out of Receptor CDS: its access to the EHR from this browser has "
+                                "ended and the data it read is no longer held.",
+                                hint="Open the app again from the EHR to continue.")
+        return flow.sign_out(request.form.get("view"),
+                             make_response(render_template("smart/error.html", error=signed_out), 200))
 
     @bp.get("/.well-known/jwks.json")
     def jwks():

@@ -90,3 +90,59 @@ def test_refresh_lock_is_exclusive_across_store_instances(state, monkeypatch):
         mine.access_token = "renewed"
         store.save_launch(mine)
     assert other.reload_launch(theirs).access_token == "renewed"
+
+
+@pytest.fixture()
+def clocked(tmp_path, monkeypatch):
+    """A state store and the session store on one settable clock (time.time is what both read)."""
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    return now, SqliteStateStore(tmp_path / "clocked.sqlite", clock=lambda: now[0])
+
+
+def test_a_session_left_unused_for_the_idle_timeout_ends(clocked):
+    """With a 30-minute idle timeout, a launched session used every 20 minutes lives on; left alone for 31 minutes
+    it is gone, although its 8-hour lifetime has not passed (issue 8: only the 8 h lifetime applied)."""
+    now, state = clocked
+    store = SessionStore(state, ttl=8 * 3600, idle=30 * 60)
+    session = store.rotate(store.create())
+    store.add_launch(session, _record())
+    start = now[0]
+    for minutes in (20, 40, 60):
+        now[0] = start + minutes * 60
+        assert store.get(session.sid) is not None, f"ended after {minutes} min of regular use"
+    now[0] = start + (60 + 31) * 60
+    assert store.get(session.sid) is None
+
+
+def test_idle_just_inside_and_just_past_the_timeout(clocked):
+    """One second before the idle timeout the session is there; one second after it, it is not."""
+    now, state = clocked
+    store = SessionStore(state, ttl=8 * 3600, idle=30 * 60)
+    session = store.rotate(store.create())
+    start = now[0]
+    now[0] = start + 30 * 60 - 1
+    assert store.get(session.sid) is not None          # used: the timeout starts again from here
+    now[0] = start + 2 * (30 * 60 - 1) + 2
+    assert store.get(session.sid) is None
+
+
+def test_without_an_idle_timeout_only_the_lifetime_applies(clocked):
+    """The store without ``idle`` keeps a session for its lifetime however long it is left alone."""
+    now, state = clocked
+    store = SessionStore(state, ttl=8 * 3600)
+    session = store.rotate(store.create())
+    now[0] += 8 * 3600 - 5
+    assert store.get(session.sid) is not None
+
+
+def test_ending_a_session_deletes_its_launches_and_tokens(state):
+    """Sign-out deletes the session and its launch records (tokens) from the shared store at once."""
+    store = SessionStore(state, ttl=3600, idle=1800)
+    session = store.rotate(store.create())
+    views = [store.add_launch(session, _record()) for _ in range(2)]
+    store.add_pending(session, _pending("s1"))
+    store.end(store.get(session.sid))
+    assert store.get(session.sid) is None
+    assert all(state.get(f"smart:launch:{session.owner}:{v}") is None for v in views)
+    assert state.get(f"smart:pending:{session.owner}:s1") is None
