@@ -47,6 +47,7 @@ _CHILD = textwrap.dedent('''
         json.dump(issuers, path); path.close()
         auth_off = scenario != "drip-jwks"
         app = create_app(Settings(trusted_issuers_path=path.name, database_url="sqlite://",
+                                  state_db=tempfile.mkdtemp() + "/state.sqlite",
                                   cds_auth_disabled=auth_off, public_url="http://bench.test"))
         client = app.test_client()
         headers = {{}}
