@@ -1,4 +1,4 @@
-"""An OpenAPI 3.1 description of the CDS Hooks surface, served at ``/openapi.json`` (issue 8).
+"""An OpenAPI 3.1 description of the CDS Hooks surface (and the health endpoints), served at ``/openapi.json``.
 
 Why: integrators and fuzzers (the test suite runs schemathesis against a live server) read one machine-readable
 description of what each endpoint takes and answers. It is built from the service's own parts, never written
@@ -93,6 +93,18 @@ def openapi_document(public_url: str) -> dict[str, Any]:
             "security": [{"cdsClientJwt": []}],
             "responses": {"200": _json(_ref(_COMPONENT["discovery"]), "The service list (never empty)."),
                           **_errors("401")}}},
+        # The operator endpoints the application serves beside the CDS Hooks surface (no token, no patient data).
+        "/healthz": {"get": {
+            "operationId": "healthz", "summary": "Liveness: the process answers", "security": [],
+            "responses": {"200": _json({"type": "object", "required": ["status"],
+                                        "properties": {"status": {"const": "ok"}}}, "Alive.")}}},
+        "/readyz": {"get": {
+            "operationId": "readyz", "summary": "Readiness: trusted issuers loaded, feedback database and shared "
+                                                "state store answer", "security": [],
+            "responses": {code: _json({"type": "object", "required": ["status", "checks"],
+                                       "properties": {"status": {"enum": ["ready", "not ready"]},
+                                                      "checks": {"type": "object"}}}, text)
+                          for code, text in (("200", "Ready."), ("503", "Not ready; the failed check is named."))}}},
         "/openapi.json": {"get": {
             "operationId": "openapi", "summary": "This description", "security": [],
             "responses": {"200": _json({"type": "object", "required": ["openapi", "paths"]},

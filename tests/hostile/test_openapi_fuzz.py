@@ -96,11 +96,12 @@ def _sign(case) -> None:
 
 
 def test_the_description_is_served_and_names_every_operation(live_server):
-    """/openapi.json is OpenAPI 3.1 and covers discovery, the three services, their feedback and itself."""
+    """/openapi.json is OpenAPI 3.1 and covers discovery, the three services, their feedback, the health
+    endpoints and itself."""
     document = requests.get(f"{live_server}/openapi.json", timeout=10).json()
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {
-        "/cds-services", "/openapi.json",
+        "/cds-services", "/openapi.json", "/healthz", "/readyz",
         *(f"/cds-services/{s}{tail}" for s in ("receptor-assessment", "receptor-order-select", "receptor-order-sign")
           for tail in ("", "/feedback"))}
 
