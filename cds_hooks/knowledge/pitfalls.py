@@ -103,7 +103,7 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         "seed 000 quotes a wider 3.4-60% range for ER).",
         "Where a metastasis can be reached, take a biopsy and repeat ER, PR and HER2 on it before the next treatment "
         "choice. If the metastasis result differs from the primary, the metastasis result guides treatment.",
-        ("schrijver-2018", "zhao-2021", "seed-000", "seed-002", "seed-004"),
+        ("schrijver-2018", "esmo-abc5-2020", "zhao-2021", "seed-000", "seed-002", "seed-004"),
         "metastatic evidence after the latest receptor result, or no receptor result from a metastasis"),
     PitfallSpec(
         "P10", "her2-low-heterogeneous", "HER2-low status differs between samples", "warning",
@@ -131,7 +131,7 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         "A receptor or ESR1 result predates the current disease state.",
         "Repeat the test on the current disease; for ESR1 a ctDNA (liquid biopsy) test taken at progression is "
         "preferred. An older PIK3CA result from archived tissue can still be used.",
-        ("asco-2021-mbc-update", "ck-d"),
+        ("asco-2021-mbc-update", "asco-biomarkers-mbc", "ck-d"),
         "governing receptor result before the latest metastasis/recurrence/progression (a diagnostic biopsy of de "
         "novo stage IV is not); ESR1 before the latest progression or before AI exposure (no age limit: withdrawn, "
         "no guideline number)"),
@@ -161,7 +161,8 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         "Some receptor data could not be used as recorded (for example a code that is not valid for its system, a "
         "result entered in error, a serum HER2 test, or only a combined hormone-receptor result).",
         "Check the listed resources; the assessment used only what could be read reliably.",
-        ("synthea-breast-cancer-data", "mcode-stu4", "mii-onko-mamma", "ck-d"),
+        ("asco-cap-2020-er-pr", "asco-cap-2018-her2", "synthea-breast-cancer-data", "mcode-stu4", "mii-onko-mamma",
+         "ck-d"),
         "any data-quality note from intake"),
     PitfallSpec(
         "P18", "conflicting-results", "Conflicting results on the same specimen and date", "warning",

@@ -39,7 +39,9 @@ from typing import Any, Iterable
 
 from cds_hooks.decision.model import Alert, Assessment, Option, ReceptorResult, SourceRef
 from cds_hooks.knowledge.pitfalls import PITFALLS
-from cds_hooks.wording import (AlertGroup, analyte_text, option_status_text, data_quality_items, date_text, group_alerts,
+from cds_hooks.decision.citations import refs
+from cds_hooks.knowledge.sources import HEADLINE_SOURCES, MALE_ONLY_SOURCES
+from cds_hooks.wording import (AlertGroup, analyte_text, option_status_text, sources_for_patient, data_quality_items, date_text, group_alerts,
                                orderable_test_text, finding_specimen_text, finding_value_text,
                                her2_status_text, result_value_text, setting_text, specimen_text,
                                status_text)
@@ -93,11 +95,8 @@ TEST_OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
 )
 OVERRIDE_REASONS = DRUG_OVERRIDE_REASONS    # the name other modules knew; drug cards are the original use
 
-_SUBTYPE_SOURCE = SourceRef(
-    id="asco-cap-receptor-testing", label="ASCO/CAP ER/PR (2020) and HER2 (2018/2023) testing guidelines",
-    citation="Allison KH et al. 2020; Wolff AC et al. 2018; Wolff AC et al. 2023",
-    url="https://meridian.allenpress.com/aplm/article/144/5/545/427509/Estrogen-and-Progesterone-Receptor-Testing-in",
-)
+# The subtype card rests on the testing guidelines: ER/PR (2020, the card's source.url) and HER2 (2018, 2023).
+_SUBTYPE_SOURCE_IDS = ("asco-cap-2020-er-pr", "asco-cap-2018-her2", "asco-cap-2023-her2")
 
 
 def prune(value: Any) -> Any:
@@ -137,6 +136,18 @@ def _source(ref: SourceRef | None, topic: str, fallback_label: str) -> dict[str,
 def _primary_source(sources: list[SourceRef]) -> SourceRef | None:
     """The source a card's ``source`` names: the first with a URL (a guideline or label), else the first."""
     return next((s for s in sources if s.url), sources[0] if sources else None)
+
+
+def _headline_source(assessment: Assessment) -> SourceRef | None:
+    """The options card's ``source``: the setting's guideline (never a drug label or a trial of one row, and never
+    a guideline written for the other sex); for a man, the male breast cancer guideline."""
+    male = (assessment.sex or "").lower() == "male" or assessment.menopausal_status == "male"
+    key = "male" if male else assessment.setting.setting
+    headline = refs(HEADLINE_SOURCES[key]) if key in HEADLINE_SOURCES else []
+    if headline:
+        return headline[0]
+    fits = [s for o in assessment.options for s in o.sources if s.url and (male or s.id not in MALE_ONLY_SOURCES)]
+    return fits[0] if fits else None
 
 
 def _smart_link(launch_url: str | None, patient: str | None, focus: str, label: str) -> list[dict[str, Any]]:
@@ -253,13 +264,16 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
                                                    else "- No ER, PR or HER2 result could be used."])]
     if a.data_quality:
         detail += ["", "**Records not used as recorded:**", *data_quality_lines(a)]
+    guidelines = refs(*_SUBTYPE_SOURCE_IDS)
+    detail += ["", "**Sources:**", *_sources_lines(guidelines)]
     detail += ["", f"Knowledge version {_md(a.knowledge_version)}."]
     card = {
         "uuid": str(uuid.uuid4()),
         "summary": summary_text(summary),
         "indicator": "info",
         "detail": "\n".join(detail),
-        "source": _source(_SUBTYPE_SOURCE, "receptor-subtype", _SUBTYPE_SOURCE.label),
+        "source": {"label": "ASCO/CAP testing guidelines: ER/PR 2020, HER2 2018 and 2023", "url": guidelines[0].url,
+                   "topic": _topic("receptor-subtype")},
         "links": _smart_link(smart_launch_url, a.patient, "receptor-subtype", "Open the receptor history"),
         "extension": {"receptor-cds": {
             "subtype": a.subtype, "her2Expression": a.her2.expression, "er": a.er.status, "pr": a.pr.status,
@@ -275,14 +289,15 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
     return prune(card)
 
 
-def _option_lines(option: Option) -> list[str]:
+def _option_lines(option: Option, sex: str | None = None) -> list[str]:
     head = f"- **{_md(option.title)}** ({_md(', '.join(option.agents))})" if option.agents else f"- **{_md(option.title)}**"
     lines = [head, f"  - When: {_md(option.condition)}"]
     if option.status != "applicable":
         lines.append(f"  - Not applicable yet: {option_status_text(option.status)}"
                      + (f"; still needed: {_md(', '.join(option.needs))}" if option.needs else ""))
     lines += [f"  - Note: {_md(n)}" for n in option.notes]
-    lines += [f"  - Source: [{_md(s.label)}]({s.url})" if s.url else f"  - Source: {_md(s.label)}" for s in option.sources]
+    lines += [f"  - Source: [{_md(s.label)}]({s.url})" if s.url else f"  - Source: {_md(s.label)}"
+              for s in sources_for_patient(option.sources, sex)]
     return lines
 
 
@@ -300,8 +315,8 @@ def options_card(assessment: Assessment, smart_launch_url: str | None = None) ->
     # Caveats for the list as a whole (ER-low, male patient), once per card rather than under every option.
     detail += [*(f"- {_md(n)}" for n in assessment.option_notes), *([""] if assessment.option_notes else [])]
     for option in options:
-        detail += _option_lines(option)
-    first = _primary_source([s for o in options for s in o.sources])
+        detail += _option_lines(option, assessment.sex)
+    first = _headline_source(assessment)
     return prune({
         "uuid": str(uuid.uuid4()),
         "summary": summary_text(summary),

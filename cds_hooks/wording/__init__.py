@@ -23,6 +23,7 @@ from .display import (
     result_value_text,
     setting_text,
     site_text,
+    sources_for_patient,
     specimen_text,
     status_text,
     orderable_test_text,
@@ -32,6 +33,6 @@ from .grouping import AlertGroup, group_alerts
 __all__ = [
     "AlertGroup", "analyte_text", "data_quality_items", "date_text", "event_kind_text", "finding_specimen_text",
     "finding_value_text", "group_alerts", "her2_expression_text", "her2_status_text", "ish_text",
-    "option_status_text", "orderable_test_text", "receptor_status_text", "result_value_text", "setting_text", "site_text",
+    "option_status_text", "orderable_test_text", "receptor_status_text", "result_value_text", "setting_text", "site_text", "sources_for_patient",
     "specimen_text", "status_text",
 ]

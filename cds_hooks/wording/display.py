@@ -15,6 +15,7 @@ from typing import Iterable
 from cds_hooks.decision.model import (ClinicalEvent, DataQualityNote, Her2Finding, ReceptorFinding,
                                       ReceptorResult, SettingFinding)
 from cds_hooks.knowledge.data_quality import words_for
+from cds_hooks.knowledge.sources import FEMALE_ONLY_SOURCES, MALE_ONLY_SOURCES
 
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _COMPARATORS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
@@ -283,3 +284,11 @@ def orderable_test_text(coding: dict | None) -> str:
         return _TEST_LABELS[code]
     display = coding.get("display")
     return display if isinstance(display, str) and display.strip() else "the missing test"
+
+
+def sources_for_patient(sources: Iterable, sex: str | None) -> list:
+    """The sources of a row that fit this patient: no guideline written for men on a woman's card, no
+    ovarian-suppression trial on a man's (unknown sex keeps all)."""
+    sex = (sex or "").lower()
+    hidden = MALE_ONLY_SOURCES if sex == "female" else FEMALE_ONLY_SOURCES if sex == "male" else frozenset()
+    return [s for s in sources if s.id not in hidden]
