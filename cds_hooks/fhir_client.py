@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
+import orjson
 import requests
 from urllib3.util.retry import Retry
 
@@ -450,9 +451,12 @@ class FhirClient:
     def _interpret(self, resp: requests.Response, url: str, missing_ok: bool) -> dict | None:
         status = resp.status_code
         try:
-            body = resp.json()
-        except ValueError:
-            body = None
+            body = orjson.loads(resp.content)     # FHIR JSON is UTF-8; orjson reads a page several times faster
+        except orjson.JSONDecodeError:
+            try:
+                body = resp.json()                # another encoding the server declared, or not JSON at all
+            except ValueError:
+                body = None
         where = redact(url)
         if status in (401, 403):
             detail = outcome_summary(body, where)

@@ -169,6 +169,7 @@ class BoundedAdapter(HTTPAdapter):
         self.request_seconds = request_seconds
         self.what = what
         self.total_bytes = 0
+        self._total_lock = threading.Lock()   # several reads of one hook call may run at once (prefetch.gather)
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -251,18 +252,30 @@ class BoundedAdapter(HTTPAdapter):
         decoder = _decoder(encoding)
         out = bytearray()
         for chunk in response.raw.stream(_CHUNK, decode_content=False):
+            before = len(out)
             if decoder is None:
                 out += chunk
             else:
                 out += decoder.feed(chunk, cap + 1 - len(out))
+            self._count(len(out) - before)
             if len(out) > cap:
                 raise self._too_large(per_cap, per)
         if decoder is not None:
+            before = len(out)
             out += decoder.finish(cap + 1 - len(out))
+            self._count(len(out) - before)
             if len(out) > cap:
                 raise self._too_large(per_cap, per)
-        self.total_bytes += len(out)
         return bytes(out)
+
+    def _count(self, read: int) -> None:
+        """Add bytes to the call's total as they are read, so reads running at the same time share the call's
+        cap: the one that crosses it stops there."""
+        with self._total_lock:
+            self.total_bytes += read
+            over = self.max_total_bytes is not None and self.total_bytes > self.max_total_bytes
+        if over:
+            raise self._too_large(self.max_total_bytes, "call")   # type: ignore[arg-type]
 
 
 class _Decoder:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,6 +196,105 @@ def _describe(exc: FhirError) -> str:
     return f"the FHIR server's answer could not be used ({exc})"
 
 
+# Keys fetched from the FHIR server at the same time (the no-prefetch fallback asks for every key at once:
+# issued one after the other, their round trips add up; issue 9). Within the same time budget.
+MAX_PARALLEL_FETCHES = 8
+
+
+@dataclass
+class _Plan:
+    """What one prefetch key needs: nothing more (``resources``), a gap, or a job on the FHIR server."""
+
+    key: str
+    label: str
+    resources: list[dict] = field(default_factory=list)
+    where: str = "the EHR's prefetch"
+    gap: str | None = None               # the key could not be had at all
+    null: bool = False                   # prefetch sent null: the EHR reports no data
+    query: str | None = None             # to fetch from the FHIR server
+    paged: dict | None = None            # a prefetch Bundle whose next pages are to be read first
+    reason: str = "the EHR did not prefetch it"
+
+
+@dataclass
+class _Fetched:
+    resources: list[dict] = field(default_factory=list)
+    where: str = ""
+    gaps: list[DataGap] = field(default_factory=list)
+    fetched: bool = False
+    failed: bool = False                 # nothing usable: only the gap is said
+
+
+def _plan(key: str, template: str, request: HookRequest, prefetch: dict[str, Any], client: FhirClient | None,
+          no_server: str, fhir_server_refused: str | None) -> _Plan:
+    """Read one key's prefetch (no network): done, a gap, or the job the FHIR server must do."""
+    plan = _Plan(key, PREFETCH_LABELS.get(key, key))
+    try:
+        plan.query = fill_template(template, request.context)
+    except KeyError as exc:
+        raise ServiceError(400, f"context lacks {exc.args[0]}, needed for prefetch key {key}")
+    expected_type = plan.query.split("?")[0].split("/")[0]
+    value = prefetch.get(key, _ABSENT)
+    if value is None:
+        plan.null, plan.query = True, None
+        return plan
+    if value is not _ABSENT:
+        try:
+            resources, paged = _read_prefetch_value(key, value, expected_type)
+            if paged is not None:
+                if client is None:
+                    raise _Failed("the EHR sent only its first page and the rest cannot be read: "
+                                  + (fhir_server_refused or "no fhirServer was given"))
+                if not _next_link_under(paged, client.base_url):
+                    # The first next link comes from the request body, not from the server: it must
+                    # stay under the allowlisted fhirServer, path included (no SSRF through paging).
+                    raise _Failed("the prefetch's next-page link is not under fhirServer")
+                plan.paged = paged
+                return plan
+            plan.resources, plan.query = resources, None
+            return plan
+        except _Failed as failed:
+            plan.reason = failed.reason
+    if client is None:                   # absent or failed, and nowhere to fetch it from
+        plan.gap, plan.query = f"{plan.reason}, and {no_server}", None
+    return plan
+
+
+def _run(plan: _Plan, client: FhirClient, max_pages: int) -> _Fetched:
+    """The network part of one key: its prefetch's next pages, else (absent or failed) the search itself."""
+    out = _Fetched()
+    reason = plan.reason
+    if plan.paged is not None:
+        try:
+            try:
+                pages = client.follow_pages(plan.paged)
+            except FhirError as exc:
+                raise _Failed(f"{_describe(exc)} while reading the next pages")
+            _check_outcomes(pages)
+            if getattr(pages, "truncated", False):
+                out.gaps.append(DataGap(plan.key, plan.label, f"more than {max_pages} pages; only those were read",
+                                        partial=True))
+            out.resources = [r for r in pages if r.get("resourceType") != "OperationOutcome"]
+            out.where = f"the EHR's prefetch and its next pages on the FHIR server {redact(client.base_url)}"
+            return out
+        except _Failed as failed:
+            reason = failed.reason
+    try:
+        resources, truncated = _fetch(client, plan.query or "")
+    except InvalidFhirRequest as exc:
+        raise ServiceError(400, f"cannot build the FHIR query for {plan.key}: {exc}")
+    except FhirError as exc:
+        return _Fetched(gaps=[DataGap(plan.key, plan.label, f"{reason}, and {_describe(exc)}")], failed=True)
+    except _Failed as failed:
+        return _Fetched(gaps=[DataGap(plan.key, plan.label, f"{reason}, and {failed.reason}")], failed=True)
+    out.resources, out.fetched = resources, True
+    out.where = f"the FHIR server {redact(client.base_url)}"
+    if truncated:
+        out.gaps.append(DataGap(plan.key, plan.label, f"more than {max_pages} pages; only those were read",
+                                partial=True))
+    return out
+
+
 def gather(request: HookRequest, templates: dict[str, str], required: tuple[str, ...], *,
            fhir_server: str | None, connect_timeout: float, read_timeout: float, budget_seconds: float,
            max_pages: int, fhir_server_refused: str | None = None,
@@ -203,6 +303,10 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
 
     ``fhir_server_refused``: why the request's fhirServer is not used (not allowlisted); said in the gaps.
     ``caps``: the FHIR client's byte and entry caps (``FhirClient`` keyword arguments), for the whole call.
+
+    The keys that need the FHIR server are fetched at the same time (at most ``MAX_PARALLEL_FETCHES``), all
+    under the one time budget and byte caps of the call's client; the answer is assembled in template order,
+    so it does not depend on which server reply came first.
     """
     no_server = fhir_server_refused or "no fhirServer was given to fetch it"
     data = GatheredData()
@@ -213,64 +317,35 @@ def gather(request: HookRequest, templates: dict[str, str], required: tuple[str,
                             read_timeout=read_timeout, deadline=time.monotonic() + budget_seconds,
                             max_pages=max_pages, **(caps or {}))
     try:
-        for key, template in templates.items():
-            label = PREFETCH_LABELS.get(key, key)
-            try:
-                query = fill_template(template, request.context)
-            except KeyError as exc:
-                raise ServiceError(400, f"context lacks {exc.args[0]}, needed for prefetch key {key}")
-            expected_type = query.split("?")[0].split("/")[0]
-            value = prefetch.get(key, _ABSENT)
-            if value is None:
+        plans = [_plan(key, template, request, prefetch, client, no_server, fhir_server_refused)
+                 for key, template in templates.items()]
+        jobs = [p for p in plans if p.query is not None or p.paged is not None]
+        results: dict[str, _Fetched] = {}
+        if client is not None and len(jobs) > 1:
+            with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_FETCHES, len(jobs)),
+                                    thread_name_prefix="fhir-fetch") as pool:
+                futures = [(p.key, pool.submit(_run, p, client, max_pages)) for p in jobs]
+                for key, future in futures:      # in template order: the first 400 in that order is raised
+                    results[key] = future.result()
+        elif client is not None:
+            results = {p.key: _run(p, client, max_pages) for p in jobs}
+        for plan in plans:
+            key, label = plan.key, plan.label
+            if plan.null:
                 data.searched[key] = ("the EHR's prefetch (sent as null: the EHR reports no data)", 0)
                 continue   # the client says: no data
-            reason = "the EHR did not prefetch it"
-            where = "the EHR's prefetch"
-            resources: list[dict] = []
-            if value is not _ABSENT:
-                try:
-                    resources, paged = _read_prefetch_value(key, value, expected_type)
-                    if paged is not None:
-                        if client is None:
-                            raise _Failed("the EHR sent only its first page and the rest cannot be read: "
-                                          + (fhir_server_refused or "no fhirServer was given"))
-                        if not _next_link_under(paged, client.base_url):
-                            # The first next link comes from the request body, not from the server: it must
-                            # stay under the allowlisted fhirServer, path included (no SSRF through paging).
-                            raise _Failed("the prefetch's next-page link is not under fhirServer")
-                        try:
-                            pages = client.follow_pages(paged)
-                        except FhirError as exc:
-                            raise _Failed(f"{_describe(exc)} while reading the next pages")
-                        _check_outcomes(pages)
-                        if getattr(pages, "truncated", False):
-                            data.gaps.append(DataGap(key, label, f"more than {max_pages} pages; only those were read",
-                                                     partial=True))
-                        resources = [r for r in pages if r.get("resourceType") != "OperationOutcome"]
-                        where = f"the EHR's prefetch and its next pages on the FHIR server {redact(client.base_url)}"
-                    value = None
-                except _Failed as failed:
-                    reason = failed.reason
-                    resources = []
-            if value is not None:   # absent or failed: fetch it ourselves
-                if client is None:
-                    data.gaps.append(DataGap(key, label, f"{reason}, and {no_server}"))
+            if plan.gap is not None:
+                data.gaps.append(DataGap(key, label, plan.gap))
+                continue
+            resources, where = plan.resources, plan.where
+            if key in results:
+                fetched = results[key]
+                data.gaps.extend(fetched.gaps)
+                if fetched.failed:
                     continue
-                try:
-                    resources, truncated = _fetch(client, query)
-                except InvalidFhirRequest as exc:
-                    raise ServiceError(400, f"cannot build the FHIR query for {key}: {exc}")
-                except FhirError as exc:
-                    data.gaps.append(DataGap(key, label, f"{reason}, and {_describe(exc)}"))
-                    continue
-                except _Failed as failed:
-                    data.gaps.append(DataGap(key, label, f"{reason}, and {failed.reason}"))
-                    continue
-                data.fetched_keys.append(key)
-                where = f"the FHIR server {redact(client.base_url)}"
-                if truncated:
-                    data.gaps.append(DataGap(key, label, f"more than {max_pages} pages; only those were read",
-                                             partial=True))
+                if fetched.fetched:
+                    data.fetched_keys.append(key)
+                resources, where = fetched.resources, fetched.where
             kept = [r for r in resources if _belongs_to(r, request.patient_id)]
             if len(kept) != len(resources):
                 data.gaps.append(DataGap(key, label, f"{len(resources) - len(kept)} resource(s) named another "
