@@ -90,9 +90,17 @@ def as_date(value: str | None) -> date | None:
 
 
 def add_months(when: date, months: int) -> date:
-    """The same day ``months`` calendar months later (clamped to the month's last day)."""
+    """The same day ``months`` calendar months later (clamped to the month's last day).
+
+    FHIR dates run from year 1 to 9999; a window reaching past either end stops at it (``date.min`` or
+    ``date.max``), which every comparison against a recorded date answers as the unbounded window would. Before,
+    an onset in year 1 or a result in 9999 raised ("year 0 is out of range"), a 500 through HTTP."""
     month_index = when.month - 1 + months
     year, month = when.year + month_index // 12, month_index % 12 + 1
+    if year < date.min.year:
+        return date.min
+    if year > date.max.year:
+        return date.max
     return date(year, month, min(when.day, calendar.monthrange(year, month)[1]))
 
 
