@@ -8,7 +8,15 @@ of ``cds_hooks.knowledge.patient_content`` (with its sources) and the values to 
 Review rule: when the subtype is indeterminate, when a pitfall questions the receptor results
 themselves (``REVIEW_PITFALLS``) or when a finding rests on a preliminary result, the page says the
 care team needs to review and shows no subtype, no treatment kinds and no frequency. A result the
-review is about is shown as "needs checking" rather than as a value.
+review is about is shown as "needs checking" rather than as a value. Results that rest only on tissue
+taken after treatment began (no result from before it) are a review too: treatment can change them.
+
+Over time (the core's episode model, issue 13 section 1): the page says which sample the results come from
+when it matters, from the rule that chose them (``ReceptorFinding.rule``, ``Assessment.samples``): the
+biopsy before treatment when tissue taken at surgery after neoadjuvant therapy was tested too; the new
+biopsy of the cancer that spread or came back; the new cancer in the other breast. When samples disagree
+(a conversion at relapse, two samples before treatment) it says the care team needs to review both; the
+subtype shown stays the card's, since the core's rule already settled which result counts.
 """
 from __future__ import annotations
 
@@ -22,6 +30,8 @@ from cds_hooks.knowledge.patient_content import (
     QUESTION_PITFALLS,
     REVIEW_PITFALLS,
     TREATMENT_KINDS,
+    WOMEN_ONLY_STATEMENTS,
+    shown_sources,
 )
 
 _SUBTYPE_KEYS = {"HR+/HER2-": "hr-pos-her2-neg", "HR+/HER2+": "hr-pos-her2-pos", "HR-/HER2+": "hr-neg-her2-pos",
@@ -62,7 +72,9 @@ class Explanation:
     needs_review: bool
     subtype: str | None                       # the assessment's subtype when shown, else None
     her2_expression: str                      # the assessment's HER2 expression (always the core's value)
+    sex: str | None = None                    # the assessment's: decides which sources fit (shown_sources)
     results: list[Line] = field(default_factory=list)
+    sample_lines: list[Line] = field(default_factory=list)   # which sample the results come from
     markers: list[Marker] = field(default_factory=list)
     subtype_lines: list[Line] = field(default_factory=list)
     review_lines: list[Line] = field(default_factory=list)
@@ -74,8 +86,12 @@ class Explanation:
 
     def lines(self) -> list[Line]:
         """Every line on the page after the fixed 'what was tested' part, in page order."""
-        return [*self.notices, *self.results, *self.review_lines, *self.subtype_lines, *self.treatment_lines,
-                *self.kinds, *self.change_lines, *self.questions]
+        return [*self.notices, *self.results, *self.sample_lines, *self.review_lines, *self.subtype_lines,
+                *self.treatment_lines, *self.kinds, *self.change_lines, *self.questions]
+
+    def cite(self, line: Line) -> tuple[str, ...]:
+        """The sources this patient is shown for a line: citable, fitting their sex, one per address."""
+        return shown_sources(line.sources, self.sex)
 
 
 TESTED: tuple[str, ...] = ("tested.sample", "tested.three", "tested.er", "tested.pr", "tested.her2",
@@ -163,22 +179,68 @@ def _append(lines: list[Line], line: Line) -> None:
         lines.append(line)
 
 
+def _ids(alert) -> tuple[str, ...]:
+    return tuple(s.id for s in alert.sources) if alert is not None else ()
+
+
+def _receptor_refs(a: Assessment) -> set[str]:
+    return {*a.er.evidence, *a.pr.evidence, *a.her2.evidence}
+
+
+def _sample_lines(a: Assessment) -> list[Line]:
+    """Which sample the results come from, when the history makes it matter (never for a single sample)."""
+    findings = (a.er, a.pr, a.her2)
+    lines: list[Line] = []
+    metastasis = [f for f in findings if f.rule == "metastatic-sample"
+                  and (f.specimen == "metastasis" or not a.episode.de_novo_metastatic)]
+    earlier_tumour = any(s.phase == "earlier-tumour" for s in a.samples)
+    current_tumour = [f for f in findings if f.rule == "pre-treatment-samples"]
+    if metastasis:
+        lines.append(Line("sample.metastasis"))
+        differs = metastasis
+    elif a.episode.current == "early" and a.episode.new_tumour and earlier_tumour and current_tumour:
+        if a.episode.new_tumour_kind == "new-primary":
+            lines.append(Line("sample.new-primary"))
+            differs = []            # another cancer: its results are its own, not a conflict with the first
+        else:
+            lines.append(Line("sample.recurrence"))
+            differs = current_tumour
+    else:
+        differs = []
+    # Results of earlier samples that disagree with the ones that count now (a conversion at relapse).
+    if any(f.overruled for f in differs):
+        lines.append(Line("sample.differs-from-first"))
+    if current_tumour and not a.episode.new_tumour and any(
+            s.phase == "post-treatment" and not s.governs for s in a.samples):
+        lines.append(Line("sample.after-treatment"))
+    discordance = a.alert("receptor-sample-discordance")
+    if discordance is not None:
+        lines.append(Line("sample.samples-differ", extra_sources=_ids(discordance)))
+    if any(n.code == "newer-provisional-differs" for n in a.data_quality):
+        lines.append(Line("sample.newer-not-final"))
+    return lines
+
+
 def explain(assessment: Assessment, patient_name: str, *, partial_data: bool = False) -> Explanation:
     """What the page says about this assessment. ``partial_data``: some records could not be read."""
     a = assessment
     codes = {alert.code for alert in a.alerts}
     provisional = {f.receptor for f in (a.er, a.pr) if f.provisional} | ({"HER2"} if a.her2.provisional else set())
     review_alerts = [alert for alert in a.alerts if alert.code in REVIEW_PITFALLS]
-    needs_review = a.subtype == "indeterminate" or bool(review_alerts) or bool(provisional)
+    # Only tissue taken after treatment began: treatment can change the results, so no subtype is shown.
+    treated_only = {f.receptor if isinstance(f, ReceptorFinding) else "HER2"
+                    for f in (a.er, a.pr, a.her2) if f.rule == "post-treatment-only"}
+    needs_review = a.subtype == "indeterminate" or bool(review_alerts) or bool(provisional) or bool(treated_only)
     implicated = set(provisional)
     for alert in review_alerts:
         if alert.code in _IMPLICATING:
             implicated |= _analytes_of(alert.evidence, a) or {"ER", "PR", "HER2"}
     if "P1" in codes:
         implicated |= {"ER", "PR"}
+    implicated |= treated_only
 
     ex = Explanation(patient_name=patient_name, knowledge_version=a.knowledge_version, needs_review=needs_review,
-                     subtype=None if needs_review else a.subtype, her2_expression=a.her2.expression)
+                     subtype=None if needs_review else a.subtype, her2_expression=a.her2.expression, sex=a.sex)
     if partial_data:
         ex.notices.append(Line("notice.partial-data"))
 
@@ -197,11 +259,14 @@ def explain(assessment: Assessment, patient_name: str, *, partial_data: bool = F
     dates = sorted(d[:10] for d in (a.er.effective, a.pr.effective, a.her2.effective) if d)
     if dates:
         ex.results.append(Line("result.date", (("date", dates[-1]),)))
+    ex.sample_lines = _sample_lines(a)
 
     if needs_review:
-        ex.review_lines.append(Line("review.intro"))
+        ex.review_lines.append(Line("review.intro", extra_sources=tuple(s for al in review_alerts for s in _ids(al))))
         for alert in review_alerts:
-            _append(ex.review_lines, Line(REVIEW_PITFALLS[alert.code]))
+            _append(ex.review_lines, Line(REVIEW_PITFALLS[alert.code], extra_sources=_ids(alert)))
+        if treated_only:
+            _append(ex.review_lines, Line("review.after-treatment-only"))
         if a.her2.status in ("equivocal", "unknown") and a.her2.ish != "amplified" and \
                 any(r.analyte.startswith("HER2") for r in a.history):
             _append(ex.review_lines, Line("review.her2-unsettled"))
@@ -211,25 +276,38 @@ def explain(assessment: Assessment, patient_name: str, *, partial_data: bool = F
             _append(ex.review_lines, Line("review.missing"))
     else:
         key = _SUBTYPE_KEYS[a.subtype]
-        ex.subtype_lines += [Line(f"subtype.{key}"), Line(f"frequency.{key}")]
+        ex.subtype_lines.append(Line(f"subtype.{key}"))
+        if f"frequency.{key}" not in WOMEN_ONLY_STATEMENTS or (a.sex or "").lower() != "male":
+            ex.subtype_lines.append(Line(f"frequency.{key}"))
         if "ER-low" in a.modifiers:
             ex.subtype_lines.append(Line("qualifier.er-low"))
         if a.subtype in ("HR+/HER2-", "triple-negative") and a.her2.expression in ("low", "ultralow"):
             ex.subtype_lines.append(Line(f"qualifier.her2-{a.her2.expression}"))
         _treatments(a, ex)
 
-    # When results can change.
+    # When results can change. P9 either asks for a biopsy of the relapse (it has a test to order) or names a
+    # conversion the new biopsy showed (said above, with the sample). P13 (as revised): a receptor result that
+    # predates the current disease state, never an age limit; its ESR1 part is not a receptor result.
+    p9, p13 = a.alert("P9"), a.alert("P13")
+    retest = p9 is not None and p9.missing_test is not None
+    outdated = p13 is not None and bool(set(p13.evidence) & _receptor_refs(a))
     ex.change_lines.append(Line("change.general"))
-    if "P9" in codes:
-        ex.change_lines.append(Line("change.relapse-not-retested"))
+    if retest:
+        ex.change_lines.append(Line("change.relapse-not-retested", extra_sources=_ids(p9)))
+    elif outdated:
+        ex.change_lines.append(Line("change.since-tests", extra_sources=_ids(p13)))
     if "P10" in codes:
         ex.change_lines.append(Line("change.her2-low-differs"))
-    if "P13" in codes:
-        ex.change_lines.append(Line("change.old-results"))
 
     # Questions chosen from the assessment.
-    if needs_review:
+    samples_disagree = any(line.statement in ("sample.differs-from-first", "sample.samples-differ")
+                           for line in ex.sample_lines)
+    if needs_review or samples_disagree:
         _append(ex.questions, Line("question.review"))
+    if retest:
+        _append(ex.questions, Line("question.retest"))
+    elif outdated:
+        _append(ex.questions, Line("question.up-to-date"))
     for alert in a.alerts:
         if alert.code in QUESTION_PITFALLS:
             _append(ex.questions, Line(QUESTION_PITFALLS[alert.code]))
@@ -269,6 +347,14 @@ def _treatments(a: Assessment, ex: Explanation) -> None:
         bucket = sources.setdefault(kind, [])
         bucket += [s.id for s in option.sources if s.id not in bucket]
     ex.kinds = [Line(kind, extra_sources=tuple(sources[kind])) for kind in KIND_ORDER if kind in sources]
-    neoadjuvant = any("neoadjuvant" in (OPTIONS[o.id].line if o.id in OPTIONS else "") for o in a.options)
-    if setting == "early" and neoadjuvant:
+    if setting != "early":
+        return
+    # Medicine before surgery: what the record shows happened (the episode's neoadjuvant window, residual
+    # disease at surgery), else the general note while neither medicine nor surgery is on record yet.
+    episode = a.episode
+    if episode.neoadjuvant is not None:
+        ex.treatment_lines.append(Line("treatment.residual-after-medicine" if a.setting.residual_disease
+                                       else "treatment.had-before-surgery"))
+    elif episode.surgery is None and episode.first_systemic_therapy is None and any(
+            "neoadjuvant" in (OPTIONS[o.id].line if o.id in OPTIONS else "") for o in a.options):
         ex.treatment_lines.append(Line("treatment.before-surgery"))

@@ -62,12 +62,13 @@ def render_page(ex: Explanation, *, handout: bool = False, language: str = DEFAU
     env = _environment(language)
     tested = [Line(s) for s in TESTED]
     description = " ".join(plain(say(line, trans)) for line in ex.results)
+    # Only sources this patient may be shown (ex.cite: confirmed, citable, fitting; one per address).
     cited: list[str] = []
     for line in [*tested, *ex.lines()]:
-        cited += [s for s in line.sources if s not in cited]
+        cited += [s for s in ex.cite(line) if s not in cited]
     context: dict[str, Any] = {
         "ex": ex, "tested": tested, "lang": language, "handout": handout,
-        "say": lambda line: say(line, trans),
+        "say": lambda line: say(line, trans), "cite": ex.cite,
         "picture": results_svg(ex.markers, description, trans.gettext),
         "sources": [SOURCES[s] for s in cited],
         "today": (today or date.today()).isoformat(),

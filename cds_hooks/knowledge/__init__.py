@@ -6,6 +6,6 @@ so a decision can always be traced to the knowledge it was made with. Bump it on
 a table (format YEAR.MONTH.N).
 """
 
-KNOWLEDGE_VERSION = "2026.11.7"
+KNOWLEDGE_VERSION = "2026.11.8"
 
 __all__ = ["KNOWLEDGE_VERSION"]

@@ -7,6 +7,13 @@ page can be translated from the message catalogs) and the ids of the sources in
 ``cds_hooks.knowledge.sources.SOURCES`` behind it. The page (``app/patient``) chooses statements
 from the same ``Assessment`` the clinician's cards come from; it never writes clinical text of its own.
 
+Sources a patient sees (tested for every fixture page): only confirmed, citable ones (``patient`` or
+``clinician`` audience in ``sources.py``, never ``internal``: no seed page, no section of our own
+reference, no repository), only those that fit the patient (``shown_sources``: the male breast cancer
+guideline only for a man; the ovarian-suppression trials and SEER's figures for women only), and one
+address once. Every statement rests on at least one such source, except the few marked
+``about_record`` that only say what this patient's record holds (a date, a result missing or not final).
+
 Text rules (tested): Flesch-Kincaid grade of at most 8 for every rendered page; medical terms
 marked ``<dfn>`` where they are explained; no dose, no prescription, no "you should"; placeholders
 in ``{braces}`` are filled with escaped values. Only ``<dfn>`` and ``<strong>`` markup is allowed.
@@ -25,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .sources import SOURCES
+from .sources import FEMALE_ONLY_SOURCES, MALE_ONLY_SOURCES, SOURCES
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,10 @@ class PatientStatement:
     id: str
     text: str                      # English; the gettext msgid
     sources: tuple[str, ...]
+    # About this patient's own record only (a date, a result that is missing or not final, a question it
+    # prompts): no medical claim, so no clinical source; the page cites the record ("from the results in your
+    # record") and, where a pitfall prompted the line, that pitfall's sources.
+    about_record: bool = False
 
 
 _ASCO_ERPR = ("asco-cap-2020-er-pr", "acs-hormone-receptor-status")
@@ -41,12 +52,12 @@ _HER2 = ("asco-cap-2023-her2", "acs-her2-status")
 PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
     PatientStatement("notice.partial-data",
                      "Some of your records could not be read, so results may be missing from this page.",
-                     ("ck-b",)),
+                     (), about_record=True),
     # ---- What was tested ----------------------------------------------------------------------
     PatientStatement("tested.sample",
                      "A doctor who studies cells, called a <dfn>pathologist</dfn>, looked at cells from your "
                      "cancer. The cells came from a <dfn>biopsy</dfn> (a small piece of tissue taken out) or "
-                     "from surgery.", ("acs-hormone-receptor-status", "seed-003")),
+                     "from surgery.", ("acs-hormone-receptor-status",)),
     PatientStatement("tested.three", "The lab looked for three things on the cancer cells:",
                      ("acs-hormone-receptor-status", "acs-her2-status")),
     PatientStatement("tested.er",
@@ -85,7 +96,8 @@ PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
     PatientStatement("result.er.negative", "ER negative: fewer than 1 out of 100 cells took up the stain.",
                      _ASCO_ERPR),
     PatientStatement("result.er.negative-no-percent", "ER negative.", _ASCO_ERPR),
-    PatientStatement("result.er.unknown", "ER: your record does not have a result we can use.", ("ck-b",)),
+    PatientStatement("result.er.unknown", "ER: your record does not have a result we can use.", (),
+                     about_record=True),
     PatientStatement("result.pr.positive", "PR positive: {percent} out of 100 cells took up the stain.",
                      _ASCO_ERPR),
     PatientStatement("result.pr.positive-no-percent",
@@ -97,7 +109,8 @@ PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
     PatientStatement("result.pr.negative", "PR negative: fewer than 1 out of 100 cells took up the stain.",
                      _ASCO_ERPR),
     PatientStatement("result.pr.negative-no-percent", "PR negative.", _ASCO_ERPR),
-    PatientStatement("result.pr.unknown", "PR: your record does not have a result we can use.", ("ck-b",)),
+    PatientStatement("result.pr.unknown", "PR: your record does not have a result we can use.", (),
+                     about_record=True),
     PatientStatement("result.her2.positive-ihc",
                      "HER2 positive: the IHC score was 3+. The cells have a lot of HER2.", _HER2),
     PatientStatement("result.her2.positive-fish",
@@ -121,9 +134,37 @@ PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
                      "HER2: the IHC score was 2+, and there is no FISH result yet. The result is not settled.",
                      ("asco-cap-2018-her2",)),
     PatientStatement("result.her2.unknown", "HER2: your record does not have a result we can use yet.",
-                     ("ck-b",)),
-    PatientStatement("result.needs-review", "{name}: your care team needs to check this result.", ("ck-d",)),
-    PatientStatement("result.date", "The results above are from {date}.", ("ck-b",)),
+                     (), about_record=True),
+    PatientStatement("result.needs-review", "{name}: your care team needs to check this result.", (),
+                     about_record=True),
+    PatientStatement("result.date", "The results above are from {date}.", (), about_record=True),
+    # ---- Which sample the results come from (the patient over time: episodes, issue 13 section 1) --------
+    PatientStatement("sample.after-treatment",
+                     "These results are from a biopsy taken before you started cancer medicine. Tissue taken out "
+                     "later, after the medicine, was tested too. Medicine can change these results. So your care "
+                     "team goes by the results from before treatment.",
+                     ("breastcancer-org-status-change", "yilmaz-2022-neoadjuvant-change")),
+    PatientStatement("sample.metastasis",
+                     "These results are from a new biopsy of the cancer that spread. Your care team goes by these "
+                     "new results.", ("breastcancer-org-status-change", "esmo-abc5-2020", "schrijver-2018")),
+    PatientStatement("sample.recurrence",
+                     "These results are from a biopsy of the cancer that came back. Your care team goes by these "
+                     "new results.", ("breastcancer-org-status-change", "esmo-abc5-2020")),
+    PatientStatement("sample.new-primary",
+                     "These results are from a biopsy of the new cancer in your other breast. A new cancer is "
+                     "tested on its own, so its results can differ from those of your first cancer.",
+                     ("asco-cap-2020-er-pr", "asco-cap-2018-her2")),
+    PatientStatement("sample.differs-from-first",
+                     "Some of these results are not the same as the tests on your first cancer. This can happen, "
+                     "because cancer cells can change over time. Your care team needs to review both results.",
+                     ("breastcancer-org-status-change", "schrijver-2018", "esmo-abc5-2020")),
+    PatientStatement("sample.samples-differ",
+                     "Two samples of your cancer did not give the same result. Your care team needs to review "
+                     "both samples. This page shows the result the testing guidelines say to go by.",
+                     ("asco-cap-2018-her2", "asco-cap-2023-her2", "asco-cap-2020-er-pr")),
+    PatientStatement("sample.newer-not-final",
+                     "A newer result is in your record, but it is not final yet. It may differ from the results "
+                     "shown here. Your care team will look at it when it is final.", (), about_record=True),
     # ---- The subtype in words -----------------------------------------------------------------
     PatientStatement("subtype.hr-pos-her2-neg",
                      "Your cancer is <strong>hormone receptor positive and HER2 negative</strong> (HR+/HER2-). "
@@ -162,28 +203,33 @@ PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
     # ---- Needs review -------------------------------------------------------------------------
     PatientStatement("review.intro",
                      "Your care team needs to look at your results again before anyone can say what kind of "
-                     "breast cancer this is. This page does not guess.", ("ck-d",)),
+                     "breast cancer this is. This page does not guess.",
+                     ("acs-hormone-receptor-status", "acs-her2-status")),
     PatientStatement("review.her2-unsettled",
                      "The HER2 result is not settled. One more test is needed.",
                      ("asco-cap-2018-her2", "asco-cap-2023-her2")),
     PatientStatement("review.missing",
-                     "Some results are missing from your record.", ("ck-b",)),
+                     "Some results are missing from your record.", (), about_record=True),
     PatientStatement("review.er-pr-pattern",
                      "Your ER and PR results do not fit the usual pattern. Results like these are often "
-                     "checked again.", ("asco-cap-2020-er-pr-rec2", "ecancer-2021-er-neg-pr-pos")),
+                     "checked again.", ("asco-cap-2020-er-pr-rec2",)),
     PatientStatement("review.conflict",
-                     "Two results from the same sample do not agree.", ("ck-d",)),
+                     "Two results from the same sample do not agree.", (), about_record=True),
     PatientStatement("review.her2-reading",
                      "The HER2 gene count gave an unusual result. It needs a second look.",
                      ("asco-cap-2018-her2",)),
     PatientStatement("review.preliminary",
-                     "Some results are not final yet.", ("ck-b",)),
+                     "Some results are not final yet.", (), about_record=True),
+    PatientStatement("review.after-treatment-only",
+                     "The only results in your record come from tissue taken out after you started cancer "
+                     "medicine. Medicine can change these results. Your care team needs the results from before "
+                     "treatment.", ("breastcancer-org-status-change", "yilmaz-2022-neoadjuvant-change")),
     # ---- Kinds of treatment -------------------------------------------------------------------
     PatientStatement("treatment.intro",
                      "Treatment depends on the kind of cancer and its <dfn>stage</dfn> (how big it is and how "
                      "far it has spread). These kinds of treatment are often used for this kind and stage. "
                      "Your care team will talk with you about what fits you.",
-                     ("lbbc-treatments", "seed-003")),
+                     ("lbbc-treatments",)),
     PatientStatement("treatment.early-local",
                      "Surgery and <dfn>radiation</dfn> (strong rays aimed at the cancer) treat the breast and the "
                      "nearby <dfn>lymph nodes</dfn> (small glands under the arm). They are called local "
@@ -191,45 +237,56 @@ PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
     PatientStatement("treatment.metastatic",
                      "The record shows that the cancer has spread to other parts of the body. This is called "
                      "<dfn>metastatic</dfn> cancer. Treatment then uses medicines that reach the whole body.",
-                     ("lbbc-treatments", "seed-003")),
+                     ("lbbc-treatments",)),
     PatientStatement("treatment.unknown-stage",
                      "Your record does not show the stage clearly, so this list may not fit your case.",
-                     ("ck-b",)),
+                     ("lbbc-treatments",)),
     PatientStatement("kind.hormone",
                      "<dfn>Hormone therapy</dfn>: medicines that lower estrogen or stop it from reaching the "
                      "cancer cells.", ("acs-hormone-receptor-status",)),
     PatientStatement("kind.targeted",
-                     "<dfn>Targeted therapy</dfn>: medicines that block signals the cancer cells use to grow.",
-                     ("seed-001", "seed-004")),
+                     "<dfn>Targeted therapy</dfn>: medicines aimed at certain proteins that cancer cells use to "
+                     "grow.", ("cancer-ca-targeted-therapy",)),
     PatientStatement("kind.her2",
                      "<dfn>HER2-targeted therapy</dfn>: medicines that attack HER2 on the cancer cells.",
                      ("acs-her2-status",)),
     PatientStatement("kind.adc",
                      "<dfn>Antibody-drug conjugates</dfn>: medicines that carry a cell-killing drug straight to "
-                     "the cancer cells.", ("destiny-breast06-fda-2025", "seed-004")),
+                     "the cancer cells.", ("destiny-breast06-fda-2025",)),
     PatientStatement("kind.chemo",
                      "<dfn>Chemotherapy</dfn>: medicines that kill cells that grow fast.", ("lbbc-treatments",)),
     PatientStatement("kind.immuno",
                      "<dfn>Immunotherapy</dfn>: medicines that help your immune system fight the cancer.",
-                     ("keynote-522-ascopost", "seed-003")),
+                     ("keynote-522-ascopost",)),
     PatientStatement("treatment.before-surgery",
                      "Medicine is sometimes given before surgery. If the surgeon then finds no cancer left, "
                      "this is called a <dfn>complete response</dfn>. It is a good sign.",
-                     ("von-minckwitz-2012-pcr", "seed-001")),
+                     ("cortazar-2014-pcr",)),
+    PatientStatement("treatment.had-before-surgery",
+                     "Your record shows that you had cancer medicine before surgery. If no cancer is found at "
+                     "surgery after this medicine, it is called a <dfn>complete response</dfn>. It is a good sign.",
+                     ("cortazar-2014-pcr",)),
+    PatientStatement("treatment.residual-after-medicine",
+                     "Your record shows that you had cancer medicine before surgery, and that some cancer was still "
+                     "there at surgery. Your care team may talk with you about more treatment after surgery.",
+                     ("katherine-2019", "create-x")),
     # ---- When results can change --------------------------------------------------------------
     PatientStatement("change.general",
                      "Cancer cells can change over time. If the cancer comes back or spreads, your care team "
                      "may ask for a new biopsy. The new test shows what the cancer is like now, and that can "
                      "change which treatments may help.",
-                     ("breastcancer-org-status-change", "schrijver-2018", "seed-004")),
+                     ("breastcancer-org-status-change", "schrijver-2018")),
     PatientStatement("change.relapse-not-retested",
                      "Your record shows that the cancer came back or spread. The tests in your record are from "
-                     "before that time.", ("schrijver-2018", "ck-d")),
+                     "before that time.", ("schrijver-2018", "breastcancer-org-status-change")),
     PatientStatement("change.her2-low-differs",
                      "Your HER2 results were not the same on every sample. This can happen, because HER2 can "
                      "differ from one part of a cancer to another.", ("asco-cap-2023-her2",)),
-    PatientStatement("change.old-results",
-                     "Some of your results are more than two years old.", ("ck-d",)),
+    # Results that predate the current disease state (pitfall P13 as revised: no age limit).
+    PatientStatement("change.since-tests",
+                     "Your record shows that the cancer came back, grew or spread after these tests were done. The "
+                     "tests may not show what the cancer is like now.",
+                     ("breastcancer-org-status-change", "schrijver-2018", "asco-2021-mbc-update")),
     # ---- Questions to ask ---------------------------------------------------------------------
     PatientStatement("question.er-percent", "Was my ER percentage measured?", ("asco-cap-2020-er-pr",)),
     PatientStatement("question.pr-percent", "Was my PR percentage measured?", ("asco-cap-2020-er-pr",)),
@@ -244,19 +301,20 @@ PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
                      ("asco-cap-2023-her2",)),
     PatientStatement("question.retest", "Will the cancer that came back be tested again for ER, PR and HER2?",
                      ("schrijver-2018",)),
-    PatientStatement("question.up-to-date", "Are my test results still up to date?", ("ck-d",)),
+    PatientStatement("question.up-to-date", "Are my test results still up to date?",
+                     ("breastcancer-org-status-change", "schrijver-2018")),
     PatientStatement("question.review", "When will my results be checked again, and what will that change?",
-                     ("ck-d",)),
+                     (), about_record=True),
     PatientStatement("question.stage",
                      "What is the <dfn>stage</dfn> of my cancer, that is, how big is it and how far has it spread?",
                      ("lbbc-treatments",)),
     PatientStatement("question.treatments", "Which kinds of treatment fit my cancer and how far it has spread?",
                      ("lbbc-treatments",)),
     PatientStatement("question.before-surgery", "Will I get medicine before surgery?",
-                     ("von-minckwitz-2012-pcr",)),
+                     ("cortazar-2014-pcr",)),
     PatientStatement("question.trials",
                      "Is there a <dfn>clinical trial</dfn> (a research study of a new treatment) that fits me?",
-                     ("seed-003",)),
+                     ("nci-clinical-trials",)),
 )
 
 PATIENT_STATEMENTS: dict[str, PatientStatement] = {s.id: s for s in PATIENT_STATEMENTS_TABLE}
@@ -273,13 +331,13 @@ REVIEW_PITFALLS: dict[str, str] = {
 }
 
 # Pitfalls that become a question to ask (statement id). Chosen from the assessment, never copied.
+# P9 (a biopsy of the relapse, not a conversion it showed) and P13 (a receptor result older than the current
+# disease state, not an ESR1 result) are chosen by app.patient.explain from what each alert is about.
 QUESTION_PITFALLS: dict[str, str] = {
     "P3": "question.er-percent",
     "P4": "question.fish",
     "P7": "question.her2-score",
     "P8": "question.her2-ultralow",
-    "P9": "question.retest",
-    "P13": "question.up-to-date",
 }
 
 # Drug classes of the options table (cds_hooks.knowledge.options) as kinds of treatment a patient reads.
@@ -299,14 +357,57 @@ KIND_ORDER: tuple[str, ...] = ("kind.hormone", "kind.her2", "kind.targeted", "ki
                                "kind.immuno")
 
 
+# Statements resting on figures for women only (SEER's subtype frequencies): never said to a man.
+WOMEN_ONLY_STATEMENTS: frozenset[str] = frozenset({
+    "frequency.hr-pos-her2-neg", "frequency.hr-pos-her2-pos", "frequency.hr-neg-her2-pos",
+    "frequency.triple-negative"})
+
+
+def fits_patient(source_id: str, sex: str | None) -> bool:
+    """Whether a patient of this sex may be shown this source: confirmed and citable (never an internal
+    entry), and written for them (the male guideline only for a man; women-only sources never for a man;
+    a record without a sex counts as a woman's, since nearly all breast cancers are, but never gets the
+    male guideline)."""
+    source = SOURCES[source_id]
+    if source.audience == "internal" or not source.url:
+        return False
+    male = (sex or "").lower() == "male"
+    if source_id in MALE_ONLY_SOURCES and not male:
+        return False
+    return not (source_id in FEMALE_ONLY_SOURCES and male)
+
+
+# One id per address (the first citable entry in the catalogue), so a document is listed once on a page.
+_BY_ADDRESS: dict[str, str] = {}
+for _source in SOURCES.values():
+    if _source.audience != "internal" and _source.url:
+        _BY_ADDRESS.setdefault(_source.url, _source.id)
+
+
+def shown_sources(ids: tuple[str, ...] | list[str], sex: str | None) -> tuple[str, ...]:
+    """The sources of a line a patient of this sex is shown: fitting ones only, one id per address, in order."""
+    out: list[str] = []
+    for source_id in ids:
+        if fits_patient(source_id, sex):
+            canonical = _BY_ADDRESS[SOURCES[source_id].url]
+            if canonical not in out:
+                out.append(canonical)
+    return tuple(out)
+
+
 def _check() -> None:
-    """Every statement cites at least one catalogued source; every mapping names a real statement."""
+    """Every statement cites catalogued sources and, unless it is only about the record, at least one a patient
+    can be shown (for women-only statements: one a woman can be shown); every mapping names a real statement."""
     for s in PATIENT_STATEMENTS_TABLE:
-        if not s.sources:
-            raise ValueError(f"patient statement {s.id} has no source")
         unknown = [src for src in s.sources if src not in SOURCES]
         if unknown:
             raise ValueError(f"patient statement {s.id} cites unknown sources {unknown}")
+        if s.about_record:
+            continue
+        readers = ("female",) if s.id in WOMEN_ONLY_STATEMENTS else ("female", "male")
+        for sex in readers:
+            if not shown_sources(s.sources, sex):
+                raise ValueError(f"patient statement {s.id} has no source a {sex} patient can be shown")
     if len(PATIENT_STATEMENTS) != len(PATIENT_STATEMENTS_TABLE):
         raise ValueError("duplicate patient statement id")
     for table in (REVIEW_PITFALLS, QUESTION_PITFALLS, TREATMENT_KINDS):

@@ -39,7 +39,8 @@ AUDIENCES = ("clinician", "patient", "internal")
 # Sources about one sex only: never shown for a patient of the other sex (the male breast cancer guideline is
 # never the headline source for a woman; the ovarian-suppression trials are not cited to a man).
 MALE_ONLY_SOURCES = frozenset({"asco-male-bc"})
-FEMALE_ONLY_SOURCES = frozenset({"soft-text-domain", "soft-2015"})
+# SEER's subtype figures are for women only (the page says "Female Breast Cancer Subtypes").
+FEMALE_ONLY_SOURCES = frozenset({"soft-text-domain", "soft-2015", "seer-breast-subtypes"})
 # The options card's headline source: a guideline covering every subtype of the setting (a card lists the
 # label or trial of each option under that option); for a man, the male breast cancer guideline.
 HEADLINE_SOURCES = {"early": "esmo-ebc-2024", "metastatic": "esmo-abc5-2020", "male": "asco-male-bc"}
@@ -329,7 +330,7 @@ _SOURCES: tuple[Source, ...] = (
            "breast-cancer-hormone-receptor-status.html", "patient"),
     Source("acs-her2-status", "American Cancer Society: Breast Cancer HER2 Status",
            "American Cancer Society, patient page on HER2, IHC and FISH testing",
-           "https://www.cancer.org/cancer/breast-cancer/understanding-a-breast-cancer-diagnosis/"
+           "https://www.cancer.org/cancer/types/breast-cancer/understanding-a-breast-cancer-diagnosis/"
            "breast-cancer-her2-status.html", "patient"),
     Source("lbbc-treatments", "Living Beyond Breast Cancer: Treatments (local and systemic therapy)",
            "Living Beyond Breast Cancer, patient page on local (surgery, radiation) and systemic treatment",
@@ -337,6 +338,22 @@ _SOURCES: tuple[Source, ...] = (
     Source("breastcancer-org-status-change", "Breastcancer.org: receptor and HER2 status can change after diagnosis",
            "Breastcancer.org research news, 20 June 2012, on a Journal of Clinical Oncology study of marker changes "
            "at recurrence", "https://www.breastcancer.org/research-news/20120620", "patient"),
+    Source("cancer-ca-targeted-therapy", "Canadian Cancer Society: targeted therapy (glossary)",
+           "Canadian Cancer Society, glossary entry: treatment with drugs aimed at molecules (usually proteins) that "
+           "cancer cells use to grow", "https://cancer.ca/en/cancer-information/resources/glossary/t/targeted-therapy",
+           "patient"),
+    Source("nci-clinical-trials", "National Cancer Institute: Clinical Trials Information for Patients and Caregivers",
+           "National Cancer Institute, patient pages on what cancer clinical trials are and how to find one",
+           "https://www.cancer.gov/about-cancer/treatment/clinical-trials", "patient"),
+    Source("cortazar-2014-pcr", "Cortazar et al., Lancet 2014: complete response after treatment before surgery",
+           "Cortazar P et al. Pathological complete response and long-term clinical benefit in breast cancer: the "
+           "CTNeoBC pooled analysis. Lancet 2014;384(9938):164-172 (no invasive cancer left in breast and nodes at "
+           "surgery goes with longer event-free and overall survival)", doi("10.1016/S0140-6736(13)62422-8"), "patient"),
+    Source("yilmaz-2022-neoadjuvant-change", "Yilmaz and Cavdar, Curr Oncol 2022: receptor changes after treatment "
+           "before surgery", "Yilmaz C, Kocatepe Cavdar D. Biomarker Discordances and Alterations Observed in Breast "
+           "Cancer Treated with Neoadjuvant Chemotherapy: Causes, Frequencies, and Clinical Significances. Curr Oncol "
+           "2022;29(12):9695-9710 (ER, PR and HER2 compared between the biopsy and the tissue left at surgery)",
+           doi("10.3390/curroncol29120761"), "patient"),
     Source("von-minckwitz-2012-pcr", "von Minckwitz et al., J Clin Oncol 2012: pathologic complete response by subtype",
            "von Minckwitz G et al. Definition and impact of pathologic complete response on prognosis after "
            "neoadjuvant chemotherapy in various intrinsic breast cancer subtypes. J Clin Oncol 2012;30(15):1796-1804; "

@@ -12,10 +12,29 @@ from collections import defaultdict
 import pytest
 import textstat
 
-from cds_hooks.knowledge.patient_content import PATIENT_STATEMENTS, PATIENT_STATEMENTS_TABLE
-from cds_hooks.knowledge.sources import SOURCES
+from cds_hooks.knowledge.patient_content import PATIENT_STATEMENTS, PATIENT_STATEMENTS_TABLE, shown_sources
+from cds_hooks.knowledge.sources import FEMALE_ONLY_SOURCES, MALE_ONLY_SOURCES, SOURCES
+from tests.decision.test_sources import CONFIRMED
 
 from .fixture_pages import fixture_pages, readable_text
+
+# Addresses of the sources only the patient page cites, and how each was confirmed with the search tool (the
+# clinician sources are confirmed in tests/decision/test_sources.py).
+PATIENT_CONFIRMED: dict[str, str] = {
+    "https://seer.cancer.gov/statfacts/html/breast-subtypes.html": "pages: the SEER page itself (female cases, 2017-2021)",
+    "https://www.cancer.org/cancer/types/breast-cancer/understanding-a-breast-cancer-diagnosis/"
+    "breast-cancer-hormone-receptor-status.html": "find_string: 6 independent links to the ACS page",
+    "https://www.cancer.org/cancer/types/breast-cancer/understanding-a-breast-cancer-diagnosis/"
+    "breast-cancer-her2-status.html": "find_string: 7 links to the ACS page under /cancer/types/",
+    "https://www.lbbc.org/learn/treatments-and-research": "pages: the LBBC page itself (local and systemic therapy)",
+    "https://www.breastcancer.org/research-news/20120620": "pages: the Breastcancer.org article itself",
+    "https://cancer.ca/en/cancer-information/resources/glossary/t/targeted-therapy": "pages: the glossary page itself",
+    "https://www.cancer.gov/about-cancer/treatment/clinical-trials": "pages: the NCI page itself",
+    "https://doi.org/10.1016/S0140-6736(13)62422-8": "pages: PubMed-derived record PMID 24529560 with the title; "
+    "find_string: bibliography 'Lancet 384(9938):164-172, PMID 24529560, doi'",
+    "https://doi.org/10.3390/curroncol29120761": "pages: the MDPI article page (Curr Oncol 2022;29(12):9695-9710, "
+    "DOI shown) and PMC9776827",
+}
 
 PAGES = fixture_pages()
 IDS = [p.name for p in PAGES]
@@ -151,16 +170,59 @@ def test_no_statement_prescribes_or_doses():
         assert not any(re.search(rf"\b{re.escape(d)}\b", text) for d in drugs), s.id
 
 
-def test_every_statement_on_a_page_lists_its_sources_there():
-    """Each sentence names its sources (data-sources), and each of those is in the page's source list with its link."""
-    for page in PAGES[:: max(1, len(PAGES) // 20)]:
+def _footer_ids(html: str) -> list[str]:
+    return re.findall(r'<li id="src-([^"]+)"', html.split('<footer class="sources"', 1)[1])
+
+
+def test_every_page_shows_only_citable_sources_that_fit_the_patient():
+    """Every rendered page of every fixture patient: each source listed is confirmed and citable (never a seed
+    page, our own reference or a repository), fits the patient (the male guideline only for a man, and on a man's
+    page whenever it lists kinds of treatment; women-only sources never for a man), appears once per address; each sentence names its sources there, and only a
+    sentence about the record itself (a date, a missing or unfinished result) may name none."""
+    confirmed = {**CONFIRMED, **PATIENT_CONFIRMED}
+    for page in PAGES:
+        male = (page.assessment.sex or "").lower() == "male"
+        listed = _footer_ids(page.html)
         footer = page.html.split('<footer class="sources"', 1)[1]
+        assert listed, page.name
+        for source_id in listed:
+            source = SOURCES[source_id]
+            assert source.audience != "internal" and source.url in confirmed, (page.name, source_id)
+            assert male or source_id not in MALE_ONLY_SOURCES, (page.name, source_id)
+            assert not male or source_id not in FEMALE_ONLY_SOURCES, (page.name, source_id)
+            assert f'href="{source.url}"' in footer, (page.name, source_id)
+        assert len({SOURCES[i].url for i in listed}) == len(listed), f"{page.name}: one document listed twice"
+        if male and page.explanation.kinds:
+            assert "asco-male-bc" in listed, f"{page.name}: a man's treatment kinds without the male guideline"
+        assert not re.search(r"(?i)seed \d|knowledge base, section|github\.com|clinical-knowledge", footer), page.name
+        named: set[str] = set()
         for statement, sources in re.findall(r'data-statement="([^"]+)" data-sources="([^"]*)"', page.html):
-            assert statement in PATIENT_STATEMENTS and sources, (page.name, statement)
-            for source in sources.split():
-                assert f'id="src-{source}"' in footer, (page.name, source)
-                if SOURCES[source].url:
-                    assert f'href="{SOURCES[source].url}"' in footer
+            assert statement in PATIENT_STATEMENTS, (page.name, statement)
+            assert sources or PATIENT_STATEMENTS[statement].about_record, (page.name, statement, "no citable source")
+            for source_id in sources.split():
+                assert source_id in listed, (page.name, statement, source_id)
+                named.add(source_id)
+        assert named == set(listed), (page.name, "listed but cited by no sentence", set(listed) - named)
+
+
+def test_shown_sources_drop_internal_unfitting_and_repeated_ones():
+    """The filter the sweep above relies on: seeds, our reference, the male guideline for a woman, SEER's
+    women-only figures for a man, and a second id for one address are all dropped."""
+    ids = ("seed-003", "ck-b", "von-minckwitz-2012-pcr", "asco-male-bc", "acs-her2-status", "openonco-ultralow",
+           "destiny-breast06-fda-2025", "seer-breast-subtypes")
+    assert shown_sources(ids, "female") == ("acs-her2-status", "openonco-ultralow", "seer-breast-subtypes")
+    assert shown_sources(ids, None) == ("acs-her2-status", "openonco-ultralow", "seer-breast-subtypes")
+    assert shown_sources(ids, "male") == ("asco-male-bc", "acs-her2-status", "openonco-ultralow")
+
+
+def test_no_page_rests_on_the_withdrawn_age_limit():
+    """'More than two years old' (the withdrawn P13c) is said nowhere; results 25 months old with no later disease
+    event get no staleness line at all (cases stale-results-25-months, pitfall-p13-stale-results)."""
+    for page in PAGES:
+        assert "two years" not in page.html and "change.old-results" not in page.html, page.name
+    for name in ("stale-results-25-months", "pitfall-p13-stale-results"):
+        said = statements_on(next(p for p in PAGES if p.name == name).html)
+        assert not {"change.since-tests", "change.relapse-not-retested", "question.up-to-date"} & set(said), name
 
 
 def test_kinds_of_treatment_come_from_the_clinicians_options():

@@ -1,0 +1,186 @@
+"""The patient page over a patient's history: several samples, treatment before surgery, relapse.
+
+Each case is one of the curated histories of ``fixtures/cases`` (history-*, review-*), assessed on the
+case's own ``today`` as the decision tests do. The expectations come from each case's description and
+``expected`` block (which sample governs, residual disease, a conversion, a relapse not biopsied), turned
+into what a patient must read: the cancer described by its pre-treatment results after neoadjuvant
+therapy, the new biopsy at relapse, "your care team needs to review" when results disagree, and never the
+withdrawn "older than two years" line.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from app.patient.explain import explain
+from app.patient.render import render_page
+from cds_hooks.decision import DecisionConfig, assess
+
+from .fixture_pages import readable_text
+
+CASES = Path(__file__).resolve().parents[2] / "fixtures" / "cases"
+
+
+@lru_cache(maxsize=None)
+def page(name: str) -> tuple[dict, object, str]:
+    case = json.loads((CASES / f"{name}.json").read_text())
+    config = DecisionConfig(today=datetime.date.fromisoformat(case["today"]), **case.get("config", {}))
+    assessment = assess([e["resource"] for e in case["bundle"]["entry"]], config)
+    ex = explain(assessment, "Test Patient")
+    return case["expected"], ex, render_page(ex, handout=True, today=datetime.date(2026, 1, 1))
+
+
+def said(html: str) -> list[str]:
+    return re.findall(r'data-statement="([^"]+)"', html)
+
+
+SUBTYPE = {"HR+/HER2-": "subtype.hr-pos-her2-neg", "HR+/HER2+": "subtype.hr-pos-her2-pos",
+           "HR-/HER2+": "subtype.hr-neg-her2-pos", "triple-negative": "subtype.triple-negative"}
+
+
+@pytest.mark.parametrize("name", [
+    "history-her2pos-neoadjuvant-residual-her2-0-tdm1",     # HER2 3+ core, residual HER2 0 at surgery
+    "review-neoadjuvant-statements-only",                   # the same, therapy known from statements only
+    "review-male-er-residual-loss-tamoxifen",               # ER 90 % core, residual ER 0 %
+])
+def test_after_neoadjuvant_therapy_the_page_goes_by_the_pre_treatment_biopsy(name):
+    """The case's subtype (pre-treatment samples govern) is shown; the page says the tissue taken at surgery was
+    tested too and that the results from before treatment count, and that some cancer was left at surgery. It
+    never asks 'will I get medicine before surgery?' of a patient who already had it."""
+    expected, ex, html = page(name)
+    statements = said(html)
+    assert "pre-treatment-samples" in expected["governing"].values() and "residual-disease-result" in \
+        expected["subtypeNotes"]
+    assert SUBTYPE[expected["subtype"]] in statements and not ex.needs_review
+    assert "sample.after-treatment" in statements
+    assert "treatment.residual-after-medicine" in statements
+    assert "question.before-surgery" not in statements and "treatment.before-surgery" not in statements
+    text = readable_text(html)
+    assert "Tissue taken out later, after the medicine, was tested too." in text
+    if expected.get("her2Status") == "positive":
+        # The residual HER2 0 is not stated as the result: the pre-treatment 3+ is.
+        assert "result.her2.positive-ihc" in statements and not any(
+            s in statements for s in ("result.her2.null", "result.her2.zero"))
+
+
+def test_only_tissue_taken_after_treatment_is_a_review_not_a_subtype():
+    """history-residual-only-her2-0-tdm1: only residual results (HER2 0) after neoadjuvant anti-HER2 therapy.
+    The card calls it triple-negative on treated tissue with a warning; the page shows no subtype, says the results
+    from before treatment are needed, and states no value for the treated results."""
+    expected, ex, html = page("history-residual-only-her2-0-tdm1")
+    statements = said(html)
+    assert expected["governing"]["HER2"] == "post-treatment-only"
+    assert ex.needs_review and not any(s.startswith(("subtype.", "frequency.", "kind.")) for s in statements)
+    assert "review.after-treatment-only" in statements
+    assert not any(s.startswith(("result.er.", "result.pr.", "result.her2.")) for s in statements)
+    assert statements.count("result.needs-review") == 3
+
+
+@pytest.mark.parametrize("name", [
+    "history-conversion-her2-liver-trastuzumab",        # HER2 3+ primary, liver biopsy HER2 0
+    "history-conversion-er-liver-fulvestrant",          # ER 90 % primary, liver biopsy ER 0 %
+    "review-conversion-her2-gained-at-relapse",         # HER2 1+ primary, liver biopsy HER2 3+
+])
+def test_at_relapse_the_page_describes_the_new_biopsy_and_asks_for_review_of_the_change(name):
+    """The metastasis biopsy governs (the case's expectation); the page says the results come from the new biopsy
+    of the cancer that spread, that some differ from the earlier tests and the care team needs to review both, and
+    it does not claim the results predate the relapse or ask for a biopsy that was done."""
+    expected, ex, html = page(name)
+    statements = said(html)
+    assert "metastatic-sample" in expected["governing"].values() and "P9" in expected.get("alertsPresent", ["P9"])
+    assert SUBTYPE[expected["subtype"]] in statements
+    assert {"sample.metastasis", "sample.differs-from-first", "question.review"} <= set(statements)
+    assert "change.relapse-not-retested" not in statements and "question.retest" not in statements
+    assert "Your care team needs to review both results." in readable_text(html)
+
+
+def test_a_relapse_without_a_new_biopsy_says_the_tests_are_from_before_it():
+    """review-relapse-unbiopsied-fulvestrant: bone metastases never biopsied, primary results stand in (P9 asks for
+    a biopsy, P13 marks them as predating the relapse): one line says so and one question asks about a new test;
+    the two pitfalls do not make two lines saying the same thing."""
+    expected, _ex, html = page("review-relapse-unbiopsied-fulvestrant")
+    statements = said(html)
+    assert expected["governing"]["ER"] == "early-results-only" and "P9" in expected["alertsPresent"]
+    assert "change.relapse-not-retested" in statements and "question.retest" in statements
+    assert "change.since-tests" not in statements and "question.up-to-date" not in statements
+    assert "sample.metastasis" not in statements
+
+
+def test_results_older_than_the_current_disease_state_are_said_to_be_so():
+    """review-relapse-metastasis-result-preliminary: the liver biopsy's ER 0 % is still preliminary, so the final
+    2016 primary result stands in and predates the relapse (P13 as revised); the page says the cancer spread since
+    those tests and that a newer result is not final yet; there is no retest line (P9 absent in the case)."""
+    expected, _ex, html = page("review-relapse-metastasis-result-preliminary")
+    statements = said(html)
+    assert "P9" in expected["alertsAbsent"] and "newer-provisional-differs" in expected["dataQuality"]
+    assert {"change.since-tests", "question.up-to-date", "sample.newer-not-final"} <= set(statements)
+    assert "change.relapse-not-retested" not in statements
+
+
+def test_an_esr1_result_before_progression_is_not_said_to_be_an_old_receptor_result():
+    """pitfall-p13-esr1-before-progression: P13 is about the ESR1 result only; the page (which does not explain
+    ESR1) says nothing about outdated receptor results."""
+    expected, _ex, html = page("pitfall-p13-esr1-before-progression")
+    assert "P13" in expected["alertsPresent"]
+    assert not {"change.since-tests", "question.up-to-date"} & set(said(html))
+
+
+@pytest.mark.parametrize("name, relapse", [
+    ("history-de-novo-window-just-below-4-months", False),
+    ("history-de-novo-window-at-4-months", False),
+    ("history-de-novo-window-just-above-4-months", True),
+])
+def test_de_novo_stage_iv_window(name, relapse):
+    """The SEER four-month window at its threshold: metastases found within it are the same presentation as the
+    breast biopsy (nothing said about a relapse); one day beyond, the page says the tests predate the spread."""
+    expected, _ex, html = page(name)
+    assert expected["episode"]["de_novo_metastatic"] is (not relapse)
+    statements = said(html)
+    assert ("change.relapse-not-retested" in statements) is relapse
+    assert ("question.retest" in statements) is relapse
+    assert "sample.metastasis" not in statements
+
+
+@pytest.mark.parametrize("name", ["history-core-her2-3plus-excision-1plus", "history-core-er30-excision-er0",
+                                  "review-tamoxifen-before-diagnosis"])
+def test_samples_before_treatment_that_disagree_ask_for_review(name):
+    """Core and excision disagree before any treatment (receptor-sample-discordance in the case): the page shows the
+    case's subtype (a positive on any pre-treatment sample counts) and says the care team needs to review both
+    samples."""
+    expected, ex, html = page(name)
+    statements = said(html)
+    assert "receptor-sample-discordance" in expected["alertsPresent"]
+    assert SUBTYPE[expected["subtype"]] in statements and not ex.needs_review
+    assert {"sample.samples-differ", "question.review"} <= set(statements)
+    assert "Your care team needs to review both samples." in readable_text(html)
+
+
+@pytest.mark.parametrize("name, statement, differs", [
+    ("review-local-recurrence-her2-lost", "sample.recurrence", True),         # HER2 3+ in 2016, 0 at recurrence
+    ("review-local-recurrence-her2-gained", "sample.recurrence", True),       # HER2 1+ in 2015, 3+ at recurrence
+    ("review-contralateral-new-primary-tnbc", "sample.new-primary", False),   # another cancer, tested on its own
+])
+def test_a_recurrence_or_a_new_cancer_is_described_by_its_own_biopsy(name, statement, differs):
+    """A local recurrence or a new primary in the other breast: its own biopsy governs (the case's subtype); the
+    page says so, and for a recurrence whose results differ from the first cancer asks for review; a new primary
+    is not a conflict with the first cancer."""
+    expected, _ex, html = page(name)
+    statements = said(html)
+    assert SUBTYPE[expected["subtype"]] in statements and statement in statements
+    assert ("sample.differs-from-first" in statements) is differs
+
+
+def test_a_man_gets_no_figures_for_women_and_no_womens_sources():
+    """review-male-er-residual-loss-tamoxifen (a man): no 'how common' line (SEER's figures are for women), no
+    SEER or ovarian-suppression trial among the sources."""
+    _expected, ex, html = page("review-male-er-residual-loss-tamoxifen")
+    assert ex.sex == "male"
+    statements = said(html)
+    assert not any(s.startswith("frequency.") for s in statements)
+    for source_id in ("seer-breast-subtypes", "soft-text-domain", "soft-2015"):
+        assert f'id="src-{source_id}"' not in html
