@@ -1,17 +1,33 @@
 """Receptor CDS web application: the CDS Hooks service and the SMART on FHIR app in one Flask app."""
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from cds_hooks.decision import DecisionConfig
-from cds_hooks.state import StateStoreError, open_state_store
+from cds_hooks.state import SealedStateStore, StateStoreError, open_state_store
 
 from .config import Settings
 
 STATE_DB_NAME = "receptor-cds-state.sqlite"
+log = logging.getLogger(__name__)
+
+
+def _announce_key(sessions: SealedStateStore) -> None:
+    """Record this server's sealing key in the store (the newest server wins) and say loudly at start-up what
+    cannot work: a generated key (sessions do not survive a restart), or a store last used under another key."""
+    mismatch = sessions.claim()
+    if mismatch and not sessions.keys.generated:
+        log.error("SESSION KEY MISMATCH: %s", mismatch)
+    if sessions.keys.generated:     # a restart always finds the last run's generated key: said here, not as an error
+        log.warning("RECEPTOR_CDS_SECRET_KEY is not set: SMART sessions are sealed under a key generated for this "
+                    "server process (key id %s); they end when it restarts, and another server process sharing this "
+                    "state store cannot read them (its /readyz says so). Set RECEPTOR_CDS_SECRET_KEY.",
+                    sessions.keys.kid)
 
 
 def create_app(settings: Settings | None = None, *, decision_config: DecisionConfig | None = None) -> Flask:
@@ -24,10 +40,15 @@ def create_app(settings: Settings | None = None, *, decision_config: DecisionCon
         decision_config = DecisionConfig(region=settings.region)
     flask_app = Flask(__name__)
     flask_app.config["RECEPTOR_SETTINGS"] = settings
-    flask_app.config["SECRET_KEY"] = settings.secret_key
+    keys = settings.sealing_keys()          # ConfigError before anything opens (e.g. Redis without a key)
+    flask_app.config["SECRET_KEY"] = settings.secret_key or secrets.token_urlsafe(32)
     state = open_state_store(settings.redis_url,
                              settings.state_db or os.path.join(flask_app.instance_path, STATE_DB_NAME))
     flask_app.extensions["receptor_state"] = state
+    # SMART sessions carry tokens and the patient in context: sealed at rest (the replay cache holds only hashes).
+    sessions = SealedStateStore(state, keys, marker_ttl=max(settings.smart_session_ttl, 24 * 3600))
+    flask_app.extensions["receptor_sessions"] = sessions
+    _announce_key(sessions)
 
     from .monitoring import register_health, register_metrics, request_context
     request_context(flask_app)
@@ -38,15 +59,15 @@ def create_app(settings: Settings | None = None, *, decision_config: DecisionCon
     flask_app.register_blueprint(cds)
 
     from .smart import create_smart_blueprint
-    smart = create_smart_blueprint(settings, state, decision_config=decision_config)
+    smart = create_smart_blueprint(settings, sessions, decision_config=decision_config)
     flask_app.register_blueprint(smart)
 
     from .patient import create_patient_blueprint
-    flask_app.register_blueprint(create_patient_blueprint(settings, state))
+    flask_app.register_blueprint(create_patient_blueprint(settings, sessions))
 
     register_health(flask_app, issuer_count=lambda: len(cds.jwt_verifier.issuers),
                     auth_disabled=settings.cds_auth_disabled, feedback_ping=cds.feedback_store.ping,
-                    state_ping=state.ping, state_kind=state.kind)
+                    state_ping=state.ping, state_kind=state.kind, session_key_check=sessions.check)
 
     @flask_app.errorhandler(NotFound)
     @flask_app.errorhandler(MethodNotAllowed)

@@ -6,11 +6,11 @@ so tests and the demo can build an app with exactly the configuration they need.
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cds_hooks.service.settings import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PREFETCH_RESOURCES, ServiceSettings
+from cds_hooks.state.sealed import MIN_SECRET_LENGTH, SealingKeys
 
 # Database drivers SQLAlchemy may name in RECEPTOR_CDS_DATABASE_URL -> the package that provides them.
 DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary", "pg8000": "pg8000",
@@ -46,8 +46,12 @@ class Settings:
     smart_launch_url: str | None = None
     # Local development only: accept CDS Hooks calls without a JWT. Off by default; logged loudly.
     cds_auth_disabled: bool = False
-    # Flask session signing key; generated per process when not configured.
-    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # The key SMART session values are sealed under in the shared state store (tokens at rest, see
+    # cds_hooks.state.sealed), also Flask's signing key. Every instance sharing a store needs the same value;
+    # unset, a key is generated at start-up (one server on one machine only: refused with Redis).
+    secret_key: str | None = None
+    # The previous value during a key rotation: still opens what was sealed under it.
+    secret_key_previous: str | None = None
     # Outbound FHIR access.
     fhir_connect_timeout: float = 3.05
     fhir_read_timeout: float = 10.0
@@ -134,6 +138,7 @@ class Settings:
         except ValueError:
             raise ConfigError(f"RECEPTOR_CDS_PUBLIC_URL has an invalid port: {self.public_url!r}") from None
         _check_database_driver(self.database_url)
+        self.sealing_keys()
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"RECEPTOR_CDS_LOG_FORMAT must be text or json, not {self.log_format!r}")
         if self.log_level not in LOG_LEVELS:
@@ -146,6 +151,31 @@ class Settings:
             warnings.append(f"RECEPTOR_CDS_PUBLIC_URL {self.public_url} is plain http on a non-loopback host: "
                             "put the service behind a TLS proxy and use its https URL.")
         return warnings
+
+    def sealing_keys(self) -> SealingKeys:
+        """The keys SMART session values are sealed under. ``ConfigError`` for a key too short to be a secret,
+        and for Redis without a configured key: several instances, each with its own generated key, would each
+        lose the sessions the others started (a generated key suits one server on one machine)."""
+        for name, value in (("RECEPTOR_CDS_SECRET_KEY", self.secret_key),
+                            ("RECEPTOR_CDS_SECRET_KEY_PREVIOUS", self.secret_key_previous)):
+            if value is not None and value.startswith("CHANGE-ME"):
+                raise ConfigError(f"{name} is still the placeholder from .env.example: set it to random text, e.g. "
+                                  "the output of  python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
+            if value is not None and len(value) < MIN_SECRET_LENGTH:
+                raise ConfigError(f"{name} must be at least {MIN_SECRET_LENGTH} characters of random text (e.g. the "
+                                  "output of  python3 -c 'import secrets; print(secrets.token_urlsafe(32))'), "
+                                  f"not {len(value)} characters")
+        if self.secret_key_previous and not self.secret_key:
+            raise ConfigError("RECEPTOR_CDS_SECRET_KEY_PREVIOUS is set without RECEPTOR_CDS_SECRET_KEY: set the new "
+                              "key too (the previous one only opens what was sealed under it)")
+        if not self.secret_key:
+            if self.redis_url:
+                raise ConfigError("RECEPTOR_CDS_REDIS_URL is set (several instances share one state store) but "
+                                  "RECEPTOR_CDS_SECRET_KEY is not: each instance would seal SMART sessions under its "
+                                  "own generated key and lose those the others started. Set RECEPTOR_CDS_SECRET_KEY "
+                                  "to the same random value on every instance")
+            return SealingKeys.generate()
+        return SealingKeys(self.secret_key, [self.secret_key_previous] if self.secret_key_previous else [])
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -161,6 +191,7 @@ class Settings:
             "RECEPTOR_CDS_DATABASE_URL": "database_url",
             "RECEPTOR_CDS_SMART_LAUNCH_URL": "smart_launch_url",
             "RECEPTOR_CDS_SECRET_KEY": "secret_key",
+            "RECEPTOR_CDS_SECRET_KEY_PREVIOUS": "secret_key_previous",
             "RECEPTOR_CDS_SMART_CLIENT_ID": "smart_client_id",
             "RECEPTOR_CDS_SMART_CLIENT_SECRET": "smart_client_secret",
             "RECEPTOR_CDS_SMART_PRIVATE_KEY": "smart_private_key_path",

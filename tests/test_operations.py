@@ -87,6 +87,15 @@ def test_serve_refuses_a_public_url_that_is_not_http_with_exit_2(tmp_path):
     assert done.returncode == 2 and "RECEPTOR_CDS_PUBLIC_URL must be an absolute http(s) URL" in done.stderr
 
 
+def test_serve_with_redis_and_no_secret_key_stops_with_exit_2(tmp_path):
+    """Several instances on Redis, each with a generated key, would lose each other's SMART sessions: `serve`
+    refuses to start and says which variable to set."""
+    done = _cli("serve", "--port", "1", env={"RECEPTOR_CDS_REDIS_URL": "redis://127.0.0.1:1/0",
+                                             "RECEPTOR_CDS_SECRET_KEY": "",
+                                             "RECEPTOR_CDS_STATE_DB": str(tmp_path / "s.sqlite")})
+    assert done.returncode == 2 and "RECEPTOR_CDS_SECRET_KEY is not" in done.stderr
+
+
 def test_database_driver_not_installed_names_the_package_to_add():
     """A URL whose driver is missing says which package to pip install (pymysql is not a dependency)."""
     with pytest.raises(ConfigError, match=r"pip install 'PyMySQL'"):
@@ -118,7 +127,7 @@ def test_healthz_and_readyz(app_client, tmp_path):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert {k: v["ok"] for k, v in ready.get_json()["checks"].items()} == {
-        "trusted_issuers": True, "feedback_database": True, "state_store": True}
+        "trusted_issuers": True, "feedback_database": True, "state_store": True, "session_key": True}
     (tmp_path / "s.sqlite").unlink()
     (tmp_path / "s.sqlite").mkdir()            # the state store's file is gone and cannot come back
     client.application.extensions["receptor_state"].close()

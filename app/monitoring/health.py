@@ -2,9 +2,10 @@
 
 ``/healthz`` answers 200 whenever the process can answer at all (liveness: restart it when this fails).
 ``/readyz`` answers 200 only when a CDS Hooks call could succeed now: trusted issuers are loaded (or
-JWT checks are switched off for development), the feedback database answers ``SELECT 1`` and the shared
-state store answers a ping; otherwise 503 naming the failed check (details go to the log, not the answer,
-since the endpoint is public).
+JWT checks are switched off for development), the feedback database answers ``SELECT 1``, the shared
+state store answers a ping, and this server can open the SMART sessions the newest server on that store seals
+(``session_key``: the same ``RECEPTOR_CDS_SECRET_KEY`` everywhere); otherwise 503 naming the failed check
+(details go to the log, not the answer, since the endpoint is public).
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def _json(body: Any, status: int) -> Response:
 
 
 def register_health(app: Flask, *, issuer_count: Callable[[], int], auth_disabled: bool,
-                    feedback_ping: Callable[[], None], state_ping: Callable[[], None], state_kind: str) -> None:
+                    feedback_ping: Callable[[], None], state_ping: Callable[[], None], state_kind: str,
+                    session_key_check: Callable[[], dict[str, Any]] | None = None) -> None:
     @app.get("/healthz")
     def healthz() -> Response:
         return _json({"status": "ok"}, 200)
@@ -42,5 +44,11 @@ def register_health(app: Flask, *, issuer_count: Callable[[], int], auth_disable
             except Exception as exc:   # any failure means not ready; the reason goes to the log only
                 log.warning("readiness: %s unavailable: %s", name, exc)
                 checks[name] = {"ok": False, **extra}
+        if session_key_check is not None and checks["state_store"]["ok"]:
+            try:
+                checks["session_key"] = session_key_check()
+            except Exception as exc:
+                log.warning("readiness: session key check failed: %s", exc)
+                checks["session_key"] = {"ok": False}
         ready = all(c["ok"] for c in checks.values())
         return _json({"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503)

@@ -7,7 +7,7 @@ callback or a page load may land on any worker process or instance.
 
 Layout (every entry expires):
 
-- ``smart:session:<sid>``: ``{"owner", "created", "expires", "pending": [states], "views": [views]}``.
+- ``smart:session:<sha256(sid)>``: ``{"owner", "created", "expires", "pending": [states], "views": [views]}``.
   ``owner`` is a second random id, never sent to the browser, that the session's launches are filed under;
   rotating the cookie id after a launch (session fixation) moves only this small entry. A session lives
   ``PENDING_TTL`` until a launch completes, then its full lifetime from creation, but only while it is used:
@@ -19,10 +19,16 @@ Layout (every entry expires):
 - ``smart:launch:<owner>:<view>``: a completed launch (tokens, patient, scopes), until the session ends.
 - ``smart:refresh:<owner>:<view>``: held while one process renews that launch's tokens (``add`` is atomic),
   so two page loads racing with one rotating refresh token never present it twice.
+
+At rest: the app hands this store a ``SealedStateStore`` (``cds_hooks.state.sealed``), so every value (tokens,
+PKCE verifier, patient) is sealed; and the session entry is named by a hash of the cookie id, so the names a
+reader of the store sees cannot be replayed as a cookie. A value that does not open reads as absent: the page
+says the session ended and asks for a new launch.
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import secrets
 import time
 from contextlib import contextmanager
@@ -113,17 +119,22 @@ class SessionStore:
 
     # ------------------------------------------------------------------ sessions
 
+    @staticmethod
+    def _session_key(sid: str) -> str:
+        # The cookie id is a bearer credential: only its hash names the entry (256 random bits, so a plain hash).
+        return "smart:session:" + hashlib.sha256(sid.encode("utf-8")).hexdigest()
+
     def _save(self, session: Session) -> None:
         remaining = session.expires - time.time()
         if self.idle is not None:
             remaining = min(remaining, self.idle)
         if remaining > 0:
-            self.state.set(f"smart:session:{session.sid}", dataclasses.asdict(session), remaining)
+            self.state.set(self._session_key(session.sid), dataclasses.asdict(session), remaining)
 
     def get(self, sid: str | None) -> Session | None:
         if not sid or len(sid) > 128:
             return None
-        raw = self.state.get(f"smart:session:{sid}")
+        raw = self.state.get(self._session_key(sid))
         if not isinstance(raw, dict):
             return None
         session = Session(**raw)
@@ -141,7 +152,7 @@ class SessionStore:
             self.state.delete(f"smart:refresh:{session.owner}:{view}")
         for state in session.pending:
             self.state.delete(f"smart:pending:{session.owner}:{state}")
-        self.state.delete(f"smart:session:{session.sid}")
+        self.state.delete(self._session_key(session.sid))
 
     def create(self) -> Session:
         now = time.time()
@@ -155,7 +166,7 @@ class SessionStore:
         (session fixation) is worthless afterwards; from now on it lives its full lifetime."""
         fresh = dataclasses.replace(session, sid=secrets.token_urlsafe(32), expires=session.created + self.ttl)
         self._save(fresh)
-        self.state.delete(f"smart:session:{session.sid}")
+        self.state.delete(self._session_key(session.sid))
         return fresh
 
     # ------------------------------------------------------------------ pending launches

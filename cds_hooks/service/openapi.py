@@ -100,7 +100,8 @@ def openapi_document(public_url: str) -> dict[str, Any]:
                                         "properties": {"status": {"const": "ok"}}}, "Alive.")}}},
         "/readyz": {"get": {
             "operationId": "readyz", "summary": "Readiness: trusted issuers loaded, feedback database and shared "
-                                                "state store answer", "security": [],
+                                                "state store answer, the SMART session key is held",
+            "security": [],
             "responses": {code: _json({"type": "object", "required": ["status", "checks"],
                                        "properties": {"status": {"enum": ["ready", "not ready"]},
                                                       "checks": {"type": "object"}}}, text)

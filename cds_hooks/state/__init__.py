@@ -10,8 +10,10 @@ and pending launches, and the locks that serialise a SMART refresh-token rotatio
 - ``RedisStateStore`` (``redis_store.py``): for several instances behind a load balancer
   (``RECEPTOR_CDS_REDIS_URL``).
 - ``open_state_store``: picks the backend from configuration.
+- ``SealedStateStore`` (``sealed.py``): wraps either backend and seals its values (AES-GCM under a key derived
+  from ``RECEPTOR_CDS_SECRET_KEY``), for entries that carry tokens: the SMART sessions.
 
-May import: the standard library and ``redis``. Nothing from the rest of the project: the service and the
+May import: the standard library, ``redis`` and ``cryptography``. Nothing from the rest of the project: the service and the
 SMART app depend on this package, never the other way round.
 """
 from __future__ import annotations
@@ -19,9 +21,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import StateStore, StateStoreError
+from .sealed import SealedStateStore, SealingKeys
 from .sqlite_store import SqliteStateStore
 
-__all__ = ["StateStore", "StateStoreError", "SqliteStateStore", "open_state_store"]
+__all__ = ["StateStore", "StateStoreError", "SealedStateStore", "SealingKeys", "SqliteStateStore",
+           "open_state_store"]
 
 
 def open_state_store(redis_url: str | None, sqlite_path: str | Path) -> StateStore:

@@ -7,6 +7,7 @@ the steps really went to different instances.
 """
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -38,11 +39,12 @@ def _two_instances(dev_ehr, tmp_path: Path, client: str, redis_url: str | None):
     dev_ehr.auth.register_client(ClientRegistration(client, (f"{proxy.base}/smart/callback",),
                                                     client_secret=SYM_SECRET))
     served = []
+    key = secrets.token_urlsafe(32)        # both instances seal sessions under the same key
     for i in range(2):
         settings = Settings(public_url=proxy.base, smart_client_id=client, smart_client_secret=SYM_SECRET,
                             smart_allowed_issuers=(dev_ehr.fhir_base,), smart_cookie_secure=False,
                             database_url=f"sqlite:///{tmp_path / f'feedback-{i}.sqlite'}",
-                            state_db=str(tmp_path / f"state-{i}.sqlite"), redis_url=redis_url)
+                            state_db=str(tmp_path / f"state-{i}.sqlite"), redis_url=redis_url, secret_key=key)
         served.append(ServedApp(create_app(settings), listening_socket()))
     proxy.backends = [("127.0.0.1", s.port) for s in served]
     return proxy, served

@@ -10,6 +10,7 @@ beside the development EHR it needs.)
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import urllib.request
 import uuid
@@ -31,7 +32,8 @@ def cluster(tmp_path_factory, redis_server, postgres_server) -> Iterator[tuple[R
     key = ECKey.generate_key("P-384", parameters={"kid": "k1", "alg": "ES384"}, private=True)
     instances: list[Served] = []
     proxy = RoundRobinProxy([])
-    env = {"RECEPTOR_CDS_REDIS_URL": redis_server.url, "RECEPTOR_CDS_DATABASE_URL": postgres_server.url()}
+    env = {"RECEPTOR_CDS_REDIS_URL": redis_server.url, "RECEPTOR_CDS_DATABASE_URL": postgres_server.url(),
+           "RECEPTOR_CDS_SECRET_KEY": secrets.token_urlsafe(32)}    # one key for every instance of a store
     try:
         for i in range(2):   # started side by side, then waited for
             instances.append(Served(tmp_path_factory.mktemp(f"instance{i}"), workers=1, public_url=proxy.base,
