@@ -56,8 +56,10 @@ def plain(markup: Markup) -> str:
 
 
 def render_page(ex: Explanation, *, handout: bool = False, language: str = DEFAULT_LANGUAGE,
-                today: date | None = None, stylesheet_url: str | None = None) -> str:
-    """The patient page as one HTML document."""
+                today: date | None = None, stylesheet_url: str | None = None,
+                sign_out: tuple[str, str] | None = None) -> str:
+    """The patient page as one HTML document. ``sign_out``: the portal page's sign-out form (its action URL and
+    the page's view id, which the form must name so only a page of the session can end it); never on a handout."""
     trans = translations(language)
     env = _environment(language)
     tested = [Line(s) for s in TESTED]
@@ -72,10 +74,16 @@ def render_page(ex: Explanation, *, handout: bool = False, language: str = DEFAU
         "picture": results_svg(ex.markers, description, trans.gettext),
         "sources": [SOURCES[s] for s in cited],
         "today": (today or date.today()).isoformat(),
-        "stylesheet_url": stylesheet_url,
+        "stylesheet_url": stylesheet_url, "sign_out": None if handout else sign_out,
         "inline_css": Markup((STATIC_DIR / "patient.css").read_text(encoding="utf-8")) if handout else None,
     }
     return env.get_template("patient/page.html").render(**context)
+
+
+def render_signed_out(*, language: str = DEFAULT_LANGUAGE, stylesheet_url: str | None = None) -> str:
+    """The page shown after signing out (its sentences in the catalog, like the page's)."""
+    return _environment(language).get_template("patient/signed_out.html").render(
+        lang=language, stylesheet_url=stylesheet_url)
 
 
 def render_error(title: str, message: str, hint: str | None, *, language: str = DEFAULT_LANGUAGE,

@@ -2,7 +2,8 @@
 
 - ``/patient/launch``: EHR launch from the portal (``iss`` + ``launch``) or standalone (``iss``);
 - ``/patient/callback``: the registered redirect URI for this page;
-- ``/patient/app/<view>``: the explanation for the launched patient.
+- ``/patient/app/<view>``: the explanation for the launched patient;
+- ``/patient/logout`` (POST, from the page's Sign out button): ends the session as the clinician page does.
 
 The OAuth client, PKCE, ``state``, token store and renewal are the SMART app's own
 (``app.smart.launch_flow``), with a patient-facing profile: patient-scoped read access to the
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from flask import Blueprint, Response, redirect, request, url_for
+from flask import Blueprint, Response, make_response, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from app.config import Settings
@@ -28,7 +29,7 @@ from cds_hooks.state import StateStore
 from cds_hooks.decision.reads import SEARCHED_TYPES
 
 from .explain import explain
-from .render import render_error, render_page
+from .render import render_error, render_page, render_signed_out
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,13 @@ def build_blueprint(settings: Settings, state: StateStore) -> Blueprint:
                              hint="Ask your care team to check your portal account.")
         assessment = assess(data.resources, DecisionConfig(today=date.today()))
         ex = explain(assessment, patient_display(data.patient), partial_data=bool(data.notes))
-        return render_page(ex, stylesheet_url=_css())
+        return render_page(ex, stylesheet_url=_css(), sign_out=(url_for("patient.logout"), view))
+
+    @bp.post("/logout")
+    def logout():
+        # The clinician page's sign-out (LaunchFlow.sign_out): the session, its launches and tokens are deleted
+        # server-side and the cookie is cleared; only a form from a page of the session ends it.
+        return flow.sign_out(request.form.get("view"),
+                             make_response(render_signed_out(stylesheet_url=_css()), 200))
 
     return bp

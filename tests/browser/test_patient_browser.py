@@ -149,3 +149,22 @@ def test_handout_prints_on_two_pages_a4_and_letter(browser_context):
         tab.close()
     print("printed pages:", counts)
     assert all(1 <= n <= 2 for n in counts.values()), counts
+
+
+def test_sign_out_by_keyboard(demo, browser_context):
+    """After the skip link, Tab reaches the Sign out button; Enter ends the session: the signed-out page shows, and
+    the page's address then answers 'Session ended' instead of the results."""
+    page = browser_context.new_page()
+    try:
+        patient, name, _ = FIVE[1]
+        _open_through_portal(page, demo, patient, name)
+        address = page.url
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.closest('form.sign-out') !== null")
+        page.keyboard.press("Enter")
+        sync_api.expect(page.locator("h1")).to_have_text("You have signed out", timeout=30_000)
+        page.goto(address)
+        sync_api.expect(page.locator("h1")).to_have_text("Session ended")
+    finally:
+        page.close()

@@ -251,3 +251,16 @@ def test_headings_are_in_order():
         levels = [int(n) for n in re.findall(r"<h([1-6])\b", page.html)]
         assert levels[0] == 1 and levels.count(1) == 1
         assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), page.name
+
+
+def test_sign_out_form_only_on_the_portal_page():
+    """The portal page carries the sign-out form naming its own view (tested over HTTP in
+    tests/smart/test_patient_launch.py); the printed handout never does, even when asked."""
+    from app.patient.render import render_page
+
+    ex = PAGES[0].explanation
+    portal = render_page(ex, stylesheet_url="/s.css", sign_out=("/patient/logout", "view-1"))
+    assert re.search(r'<form class="sign-out" method="post" action="/patient/logout">\s*'
+                     r'<input type="hidden" name="view" value="view-1">', portal)
+    assert 'class="sign-out"' not in render_page(ex, handout=True, sign_out=("/patient/logout", "view-1"))
+    assert 'class="sign-out"' not in render_page(ex, stylesheet_url="/s.css")

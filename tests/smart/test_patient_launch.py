@@ -6,6 +6,8 @@ the signed-in user must be the Patient in context.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .conftest import query_of
@@ -101,3 +103,27 @@ def test_session_from_the_clinician_app_does_not_open_the_patient_page(dev_ehr, 
     view = next(h for h in browser.hops if "/smart/app/" in h.headers.get("Location", "")).headers["Location"]
     page = browser.get(app.base + "/patient/app/" + view.rsplit("/", 1)[1].split("#")[0])
     assert page.status_code == 401
+
+
+def test_patient_signs_out_over_http(dev_ehr, product_app, browser):
+    """The page's Sign out button posts to /patient/logout with the page's view: the session and its tokens end
+    server-side (the page then answers 'Session ended'), the patient cookie is cleared, and the signed-out page
+    says how to come back. A form naming a view that is not one of the session's pages ends nothing."""
+    app = product_app()
+    page = _portal_launch(dev_ehr, app, browser)
+    assert page.status_code == 200, page.text[:400]
+    form = re.search(r'<form class="sign-out" method="post" action="([^"]+)">\s*'
+                     r'<input type="hidden" name="view" value="([^"]+)">', page.text)
+    assert form and form.group(1) == "/patient/logout" and page.url.endswith(f"/patient/app/{form.group(2)}")
+    forged = browser.post(f"{app.base}/patient/logout", {"view": "another-sites-guess"})
+    assert forged.status_code == 400 and "Sign-out not confirmed" in forged.text
+    assert browser.get(page.url).status_code == 200
+    out = browser.post(f"{app.base}/patient/logout", {"view": form.group(2)})
+    assert out.status_code == 200 and "You have signed out" in out.text
+    cleared = out.headers.get("Set-Cookie", "")
+    assert "receptor_patient_session=" in cleared and "Max-Age=0" in cleared and "Path=/patient" in cleared
+    assert out.headers["Cache-Control"] == "no-store" and "script-src 'none'" in out.headers["Content-Security-Policy"]
+    again = browser.get(page.url)
+    assert again.status_code == 401 and "Session ended" in again.text
+    assert "Your breast cancer test results" not in again.text
+
