@@ -6,8 +6,10 @@ therapy and two further systemic therapies for metastatic disease (TROPiCS-02, H
 HER2-low disease after chemotherapy for metastatic disease or a relapse within 6 months of adjuvant
 chemotherapy (DESTINY-Breast04); inavolisib for a relapse on, or within 12 months of finishing,
 adjuvant endocrine therapy (INAVO120); everolimus with exemestane after letrozole or anastrozole
-(BOLERO-2); a first-line CDK4/6 combination not after progression on a CDK4/6 inhibitor. Counting an
-option "applicable now" without looking at what came before would offer a third-line drug first line.
+(BOLERO-2); a first-line CDK4/6 combination not after progression on a CDK4/6 inhibitor; capivasertib after
+progression on endocrine therapy for metastatic disease or a relapse on or within 12 months of adjuvant endocrine
+therapy (Truqap FDA label; CAPItello-291). Counting an option "applicable now" without looking at what came before
+would offer a third-line drug first line.
 
 How:
 - every anticancer drug given (MedicationRequest/Statement/Administration that is active, on hold,
@@ -263,14 +265,14 @@ def after_non_steroidal_ai(history: TherapyHistory) -> PriorTherapyCheck:
                              need, _refs(given))
 
 
-def inavo120_population(history: TherapyHistory) -> PriorTherapyCheck:
-    """Inavolisib: relapse during adjuvant endocrine therapy or within 12 months of finishing it (INAVO120;
-    the FDA label says 'following recurrence on or after completing adjuvant endocrine therapy')."""
-    from ..knowledge.thresholds import INAVO120_RELAPSE_AFTER_ADJUVANT_ET_MONTHS as limit
-    need = "adjuvant endocrine therapy dates (relapse on it or within 12 months of finishing it)"
-    problem = _unsettled(history)
-    if problem:
-        return PriorTherapyCheck("unknown", problem, need)
+def _months_text(months: float) -> str:
+    return str(int(months)) if months == int(months) else f"more than {int(months)}"
+
+
+def _relapse_after_adjuvant_endocrine(history: TherapyHistory, limit: float, need: str,
+                                      beyond: str) -> PriorTherapyCheck:
+    """A relapse during adjuvant endocrine therapy, or within ``limit`` months of its end (INAVO120, CAPItello-291);
+    ``beyond`` is said when the relapse came later."""
     relapse = history.metastatic_start
     adjuvant = history.early_with("endocrine")
     if relapse is None:
@@ -288,11 +290,49 @@ def inavo120_population(history: TherapyHistory) -> PriorTherapyCheck:
     last = max(adjuvant, key=lambda c: c.end)
     months = _months_between(last.end, relapse)
     text = (f"Adjuvant {last.name} ended {last.end.isoformat()}; relapse {relapse.isoformat()}, "
-            f"{int(months) if months == int(months) else f'more than {int(months)}'} months later.")
-    if months <= limit.value:
+            f"{_months_text(months)} months later.")
+    if months <= limit:
         return PriorTherapyCheck("met", text, evidence=_refs([last]))
-    return PriorTherapyCheck("not-met", text + f" INAVO120 enrolled relapses within {limit.value:g} months of "
-                                               "adjuvant endocrine therapy.", need, _refs([last]))
+    return PriorTherapyCheck("not-met", f"{text} {beyond}", need, _refs([last]))
+
+
+def inavo120_population(history: TherapyHistory) -> PriorTherapyCheck:
+    """Inavolisib: relapse during adjuvant endocrine therapy or within 12 months of finishing it (INAVO120;
+    the FDA label says 'following recurrence on or after completing adjuvant endocrine therapy')."""
+    from ..knowledge.thresholds import INAVO120_RELAPSE_AFTER_ADJUVANT_ET_MONTHS as limit
+    need = "adjuvant endocrine therapy dates (relapse on it or within 12 months of finishing it)"
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    return _relapse_after_adjuvant_endocrine(
+        history, limit.value, need,
+        f"INAVO120 enrolled relapses within {limit.value:g} months of adjuvant endocrine therapy.")
+
+
+def capitello291_prior_therapy(history: TherapyHistory) -> PriorTherapyCheck:
+    """Capivasertib with fulvestrant: progression on at least one endocrine-based regimen for metastatic disease, or a
+    recurrence on or within 12 months of completing adjuvant therapy (Truqap FDA label; CAPItello-291 enrolled relapse
+    or progression during or after an aromatase inhibitor). The label's "adjuvant therapy" is read as adjuvant
+    endocrine therapy, the regimen the indication is about: a relapse after adjuvant chemotherapy alone leaves the row
+    to the clinician. The EMA label sets no time limit after adjuvant therapy, so a later relapse is not "not
+    eligible" either: the row depends on prior therapy and its note names both labels."""
+    from ..knowledge.thresholds import CAPITELLO291_RELAPSE_AFTER_ADJUVANT_ET_MONTHS as limit
+    need = ("progression on endocrine therapy for metastatic disease, or relapse on or within "
+            f"{limit.value:g} months of adjuvant endocrine therapy")
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    progressed = [line for line in history.lines_with("endocrine") if line.progressed]
+    if progressed:
+        return PriorTherapyCheck("met", f"Progression on endocrine-based therapy for metastatic disease: "
+                                        f"{progressed[0].describe()}.", evidence=_line_refs(progressed))
+    adjuvant = _relapse_after_adjuvant_endocrine(
+        history, limit.value, need,
+        f"That is beyond the FDA label's {limit.value:g} months; the EMA label sets no time limit.")
+    if adjuvant.verdict == "met":
+        return adjuvant
+    return PriorTherapyCheck("unknown", f"{adjuvant.text} No progression on endocrine therapy for metastatic disease "
+                                        "on record.", need, adjuvant.evidence)
 
 
 def db04_prior_chemotherapy(history: TherapyHistory) -> PriorTherapyCheck:
@@ -320,7 +360,7 @@ def db04_prior_chemotherapy(history: TherapyHistory) -> PriorTherapyCheck:
         if ended and len(ended) == len(adjuvant):
             last = max(ended, key=lambda c: c.end)
             months = _months_between(last.end, relapse)
-            shown = int(months) if months == int(months) else f"more than {int(months)}"
+            shown = _months_text(months)
             text = (f"Adjuvant chemotherapy ended {last.end.isoformat()}; relapse {relapse.isoformat()}, "
                     f"{shown} months later.")
             if months <= limit.value:
@@ -439,7 +479,7 @@ def db03_prior_anti_her2(history: TherapyHistory) -> PriorTherapyCheck:
         if all(c.end is not None for c in early):
             last = max(early, key=lambda c: c.end)
             months = _months_between(last.end, relapse)
-            shown = int(months) if months == int(months) else f"more than {int(months)}"
+            shown = _months_text(months)
             text = (f"(Neo)adjuvant {last.name} ended {last.end.isoformat()}; relapse {relapse.isoformat()}, "
                     f"{shown} months later.")
             if months <= limit.value:
@@ -470,6 +510,7 @@ PRIOR_THERAPY_RULES = {
     "first-line-cdk46": first_line_cdk46,
     "after-nsai": after_non_steroidal_ai,
     "inavo120": inavo120_population,
+    "capitello291": capitello291_prior_therapy,
     "db04-prior-chemo": db04_prior_chemotherapy,
     "db06-after-et": db06_after_endocrine,
     "ascent": ascent_prior_lines,

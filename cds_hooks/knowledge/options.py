@@ -228,8 +228,12 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         ("capivasertib", "fulvestrant"), LUMINAL, "metastatic", ">=2L",
         "HR+/HER2- disease with a PIK3CA, AKT1 or PTEN alteration that has progressed on one or more endocrine-based "
         "treatments for metastatic disease, or that came back during adjuvant therapy or in the 12 months after it ended.",
-        ("label-fda-truqap-0", "label-ema-truqap"), requires=("PIK3CA|AKT1|PTEN",),
-        notes=("EMA label: pre/perimenopausal women also receive an LHRH agonist.",),
+        ("label-fda-truqap-0", "capitello291-2023", "label-ema-truqap"), requires=("PIK3CA|AKT1|PTEN",),
+        notes=("EMA label: pre/perimenopausal women also receive an LHRH agonist.",
+               "Labels differ on the time since adjuvant therapy: the FDA label covers a relapse up to 12 months after "
+               "it was completed (read here as adjuvant endocrine therapy); the EMA label covers relapse or progression "
+               "on or after any endocrine-based treatment, however long ago."),
+        prior_therapy="capitello291",
         reference_row="c: HR+/HER2-, PIK3CA/AKT1/PTEN-altered | Metastatic >=2L | Capivasertib"),
     OptionSpec(
         "met-oral-serd", "Oral SERD (elacestrant or imlunestrant)", "oral-serd",

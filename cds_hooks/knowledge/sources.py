@@ -281,6 +281,9 @@ _SOURCES: tuple[Source, ...] = (
     Source("label-ema-truqap", "Truqap (capivasertib) EMA product information",
            "Truqap EMA product information (EPAR, 2024-07): pre- and perimenopausal women also receive an LHRH "
            "agonist", LABEL_DOCUMENTS[("ema", "Truqap")][0]),
+    Source("capitello291-2023", "CAPItello-291 (capivasertib with fulvestrant)",
+           "Turner NC et al. Capivasertib in Hormone Receptor-Positive Advanced Breast Cancer. N Engl J Med "
+           "2023;388(22):2058-2070", doi("10.1056/NEJMoa2214131")),
     _label("elacestrant", "Orserdu", "fda.orserdu:0", "EMERALD", "(2023-01-27)"),
     _label("imlunestrant", "Inluriyo", "fda.inluriyo:0", "EMBER-3", "(2025-09-25)"),
     _label("everolimus", "Afinitor", "fda.afinitor:0", "BOLERO-2"),

@@ -199,6 +199,15 @@ DB03_RELAPSE_AFTER_ANTI_HER2_MONTHS = _declare(Threshold(
                "HER2-directed therapy or <= 6 months after it ended (otherwise a metastatic anti-HER2 regimen is needed)",
     rule="decision.lines.db03_prior_anti_her2 (option met-her2-tdxd-2l)", source="label-fda-enhertu-0", step=1))
 
+CAPITELLO291_RELAPSE_AFTER_ADJUVANT_ET_MONTHS = _declare(Threshold(
+    name="capitello291-relapse-after-adjuvant-et-months", value=12,
+    unit="months from the end of adjuvant endocrine therapy to relapse",
+    comparison="capivasertib's prior-therapy condition met by the adjuvant route when relapse is during adjuvant "
+               "endocrine therapy or <= 12 months after it ended (the FDA label's limit after adjuvant "
+               "treatment); a later relapse needs progression on endocrine therapy for metastatic disease, "
+               "else the row depends on prior therapy (the EMA label sets no time limit)",
+    rule="decision.lines.capitello291_prior_therapy (option met-capivasertib)", source="label-fda-truqap-0", step=1))
+
 # ---- Early-disease option criteria (issue 13 section 4; cds_hooks.decision.risk) -----------------------------
 
 TNBC_CHEMO_CONSIDER_SIZE_MM = _declare(Threshold(

@@ -70,7 +70,7 @@ def test_marker_only_progression_does_not_end_a_line():
 def test_undated_metastatic_start_leaves_every_sequence_rule_unknown():
     a = metastatic([med("paclitaxel", "2024-05-01", status="stopped")], start=None)
     history = therapy_history(a)
-    for rule in ("first-line-cdk46", "inavo120", "db04-prior-chemo", "db06-after-et", "ascent", "tropics02",
+    for rule in ("first-line-cdk46", "inavo120", "capitello291", "db04-prior-chemo", "db06-after-et", "ascent", "tropics02",
                  "tropion-breast01"):
         check = check_prior_therapy(rule, history)
         assert check.verdict == "unknown" and "not dated" in check.text, rule
@@ -85,3 +85,25 @@ def test_neoadjuvant_chemotherapy_does_not_count_for_the_six_month_rule():
     assert check_prior_therapy("db04-prior-chemo", therapy_history(a)).verdict == "unknown"
     a.episode.neoadjuvant, a.episode.surgery = None, "2023-05-01"          # same drug given after surgery
     assert check_prior_therapy("db04-prior-chemo", therapy_history(a)).verdict == "met"
+
+
+def test_capivasertib_late_relapse_is_never_ruled_out_and_names_both_labels():
+    """Truqap: the FDA label's 12 months after adjuvant therapy against the EMA label's no limit. A relapse 13 months
+    after adjuvant letrozole is 'unknown' (depends on prior therapy), never 'not-met', and the text says why."""
+    a = metastatic([med("letrozole", "2019-04-01", "2023-03-15")], start="2024-04-15")
+    a.episode.surgery = "2019-03-01"
+    check = check_prior_therapy("capitello291", therapy_history(a))
+    assert check.verdict == "unknown", check
+    assert "13 months later" in check.text and "FDA label" in check.text and "EMA label" in check.text
+    assert check.evidence == ("MedicationRequest/letrozole-2019-04-01",)
+    a.episode.metastatic_start = "2024-03-15"                                   # 12 months: on the FDA limit
+    assert check_prior_therapy("capitello291", therapy_history(a)).verdict == "met"
+
+
+def test_capivasertib_relapse_after_chemotherapy_alone_is_not_the_adjuvant_route():
+    """Adjuvant chemotherapy ending 6 months before relapse, no endocrine therapy: not established (Truqap's
+    condition is about endocrine therapy), so it depends on prior therapy."""
+    a = metastatic([med("doxorubicin", "2019-03-20", "2019-05-30")], start="2019-11-30")
+    a.episode.surgery = "2019-03-01"
+    check = check_prior_therapy("capitello291", therapy_history(a))
+    assert check.verdict == "unknown" and "No adjuvant endocrine therapy" in check.text

@@ -79,7 +79,9 @@ def test_options_by_subtype_and_setting(subtype, setting, present, absent):
     ("met-alpelisib", [Biomarker("PIK3CA", "absent", "somatic", specimen="tissue")], None, None),
     ("met-alpelisib", [Biomarker("PIK3CA", "absent", "somatic", specimen="ctDNA")], "needs-test", "tissue"),
     ("met-capivasertib", [Biomarker("PIK3CA", "absent", specimen="tissue")], "needs-test", "AKT1/PTEN"),
-    ("met-capivasertib", [Biomarker("AKT1", "present")], "applicable", None),
+    # The alteration is accepted (no test asked); with no treatment history the label's prior endocrine therapy is not
+    # established (Truqap label), so the row waits on it.
+    ("met-capivasertib", [Biomarker("AKT1", "present")], "depends-on-prior-therapy", "endocrine therapy"),
     ("met-oral-serd", [], "needs-test", "ESR1"),
     ("met-oral-serd", [Biomarker("ESR1", "present", "somatic", specimen="ctDNA")], "applicable", None),
     ("met-parp-gbrca", [], "needs-test", "germline BRCA"),
