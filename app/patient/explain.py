@@ -195,21 +195,26 @@ def _sample_lines(a: Assessment) -> list[Line]:
                   and (f.specimen == "metastasis" or not a.episode.de_novo_metastatic)]
     earlier_tumour = any(s.phase == "earlier-tumour" for s in a.samples)
     current_tumour = [f for f in findings if f.rule == "pre-treatment-samples"]
+    # A change from the first cancer is said only where the core established one: a conversion (P9 naming it,
+    # with no test to order) or the earlier tumour's differing results after a recurrence (its subtype note). A
+    # result the new biopsy overrules is not enough: it may be tissue left after treatment before surgery, which
+    # never counted (review-residual-loss-then-metastasis-her2pos, review-early-recurrence-residual-not-pulled-in).
+    differs: tuple[str, ...] | None = None
     if metastasis:
         lines.append(Line("sample.metastasis"))
-        differs = metastasis
+        p9 = a.alert("P9")
+        if p9 is not None and p9.missing_test is None:
+            differs = _ids(p9)
     elif a.episode.current == "early" and a.episode.new_tumour and earlier_tumour and current_tumour:
         if a.episode.new_tumour_kind == "new-primary":
             lines.append(Line("sample.new-primary"))
-            differs = []            # another cancer: its results are its own, not a conflict with the first
+            # another cancer: its results are its own, not a conflict with the first
         else:
             lines.append(Line("sample.recurrence"))
-            differs = current_tumour
-    else:
-        differs = []
-    # Results of earlier samples that disagree with the ones that count now (a conversion at relapse).
-    if any(f.overruled for f in differs):
-        lines.append(Line("sample.differs-from-first"))
+            if any(n.kind == "earlier-tumour-result" for n in a.subtype_notes):
+                differs = ()
+    if differs is not None:
+        lines.append(Line("sample.differs-from-first", extra_sources=differs))
     if current_tumour and not a.episode.new_tumour and any(
             s.phase == "post-treatment" and not s.governs for s in a.samples):
         lines.append(Line("sample.after-treatment"))

@@ -1,6 +1,6 @@
 """The patient page over a patient's history: several samples, treatment before surgery, relapse.
 
-Each case is one of the curated histories of ``fixtures/cases`` (history-*, review-*), assessed on the
+Each case is one of the curated histories of ``fixtures/cases`` (history-*, history2-*, review-*), assessed on the
 case's own ``today`` as the decision tests do. The expectations come from each case's description and
 ``expected`` block (which sample governs, residual disease, a conversion, a relapse not biopsied), turned
 into what a patient must read: the cancer described by its pre-treatment results after neoadjuvant
@@ -29,9 +29,7 @@ CASES = Path(__file__).resolve().parents[2] / "fixtures" / "cases"
 @lru_cache(maxsize=None)
 def page(name: str) -> tuple[dict, object, str]:
     case = json.loads((CASES / f"{name}.json").read_text())
-    config = DecisionConfig(today=datetime.date.fromisoformat(case["today"]), **case.get("config", {}))
-    assessment = assess([e["resource"] for e in case["bundle"]["entry"]], config)
-    ex = explain(assessment, "Test Patient")
+    ex = explain(_assessment(name), "Test Patient")
     return case["expected"], ex, render_page(ex, handout=True, today=datetime.date(2026, 1, 1))
 
 
@@ -184,3 +182,92 @@ def test_a_man_gets_no_figures_for_women_and_no_womens_sources():
     assert not any(s.startswith("frequency.") for s in statements)
     for source_id in ("seer-breast-subtypes", "soft-text-domain", "soft-2015"):
         assert f'id="src-{source_id}"' not in html
+
+
+HISTORY_CASES = sorted(p.stem for p in CASES.glob("*.json") if re.match(r"(history|history2|review)-", p.name))
+
+# The status a result statement states, per receptor (the page's words mapped back to the core's vocabulary).
+_STATED = {"positive": "positive", "positive-no-percent": "positive", "low": "low-positive",
+           "low-no-percent": "low-positive", "negative": "negative", "negative-no-percent": "negative",
+           "unknown": "unknown"}
+_HER2_STATED = {"positive-ihc": "positive", "positive-fish": "positive", "positive": "positive", "low": "negative",
+                "ultralow": "negative", "null": "negative", "zero": "negative", "negative-no-score": "negative",
+                "equivocal": "equivocal", "unknown": "unknown"}
+
+
+def test_the_sweep_covers_every_history_case():
+    """The sweep below is over the curated histories themselves (a renamed or emptied folder cannot pass it)."""
+    assert len(HISTORY_CASES) >= 40
+    assert {n.split("-")[0] for n in HISTORY_CASES} == {"history", "history2", "review"}
+
+
+@pytest.mark.parametrize("name", HISTORY_CASES)
+def test_every_history_page_agrees_with_the_core(name):
+    """Every history-*, history2-* and review-* case: the page's subtype and result statements say what the core's
+    assessment says (and what the case expects, written before the code); which sample counts is said only as the
+    core's rule chose it; a change from the first cancer only where the core established one (a conversion, P9
+    without a test to order, or the earlier tumour's differing results after a recurrence); residual disease only
+    where the core found it; and never a clinical absence or an age limit the core did not establish."""
+    expected, ex, html = page(name)
+    a = _assessment(name)
+    statements = said(html)
+    subtypes = [s for s in statements if s.startswith("subtype.")]
+    # Subtype: the core's (and the case's), or none at all when the page asks for review.
+    assert a.subtype == expected["subtype"]
+    if ex.needs_review:
+        assert subtypes == [] and not any(s.startswith(("frequency.", "kind.")) for s in statements)
+        assert "review.intro" in statements
+    else:
+        assert subtypes == [SUBTYPE[a.subtype]], (subtypes, a.subtype)
+    # Each result in words states the core's status for that receptor (and the case's where it names one).
+    stated = {}
+    for s in statements:
+        m = re.fullmatch(r"result\.(er|pr|her2)\.(.+)", s)
+        if m:
+            table = _HER2_STATED if m.group(1) == "her2" else _STATED
+            stated[m.group(1)] = table[m.group(2)]
+    if ex.needs_review and stated == {}:
+        assert statements.count("result.needs-review") >= 1
+    for key, finding in (("er", a.er), ("pr", a.pr), ("her2", a.her2)):
+        if key in stated:
+            assert stated[key] == finding.status, (key, stated[key], finding.status)
+    for key, field_ in (("er", "er"), ("pr", "pr"), ("her2", "her2Status")):
+        if field_ in expected and key in stated:
+            assert stated[key] == expected[field_], (key, stated[key], expected[field_])
+    # Which sample counts: as the core's rule chose it.
+    rules = {a.er.rule, a.pr.rule, a.her2.rule}
+    assert ("sample.metastasis" in statements) <= ("metastatic-sample" in rules)
+    assert ("sample.new-primary" in statements) == (a.episode.new_tumour_kind == "new-primary")
+    assert ("sample.recurrence" in statements) <= (a.episode.new_tumour_kind == "recurrence")
+    assert ("review.after-treatment-only" in statements) == ("post-treatment-only" in rules)
+    p9 = a.alert("P9")
+    established_change = (p9 is not None and p9.missing_test is None) or any(
+        n.kind == "earlier-tumour-result" for n in a.subtype_notes)
+    assert ("sample.differs-from-first" in statements) <= established_change
+    assert ("treatment.residual-after-medicine" in statements) <= bool(a.setting.residual_disease)
+    if "residual-disease-result" in expected.get("subtypeNotes", []) and a.episode.neoadjuvant is not None:
+        assert "treatment.residual-after-medicine" in statements
+    # The relapse lines: 'not tested again' only when P9 asks for a biopsy; 'since these tests' only when P13
+    # found a receptor result predating the current disease state.
+    assert ("change.relapse-not-retested" in statements) == (p9 is not None and p9.missing_test is not None)
+    if "P9" in expected.get("alertsAbsent", []):
+        assert "change.relapse-not-retested" not in statements and "sample.differs-from-first" not in statements
+    assert "two years" not in readable_text(html)
+
+
+@lru_cache(maxsize=None)
+def _assessment(name: str):
+    case = json.loads((CASES / f"{name}.json").read_text())
+    config = DecisionConfig(today=datetime.date.fromisoformat(case["today"]), **case.get("config", {}))
+    return assess([e["resource"] for e in case["bundle"]["entry"]], config)
+
+
+@pytest.mark.parametrize("name", ["review-residual-loss-then-metastasis-her2pos",
+                                  "review-early-recurrence-residual-not-pulled-in"])
+def test_residual_tissue_that_differs_is_not_called_a_change_from_the_first_cancer(name):
+    """The HER2 0 on tissue left after treatment before surgery never counted (the core names no conversion, the
+    case expects none): the new biopsy agreeing with the first biopsy is not said to differ from it."""
+    expected, _ex, html = page(name)
+    statements = said(html)
+    assert "anti-her2-for-her2-negative" in expected["alertsAbsent"]
+    assert "sample.differs-from-first" not in statements and "question.review" not in statements
