@@ -11,6 +11,8 @@ import copy
 import html
 import json
 import re
+import sys
+import unicodedata
 import uuid
 
 from hypothesis import given, settings
@@ -121,3 +123,36 @@ def test_references_and_ordinary_clinical_text_pass_unchanged():
     """FHIR references and plain clinical wording are not altered (they may sit in code spans)."""
     for text in ("Observation/abc-1.2", "Specimen/spec.7", "left breast, 12 o'clock", "ER 5%, 2026-09-15"):
         assert escape_markdown(text) == text
+
+
+def test_clean_text_drops_exactly_the_control_format_and_surrogate_characters_of_every_code_point():
+    """clean_text returns a printable text as it is (its fast path); over every Unicode code point, in runs of
+    256, it still gives exactly the text with whitespace runs made one space and every character of category
+    Cc, Cf or Cs left out."""
+    for start in range(0, sys.maxunicode + 1, 256):
+        run = "a" + "".join(chr(c) for c in range(start, min(start + 256, sys.maxunicode + 1))) + "z"
+        expected = "".join(ch for ch in " ".join(run.split()) if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+        assert clean_text(run) == expected, hex(start)
+        assert clean_text("a" + chr(start) + "z") == "".join(
+            ch for ch in " ".join(("a" + chr(start) + "z").split()) if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+
+
+def _every_escape_applied(value: str) -> str:
+    """escape_markdown as documented, every step applied whatever the text holds (no shortcut)."""
+    text = "".join(ch for ch in " ".join(value.split()) if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
+    text = re.sub(r"[\\*_\[\]|~]", lambda m: "\\" + m.group(0), text)
+    text = re.sub(r"(?<=[A-Za-z0-9])://", r"\\://", text)
+    text = re.sub(r"(?i)\b(www)\.", r"\1\\.", text)
+    return re.sub(r"^([#+=-]|\d{1,9}[.)](?=\s|$))", lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=3) | st.sampled_from(
+    list("[]()!*_`~|#<>&\\:-+=.0123456789wW \u0663") + ["https://", "www.", "WwW.", "\u202E", "\x00", "\n", "1. ",
+                                                       "12)", "](", "![", "&amp;", "a://", "_://"]),
+    max_size=25).map("".join))
+def test_escape_shortcuts_give_what_every_step_gives(value):
+    """escape_markdown returns a text untouched when no escape acts on it and skips the URL scans without ':'
+    or '.': on any string (markdown-heavy ones included) it equals every step applied in full."""
+    assert escape_markdown(value) == _every_escape_applied(value)
