@@ -8,7 +8,8 @@ chemotherapy (DESTINY-Breast04); inavolisib for a relapse on, or within 12 month
 adjuvant endocrine therapy (INAVO120); everolimus with exemestane after letrozole or anastrozole
 (BOLERO-2); a first-line CDK4/6 combination not after progression on a CDK4/6 inhibitor; capivasertib after
 progression on endocrine therapy for metastatic disease or a relapse on or within 12 months of adjuvant endocrine
-therapy (Truqap FDA label; CAPItello-291). Counting an option "applicable now" without looking at what came before
+therapy (Truqap FDA label; CAPItello-291); extended adjuvant neratinib less than a year after trastuzumab-based
+adjuvant therapy was completed (EMA label; the FDA label sets no limit). Counting an option "applicable now" without looking at what came before
 would offer a third-line drug first line.
 
 How:
@@ -122,6 +123,7 @@ class TherapyHistory:
 
     metastatic_start: date | None
     metastatic: bool                       # the current episode is metastatic
+    today: date | None = None              # the assessment date (time since a course ended)
     early: list[Course] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     unplaced: list[Course] = field(default_factory=list)   # undated, or metastatic without a start date
@@ -171,11 +173,12 @@ def _relapse_dates(events: list[ClinicalEvent]) -> list[date]:
     return sorted(d for d in dates if d is not None)
 
 
-def therapy_history(assessment: Assessment) -> TherapyHistory:
-    """The patient's recorded treatment, split into the early episode and metastatic lines."""
+def therapy_history(assessment: Assessment, today: date | None = None) -> TherapyHistory:
+    """The patient's recorded treatment, split into the early episode and metastatic lines (``today``: the
+    assessment date, for rules that count the time since a course ended)."""
     episode = assessment.episode
     metastatic = episode.current == "metastatic"
-    history = TherapyHistory(as_date(episode.metastatic_start), metastatic)
+    history = TherapyHistory(as_date(episode.metastatic_start), metastatic, today)
     courses = [c for c in (_course(m, assessment) for m in assessment.medications) if c is not None]
     history.any_given = bool(courses)
     for course in courses:
@@ -333,6 +336,42 @@ def capitello291_prior_therapy(history: TherapyHistory) -> PriorTherapyCheck:
         return adjuvant
     return PriorTherapyCheck("unknown", f"{adjuvant.text} No progression on endocrine therapy for metastatic disease "
                                         "on record.", need, adjuvant.evidence)
+
+
+# Trastuzumab-based therapy for the extended adjuvant neratinib condition: the HER2-directed antibodies (trastuzumab;
+# pertuzumab, given with trastuzumab) and T-DM1 (trastuzumab emtansine, given after neoadjuvant trastuzumab; the
+# missing trial data after it are the neratinib row's own review note).
+TRASTUZUMAB_BASED = frozenset({"anti-her2-antibody", "anti-her2-adc"})
+
+
+def extenet_after_trastuzumab(history: TherapyHistory) -> PriorTherapyCheck:
+    """Extended adjuvant neratinib: after trastuzumab-based adjuvant therapy was completed less than a year ago (EMA
+    label; ExteNET). The FDA label asks only that neratinib follow trastuzumab-based therapy, so a year or more is
+    "unknown" (the row depends on prior therapy and names both labels), never "not eligible"."""
+    from ..knowledge.thresholds import NERATINIB_EMA_AFTER_TRASTUZUMAB_MONTHS as limit
+    need = f"trastuzumab-based adjuvant therapy completed, and when (EMA label: less than {limit.value:g} months ago)"
+    courses = [c for c in history.early if c.drug.drug_class in TRASTUZUMAB_BASED]
+    if not courses:
+        return PriorTherapyCheck("unknown", "No trastuzumab-based adjuvant therapy on record.", need)
+    today = history.today
+    ongoing = [c for c in courses if c.ongoing or (today is not None and c.end is not None and c.end > today)]
+    if ongoing:
+        return PriorTherapyCheck("unknown", f"{ongoing[0].name.capitalize()} is still under way; extended adjuvant "
+                                            "neratinib follows its completion.", need, _refs(ongoing))
+    if any(c.end is None for c in courses):
+        return PriorTherapyCheck("unknown", "Trastuzumab-based therapy is on record without an end date.", need,
+                                 _refs(courses))
+    if today is None:
+        return PriorTherapyCheck("unknown", "No assessment date to count the time since trastuzumab ended.", need,
+                                 _refs(courses))
+    last = max(courses, key=lambda c: c.end)
+    months = _months_between(last.end, today)
+    text = (f"Trastuzumab-based therapy ({last.name}) ended {last.end.isoformat()}, "
+            f"{_months_text(months)} months ago.")
+    if months < limit.value:
+        return PriorTherapyCheck("met", text, evidence=_refs([last]))
+    return PriorTherapyCheck("unknown", f"{text} The EMA label asks for less than {limit.value:g} months; the FDA "
+                                        "label sets no limit.", need, _refs([last]))
 
 
 def db04_prior_chemotherapy(history: TherapyHistory) -> PriorTherapyCheck:
@@ -511,6 +550,7 @@ PRIOR_THERAPY_RULES = {
     "after-nsai": after_non_steroidal_ai,
     "inavo120": inavo120_population,
     "capitello291": capitello291_prior_therapy,
+    "extenet-ema": extenet_after_trastuzumab,
     "db04-prior-chemo": db04_prior_chemotherapy,
     "db06-after-et": db06_after_endocrine,
     "ascent": ascent_prior_lines,

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 from ..knowledge.options import (
     ER_LOW_HER2_POSITIVE_NOTE,
@@ -402,7 +402,7 @@ def options_for(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG)
         base_needs.append(ER_NEG_PR_POS_NEED)
     options: list[Option] = []
     seen: set[str] = set()
-    history = therapy_history(assessment)
+    history = therapy_history(assessment, config.today or datetime.now(timezone.utc).date())
     for spec in OPTIONS_TABLE:
         if spec.setting not in settings:
             continue

@@ -152,8 +152,10 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "Hormone receptor-positive, HER2-positive early cancer after trastuzumab-based adjuvant therapy (EMA: started "
         "within a year of finishing it).",
         ("label-ema-nerlynx-0", "label-fda-nerlynx-0", "extenet-2016"), risk_rule="neratinib-history",
-        notes=("Labels differ: the FDA label covers HER2-positive early disease whatever the hormone receptor status; "
-               "the EMA label only hormone receptor-positive disease, where ExteNET showed the benefit.",),
+        prior_therapy="extenet-ema",
+        notes=("Labels differ: the FDA label covers HER2-positive early disease whatever the hormone receptor status, "
+               "and sets no time limit after trastuzumab; the EMA label covers only hormone receptor-positive disease, "
+               "where ExteNET showed the benefit, with trastuzumab-based therapy completed less than a year before.",),
         reference_row="c: HER2+ | Early, after adjuvant trastuzumab | Neratinib"),
     OptionSpec(
         "early-tnbc-chemotherapy", "Anthracycline- and taxane-based chemotherapy", "chemotherapy",

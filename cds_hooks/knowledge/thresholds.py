@@ -208,6 +208,15 @@ CAPITELLO291_RELAPSE_AFTER_ADJUVANT_ET_MONTHS = _declare(Threshold(
                "else the row depends on prior therapy (the EMA label sets no time limit)",
     rule="decision.lines.capitello291_prior_therapy (option met-capivasertib)", source="label-fda-truqap-0", step=1))
 
+NERATINIB_EMA_AFTER_TRASTUZUMAB_MONTHS = _declare(Threshold(
+    name="neratinib-ema-after-trastuzumab-months", value=12,
+    unit="months from the end of trastuzumab-based adjuvant therapy to the assessment date",
+    comparison="extended adjuvant neratinib applicable when trastuzumab-based adjuvant therapy ended < 12 months ago "
+               "(EMA label: less than one year); at 12 months or later the row depends on prior therapy, since the "
+               "FDA label sets no limit",
+    rule="decision.lines.extenet_after_trastuzumab (option early-neratinib-extended)", source="label-ema-nerlynx-0",
+    step=1))
+
 # ---- Early-disease option criteria (issue 13 section 4; cds_hooks.decision.risk) -----------------------------
 
 TNBC_CHEMO_CONSIDER_SIZE_MM = _declare(Threshold(

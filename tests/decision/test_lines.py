@@ -10,7 +10,7 @@ from cds_hooks.decision.model import ClinicalEvent, EpisodeFinding, MedicationUs
 
 from test_options import make_assessment  # same directory (pytest rootdir-relative import)
 
-CLASS = {"letrozole": ("72965", "aromatase-inhibitor"), "palbociclib": ("1601374", "cdk46-inhibitor"),
+CLASS = {"trastuzumab": ("224905", "anti-her2-antibody"), "letrozole": ("72965", "aromatase-inhibitor"), "palbociclib": ("1601374", "cdk46-inhibitor"),
          "paclitaxel": ("56946", "taxane"), "capecitabine": ("194000", "fluoropyrimidine"),
          "goserelin": ("50610", "gnrh-agonist"), "doxorubicin": ("3639", "anthracycline")}
 
@@ -107,3 +107,24 @@ def test_capivasertib_relapse_after_chemotherapy_alone_is_not_the_adjuvant_route
     a.episode.surgery = "2019-03-01"
     check = check_prior_therapy("capitello291", therapy_history(a))
     assert check.verdict == "unknown" and "No adjuvant endocrine therapy" in check.text
+
+
+def _early_her2(meds):
+    a = make_assessment("HR+/HER2+", "early", medications=meds)
+    a.episode = EpisodeFinding(current="early", diagnosis="2024-10-01", surgery="2024-10-20",
+                               first_systemic_therapy="2024-11-15")
+    return a
+
+
+def test_neratinib_after_trastuzumab_counts_from_its_end_to_today():
+    """EMA Nerlynx: trastuzumab-based therapy completed less than a year ago. A course whose end date lies after the
+    assessment date is still under way; a year or more is 'unknown' (the FDA label sets no limit), never 'not-met'."""
+    from datetime import date
+    a = _early_her2([med("trastuzumab", "2024-11-15", "2025-12-01")])
+    assert check_prior_therapy("extenet-ema", therapy_history(a, date(2026, 11, 1))).verdict == "met"
+    late = check_prior_therapy("extenet-ema", therapy_history(a, date(2026, 12, 1)))
+    assert late.verdict == "unknown" and "EMA label" in late.text and "FDA label" in late.text, late
+    future = _early_her2([med("trastuzumab", "2024-11-15", "2027-01-15", status="active")])
+    check = check_prior_therapy("extenet-ema", therapy_history(future, date(2026, 11, 1)))
+    assert check.verdict == "unknown" and "under way" in check.text, check
+    assert check_prior_therapy("extenet-ema", therapy_history(a)).verdict == "unknown"     # no assessment date
