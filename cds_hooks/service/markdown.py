@@ -30,6 +30,9 @@ _WWW = re.compile(r"(?i)\b(www)\.")
 # without any of them, and without a block marker at its start, is its own escape. One scan of a character
 # class is far cheaper than the look-behind and word-boundary scans, and a card holds hundreds of values.
 _ACTED_ON = re.compile(r"[&<>`\\*_\[\]|~:.]")
+# A dot between a word character and two letters: linkify-style renderers turn a bare domain ("evil.com",
+# "0.AL") or an e-mail address into a link even without a scheme or "www.". Escaping the dot keeps the text.
+_DOMAIN_DOT = re.compile(r"(?<=\w)\.(?=[^\W\d_]{2})")
 # Unicode categories removed: controls (NUL, ESC, DEL, C1), format characters (bidirectional overrides and
 # isolates such as U+202E, zero-width characters, the BOM) and lone surrogates (not encodable as UTF-8).
 _DROPPED = frozenset({"Cc", "Cf", "Cs"})
@@ -57,7 +60,8 @@ def escape_markdown(text: str | None) -> str:
     - ``&``, ``<``, ``>`` become entities, so no raw HTML or ``<https://...>`` autolink reaches a renderer;
     - ``\\ * _ [ ] | ~`` are backslash-escaped (no emphasis, link, image, table or strikethrough);
     - a backtick becomes ``'`` (inside a code span a backslash would show and the backtick would still close it);
-    - ``://`` and ``www.`` are broken with an escape, so GFM does not turn a bare URL into a link;
+    - ``://``, ``www.`` and the dot of a bare domain (``evil.com``) are broken with an escape, so GFM and
+      linkify do not turn a bare URL, domain or e-mail address into a link;
     - a leading ``#``, ``-``, ``+``, ``=`` or ``1.``/``1)`` is escaped, so a value cannot start a heading or list.
 
     FHIR references (``Observation/abc-1.2``) and ordinary clinical text pass unchanged, so a value may also be
@@ -77,6 +81,7 @@ def _escaped(text: str) -> str:
         text = _SCHEME.sub(r"\\://", text)
     if "." in text:
         text = _WWW.sub(r"\1\\.", text)
+        text = _DOMAIN_DOT.sub(r"\\.", text)
     return _LEADING.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
 
 

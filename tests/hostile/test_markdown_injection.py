@@ -15,6 +15,7 @@ import sys
 import unicodedata
 import uuid
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -62,7 +63,7 @@ def test_hostile_specimen_text_renders_as_text_on_every_card(cds):
     assert response.status_code == 200
     cards = response.get_json()["cards"]
     shown = "\n".join(c.get("detail", "") for c in cards)
-    assert "evil.example" in shown                          # the text is still there, for the clinician to see
+    assert "evil\\.example" in shown                        # the text is still there (its dot escaped), for the clinician to see
     for card in cards:
         assert not _links_to_evil(RENDER(card.get("detail", ""))), card["detail"]
         for text in _strings(card):
@@ -117,6 +118,14 @@ def test_any_value_renders_as_exactly_its_cleaned_text(value):
     inner = rendered[3:-4]
     assert "<" not in inner.replace("&lt;", ""), rendered
     assert html.unescape(inner) == expected
+
+
+@pytest.mark.parametrize("value", ["0.AL", "see evil.com now", "mail a@b.cd", "xn--80ak6aa92e.com"])
+def test_a_bare_domain_or_email_address_is_not_linkified(value):
+    """linkify-style renderers link bare domains and e-mail addresses; from data they stay plain text
+    (a random run found "0.AL" rendered as a link to http://0.AL)."""
+    rendered = RENDER(escape_markdown(value))
+    assert "<a " not in rendered and html.unescape(rendered.strip()[3:-4]) == value, rendered
 
 
 def test_references_and_ordinary_clinical_text_pass_unchanged():
