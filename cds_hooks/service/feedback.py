@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        create_engine, insert, select)
+                        create_engine, insert, select, text)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import (ArgumentError, IntegrityError, InterfaceError, NoSuchModuleError, OperationalError,
                             SQLAlchemyError)
@@ -29,6 +29,9 @@ from .outcomes import ServiceError
 from .schemas import first_error
 
 log = logging.getLogger(__name__)
+
+# Any constant shared by every instance: the PostgreSQL advisory lock that serialises schema creation.
+_SCHEMA_LOCK_KEY = 0x52454350   # "RECP"
 
 metadata = MetaData()
 
@@ -78,7 +81,7 @@ class FeedbackStore:
         try:
             # pool_pre_ping: a connection dropped by a database restart is replaced, not handed to a request.
             self.engine: Engine = create_engine(database_url, future=True, pool_pre_ping=True)
-            metadata.create_all(self.engine)
+            self._create_schema()
         except (ArgumentError, NoSuchModuleError) as exc:
             raise FeedbackStoreError(f"RECEPTOR_CDS_DATABASE_URL {_shown(database_url)} is not a usable "
                                      f"SQLAlchemy URL: {exc}") from None
@@ -86,6 +89,19 @@ class FeedbackStore:
             reason = getattr(exc, "orig", None) or exc
             raise FeedbackStoreError(f"cannot open the feedback database {_shown(database_url)} "
                                      f"(RECEPTOR_CDS_DATABASE_URL): {reason}") from None
+
+    def _create_schema(self) -> None:
+        """Create the table once, even when several instances start against one database at the same moment.
+
+        ``CREATE TABLE`` after a "does it exist" check is not atomic: two PostgreSQL servers starting side by
+        side both saw no table and the second failed start-up on the catalogue's unique index. A transaction-
+        scoped advisory lock makes the check and the creation one step per database; SQLite's own write lock
+        already does.
+        """
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+            metadata.create_all(conn)
 
     def record(self, service_id: str, body: Any, client_iss: str | None) -> int:
         """Validate and store; returns how many entries were new. Raises ServiceError(400) when invalid."""
