@@ -70,24 +70,36 @@ def test_time_to_live_must_be_positive(store):
 
 
 def _race(spec: tuple[str | None, str], key: str, barrier, results) -> None:
-    store = open_state_store(*spec)
-    barrier.wait()
-    results.put(store.add(key, os.getpid(), 30))
+    try:
+        store = open_state_store(*spec)
+        barrier.wait(timeout=60)
+        results.put(store.add(key, os.getpid(), 30))
+    except BaseException as exc:   # reported, so the parent fails with the reason instead of waiting
+        results.put(f"{type(exc).__name__}: {exc}")
 
 
 def test_add_is_atomic_across_processes(store_spec):
     """Eight processes add the same key at the same moment: exactly one wins (a replayed jti loses the race)."""
-    ctx = multiprocessing.get_context("fork")
+    # forkserver: the workers fork from a clean single-threaded process. A plain fork of the pytest process
+    # (whose other tests left server threads running) can copy a lock held by one of those threads and hang
+    # the child before the barrier, which then held the other seven, and pytest's exit, forever.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])   # imported once by the server, not by each worker
     key = _key("race")
     for round_ in range(3):
         barrier, results = ctx.Barrier(8), ctx.Queue()
         procs = [ctx.Process(target=_race, args=(store_spec, f"{key}:{round_}", barrier, results)) for _ in range(8)]
-        for p in procs:
-            p.start()
-        wins = [results.get(timeout=30) for _ in procs]
-        for p in procs:
-            p.join(timeout=30)
-        assert sorted(wins) == [False] * 7 + [True], f"round {round_}: {wins}"
+        try:
+            for p in procs:
+                p.start()
+            wins = [results.get(timeout=90) for _ in procs]
+        finally:
+            for p in procs:
+                p.join(timeout=5)
+                if p.is_alive():
+                    p.kill()
+                    p.join()
+        assert sorted(wins, key=repr) == [False] * 7 + [True], f"round {round_}: {wins}"
 
 
 def test_sqlite_file_is_private_and_shared_by_path(tmp_path):
