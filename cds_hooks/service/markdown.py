@@ -50,7 +50,9 @@ def clean_text(text: str | None) -> str:
         # Unicode category C* or Z* other than the space (str.isprintable, same Unicode database), so none of
         # _DROPPED; tests/hostile/test_markdown_injection.py checks that on every code point.
         return text
-    return "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED)
+    # Stripped again after the drop: "\\x1b 0." would otherwise start with a space, hide its "0." from the
+    # leading-marker escape, and a renderer (which ignores up to three leading spaces) would start a list.
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED).strip()
 
 
 def escape_markdown(text: str | None) -> str:

@@ -128,6 +128,14 @@ def test_a_bare_domain_or_email_address_is_not_linkified(value):
     assert "<a " not in rendered and html.unescape(rendered.strip()[3:-4]) == value, rendered
 
 
+@pytest.mark.parametrize("value", ["\x1b\r0.", "\u202e 1. x", "\x00\n# title", "\u200b- item"])
+def test_a_marker_behind_a_dropped_character_starts_no_block(value):
+    """A control or invisible character before a list or heading marker is dropped, and the marker is still
+    escaped (a random run found "\\x1b\\r0." rendered as an empty ordered list)."""
+    rendered = RENDER(escape_markdown(value)).strip()
+    assert rendered.startswith("<p>") and rendered.endswith("</p>"), rendered
+
+
 def test_references_and_ordinary_clinical_text_pass_unchanged():
     """FHIR references and plain clinical wording are not altered (they may sit in code spans)."""
     for text in ("Observation/abc-1.2", "Specimen/spec.7", "left breast, 12 o'clock", "ER 5%, 2026-09-15"):
