@@ -156,18 +156,19 @@ def test_clean_text_drops_exactly_the_control_format_and_surrogate_characters_of
 
 def _every_escape_applied(value: str) -> str:
     """escape_markdown as documented, every step applied whatever the text holds (no shortcut)."""
-    text = "".join(ch for ch in " ".join(value.split()) if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    text = "".join(ch for ch in " ".join(value.split()) if unicodedata.category(ch) not in ("Cc", "Cf", "Cs")).strip()
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
     text = re.sub(r"[\\*_\[\]|~]", lambda m: "\\" + m.group(0), text)
     text = re.sub(r"(?<=[A-Za-z0-9])://", r"\\://", text)
     text = re.sub(r"(?i)\b(www)\.", r"\1\\.", text)
+    text = re.sub(r"(?<=\w)\.(?=[^\W\d_]{2})", r"\\.", text)
     return re.sub(r"^([#+=-]|\d{1,9}[.)](?=\s|$))", lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
 
 
 @settings(max_examples=600, deadline=None)
 @given(st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=3) | st.sampled_from(
     list("[]()!*_`~|#<>&\\:-+=.0123456789wW \u0663") + ["https://", "www.", "WwW.", "\u202E", "\x00", "\n", "1. ",
-                                                       "12)", "](", "![", "&amp;", "a://", "_://"]),
+                                                       "12)", "](", "![", "&amp;", "a://", "_://", "ab", "@"]),
     max_size=25).map("".join))
 def test_escape_shortcuts_give_what_every_step_gives(value):
     """escape_markdown returns a text untouched when no escape acts on it and skips the URL scans without ':'
