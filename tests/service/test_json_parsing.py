@@ -1,5 +1,6 @@
-"""Request JSON (issue 9): orjson parsing, the one depth walk, and the remembered FHIR JSON verdicts keep the
-rules they replace: same depth limit, strict JSON, and the same verdict on every fixture resource."""
+"""Request JSON (issue 9): orjson parsing, the depth check (orjson's indented output, the walk past its limit)
+and the remembered FHIR JSON verdicts keep the rules they replace: same depth limit, strict JSON, and the same
+verdict on every fixture resource."""
 from __future__ import annotations
 
 import copy
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from cds_hooks.decision.verdicts import VERDICTS
 from cds_hooks.service.fhir_json import json_problem
-from cds_hooks.service.hook_request import MAX_JSON_DEPTH, json_depth, parse_json_body
+from cds_hooks.service.hook_request import MAX_JSON_DEPTH, json_depth, nests_deeper_than, parse_json_body
 from cds_hooks.service.outcomes import ServiceError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,36 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size
 @given(JSON)
 def test_depth_walk_matches_the_definition(value):
     assert json_depth(value) == reference_depth(value)
+
+
+DEEP_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+                         | st.text(alphabet=st.sampled_from(" \n\t[]{}\"\\:,ab"), max_size=6)
+                         | st.sampled_from([" " * 8, "\n" + " " * 8, "[\n    {", "\\n    "]),
+                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                             st.text(alphabet=st.sampled_from(" \n[{\"a"), max_size=3) | st.just("\n" + " " * 8), inner, max_size=3),
+                         max_leaves=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DEEP_JSON, st.integers(min_value=-1, max_value=3))
+def test_the_indented_depth_check_agrees_with_the_definition_at_every_limit(value, offset):
+    """nests_deeper_than reads the depth from orjson's indented output: at the value's own depth, one below and
+    one above (strings full of line breaks, brackets and spaces included), it says what the definition says."""
+    depth = reference_depth(value)
+    for limit in {max(0, depth + offset), depth - 1, depth, depth + 1} - {-1}:
+        assert nests_deeper_than(value, limit) == (depth > limit), (limit, depth)
+    wrapped = [[[[[[[[value]]]]]]]]
+    assert nests_deeper_than(wrapped, depth + 7) and not nests_deeper_than(wrapped, depth + 8)
+
+
+@pytest.mark.parametrize("levels", [254, 255, 256, 300])
+def test_nesting_past_what_orjson_writes_is_still_measured(levels):
+    """orjson reads up to 1,024 levels but writes at most 255: past that the walk decides (still a 400)."""
+    value = json.loads(_nested(levels))
+    assert nests_deeper_than(value, levels) and not nests_deeper_than(value, levels + 1)
+    with pytest.raises(ServiceError) as exc:
+        parse_json_body(_nested(levels), "application/json")
+    assert exc.value.status == 400 and "nests deeper" in str(exc.value.body())
 
 
 def _nested(levels: int) -> bytes:
