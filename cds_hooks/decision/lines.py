@@ -9,7 +9,8 @@ adjuvant endocrine therapy (INAVO120); everolimus with exemestane after letrozol
 (BOLERO-2); a first-line CDK4/6 combination not after progression on a CDK4/6 inhibitor; capivasertib after
 progression on endocrine therapy for metastatic disease or a relapse on or within 12 months of adjuvant endocrine
 therapy (Truqap FDA label; CAPItello-291); extended adjuvant neratinib less than a year after trastuzumab-based
-adjuvant therapy was completed (EMA label; the FDA label sets no limit). Counting an option "applicable now" without looking at what came before
+adjuvant therapy was completed (EMA label; the FDA label sets no limit); olaparib after chemotherapy in any setting
+and, for hormone receptor-positive disease, endocrine therapy (Lynparza FDA label; OlympiAD). Counting an option "applicable now" without looking at what came before
 would offer a third-line drug first line.
 
 How:
@@ -124,6 +125,7 @@ class TherapyHistory:
     metastatic_start: date | None
     metastatic: bool                       # the current episode is metastatic
     today: date | None = None              # the assessment date (time since a course ended)
+    hormone_receptor_positive: bool = False    # OlympiAD: HR-positive disease also needs endocrine therapy
     early: list[Course] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     unplaced: list[Course] = field(default_factory=list)   # undated, or metastatic without a start date
@@ -139,6 +141,11 @@ class TherapyHistory:
     def ever(self, klass: str) -> list[Course]:
         """Every placed course of a class, early or metastatic."""
         return [c for c in [*self.early, *(c for line in self.lines for c in line.courses)] if klass in c.classes]
+
+    def given(self, klass: str) -> list[Course]:
+        """Every course of a class, placed on the time axis or not (for conditions where when it was given does not
+        matter: olaparib after chemotherapy in any setting)."""
+        return [*self.ever(klass), *(c for c in self.unplaced if klass in c.classes)]
 
 
 Verdict = Literal["met", "not-met", "unknown"]
@@ -178,7 +185,8 @@ def therapy_history(assessment: Assessment, today: date | None = None) -> Therap
     assessment date, for rules that count the time since a course ended)."""
     episode = assessment.episode
     metastatic = episode.current == "metastatic"
-    history = TherapyHistory(as_date(episode.metastatic_start), metastatic, today)
+    history = TherapyHistory(as_date(episode.metastatic_start), metastatic, today,
+                             assessment.hr == "positive" or assessment.subtype.startswith("HR+"))
     courses = [c for c in (_course(m, assessment) for m in assessment.medications) if c is not None]
     history.any_given = bool(courses)
     for course in courses:
@@ -336,6 +344,28 @@ def capitello291_prior_therapy(history: TherapyHistory) -> PriorTherapyCheck:
         return adjuvant
     return PriorTherapyCheck("unknown", f"{adjuvant.text} No progression on endocrine therapy for metastatic disease "
                                         "on record.", need, adjuvant.evidence)
+
+
+def olympiad_prior_therapy(history: TherapyHistory) -> PriorTherapyCheck:
+    """Olaparib for germline BRCA-mutated HER2-negative metastatic disease: chemotherapy before surgery, after it or for
+    metastatic disease; for hormone receptor-positive disease also endocrine therapy, unless it was judged unsuitable
+    (Lynparza FDA label; OlympiAD). When the chemotherapy was given does not matter, so undated courses count. A
+    judgement that endocrine therapy is unsuitable is not in the record, so its absence leaves the row "unknown"."""
+    need = "prior chemotherapy (before or after surgery, or for metastatic disease)"
+    chemo = history.given("chemotherapy")
+    if not chemo:
+        return PriorTherapyCheck("unknown", "No chemotherapy on record.", need)
+    names = ", ".join(sorted({c.name for c in chemo}))
+    if not history.hormone_receptor_positive:
+        return PriorTherapyCheck("met", f"Chemotherapy on record ({names}).", evidence=_refs(chemo))
+    endocrine = history.given("endocrine")
+    if not endocrine:
+        return PriorTherapyCheck("unknown", f"Chemotherapy on record ({names}); no endocrine therapy on record.",
+                                 "prior endocrine therapy, or a judgement that it is unsuitable (hormone "
+                                 "receptor-positive disease)", _refs(chemo))
+    return PriorTherapyCheck("met", f"Chemotherapy ({names}) and endocrine therapy "
+                                    f"({', '.join(sorted({c.name for c in endocrine}))}) on record.",
+                             evidence=_refs(chemo) + _refs(endocrine))
 
 
 # Trastuzumab-based therapy for the extended adjuvant neratinib condition: the HER2-directed antibodies (trastuzumab;
@@ -551,6 +581,7 @@ PRIOR_THERAPY_RULES = {
     "inavo120": inavo120_population,
     "capitello291": capitello291_prior_therapy,
     "extenet-ema": extenet_after_trastuzumab,
+    "olympiad": olympiad_prior_therapy,
     "db04-prior-chemo": db04_prior_chemotherapy,
     "db06-after-et": db06_after_endocrine,
     "ascent": ascent_prior_lines,

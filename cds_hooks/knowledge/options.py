@@ -261,7 +261,12 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         HER2_NEG, "metastatic", "any",
         "Germline BRCA1/2 pathogenic variant, HER2-negative metastatic disease. Olaparib: after chemotherapy "
         "(neoadjuvant, adjuvant or metastatic); HR-positive disease must have had endocrine therapy or be unsuitable for it.",
-        ("label-fda-lynparza-4", "label-fda-talzenna-0", "seed-000"), requires=("gBRCA",),
+        ("label-fda-lynparza-4", "olympiad-2017", "label-ema-lynparza-2", "label-fda-talzenna-0", "seed-000"),
+        requires=("gBRCA",), prior_therapy="olympiad",
+        notes=("Labels differ: the FDA talazoparib label asks for no earlier treatment; the olaparib labels ask for "
+               "earlier chemotherapy (EMA: an anthracycline and a taxane, unless unsuitable) and, for hormone "
+               "receptor-positive disease, earlier endocrine therapy unless it is unsuitable (EMA: progression on or "
+               "after it).",),
         reference_row="c: HER2-, gBRCA | Metastatic | Olaparib / talazoparib"),
     OptionSpec(
         "met-tdxd-db06", "Trastuzumab deruxtecan (HER2-low or ultralow, chemotherapy-naive)", "tdxd",

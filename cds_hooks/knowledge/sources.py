@@ -262,6 +262,10 @@ _SOURCES: tuple[Source, ...] = (
     _label("palbociclib", "Ibrance", "fda.ibrance:1", None),
     _label("olaparib", "Lynparza", "fda.lynparza:3", "OlympiA", "(2022-03-11)"),
     _label("olaparib", "Lynparza", "fda.lynparza:4", "OlympiAD"),
+    _label("olaparib", "Lynparza", "ema.lynparza:2", "OlympiAD"),
+    Source("olympiad-2017", "OlympiAD (olaparib, germline BRCA metastatic disease)",
+           "Robson M et al. Olaparib for Metastatic Breast Cancer in Patients with a Germline BRCA Mutation. N Engl J Med "
+           "2017;377(6):523-533", doi("10.1056/NEJMoa1706450")),
     _label("talazoparib", "Talzenna", "fda.talzenna:0", "EMBRACA"),
     _label("pertuzumab", "Perjeta", "fda.perjeta:0", "CLEOPATRA"),
     _label("pertuzumab", "Perjeta", "fda.perjeta:1", "APHINITY/NeoSphere"),

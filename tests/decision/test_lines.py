@@ -128,3 +128,17 @@ def test_neratinib_after_trastuzumab_counts_from_its_end_to_today():
     check = check_prior_therapy("extenet-ema", therapy_history(future, date(2026, 11, 1)))
     assert check.verdict == "unknown" and "under way" in check.text, check
     assert check_prior_therapy("extenet-ema", therapy_history(a)).verdict == "unknown"     # no assessment date
+
+
+def test_olaparib_counts_chemotherapy_in_any_setting_even_unplaced():
+    """Lynparza: chemotherapy before or after surgery or for metastatic disease, so a course the episode model cannot
+    place (metastatic start undated) still counts; HR-positive disease also needs endocrine therapy on record."""
+    tnbc = make_assessment("triple-negative", "metastatic", medications=[med("paclitaxel", "2024-05-01")])
+    tnbc.episode = EpisodeFinding(current="metastatic", diagnosis="2019-01-01", metastatic_start=None)
+    history = therapy_history(tnbc)
+    assert history.unplaced and check_prior_therapy("olympiad", history).verdict == "met"
+    hr = metastatic([med("paclitaxel", "2019-06-01", "2019-08-15")])
+    check = check_prior_therapy("olympiad", therapy_history(hr))
+    assert check.verdict == "unknown" and "unsuitable" in check.need, check
+    hr.medications.append(med("letrozole", "2019-09-01", "2024-02-01"))
+    assert check_prior_therapy("olympiad", therapy_history(hr)).verdict == "met"

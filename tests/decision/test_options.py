@@ -86,7 +86,8 @@ def test_options_by_subtype_and_setting(subtype, setting, present, absent):
     ("met-oral-serd", [Biomarker("ESR1", "present", "somatic", specimen="ctDNA")], "applicable", None),
     ("met-parp-gbrca", [], "needs-test", "germline BRCA"),
     ("met-parp-gbrca", [Biomarker("BRCA1", "present", "somatic")], "needs-test", "germline"),
-    ("met-parp-gbrca", [Biomarker("BRCA2", "present", "germline")], "applicable", None),
+    # Germline variant accepted; with no treatment history the olaparib label's earlier chemotherapy is not established.
+    ("met-parp-gbrca", [Biomarker("BRCA2", "present", "germline")], "depends-on-prior-therapy", "chemotherapy"),
     ("met-parp-gbrca", [Biomarker("BRCA1", "absent", "germline")], None, None),
 ])
 def test_options_needing_a_finding(option_id, biomarkers, status, need_fragment):
