@@ -32,8 +32,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 # The first statement of the server process (see the module docstring); argv[1:] are the serve options.
-BOOTSTRAP = ("from gevent import monkey; monkey.patch_all(); import sys; from app.serving import boot; "
-             "sys.exit(boot(sys.argv[1:]))")
+# It enters the command's own ``serve_process`` (app.cli), which builds the app and calls serve_forever here:
+# serving is the layer below the command and never imports it.
+BOOTSTRAP = ("from gevent import monkey; monkey.patch_all(); import sys; from app.cli import serve_process; "
+             "sys.exit(serve_process(sys.argv[1:]))")
 OWN_METRICS_DIR_ENV = "RCDS_SERVE_OWN_METRICS_DIR"   # set when serve made the folder itself
 
 
@@ -100,12 +102,6 @@ def exec_server(argv: list[str], env: dict[str, str]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, "-c", BOOTSTRAP, *argv], env)
-
-
-def boot(argv: list[str]) -> int:
-    """Entry of the server process (after the gevent patch): parse the serve options again and serve."""
-    from app.cli import serve_process
-    return serve_process(argv)
 
 
 def serve_forever(flask_app: Any, options: ServeOptions, on_exit: Callable[[], None] | None = None) -> int:
