@@ -37,6 +37,16 @@ def _first_entry(table, concept: Any) -> tuple[codes.CodeEntry | None, dict | No
     return None, None
 
 
+def coded_observations(intake: Intake) -> list[tuple[dict[str, Any], codes.CodeEntry | None]]:
+    """Every Observation with the ``OBSERVATION_CODES`` entry of its code (None when none is known), in intake
+    order. Read once per assessment and kept on the intake: the setting, menopause, biomarker and disease-status
+    readers each go over every Observation by that code (four lookups per Observation before)."""
+    if intake.coded_observations is None:
+        intake.coded_observations = [(observation, _first_entry(codes.OBSERVATION_CODES, observation.get("code"))[0])
+                                     for observation in intake.of_type("Observation")]
+    return intake.coded_observations
+
+
 def condition_date(condition: dict[str, Any]) -> str | None:
     for key in ("onsetDateTime", "recordedDate"):
         if isinstance(condition.get(key), str):
@@ -109,8 +119,7 @@ def read_setting(intake: Intake, notes: list[DataQualityNote], events: list[Clin
                 value, _ = _first_entry(codes.STAGE_VALUE_CODES, stage.get("summary"))
                 if value is not None:
                     stages.append((value.kind, ref, when, "condition"))
-    for observation in intake.of_type("Observation"):
-        entry, _ = _first_entry(codes.OBSERVATION_CODES, observation.get("code"))
+    for observation, entry in coded_observations(intake):
         if entry is None:
             continue
         ref = ref_of(observation)
@@ -294,8 +303,7 @@ def read_menopause(intake: Intake, sex: str | None, age: int | None, male_by_dia
     if sex == "male" or male_by_diagnosis:
         return "male", "patient-gender" if sex == "male" else "icd-c50-male"
     explicit = []
-    for observation in intake.of_type("Observation"):
-        entry, _ = _first_entry(codes.OBSERVATION_CODES, observation.get("code"))
+    for observation, entry in coded_observations(intake):
         if entry is not None and entry.meaning == "menopause":
             value, _ = _first_entry(codes.MENOPAUSE_VALUE_CODES, observation.get("valueCodeableConcept"))
             if value is not None and value.kind != "unknown":
@@ -368,8 +376,7 @@ def _specimen_type(observation: dict[str, Any], intake: Intake) -> str | None:
 def read_biomarkers(intake: Intake, notes: list[DataQualityNote]) -> list[Biomarker]:
     """BRCA1/2, PIK3CA, AKT1, PTEN, ESR1 (GenomicVariant, a.4) and PD-L1 by assay and measure."""
     found: list[Biomarker] = []
-    for observation in intake.of_type("Observation"):
-        entry, _ = _first_entry(codes.OBSERVATION_CODES, observation.get("code"))
+    for observation, entry in coded_observations(intake):
         if entry is None:
             continue
         ref = ref_of(observation)
@@ -429,8 +436,7 @@ def read_biomarkers(intake: Intake, notes: list[DataQualityNote]) -> list[Biomar
 
 def read_disease_status(intake: Intake, events: list[ClinicalEvent]) -> None:
     """CancerDiseaseStatus (97509-4) with its evidence types, for P12 and the chart."""
-    for observation in intake.of_type("Observation"):
-        entry, _ = _first_entry(codes.OBSERVATION_CODES, observation.get("code"))
+    for observation, entry in coded_observations(intake):
         if entry is None or entry.meaning != "disease-status":
             continue
         value, _ = _first_entry(codes.DISEASE_STATUS_CODES, observation.get("valueCodeableConcept"))
