@@ -13,6 +13,7 @@ import copy
 from importlib import metadata
 from typing import Any
 
+from . import openapi_fhir
 from .discovery import SERVICES
 from .schemas import load_schema
 
@@ -112,8 +113,7 @@ def openapi_document(public_url: str) -> dict[str, Any]:
                                        "OpenAPI 3.1 document.")}}},
     }
     for service in SERVICES.values():
-        request = {"allOf": [_ref(_COMPONENT["request"]),
-                             {"properties": {"hook": {"const": service.hook}}, "required": ["hook"]}]}
+        request = {"allOf": [_ref(_COMPONENT["request"]), openapi_fhir.hook_request_layer(service.hook)]}
         paths[f"/cds-services/{service.id}"] = {"post": {
             "operationId": service.id, "summary": f"{service.title} ({service.hook})",
             "description": service.description, "security": [{"cdsClientJwt": []}],
@@ -141,7 +141,7 @@ def openapi_document(public_url: str) -> dict[str, Any]:
                 "description": "CDS Hooks client JWT (CH §Trusting CDS Clients): ES384/RS384/ES256/RS256, kid, "
                                "iss on the trusted-issuers list, aud = the URL called, jti used once."}},
             "schemas": {**{_COMPONENT[name]: _component(name) for name in _COMPONENT},
-                        "OperationOutcome": OPERATION_OUTCOME},
+                        "OperationOutcome": OPERATION_OUTCOME, **openapi_fhir.components()},
         },
     }
 
