@@ -177,16 +177,25 @@ def redirect(location: str, *, status: int = 302) -> Behaviour:
     return behave
 
 
+# The request and answer headers a relay passes on (what FHIR reads, Bulk Data's kick-off and polling need).
+_RELAYED_REQUEST = ("Accept", "Authorization", "Prefer", "Content-Type")
+_RELAYED_ANSWER = ("Content-Type", "Content-Location", "Location", "Retry-After", "X-Progress", "Expires")
+
+
 def relay(upstream: str, *, collapse_slashes: bool = False) -> Behaviour:
-    """Forward the GET to ``upstream`` (an origin) and relay the answer. With ``collapse_slashes`` the request
-    target's runs of ``/`` become one first, query included, as the SMART App Launcher's FHIR proxy does:
-    an unencoded ``http://loinc.org|...`` search value then reaches the server as ``http:/loinc.org|...``."""
+    """Forward the request (GET or POST) to ``upstream`` (an origin) and relay the answer. With
+    ``collapse_slashes`` the request target's runs of ``/`` become one first, query included, as the SMART App
+    Launcher's FHIR proxy does: an unencoded ``http://loinc.org|...`` search value then reaches the server as
+    ``http:/loinc.org|...``."""
     def behave(handler: BaseHTTPRequestHandler) -> None:
         target = re.sub(r"/{2,}", "/", handler.path) if collapse_slashes else handler.path
-        answer = requests.get(upstream + target, headers={"Accept": handler.headers.get("Accept", "*/*")},
-                              timeout=10)
+        headers = {name: handler.headers[name] for name in _RELAYED_REQUEST if handler.headers.get(name)}
+        headers.setdefault("Accept", "*/*")
+        answer = requests.request(handler.command, upstream + target, headers=headers,
+                                  data=getattr(handler, "posted", None), timeout=10, allow_redirects=False)
         data = answer.content
-        _head(handler, answer.status_code, {"Content-Type": answer.headers.get("Content-Type", "application/json"),
-                                            "Content-Length": str(len(data))})
+        passed = {name: answer.headers[name] for name in _RELAYED_ANSWER if answer.headers.get(name)}
+        passed.setdefault("Content-Type", "application/json")
+        _head(handler, answer.status_code, {**passed, "Content-Length": str(len(data))})
         handler.wfile.write(data)
     return behave
