@@ -39,8 +39,8 @@ def _first_entry(table, concept: Any) -> tuple[codes.CodeEntry | None, dict | No
 
 def coded_observations(intake: Intake) -> list[tuple[dict[str, Any], codes.CodeEntry | None]]:
     """Every Observation with the ``OBSERVATION_CODES`` entry of its code (None when none is known), in intake
-    order. Read once per assessment and kept on the intake: the setting, menopause, biomarker and disease-status
-    readers each go over every Observation by that code (four lookups per Observation before)."""
+    order. Read once per assessment and kept on the intake: the setting, menopause, biomarker, disease-status and
+    tumour readers each go over every Observation by that code (five lookups per Observation before)."""
     if intake.coded_observations is None:
         intake.coded_observations = [(observation, _first_entry(codes.OBSERVATION_CODES, observation.get("code"))[0])
                                      for observation in intake.of_type("Observation")]

@@ -51,7 +51,7 @@ class Intake:
     # resources live as long as the intake, so their ids cannot be reused meanwhile.
     specimen_sites: dict[int, tuple[Any, Any, Any]] = field(default_factory=dict, repr=False, compare=False)
     # Each Observation with the OBSERVATION_CODES entry of its code (``context.coded_observations``), built on the
-    # first ask: four readers go over every Observation by that code.
+    # first ask: five readers go over every Observation by that code.
     coded_observations: list[tuple[dict[str, Any], Any]] | None = field(default=None, repr=False, compare=False)
 
     def of_type(self, *types: str) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ import re
 from typing import Any
 
 from ..knowledge import codes
+from .context import coded_observations
 from .episodes import as_date, period_of
 from .intake import Intake, ref_of
 from .model import DataQualityNote, EpisodeFinding, ReceptorResult, TumourFinding
@@ -123,8 +124,7 @@ def read_tumour(intake: Intake, results: list[ReceptorResult], episode: EpisodeF
         if item not in found or day > found[item][0]:
             found[item] = (day, value, ref)
 
-    for observation in intake.of_type("Observation"):
-        entry = _entry(codes.OBSERVATION_CODES, observation.get("code"))
+    for observation, entry in coded_observations(intake):     # each code looked up once per assessment
         if entry is None or entry.meaning not in ("tumour-size", "t-category", "n-category", "positive-nodes", "grade",
                                                    "recurrence-score"):
             continue
