@@ -264,8 +264,11 @@ def deep_share_lines(seen: dict[str, collections.Counter]) -> list[str]:
             continue
         answered = sum(n for code, n in statuses.items() if isinstance(code, int))
         total, calls = total + statuses[WITH_CARDS], calls + answered
+        stated = sum(n for c, n in statuses.items()
+                     if isinstance(c, str) and c.startswith("subtype ") and c != "subtype indeterminate")
         lines.append(f"  {path}: {statuses[WITH_CARDS]}/{answered} answered 200 with cards; statuses "
-                     + ", ".join(f"{c}: {n}" for c, n in sorted(statuses.items(), key=str) if isinstance(c, int)))
+                     + ", ".join(f"{c}: {n}" for c, n in sorted(statuses.items(), key=str) if isinstance(c, int))
+                     + (f"; a subtype stated in {stated}" if path.endswith("/receptor-assessment") else ""))
     if calls:
         lines.insert(0, f"schemathesis: valid hook calls answered 200 with cards: {total}/{calls} "
                         f"({100 * total / calls:.0f} %)")
