@@ -26,6 +26,7 @@ import argparse
 import fnmatch
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -76,8 +77,13 @@ def prepare(scope: str, workdir: Path) -> Path:
             shutil.copy2(source, target / name)
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     config = {**tomllib.loads(text)["tool"]["mutmut"], **SLICES[scope]}
-    head = text[: text.index("[tool.mutmut]")]
-    (target / "pyproject.toml").write_text(head + _toml_table("tool.mutmut", config), encoding="utf-8")
+    # The table's own header line (a comment may name it too); the tables after it are kept.
+    start = re.search(r"^\[tool\.mutmut\]\s*$", text, re.MULTILINE)
+    assert start is not None, "pyproject.toml has no [tool.mutmut] table"
+    following = re.search(r"^\[", text[start.end():], re.MULTILINE)
+    tail = text[start.end() + following.start():] if following else ""
+    narrowed = text[: start.start()] + _toml_table("tool.mutmut", config) + ("\n" + tail if tail else "")
+    (target / "pyproject.toml").write_text(narrowed, encoding="utf-8")
     return target
 
 
