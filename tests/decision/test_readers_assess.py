@@ -352,3 +352,85 @@ def test_two_copy_numbers_of_one_sample_in_different_bands_leave_ish_unresolved(
         assert "conflicting-results" in notes_of(a)
     else:
         assert (a.her2.status, a.her2.ish_group) == ("positive", 1)
+
+
+IHC_NEGATIVE_NO_SCORE = {"valueCodeableConcept": coded(LNC, "LA6577-6")}   # "Negative": IHC 0 or 1+
+
+
+def _ish(ratio=None, copies=None, cep17=None):
+    return [*([obs("49683-6", valueQuantity={"value": ratio})] if ratio is not None else []),
+            *([obs("74860-8", valueQuantity={"value": copies})] if copies is not None else []),
+            *([obs("74861-6", valueQuantity={"value": cep17})] if cep17 is not None else [])]
+
+
+@pytest.mark.parametrize("ratio, copies, group", [(2.5, 3.5, 2), (1.5, 6.5, 3), (1.5, 4.5, 4)])
+def test_ish_groups_2_to_4_with_an_ihc_reported_negative_without_a_score(ratio, copies, group):
+    """ASCO/CAP 2018: groups 2-4 are settled by the concurrent IHC; an IHC reported 'negative' is 0 or 1+, which
+    makes groups 2, 3 and 4 HER2-negative (group 3 needs 2+ to be positive)."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), obs("85319-2", **IHC_NEGATIVE_NO_SCORE),
+                *_ish(ratio, copies)], CONFIG)
+    assert (a.her2.ish_group, a.her2.ish, a.her2.status) == (group, "not-amplified", "negative")
+
+
+@pytest.mark.parametrize("score", ["0", "1+"])
+def test_ish_group_3_with_ihc_0_or_1plus_is_negative(score):
+    """ASCO/CAP 2018 group 3 (ratio <2.0, >=6 copies) with concurrent IHC 0 or 1+: HER2-negative."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc(score), *_ish(1.5, 6.5)], CONFIG)
+    assert (a.her2.ish_group, a.her2.ish, a.her2.status) == (3, "not-amplified", "negative")
+
+
+@pytest.mark.parametrize("ratio, copies, group", [(2.5, 3.5, 2), (1.5, 4.5, 4)])
+def test_ish_groups_2_and_4_with_ihc_3plus_are_amplified(ratio, copies, group):
+    """ASCO/CAP 2018: in groups 2 and 4 a concurrent IHC 3+ makes the sample HER2-positive (ISH read as amplified)."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("3+"), *_ish(ratio, copies)], CONFIG)
+    assert (a.her2.ish_group, a.her2.ish, a.her2.status) == (group, "amplified", "positive")
+
+
+@pytest.mark.parametrize("copies, cep17, group, status", [
+    (5.0, 3.0, 4, "negative"),     # 5.0 / 3.0 = 1.67 (<2.0), 4-<6 copies: group 4, IHC 1+ negative
+    (3.0, 2.0, 5, "negative"),     # 1.5, <4 copies: group 5
+    (7.0, 3.0, 1, "positive"),     # 2.33 (>=2.0), >=4 copies: group 1
+])
+def test_ratio_computed_from_her2_and_cep17_copies(copies, cep17, group, status):
+    """Without a reported ratio, HER2/CEP17 is the mean HER2 copies divided by the mean CEP17 copies (ASCO/CAP
+    2018 dual-probe), and the group follows from it."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("1+"), *_ish(None, copies, cep17)], CONFIG)
+    assert (a.her2.ish_group, a.her2.status) == (group, status)
+    assert a.her2.ratio == pytest.approx(copies / cep17)
+
+
+@pytest.mark.parametrize("bound, exact", [
+    ({"value": 1.9, "comparator": "<="}, 2.5),
+    ({"value": 2.0, "comparator": "<"}, 2.5),
+    ({"value": 2.2, "comparator": ">"}, 1.5),
+    ({"value": 2.0, "comparator": ">="}, 1.5),
+])
+def test_ratio_bound_and_exact_ratio_on_either_side_of_2_0_leave_ish_unresolved(bound, exact):
+    """Two HER2/CEP17 ratios of one sample, one a bound that says its side of 2.0 and one exact on the other
+    side, cannot both hold: the ISH group is left for pathology to review (HER2 unknown, conflict noted)."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"),
+                obs("49683-6", valueQuantity=bound), *_ish(exact, 4.5)], CONFIG)
+    assert (a.her2.status, a.her2.ish_group) == ("unknown", None)
+    assert "conflicting-results" in notes_of(a)
+
+
+def test_unreadable_ratio_with_6_or_more_her2_copies_and_ihc_2plus_is_positive():
+    """A dual-probe ratio that cannot be read leaves the mean HER2 copy number: >=6 copies is group 1 or group 3,
+    and with a concurrent IHC 2+ both are HER2-positive (ASCO/CAP 2018), as a single-probe >=6 is."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"),
+                obs("49683-6", valueString="see report"), *_ish(None, 6.5)], CONFIG)
+    assert (a.her2.status, a.her2.ish) == ("positive", "amplified")
+
+
+@pytest.mark.parametrize("copies, conflict", [
+    ((3.9, 4.0), True),    # <4 and 4-<6 (4.0 is in the 4-<6 band)
+    ((4.0, 4.5), False),   # both 4-<6
+    ((5.9, 6.0), True),    # 4-<6 and >=6 (6.0 is in the >=6 band)
+    ((6.0, 6.5), False),   # both >=6
+])
+def test_copy_numbers_at_4_0_and_6_0_fall_in_the_upper_band(copies, conflict):
+    """ASCO/CAP 2018 bands of mean HER2 copies: <4.0, 4.0-<6.0, >=6.0. Two copy numbers of one sample in
+    different bands conflict (HER2 unknown); in one band they agree (ratio 2.5: group 1, positive)."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("1+"), *_ish(2.5),
+                *(obs("74860-8", valueQuantity={"value": c}) for c in copies)], CONFIG)
+    assert (a.her2.status, a.her2.ish_group) == (("unknown", None) if conflict else ("positive", 1))
