@@ -10,7 +10,9 @@ adjuvant endocrine therapy (INAVO120); everolimus with exemestane after letrozol
 progression on endocrine therapy for metastatic disease or a relapse on or within 12 months of adjuvant endocrine
 therapy (Truqap FDA label; CAPItello-291); extended adjuvant neratinib less than a year after trastuzumab-based
 adjuvant therapy was completed (EMA label; the FDA label sets no limit); olaparib after chemotherapy in any setting
-and, for hormone receptor-positive disease, endocrine therapy (Lynparza FDA label; OlympiAD). Counting an option "applicable now" without looking at what came before
+and, for hormone receptor-positive disease, endocrine therapy (Lynparza FDA label; OlympiAD); alpelisib after
+progression or relapse on or after endocrine therapy (Piqray FDA label); an oral SERD after progression on a line of
+endocrine therapy (Orserdu and Inluriyo FDA labels). Counting an option "applicable now" without looking at what came before
 would offer a third-line drug first line.
 
 How:
@@ -346,6 +348,55 @@ def capitello291_prior_therapy(history: TherapyHistory) -> PriorTherapyCheck:
                                         "on record.", need, adjuvant.evidence)
 
 
+def _progressed_endocrine_lines(history: TherapyHistory) -> list[Line]:
+    return [line for line in history.lines_with("endocrine") if line.progressed]
+
+
+def solar1_after_endocrine(history: TherapyHistory) -> PriorTherapyCheck:
+    """Alpelisib with fulvestrant: progression on or after an endocrine-based regimen (Piqray FDA label; SOLAR-1): a
+    progression on endocrine therapy for metastatic disease, or a relapse dated after an endocrine therapy of the early
+    episode began (during it or at any time after it; the label sets no time limit)."""
+    need = "progression or relapse on or after endocrine therapy"
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    progressed = _progressed_endocrine_lines(history)
+    if progressed:
+        return PriorTherapyCheck("met", f"Progression on endocrine therapy for metastatic disease: "
+                                        f"{progressed[0].describe()}.", evidence=_line_refs(progressed))
+    relapses = sorted({*history.relapses, *([history.metastatic_start] if history.metastatic_start else [])})
+    before = [c for c in history.early_with("endocrine") if c.start is not None and any(d > c.start for d in relapses)]
+    if before:
+        names = ", ".join(sorted({c.name for c in before}))
+        return PriorTherapyCheck("met", f"Relapse after {names} for early disease was started.",
+                                 evidence=_refs(before))
+    return PriorTherapyCheck("unknown", "No relapse or progression on or after endocrine therapy on record.", need)
+
+
+def after_endocrine_line(history: TherapyHistory) -> PriorTherapyCheck:
+    """Oral SERDs (elacestrant, imlunestrant): progression after at least one line of endocrine therapy (Orserdu and
+    Inluriyo FDA labels). Counted here only as progression on endocrine therapy given for metastatic disease. Whether a
+    relapse on or after adjuvant endocrine therapy is such a line the labels' words do not settle, and the trials
+    differ (EMERALD asked for one or two lines for advanced disease including a CDK4/6 inhibitor; EMBER-3 also took
+    recurrence during or after adjuvant aromatase inhibitor therapy), so that history leaves the row to the
+    clinician."""
+    need = "progression after a line of endocrine therapy (after adjuvant therapy only: check the label of the drug)"
+    problem = _unsettled(history)
+    if problem:
+        return PriorTherapyCheck("unknown", problem, need)
+    progressed = _progressed_endocrine_lines(history)
+    if progressed:
+        return PriorTherapyCheck("met", f"Progression on endocrine therapy for metastatic disease: "
+                                        f"{progressed[0].describe()}.", evidence=_line_refs(progressed))
+    adjuvant = history.early_with("endocrine")
+    if adjuvant:
+        names = ", ".join(sorted({c.name for c in adjuvant}))
+        return PriorTherapyCheck("unknown", f"{names.capitalize()} before the relapse (early disease); no progression "
+                                            "on endocrine therapy for metastatic disease on record.", need,
+                                 _refs(adjuvant))
+    return PriorTherapyCheck("unknown", "No endocrine therapy on record.", need)
+
+
 def olympiad_prior_therapy(history: TherapyHistory) -> PriorTherapyCheck:
     """Olaparib for germline BRCA-mutated HER2-negative metastatic disease: chemotherapy before surgery, after it or for
     metastatic disease; for hormone receptor-positive disease also endocrine therapy, unless it was judged unsuitable
@@ -582,6 +633,8 @@ PRIOR_THERAPY_RULES = {
     "capitello291": capitello291_prior_therapy,
     "extenet-ema": extenet_after_trastuzumab,
     "olympiad": olympiad_prior_therapy,
+    "solar1": solar1_after_endocrine,
+    "after-endocrine-line": after_endocrine_line,
     "db04-prior-chemo": db04_prior_chemotherapy,
     "db06-after-et": db06_after_endocrine,
     "ascent": ascent_prior_lines,

@@ -224,7 +224,7 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "PIK3CA-mutated HR+/HER2- disease progressing on or after an endocrine-based regimen.",
         ("label-fda-piqray-0", "asco-2021-mbc-update"), requires=("PIK3CA",),
         notes=("ASCO 2021: test by NGS on tissue or ctDNA; if ctDNA shows no mutation, test tissue.",),
-        reference_row="c: HR+/HER2-, PIK3CA-mut | Metastatic >=2L | Alpelisib + fulvestrant"),
+        prior_therapy="solar1", reference_row="c: HR+/HER2-, PIK3CA-mut | Metastatic >=2L | Alpelisib + fulvestrant"),
     OptionSpec(
         "met-capivasertib", "Capivasertib with fulvestrant", "akt-inhibitor",
         ("capivasertib", "fulvestrant"), LUMINAL, "metastatic", ">=2L",
@@ -242,9 +242,15 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         ("elacestrant", "imlunestrant"), LUMINAL, "metastatic", ">=2L",
         "ESR1-mutated ER+/HER2- disease progressing after at least one line of endocrine therapy. Elacestrant: "
         "postmenopausal women and men; imlunestrant: adults.",
-        ("label-fda-orserdu-0", "label-fda-inluriyo-0"), requires=("ESR1",), menopause="post-or-male",
+        ("label-fda-orserdu-0", "label-fda-inluriyo-0", "emerald-2022", "ember3-2025", "label-ema-orserdu-0"),
+        requires=("ESR1",), menopause="post-or-male",
         notes=("Labels differ: elacestrant is labelled for postmenopausal women and men, imlunestrant for adults.",
-               "ESR1 mutations are acquired under endocrine therapy: test at progression, preferably on ctDNA."),
+               "ESR1 mutations are acquired under endocrine therapy: test at progression, preferably on ctDNA.",
+               "The EMA elacestrant label also asks that the earlier endocrine therapy included a CDK4/6 inhibitor.",
+               "Whether relapse on or after adjuvant endocrine therapy counts as the earlier line is left to the "
+               "clinician: EMERALD required one or two lines for advanced disease, EMBER-3 also enrolled recurrence "
+               "during or after an adjuvant aromatase inhibitor."),
+        prior_therapy="after-endocrine-line",
         reference_row="c: ER+/HER2-, ESR1-mut | Metastatic >=2L | Elacestrant; imlunestrant"),
     OptionSpec(
         "met-everolimus-exemestane", "Everolimus with exemestane", "mtor-inhibitor",

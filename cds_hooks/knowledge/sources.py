@@ -290,6 +290,14 @@ _SOURCES: tuple[Source, ...] = (
            "2023;388(22):2058-2070", doi("10.1056/NEJMoa2214131")),
     _label("elacestrant", "Orserdu", "fda.orserdu:0", "EMERALD", "(2023-01-27)"),
     _label("imlunestrant", "Inluriyo", "fda.inluriyo:0", "EMBER-3", "(2025-09-25)"),
+    _label("elacestrant", "Orserdu", "ema.orserdu:0", "EMERALD"),
+    Source("emerald-2022", "EMERALD (elacestrant)",
+           "Bidard FC et al. Elacestrant (oral selective estrogen receptor degrader) versus standard endocrine therapy "
+           "for ER-positive, HER2-negative advanced breast cancer: results from the randomized phase III EMERALD trial. "
+           "J Clin Oncol 2022;40(28):3246-3256", doi("10.1200/JCO.22.00338")),
+    Source("ember3-2025", "EMBER-3 (imlunestrant)",
+           "Jhaveri KL et al. Imlunestrant with or without Abemaciclib in Advanced Breast Cancer. N Engl J Med "
+           "2025;392(12):1189-1202", doi("10.1056/NEJMoa2410858")),
     _label("everolimus", "Afinitor", "fda.afinitor:0", "BOLERO-2"),
     _label("fulvestrant", "Faslodex", "fda.faslodex:0", None),
     _label("fulvestrant", "Faslodex", "fda.faslodex:1", None),

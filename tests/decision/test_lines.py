@@ -70,7 +70,7 @@ def test_marker_only_progression_does_not_end_a_line():
 def test_undated_metastatic_start_leaves_every_sequence_rule_unknown():
     a = metastatic([med("paclitaxel", "2024-05-01", status="stopped")], start=None)
     history = therapy_history(a)
-    for rule in ("first-line-cdk46", "inavo120", "capitello291", "db04-prior-chemo", "db06-after-et", "ascent", "tropics02",
+    for rule in ("first-line-cdk46", "inavo120", "capitello291", "solar1", "after-endocrine-line", "db04-prior-chemo", "db06-after-et", "ascent", "tropics02",
                  "tropion-breast01"):
         check = check_prior_therapy(rule, history)
         assert check.verdict == "unknown" and "not dated" in check.text, rule
@@ -142,3 +142,20 @@ def test_olaparib_counts_chemotherapy_in_any_setting_even_unplaced():
     assert check.verdict == "unknown" and "unsuitable" in check.need, check
     hr.medications.append(med("letrozole", "2019-09-01", "2024-02-01"))
     assert check_prior_therapy("olympiad", therapy_history(hr)).verdict == "met"
+
+
+def test_alpelisib_and_oral_serds_read_endocrine_therapy_differently():
+    """Piqray (FDA): progression on or after an endocrine-based regimen, so a relapse years after adjuvant letrozole is
+    met. Orserdu/Inluriyo: progression after a line of endocrine therapy, counted only for metastatic disease, so the
+    same history is 'unknown' (depends on prior therapy), never 'not-met'; progression on a metastatic line meets both."""
+    a = metastatic([med("letrozole", "2015-04-01", "2020-03-15")], start="2024-03-01")
+    a.episode.surgery = "2015-03-01"
+    history = therapy_history(a)
+    assert check_prior_therapy("solar1", history).verdict == "met"
+    serd = check_prior_therapy("after-endocrine-line", history)
+    assert serd.verdict == "unknown" and serd.evidence == ("MedicationRequest/letrozole-2015-04-01",), serd
+    events = [ClinicalEvent("progression", "2025-06-10", "Disease status: worsened", ["Observation/p"],
+                            {"status": "worsened", "evidence_types": ["imaging"]})]
+    b = metastatic([med("letrozole", "2024-04-01", status="active")], events)
+    for rule in ("solar1", "after-endocrine-line"):
+        assert check_prior_therapy(rule, therapy_history(b)).verdict == "met", rule

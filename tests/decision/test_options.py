@@ -75,7 +75,9 @@ def test_options_by_subtype_and_setting(subtype, setting, present, absent):
 
 @pytest.mark.parametrize("option_id,biomarkers,status,need_fragment", [
     ("met-alpelisib", [], "needs-test", "PIK3CA"),
-    ("met-alpelisib", [Biomarker("PIK3CA", "present", "somatic", evidence=["Observation/pik"])], "applicable", None),
+    # Mutation accepted; with no treatment history the label's progression on endocrine therapy is not established.
+    ("met-alpelisib", [Biomarker("PIK3CA", "present", "somatic", evidence=["Observation/pik"])],
+     "depends-on-prior-therapy", "endocrine therapy"),
     ("met-alpelisib", [Biomarker("PIK3CA", "absent", "somatic", specimen="tissue")], None, None),
     ("met-alpelisib", [Biomarker("PIK3CA", "absent", "somatic", specimen="ctDNA")], "needs-test", "tissue"),
     ("met-capivasertib", [Biomarker("PIK3CA", "absent", specimen="tissue")], "needs-test", "AKT1/PTEN"),
@@ -83,7 +85,8 @@ def test_options_by_subtype_and_setting(subtype, setting, present, absent):
     # established (Truqap label), so the row waits on it.
     ("met-capivasertib", [Biomarker("AKT1", "present")], "depends-on-prior-therapy", "endocrine therapy"),
     ("met-oral-serd", [], "needs-test", "ESR1"),
-    ("met-oral-serd", [Biomarker("ESR1", "present", "somatic", specimen="ctDNA")], "applicable", None),
+    ("met-oral-serd", [Biomarker("ESR1", "present", "somatic", specimen="ctDNA")], "depends-on-prior-therapy",
+     "line of endocrine therapy"),
     ("met-parp-gbrca", [], "needs-test", "germline BRCA"),
     ("met-parp-gbrca", [Biomarker("BRCA1", "present", "somatic")], "needs-test", "germline"),
     # Germline variant accepted; with no treatment history the olaparib label's earlier chemotherapy is not established.

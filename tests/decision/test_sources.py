@@ -52,6 +52,8 @@ CONFIRMED: dict[str, str] = {
     "https://doi.org/10.1056/NEJMoa2203690": "find_string: DESTINY-Breast04 cited with this DOI",
     "https://doi.org/10.1056/NEJMoa2404625": "find_string: 6 hits (INAVO120, PMID 39476340)",
     "https://doi.org/10.1056/NEJMoa1706450": "search pages: PubMed record 28578601 (NEJM 2017;377(6):523-533, OlympiAD)",
+    "https://doi.org/10.1056/NEJMoa2410858": "search pages: PubMed record 39660834 (NEJM 2025;392(12):1189-1202, EMBER-3)",
+    "https://doi.org/10.1200/JCO.22.00338": "search pages: review page citing 10.1200/JCO.22.00338, JCO 40(28):3246-3256 (EMERALD)",
     "https://doi.org/10.1056/NEJMoa2214131": "search pages: PubMed record (NEJM 2023;388(22):2058-2070, CAPItello-291)",
     "https://doi.org/10.1056/NEJMoa2407086": "find_string: 6 hits (DESTINY-Breast06, PMID 39270104)",
     "https://doi.org/10.1093/jnci/djx273": "pages: ouci record, JNCI 2018 No 6 p. 568-580",
