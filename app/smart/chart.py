@@ -20,7 +20,7 @@ from typing import Iterable
 from markupsafe import Markup, escape
 
 from cds_hooks.decision.model import ClinicalEvent, ReceptorResult
-from cds_hooks.wording import analyte_text, date_text, result_value_text, specimen_text, status_text
+from cds_hooks.wording import analyte_text, date_text, result_specimen_text, result_value_text, status_text
 
 WIDTH = 760
 LEFT = 96
@@ -178,7 +178,7 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
     rows = [ChartRow(date=date_text(r.effective, "undated"), analyte=r.analyte, value=_value_label(r), status=r.status,
                      specimen=r.specimen, site=r.specimen_site or "", resource=r.resource,
                      test=analyte_text(r.analyte), reading=status_text(r.status),
-                     where=specimen_text(r.specimen, r.specimen_site))
+                     where=result_specimen_text(r))
             for r in sorted(plotted, key=lambda r: (parse_date(r.effective) or date.min, r.analyte))]
     dated_events = [e for e in events if parse_date(e.date)]
     timeline = _timeline(rows, dated_events)
@@ -276,7 +276,7 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
         for x, y, r, measured in pts:
             value = _value_label(r) if measured else status_text(r.status)
             label = (f"{analyte} {value} ({status_text(r.status)}), {date_text(r.effective)}, "
-                     f"{specimen_text(r.specimen, r.specimen_site)}")
+                     f"{result_specimen_text(r)}")
             if not measured:
                 label += ", no percentage recorded"
             css = _status_class(r.status) + ("" if measured else " hollow")
@@ -295,7 +295,7 @@ def build_chart(history: list[ReceptorResult], events: list[ClinicalEvent]) -> C
             value = f"IHC {value} (no score)"
         name = "HER2" if value.startswith("IHC") else analyte_text(r.analyte)
         label = (f"{name} {value} ({status_text(r.status)}), {date_text(r.effective)}, "
-                 f"{specimen_text(r.specimen, r.specimen_site)}")
+                 f"{result_specimen_text(r)}")
         parts.append(_marker(x, y, r.specimen, _status_class(r.status), label))
         if row in ("ISH", "status") or (r.ihc_score and "-" in r.ihc_score):
             parts.append(f'<text class="val" x="{x + 8:.1f}" y="{y + 3:.1f}">{escape(value)}</text>')

@@ -19,14 +19,15 @@ from ..knowledge import KNOWLEDGE_VERSION, codes
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .context import (read_biomarkers, read_disease_status, read_medications, read_menopause, read_patient,
                       read_setting)
-from .episodes import build_episode, residual_disease_samples, sample_phase
+from .episodes import (build_episode, earlier_tumour_phase, is_recurrence_sample, residual_disease_samples,
+                       sample_phase)
 from .er_pr import condition_receptor_evidence, decide_receptor, hr_status, read_er_pr
 from .her2 import decide_her2, read_her2
 from .intake import FINAL_STATUSES, PROVISIONAL_STATUSES, Intake, ref_of, take_in
 from .model import Assessment, ClinicalEvent, DataQualityNote, ReceptorResult
 from .options import option_notes, options_for
 from .pitfalls import find_pitfalls
-from .selection import SpecimenInfo, day, effective_of, specimen_of
+from .selection import SpecimenInfo, day, effective_of, sample_date, specimen_of
 from .subtype import classify
 from .tumour import read_tumour
 from .subtype_notes import subtype_notes
@@ -245,8 +246,16 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
     def phase_of(result: ReceptorResult) -> str:
         return sample_phase(episode, result)
 
-    er, er_calls = decide_receptor("ER", results, reader.kinds, metastatic, phase_of, by_condition.get("ER", []), notes)
-    pr, pr_calls = decide_receptor("PR", results, reader.kinds, metastatic, phase_of, by_condition.get("PR", []), notes)
+    def earlier_phase_of(result: ReceptorResult) -> str:
+        return earlier_tumour_phase(episode, sample_date(result))
+
+    for result in results:
+        if is_recurrence_sample(episode, result):
+            result.tumour = "recurrence"
+    er, er_calls = decide_receptor("ER", results, reader.kinds, metastatic, phase_of, by_condition.get("ER", []), notes,
+                                   earlier_phase_of)
+    pr, pr_calls = decide_receptor("PR", results, reader.kinds, metastatic, phase_of, by_condition.get("PR", []), notes,
+                                   earlier_phase_of)
     combined = [r for r in results if r.analyte == "HR"]
     hr, hr_basis = hr_status(er, pr, combined)
     if hr == "unknown" and by_condition.get("HR"):
@@ -256,7 +265,8 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
         notes.append(DataQualityNote("combined-hr-only",
                                      "hormone-receptor status rests on the combined ER+PR result (10480-2); ER is not inferred from it",
                                      next((r.resource for r in combined), None)))
-    her2, her2_reasons, her2_calls = decide_her2(results, metastatic, phase_of, by_condition.get("HER2", []), notes)
+    her2, her2_reasons, her2_calls = decide_her2(results, metastatic, phase_of, by_condition.get("HER2", []), notes,
+                                                 earlier_phase_of)
     subtype, reasons, modifiers = classify(er, pr, hr, her2, her2_reasons)
     treated_only = [name for name, f in (("ER", er), ("PR", pr), ("HER2", her2)) if f.rule == "post-treatment-only"]
     if treated_only and subtype != "indeterminate":

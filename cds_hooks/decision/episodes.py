@@ -41,7 +41,10 @@ API for other rules (lines of therapy, pitfalls):
   receptor choice uses ("pre-treatment", "post-treatment", "metastatic", "earlier-tumour", "unknown"); a sample of a
   metastasis is metastatic whatever its date;
 - ``residual_disease_samples(episode, samples)``: receptor samples of the surgical specimen after
-  neoadjuvant therapy (they show residual invasive disease; ``SettingFinding.residual_disease``).
+  neoadjuvant therapy (they show residual invasive disease; ``SettingFinding.residual_disease``);
+- ``earlier_tumour_phase(episode, date)``: before or after the earlier tumour's own first systemic therapy, for a
+  sample of the tumour before a local recurrence or a new primary (whose stand-in call is its pre-treatment one);
+- ``is_recurrence_sample(episode, result)``: tissue of the local or regional recurrence the patient now has.
 """
 from __future__ import annotations
 
@@ -229,6 +232,7 @@ def build_episode(intake: Intake, setting: SettingFinding, events: list[Clinical
             what = "local or regional recurrence" if kind == "recurrence" else "new primary in the other breast"
             episode.basis.append(f"{what} {start.isoformat()}: its own samples govern; earlier results describe the "
                                  "earlier tumour")
+            episode.earlier_first_systemic_therapy = first_tumour.first_systemic_therapy
             therapies = [(d, m) for d, m in therapies if d >= start]
             surgeries = [(d, ref) for d, ref in surgeries if d >= start]
     _treatment_window(episode, therapies, surgeries, evidence)
@@ -384,6 +388,28 @@ def period_of(episode: EpisodeFinding, when: str | None) -> Period:
     return "early-on-treatment"
 
 
+def earlier_tumour_phase(episode: EpisodeFinding, when: str | None) -> str:
+    """pre-treatment | post-treatment | unknown, within the earlier tumour, for a sample taken before a local or
+    regional recurrence or a new primary ("earlier-tumour" period).
+
+    Why: while the current tumour has no result of its own, the earlier tumour's call stands in, and that call is the
+    earlier tumour's governing one: its samples taken before its own first systemic therapy decide, residual disease
+    after it never does (b.3; KATHERINE, CREATE-X select on the pre-treatment status). Merging the two let a positive
+    found only in residual disease stand in for a recurrence never biopsied.
+    """
+    d = as_date(when)
+    if d is None:
+        return "unknown"
+    therapy = as_date(episode.earlier_first_systemic_therapy)
+    return "pre-treatment" if therapy is None or d < therapy else "post-treatment"
+
+
+def is_recurrence_sample(episode: EpisodeFinding, result: ReceptorResult) -> bool:
+    """Whether a breast or node sample is tissue of the local or regional recurrence the patient now has."""
+    return (episode.current == "early" and episode.new_tumour_kind == "recurrence" and result.specimen != "metastasis"
+            and period_of(episode, sample_date(result)) not in ("earlier-tumour", "unknown"))
+
+
 def residual_disease_samples(episode: EpisodeFinding, samples: Iterable[SampleCall]) -> list[SampleCall]:
     """Receptor samples of tissue taken at or after the surgery that closed a neoadjuvant window.
 
@@ -405,5 +431,4 @@ def sample_phase(episode: EpisodeFinding, result: ReceptorResult) -> str:
 
 
 __all__ = ["DE_NOVO_MONTHS", "build_episode", "period_of", "sample_phase", "residual_disease_samples", "add_months",
-           "as_date", "breast_surgeries",
-           "systemic_therapies"]
+           "as_date", "breast_surgeries", "earlier_tumour_phase", "is_recurrence_sample", "systemic_therapies"]

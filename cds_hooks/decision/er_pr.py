@@ -106,7 +106,9 @@ def basis_of(result: ReceptorResult, kinds: dict[str, str]) -> str:
 
 def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[str, str], metastatic: bool,
                     phase_of: Callable[[ReceptorResult], str], condition_evidence: list[tuple[str, str, str | None]],
-                    notes: list[DataQualityNote]) -> tuple[ReceptorFinding, list[SampleCall]]:
+                    notes: list[DataQualityNote],
+                    earlier_phase_of: Callable[[ReceptorResult], str] | None = None
+                    ) -> tuple[ReceptorFinding, list[SampleCall]]:
     """The ER or PR status for the decision, and every sample's call (b.2 within a sample, b.3 over time).
 
     Within a sample the best evidence decides (percent > qualitative > interpretation); over the history
@@ -158,7 +160,7 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
                     f"{'the percent is used' if basis_of(best, kinds) == 'percent' else 'the stronger evidence is used'} (ASCO/CAP 2020 b.2)",
                     best.resource))
         candidates.append(candidate)
-    gov = govern(candidates, metastatic=metastatic, phase_of=phase_of)
+    gov = govern(candidates, metastatic=metastatic, phase_of=phase_of, earlier_phase_of=earlier_phase_of)
     calls = sample_calls(receptor, candidates, gov, label_of=lambda c: c.lead.label)
     if gov.chosen is not None:
         best = gov.chosen.lead

@@ -465,7 +465,8 @@ def _label(sample: Sample) -> str:
 
 def decide_her2(results: list[ReceptorResult], metastatic: bool, phase_of: Callable[[ReceptorResult], str],
                 condition_evidence: list[tuple[str, str, str | None]],
-                notes: list[DataQualityNote]) -> tuple[Her2Finding, list[str], list[SampleCall]]:
+                notes: list[DataQualityNote], earlier_phase_of: Callable[[ReceptorResult], str] | None = None
+                ) -> tuple[Her2Finding, list[str], list[SampleCall]]:
     """The HER2 finding for the decision, reasons to show when it is not final, and every sample's call.
 
     Each sample is decided on its own (ASCO/CAP 2018 algorithm), then ``selection.govern`` chooses over
@@ -480,7 +481,7 @@ def decide_her2(results: list[ReceptorResult], metastatic: bool, phase_of: Calla
     finding.ultralow_on_any_sample = any(s.expression == "ultralow" for s in valid)
     candidates = [Candidate(s.key, s.status, s.lead, [r.resource for r in s.results], s.provisional,
                             rank=_EXPRESSION_RANK.get(s.expression, 0), payload=s) for s in valid]
-    gov = govern(candidates, metastatic=metastatic, phase_of=phase_of)
+    gov = govern(candidates, metastatic=metastatic, phase_of=phase_of, earlier_phase_of=earlier_phase_of)
     calls = sample_calls("HER2", candidates, gov, label_of=lambda c: _label(c.payload),
                          expression_of=lambda c: c.payload.expression)
     if gov.chosen is None:

@@ -96,6 +96,9 @@ class ReceptorResult:
     copies: float | None = None        # mean signals per cell (HER2 or CEP17 by analyte)
     status: str = "unknown"            # what this reading says on its own (ReceptorStatus / Her2Status vocabulary)
     label: str = ""                    # short human text, e.g. "ER 5% (IHC)", "HER2 IHC 2+"
+    # Which tumour the tissue is of, when the episode model says more than ``specimen`` does: "recurrence" for a breast
+    # or node sample of the local or regional recurrence the patient now has (assess sets it from the episode).
+    tumour: str | None = None
 
 
 @dataclass
@@ -129,6 +132,9 @@ class EpisodeFinding:
     # disease: from this date the current tumour's samples govern, and the therapy/surgery dates above are its own.
     new_tumour: str | None = None
     new_tumour_kind: NewTumourKind | None = None
+    # The earlier tumour's own first systemic therapy: its samples taken before it are its pre-treatment samples, whose
+    # call stands in while the current tumour has no result of its own (residual disease never does, b.3).
+    earlier_first_systemic_therapy: str | None = None
     basis: list[str] = field(default_factory=list)      # why, in words, one line per date
     evidence: list[str] = field(default_factory=list)
 
@@ -219,7 +225,9 @@ class SubtypeNote:
     reason to call the receptor negative), "resolved-by-later-sample" (an unresolved result a later sample
     settled), "metastasis-not-biopsied" (de novo stage IV classified on the breast biopsy; no metastasis was
     sampled), "earlier-tumour-result" (a result of the tumour before a local recurrence or a new primary that
-    differs from the current tumour's: information; the current tumour's biopsy governs).
+    differs from the current tumour's: information; the current tumour's biopsy governs), "earlier-tumour-stands-in" (a
+    local or regional recurrence with no receptor result of its own: the earlier tumour's pre-treatment results stand
+    in until it is biopsied).
     """
 
     kind: str

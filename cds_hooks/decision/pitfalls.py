@@ -23,7 +23,7 @@ from ..knowledge.thresholds import CONCURRENT_THERAPY_GAP_DAYS, MENOPAUSE_AGE_YE
 from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import ONGOING_MEDICATION_STATUSES, Alert, Assessment, MedicationUse, SampleCall
-from .episodes import DE_NOVO_MONTHS, add_months, sample_phase
+from .episodes import DE_NOVO_MONTHS, add_months, earlier_tumour_phase, sample_phase
 from .options import finding_state, is_worsening, latest_event_date, marker_only, parse_date
 from .selection import sample_date
 
@@ -81,6 +81,8 @@ MISSING_TESTS: dict[str, dict[str, str]] = {
                       "display": "PD-L1 combined positive score by 22C3 assay"},
     "receptor-retest": {"system": TEST_SYSTEM, "code": "receptor-retest-metastasis",
                         "display": "ER, PR and HER2 on a biopsy of the metastasis"},
+    "receptor-retest-recurrence": {"system": TEST_SYSTEM, "code": "receptor-retest-recurrence",
+                                   "display": "ER, PR and HER2 on a biopsy of the recurrence"},
 }
 
 
@@ -239,7 +241,8 @@ def history_variant(a: Assessment, findings: list, what: str, name: str):
     if not positive_refs:
         return None
     positives = [c for c in _calls_of(a, positive_refs, receptors) if not c.governs]
-    if positives and all(c.phase == "earlier-tumour" for c in positives) and a.episode.new_tumour:
+    own_sample = any(f.rule != "early-results-only" for f in negative)
+    if positives and all(c.phase == "earlier-tumour" for c in positives) and a.episode.new_tumour and own_sample:
         # A local/regional recurrence or a new primary governs (episodes): the positive belongs to the earlier
         # tumour. At recurrence ESMO ABC 5 still asks to consider the target (positive on at least one biopsy);
         # a new primary is another cancer, so the drug has no target there unless it is meant for the first one.
@@ -474,7 +477,33 @@ def _receptor_history(a: Assessment):
     return [r for r in a.history if r.analyte in RECEPTOR_ANALYTES]
 
 
+def _p9_local_recurrence(a: Assessment) -> list[Alert]:
+    """A local or regional recurrence whose receptors were not tested on it: the earlier tumour's results stand in
+    (selection.govern, "early-results-only"), so P9 asks for a biopsy of the recurrence (b.3: the early episode ends at
+    the first recurrence; ESMO ABC 5 asks to biopsy a recurrence and retest ER, PR and HER2)."""
+    e = a.episode
+    if not (e.current == "early" and e.new_tumour_kind == "recurrence" and e.new_tumour):
+        return []
+    missing = [(name, f) for name, f in (("ER", a.er), ("PR", a.pr), ("HER2", a.her2)) if f.rule == "early-results-only"]
+    if not missing:
+        return []
+    names = "/".join(name for name, _ in missing)
+    dates = sorted({f.effective[:10] for _, f in missing if f.effective})
+    taken = f" ({', '.join(dates)})" if dates else ""
+    has = "has" if len(missing) == 1 else "have"
+    return [make_alert(
+        "P9", [ref for _, f in missing for ref in f.evidence] + list(e.evidence),
+        message=f"A local or regional recurrence is recorded ({e.new_tumour[:10]}), but {names} {has} no result on it: "
+                f"the results used are the earlier tumour's{taken}. ER, PR and HER2 can differ between a recurrence "
+                "and the tumour it came from.",
+        action="Biopsy the recurrence and repeat ER, PR and HER2 on it before the next treatment choice; if the result "
+               "differs from the earlier tumour's, the recurrence's result guides treatment.",
+        missing_test=MISSING_TESTS["receptor-retest-recurrence"], extra_sources=("esmo-abc5-2020",))]
+
+
 def _p9(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    if a.setting.setting == "early":
+        return _p9_local_recurrence(a)
     if a.setting.setting != "metastatic":
         return []
     history = _receptor_history(a)
@@ -743,29 +772,53 @@ def _sample_discordance(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
     (b.3 revised; ASCO/CAP 2018 and 2023)."""
     lines: list[str] = []
     evidence: list[str] = []
+    kinds: set[str] = set()
     early_phases = ("pre-treatment", "unknown") if a.episode.current == "metastatic" else \
         ("pre-treatment", "unknown", "metastatic")
     for receptor, finding in (("ER", a.er), ("PR", a.pr), ("HER2", a.her2)):
         if finding.rule not in ("pre-treatment-samples", "early-results-only"):
             continue
         calls = [c for c in a.samples if c.receptor == receptor and not c.conflicted and not c.provisional]
-        pre = [c for c in calls if c.phase in early_phases]
+        # A local recurrence never biopsied: the earlier tumour's results stand in, weighed by that tumour's own
+        # treatment dates (episodes.earlier_tumour_phase), so its disagreements are told the same way.
+        stand_in = finding.rule == "early-results-only" and a.episode.current == "early"
+
+        def phase(c: SampleCall) -> str:
+            return earlier_tumour_phase(a.episode, c.date) if stand_in and c.phase == "earlier-tumour" else c.phase
+
+        pre = [c for c in calls if phase(c) in early_phases]
         positive = [c for c in pre if _family(c.status) == "positive"]
         negative = [c for c in pre if c.status == "negative"]
-        gained = [c for c in calls if c.phase == "post-treatment" and _family(c.status) == "positive"]
+        gained = [c for c in calls if phase(c) == "post-treatment" and _family(c.status) == "positive"]
+        whose = "Earlier tumour, before the recurrence: " if stand_in else ""
         if positive and negative:
-            lines.append(f"{receptor} positive: {describe_samples(positive)}. {receptor} negative: "
+            lines.append(f"{whose}{receptor} positive: {describe_samples(positive)}. {receptor} negative: "
                          f"{describe_samples(negative)}. All taken before systemic therapy; {receptor} is taken as "
                          "positive.")
             evidence += [ref for c in (*positive, *negative) for ref in c.evidence]
+            kinds.add("pre-treatment")
         elif negative and not positive and gained:
-            lines.append(f"{receptor} negative before treatment: {describe_samples(negative)}. {receptor} positive on "
-                         f"tissue taken after systemic therapy began: {describe_samples(gained)}.")
+            lines.append(f"{whose}{receptor} negative before treatment: {describe_samples(negative)}. {receptor} "
+                         f"positive on tissue taken after systemic therapy began: {describe_samples(gained)}.")
             evidence += [ref for c in (*negative, *gained) for ref in c.evidence]
+            kinds.add("after-treatment")
     if not lines:
         return []
     spec = PITFALLS["receptor-sample-discordance"]
-    return [make_alert("receptor-sample-discordance", evidence, message=" ".join(lines) + " " + spec.message)]
+    # The table's text explains a disagreement between samples taken before any systemic therapy; a receptor positive
+    # only after treatment began is another situation and is explained in its own words (never "before any therapy").
+    tails = [spec.message] if "pre-treatment" in kinds else []
+    if "after-treatment" in kinds:
+        tails.append(AFTER_TREATMENT_ONLY_TEXT)
+    return [make_alert("receptor-sample-discordance", evidence, message=" ".join([*lines, *tails]))]
+
+
+# A receptor positive only on tissue taken after systemic therapy began, negative on every sample taken before it.
+AFTER_TREATMENT_ONLY_TEXT = (
+    "The samples taken before treatment are negative and the positive result comes from tissue taken after systemic "
+    "therapy began. The receptor is kept as the pre-treatment samples show it; the positive result still needs "
+    "explaining (tumour heterogeneity, sampling, or a testing problem) before treatment aimed at it is chosen or ruled "
+    "out.")
 
 
 def _p19(a: Assessment, cfg: DecisionConfig) -> list[Alert]:

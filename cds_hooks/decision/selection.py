@@ -206,7 +206,8 @@ def _early_call(group: list[Candidate]) -> tuple[Candidate, list[Candidate]]:
     return _newest(negatives), waiting
 
 
-def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[[ReceptorResult], str]) -> Governing:
+def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[[ReceptorResult], str],
+           earlier_phase_of: Callable[[ReceptorResult], str] | None = None) -> Governing:
     """Which sample governs one receptor over the patient's history (b.3 "Multiple samples", revised).
 
     - Final results are preferred; provisional ones are used only when nothing final exists (b.1).
@@ -219,7 +220,9 @@ def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[
       tissue taken after systemic therapy began (residual disease) never make a receptor negative: they
       decide only when no pre-treatment sample exists ("post-treatment-only"). After a local or regional
       recurrence or a new primary (``episodes``), "pre-treatment" means before that tumour's own treatment;
-      the earlier tumour's samples stand in only when it has none ("early-results-only").
+      the earlier tumour's samples stand in only when it has none ("early-results-only"), and then by the earlier
+      tumour's own rule: its samples from before its own treatment (``earlier_phase_of``) decide, its residual
+      disease only when nothing earlier exists.
     Every step is linear in the number of samples.
     """
     out = Governing()
@@ -249,6 +252,9 @@ def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[
         # Samples of the tumour before a local recurrence or a new primary stand in only when the current tumour
         # has none (like the early call in a relapse without a metastasis biopsy).
         earlier = [c for c in pool if c.phase == "earlier-tumour"]
+        if earlier and earlier_phase_of is not None:
+            untreated = [c for c in earlier if earlier_phase_of(c.lead) != "post-treatment"]
+            earlier = untreated or earlier
         group = pre or post or earlier
         chosen, out.resolved_by_later = _early_call(group)
         out.rule = ("early-results-only" if metastatic or not (pre or post) else

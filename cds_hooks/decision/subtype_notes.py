@@ -119,10 +119,29 @@ def _earlier_tumour(a: Assessment) -> list[SubtypeNote]:
                                                    "recurrence" else "."), evidence)]
 
 
+def _earlier_tumour_stands_in(a: Assessment) -> list[SubtypeNote]:
+    """A local or regional recurrence with no receptor result of its own: the earlier tumour's governing results
+    (those from before its own treatment, b.3) stand in; said where the subtype is stated, so the subtype is never
+    read as the recurrence's (P9 asks for the biopsy)."""
+    e = a.episode
+    if not (e.current == "early" and e.new_tumour_kind == "recurrence" and e.new_tumour):
+        return []
+    standing = [(name, f) for name, f in (("ER", a.er), ("PR", a.pr), ("HER2", a.her2)) if f.rule == "early-results-only"]
+    if not standing:
+        return []
+    names = "/".join(name for name, _ in standing)
+    dates = sorted({f.effective[:10] for _, f in standing if f.effective})
+    taken = f" (taken {', '.join(dates)})" if dates else ""
+    return [SubtypeNote(
+        "earlier-tumour-stands-in",
+        f"The recurrence ({e.new_tumour[:10]}) has no {names} result of its own: the earlier tumour's results{taken} "
+        "stand in until the recurrence is biopsied.", [ref for _, f in standing for ref in f.evidence])]
+
+
 def subtype_notes(a: Assessment) -> list[SubtypeNote]:
     """Every settled or informational finding, in a stable order."""
     return [*_resolved_ish_group(a), *_resolved_by_later_sample(a), *_residual_disease(a),
-            *_metastasis_not_biopsied(a), *_earlier_tumour(a), *_withdrawn(a)]
+            *_metastasis_not_biopsied(a), *_earlier_tumour_stands_in(a), *_earlier_tumour(a), *_withdrawn(a)]
 
 
 __all__ = ["subtype_notes"]

@@ -43,7 +43,7 @@ from cds_hooks.decision.citations import refs
 from cds_hooks.knowledge.sources import HEADLINE_SOURCES, MALE_ONLY_SOURCES
 from cds_hooks.wording import (AlertGroup, analyte_text, option_status_text, sources_for_patient, data_quality_items, date_text, group_alerts,
                                orderable_test_text, finding_specimen_text, finding_value_text,
-                               her2_status_text, result_value_text, setting_text, specimen_text,
+                               her2_status_text, result_specimen_text, result_value_text, setting_text,
                                status_text)
 from cds_hooks.wording.display import OPTION_STATUS_WORDS as _OPTION_STATUS_WORDS
 from cds_hooks.wording.grouping import ANSWERED_BY_RETEST
@@ -172,7 +172,7 @@ def _record_text(ref: str, assessment: Assessment) -> str:
 
 def _result_line(r: ReceptorResult) -> str:
     parts = [f"**{_md(analyte_text(r.analyte))} {_md(result_value_text(r))}**",
-             _md(specimen_text(r.specimen, r.specimen_site)), _md(date_text(r.effective))]
+             _md(result_specimen_text(r)), _md(date_text(r.effective))]
     if r.provisional:
         parts.append("preliminary result")
     return f"- {', '.join(parts)} (`{_md(r.resource)}`)"
@@ -250,7 +250,7 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
                       finding_specimen_text(a.pr, a.history), a.pr.effective),
         _finding_line("HER2", her2_status_text(a.her2), finding_value_text(a.her2, a.history),
                       finding_specimen_text(a.her2, a.history), a.her2.effective),
-        f"- **Setting:** {_md(setting_text(a.setting, a.events))}",
+        f"- **Setting:** {_md(setting_text(a.setting, a.events, a.episode))}",
     ]
     if a.sex == "male":
         detail.append("- **Patient:** male")
@@ -398,7 +398,9 @@ def _group_detail(group: AlertGroup) -> list[str]:
     fallbacks = list(dict.fromkeys(a.action for a in group.covered
                                    if a.action != lead.action and ANSWERED_BY_RETEST.get(a.topic)))
     if fallbacks:
-        lines += ["", "**If no metastasis can be sampled:**", *[f"- {_md(f)}" for f in fallbacks]]
+        recurrence = (lead.missing_test or {}).get("code") == "receptor-retest-recurrence"
+        heading = "If the recurrence cannot be sampled:" if recurrence else "If no metastasis can be sampled:"
+        lines += ["", f"**{heading}**", *[f"- {_md(f)}" for f in fallbacks]]
     return lines
 
 

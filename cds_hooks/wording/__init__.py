@@ -20,6 +20,7 @@ from .display import (
     ish_text,
     option_status_text,
     receptor_status_text,
+    result_specimen_text,
     result_value_text,
     setting_text,
     site_text,
@@ -33,6 +34,7 @@ from .grouping import AlertGroup, group_alerts
 __all__ = [
     "AlertGroup", "analyte_text", "data_quality_items", "date_text", "event_kind_text", "finding_specimen_text",
     "finding_value_text", "group_alerts", "her2_expression_text", "her2_status_text", "ish_text",
-    "option_status_text", "orderable_test_text", "receptor_status_text", "result_value_text", "setting_text", "site_text", "sources_for_patient",
+    "option_status_text", "orderable_test_text", "receptor_status_text", "result_specimen_text",
+    "result_value_text", "setting_text", "site_text", "sources_for_patient",
     "specimen_text", "status_text",
 ]

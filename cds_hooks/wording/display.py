@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from cds_hooks.decision.model import (ClinicalEvent, DataQualityNote, Her2Finding, ReceptorFinding,
+from cds_hooks.decision.model import (ClinicalEvent, DataQualityNote, EpisodeFinding, Her2Finding, ReceptorFinding,
                                       ReceptorResult, SettingFinding)
 from cds_hooks.knowledge.data_quality import words_for
 from cds_hooks.knowledge.sources import FEMALE_ONLY_SOURCES, MALE_ONLY_SOURCES
@@ -38,7 +38,7 @@ _EXPRESSION = {
     "zero-unspecified": "HER2 IHC 0, not scored as ultralow or null",
     "unknown": "HER2-low status unknown (no IHC score)",
 }
-_SPECIMEN_KIND = {"primary": "primary tumour", "metastasis": "metastasis"}
+_SPECIMEN_KIND = {"primary": "primary tumour", "metastasis": "metastasis", "recurrence": "recurrence"}
 
 
 def date_text(value: str | None, missing: str = "date not recorded") -> str:
@@ -148,6 +148,12 @@ def specimen_text(kind: str | None, site: str | None = None) -> str:
     return "specimen not recorded"
 
 
+def result_specimen_text(result: ReceptorResult) -> str:
+    """Where one result's tissue came from; a biopsy of a local or regional recurrence is "(recurrence)", never
+    "(primary tumour)" (``ReceptorResult.tumour``, set from the episode model)."""
+    return specimen_text(result.tumour or result.specimen, result.specimen_site)
+
+
 def result_value_text(result: ReceptorResult) -> str:
     """One result's value as measured, with its comparator; falls back to the reading in words."""
     r = result
@@ -195,7 +201,7 @@ def finding_value_text(finding: ReceptorFinding | Her2Finding, history: Iterable
 
 def finding_specimen_text(finding: ReceptorFinding | Her2Finding, history: Iterable[ReceptorResult]) -> str:
     """Where the governing results come from, by plain site names (one text per distinct specimen)."""
-    texts = list(dict.fromkeys(specimen_text(r.specimen, r.specimen_site) for r in _governing(finding, history)))
+    texts = list(dict.fromkeys(result_specimen_text(r) for r in _governing(finding, history)))
     return "; ".join(texts) if texts else specimen_text(finding.specimen)
 
 
@@ -212,7 +218,8 @@ def _dated(events: Iterable[ClinicalEvent], kind: str, refs: set[str]) -> list[C
     return sorted(found, key=lambda e: date_text(e.date, "9999"))
 
 
-def setting_text(setting: SettingFinding, events: Iterable[ClinicalEvent] = ()) -> str:
+def setting_text(setting: SettingFinding, events: Iterable[ClinicalEvent] = (),
+                 episode: EpisodeFinding | None = None) -> str:
     """The setting with the record that makes it so, so "metastatic" next to an earlier stage is never a puzzle.
 
     Metastatic: names what showed it and when ("metastatic: a diagnosis of metastatic (secondary) cancer,
@@ -236,7 +243,11 @@ def setting_text(setting: SettingFinding, events: Iterable[ClinicalEvent] = ()) 
         return text
     if setting.setting == "early":
         stage = f", stage {setting.stage}" if setting.stage else ""
-        return f"early{stage}; no distant metastasis is recorded"
+        # A local or regional recurrence (or a new primary) is early disease too, but not the first tumour's: say so.
+        kind = episode.new_tumour_kind if episode is not None and episode.new_tumour else None
+        now = {"recurrence": "local or regional recurrence", "new-primary": "new primary in the other breast"}.get(kind)
+        since = f"; {now} from {date_text(episode.new_tumour)}" if now else ""
+        return f"early{stage}{since}; no distant metastasis is recorded"
     return "not established: the chart has no diagnosis, stage or metastasis record we could read"
 
 
@@ -273,6 +284,7 @@ _TEST_LABELS = {
     "pik3ca-akt1-pten": "PIK3CA, AKT1 and PTEN testing",
     "pdl1-cps-22c3": "PD-L1 CPS with the 22C3 assay",
     "receptor-retest-metastasis": "biopsy of the metastasis with ER, PR and HER2",
+    "receptor-retest-recurrence": "biopsy of the recurrence with ER, PR and HER2",
 }
 
 

@@ -9,7 +9,7 @@ the card lists it in ``extension["receptor-cds"]["coveredTopics"]`` and the SMAR
 anchor for it.
 
 The grouping is a rule about actions, kept small on purpose:
-- the lead is the retest variant of P9 (``missing_test`` = a biopsy of the metastasis); the P9
+- the lead is the retest variant of P9 (``missing_test`` = a biopsy of the metastasis, or of a local recurrence); the P9
   conversion variant (results already differ) asks for something else and is never a lead;
 - it answers P13 when every result P13 names is a receptor result (an ESR1 result predating
   progression needs a ctDNA test, another act), and P3, P7 and P8, because the new sample is
@@ -25,6 +25,8 @@ from cds_hooks.decision.model import Alert, Assessment
 
 RETEST_TOPIC = "receptor-retest-at-recurrence"
 RETEST_TEST_CODE = "receptor-retest-metastasis"
+# The same act for a local or regional recurrence never biopsied: a biopsy of the recurrence (P9's early variant).
+RETEST_TEST_CODES = frozenset({RETEST_TEST_CODE, "receptor-retest-recurrence"})
 # Topic -> what the new metastasis sample must report so that the covered pitfall is answered, in words.
 ANSWERED_BY_RETEST: dict[str, str] = {
     "stale-biomarker": "",
@@ -68,7 +70,7 @@ class AlertGroup:
 
 def _is_retest(alert: Alert) -> bool:
     return (alert.topic == RETEST_TOPIC and alert.order is None
-            and (alert.missing_test or {}).get("code") == RETEST_TEST_CODE)
+            and (alert.missing_test or {}).get("code") in RETEST_TEST_CODES)
 
 
 def _receptor_refs(assessment: Assessment | None) -> set[str]:

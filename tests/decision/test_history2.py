@@ -1,0 +1,74 @@
+"""Histories an independent review found still wrong (issue 13 section 1), at the edges of the rules the case files
+(fixtures/cases/history2-*.json) rest on.
+
+Expectations come from the rule and its source, written before the code ran: b.3 "Multiple samples" (the early episode
+ends at the first recurrence; residual disease never decides), P9 (ESMO ABC 5: biopsy a recurrence and retest), FHIR R4
+MedicationAdministration status (in-progress: an administration under way).
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from cds_hooks.decision import DecisionConfig, assess
+
+CASES = Path(__file__).resolve().parents[2] / "fixtures" / "cases"
+
+
+def assessed(name: str, drop: tuple[str, ...] = ()):
+    case = json.loads((CASES / f"{name}.json").read_text(encoding="utf-8"))
+    resources = [e["resource"] for e in case["bundle"]["entry"] if e["resource"]["id"] not in drop]
+    return assess(resources, DecisionConfig(today=date.fromisoformat(case["today"])))
+
+
+def test_a_recurrence_with_its_own_biopsy_asks_for_no_retest():
+    """The recurrence was biopsied and its receptors govern: nothing for P9 to ask."""
+    a = assessed("review-local-recurrence-her2-gained")
+    assert a.her2.rule == "pre-treatment-samples" and a.episode.new_tumour_kind == "recurrence"
+    assert a.alert("P9") is None
+    assert "earlier-tumour-stands-in" not in {n.kind for n in a.subtype_notes}
+
+
+def test_the_recurrence_retest_names_the_recurrence_and_the_earlier_results():
+    a = assessed("history2-local-recurrence-unbiopsied-retest")
+    p9 = a.alert("P9")
+    assert p9 is not None and p9.missing_test["code"] == "receptor-retest-recurrence"
+    assert "(2024-03-01)" in p9.message and "earlier tumour's (2015-03-05)" in p9.message
+    assert "Condition/history2-local-recurrence-unbiopsied-retest-cond-9" in p9.evidence
+
+
+def test_a_new_primary_without_a_result_is_not_asked_to_be_retested_as_a_recurrence():
+    """P9's early variant is about a recurrence; a new primary in the other breast is another cancer (see item 3)."""
+    a = assessed("review-contralateral-new-primary-tnbc")
+    assert a.alert("P9") is None
+
+
+def test_drug_aimed_at_a_residual_only_positive_is_a_warning_about_tissue_after_treatment():
+    """The recurrence has no result: the warning is about the earlier tumour's residual disease, never a 'conversion
+    at the recurrence'."""
+    a = assessed("history2-recurrence-unbiopsied-residual-pos-trastuzumab")
+    (conflict,) = [x for x in a.alerts if x.code == "anti-her2-for-her2-negative"]
+    assert conflict.severity == "warning"
+    assert conflict.title == "trastuzumab: HER2 positive only on tissue taken after treatment began"
+    assert "biopsy of the recurrence that now governs" not in conflict.message
+
+
+def test_without_the_residual_specimen_the_stand_in_is_unchanged_and_no_discordance():
+    """Removing the residual HER2 3+ leaves the same stand-in (the pre-treatment core) and nothing to reconcile."""
+    a = assessed("history2-local-recurrence-unbiopsied-residual-positive",
+                 drop=tuple(f"history2-local-recurrence-unbiopsied-residual-positive-obse-{n}" for n in (12, 13, 14)))
+    assert a.subtype == "triple-negative" and a.her2.rule == "early-results-only"
+    assert a.alert("receptor-sample-discordance") is None
+
+
+def test_an_infusion_not_done_or_entered_in_error_is_no_treatment():
+    """Only 'in-progress' joins the given statuses: 'not-done' gave nothing (FHIR R4 medication-admin-status)."""
+    case = json.loads((CASES / "history2-trastuzumab-infusion-in-progress-her2-negative.json").read_text())
+    resources = [e["resource"] for e in case["bundle"]["entry"]]
+    for resource in resources:
+        if resource["resourceType"] == "MedicationAdministration":
+            resource["status"] = "not-done"
+    a = assess(resources, DecisionConfig(today=date.fromisoformat(case["today"])))
+    assert a.alert("anti-her2-for-her2-negative") is None
+    assert a.episode.first_systemic_therapy is None
