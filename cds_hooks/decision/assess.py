@@ -268,6 +268,9 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
     her2, her2_reasons, her2_calls = decide_her2(results, metastatic, phase_of, by_condition.get("HER2", []), notes,
                                                  earlier_phase_of)
     subtype, reasons, modifiers = classify(er, pr, hr, her2, her2_reasons)
+    if episode.new_tumour_kind == "new-primary" and all(f.rule in ("none", "condition") for f in (er, pr, her2)):
+        reasons.insert(0, f"the new primary in the other breast ({episode.new_tumour}) has no ER, PR or HER2 result "
+                          "of its own, and the earlier cancer's results do not describe it: test the new primary")
     treated_only = [name for name, f in (("ER", er), ("PR", pr), ("HER2", her2)) if f.rule == "post-treatment-only"]
     if treated_only and subtype != "indeterminate":
         reasons.append(f"{'/'.join(treated_only)} tested only on tissue taken after systemic therapy began (residual "

@@ -55,6 +55,7 @@ from typing import Any, Iterable
 from ..knowledge import codes
 from ..knowledge.thresholds import DE_NOVO_WINDOW_MONTHS
 from .intake import Intake, ref_of
+from .laterality import opposite, side_of_condition
 from .model import (GIVEN_MEDICATION_STATUSES, ClinicalEvent, EpisodeFinding, MedicationUse, Period, ReceptorResult,
                     SampleCall, SettingFinding, TreatmentWindow)
 from .selection import day, sample_date
@@ -221,10 +222,18 @@ def build_episode(intake: Intake, setting: SettingFinding, events: list[Clinical
     surgeries = [(d, ref) for d, ref in breast_surgeries(intake) if in_early(d)]
     if episode.de_novo_metastatic:
         therapies, surgeries = [], []
+    first_sides: set[str] = set()
+    if diagnosis is not None:
+        by_ref = {ref_of(c): c for c in intake.of_type("Condition")}
+        first_sides = _first_sides(by_ref, events, results, diagnosis)
+        episode.first_sides = sorted(first_sides)
+        if first_sides == {"left", "right"}:
+            episode.bilateral = True
+            episode.basis.append("cancer in both breasts at the first presentation: each breast's tumour is its own")
     if episode.current == "early" and diagnosis is not None:
         first_tumour = EpisodeFinding()
         _treatment_window(first_tumour, therapies, surgeries, [])
-        found = _new_tumour(intake, events, results, diagnosis, as_date(first_tumour.surgery))
+        found = _new_tumour(intake, events, results, diagnosis, as_date(first_tumour.surgery), first_sides)
         if found is not None:
             start, kind, refs = found
             episode.new_tumour, episode.new_tumour_kind = start.isoformat(), kind
@@ -235,6 +244,8 @@ def build_episode(intake: Intake, setting: SettingFinding, events: list[Clinical
             episode.earlier_first_systemic_therapy = first_tumour.first_systemic_therapy
             therapies = [(d, m) for d, m in therapies if d >= start]
             surgeries = [(d, ref) for d, ref in surgeries if d >= start]
+        episode.unplaced_samples = _unplaced_samples(results, diagnosis, as_date(first_tumour.surgery),
+                                                     as_date(episode.new_tumour))
     _treatment_window(episode, therapies, surgeries, evidence)
     episode.evidence = list(dict.fromkeys(ref for ref in evidence if ref))
     return episode
@@ -264,68 +275,54 @@ def _treatment_window(episode: EpisodeFinding, therapies: list[tuple[date, Medic
             episode.basis.append(f"breast surgery {chosen[0].isoformat()}")
 
 
-# Laterality of a breast site (SNOMED left/right breast structure; ICD-10-CM C50: 6th character 1 right, 2 left).
-_LEFT_BREAST, _RIGHT_BREAST = "80248007", "73056007"
-
-
-def _side_of_concept(concept: Any) -> str | None:
-    for coding in codings(concept):
-        code = coding.get("code") if isinstance(coding.get("code"), str) else ""
-        if coding.get("system") == codes.SCT and code in (_LEFT_BREAST, _RIGHT_BREAST):
-            return "left" if code == _LEFT_BREAST else "right"
-        compact = code.replace(".", "").upper()
-        if coding.get("system") == codes.ICD10CM and compact.startswith("C50") and len(compact) >= 6:
-            return {"1": "right", "2": "left"}.get(compact[5])
-    text = concept.get("text") if isinstance(concept, dict) and isinstance(concept.get("text"), str) else ""
-    return _side_of_words(text)
-
-
-def _side_of_words(text: str | None) -> str | None:
-    words = (text or "").lower().replace("-", " ").split()
-    left, right = "left" in words, "right" in words
-    return "left" if left and not right else "right" if right and not left else None
-
-
-def _side_of_condition(condition: dict[str, Any]) -> str | None:
-    sites = condition.get("bodySite") if isinstance(condition.get("bodySite"), list) else []
-    for concept in [*sites, condition.get("code")]:
-        side = _side_of_concept(concept)
-        if side:
-            return side
-    return None
+def _first_sides(by_ref: dict[str, dict[str, Any]], events: list[ClinicalEvent], results: list[ReceptorResult],
+                 diagnosis: date) -> set[str]:
+    """The breasts with cancer at the first presentation (diagnosis + the presentation window): the sides of breast
+    cancer Conditions dated then and of breast samples taken then (``laterality``). Two sides: synchronous bilateral
+    cancers, each its own primary."""
+    after_first = add_months(diagnosis, DE_NOVO_MONTHS)
+    sides: set[str] = set()
+    for event in events:
+        when = as_date(event.date)
+        if event.kind == "diagnosis" and event.evidence and event.evidence[0] in by_ref and (
+                when is None or when <= after_first):
+            side = side_of_condition(by_ref[event.evidence[0]])
+            if side is not None:
+                sides.add(side)
+    for r in results:
+        when = as_date(sample_date(r))
+        if r.specimen != "metastasis" and r.side and when is not None and when <= after_first:
+            sides.add(r.side)
+    return {"left", "right"} if "both" in sides else sides
 
 
 def _new_tumour(intake: Intake, events: list[ClinicalEvent], results: list[ReceptorResult], diagnosis: date,
-                first_surgery: date | None) -> tuple[date, str, list[str]] | None:
+                first_surgery: date | None, first_sides: set[str]) -> tuple[date, str, list[str]] | None:
     """A local or regional recurrence, or a new primary in the other breast, after the first presentation.
 
     Why: b.3 ends the early episode at the first recurrence, and a tumour's receptors describe that tumour. Without
     this, a biopsy of an in-breast recurrence or of a new contralateral cancer, taken years after the first
     tumour's treatment began, was read as "residual disease" and overruled by the first tumour's results (a
     triple-negative recurrence after a HER2-positive primary stayed "HER2-positive"). ESMO ABC 5 (Cardoso, Ann
-    Oncol 2020) asks for a biopsy of a recurrence and for its receptors; ASCO/CAP test every new primary.
+    Oncol 2020) asks for a biopsy of a recurrence and for its receptors; ASCO/CAP test every new primary; tumours of
+    the left and the right breast are separate primaries (SEER Solid Tumor Rules, breast).
 
     Only explicit records count, dated after the first presentation (diagnosis + the presentation window): a
-    Condition whose clinical status is recurrence/relapse, or a breast cancer Condition in the breast opposite
-    the first tumour. A later breast cancer Condition in the same (or an unrecorded) breast can be a duplicate
-    problem-list entry; reading it as a new tumour could make residual disease govern again, so it is not used.
-    Samples taken within the window before the record (the biopsy usually precedes it) and after the first
-    tumour's surgery belong to the new tumour. A recurrence status with no date after the first presentation is
-    dated by the first sample taken more than one window after the first tumour's surgery. Returns (start, kind,
-    evidence) of the newest such event.
+    Condition whose clinical status is recurrence/relapse; a breast cancer Condition in the breast opposite the
+    first tumour; or a breast sample whose recorded side (``laterality``: SNOMED left/right breast structure, the
+    mCODE laterality qualifier, ICD-10-CM C50) is the breast opposite the first tumour's, which dates the new primary
+    itself. A later breast cancer Condition in the same (or an unrecorded) breast can be a duplicate problem-list
+    entry; reading it as a new tumour could make residual disease govern again, so it is not used. Samples taken
+    within the window before a recorded Condition (the biopsy usually precedes it) and after the first tumour's
+    surgery belong to the new tumour. A recurrence status with no date after the first presentation is dated by the
+    first sample taken more than one window after the first tumour's surgery. Returns (start, kind, evidence) of the
+    newest such event.
     """
     after_first = add_months(diagnosis, DE_NOVO_MONTHS)
     by_ref = {ref_of(c): c for c in intake.of_type("Condition")}
-    first = min(((as_date(e.date), e) for e in events if e.kind == "diagnosis" and as_date(e.date)),
-                key=lambda pair: pair[0], default=(None, None))[1]
-    first_side = None
-    if first is not None and first.evidence and first.evidence[0] in by_ref:
-        first_side = _side_of_condition(by_ref[first.evidence[0]])
-    if first_side is None:
-        breast = sorted((r for r in results if r.specimen != "metastasis"),
-                        key=lambda r: (sample_date(r) or "9999", r.resource))
-        first_side = next((_side_of_words(r.specimen_site) for r in breast if _side_of_words(r.specimen_site)), None)
-    found: list[tuple[date, str, str]] = []
+    # One first side (not both breasts, not unknown) is what makes "the other breast" decidable.
+    first_side = next(iter(first_sides)) if len(first_sides) == 1 else None
+    found: list[tuple[date, str, str, bool]] = []      # (date, kind, evidence, dated by the sample itself)
     undated_recurrence = None
     for event in events:
         when = as_date(event.date)
@@ -334,11 +331,15 @@ def _new_tumour(intake: Intake, events: list[ClinicalEvent], results: list[Recep
         if when is None or when <= after_first or not event.evidence:
             continue
         if event.kind == "recurrence":
-            found.append((when, "recurrence", event.evidence[0]))
+            found.append((when, "recurrence", event.evidence[0], False))
         elif event.kind == "diagnosis" and first_side is not None and event.evidence[0] in by_ref:
-            side = _side_of_condition(by_ref[event.evidence[0]])
-            if side is not None and side != first_side:
-                found.append((when, "new-primary", event.evidence[0]))
+            if opposite(first_side, side_of_condition(by_ref[event.evidence[0]])):
+                found.append((when, "new-primary", event.evidence[0], False))
+    if first_side is not None:
+        for r in results:
+            when = as_date(sample_date(r))
+            if r.specimen != "metastasis" and when is not None and when > after_first and opposite(first_side, r.side):
+                found.append((when, "new-primary", r.resource, True))
     if not found and undated_recurrence is not None and first_surgery is not None:
         # mCODE style: the primary's own Condition turned to "recurrence", its dates still the diagnosis. The
         # recurrence is then dated by its tissue: the first breast or node sample taken more than one window after
@@ -352,13 +353,35 @@ def _new_tumour(intake: Intake, events: list[ClinicalEvent], results: list[Recep
             return start, "recurrence", [undated_recurrence, sample_ref]
     if not found:
         return None
-    recorded, kind, ref = max(found, key=lambda item: (item[0], item[1] == "new-primary", item[2]))
+    recorded, kind, ref, by_sample = max(found, key=lambda item: (item[0], item[1] == "new-primary", not item[3], item[2]))
+    if by_sample:
+        # The first sample of the other breast after the first presentation dates the new primary itself.
+        first = min((d, x) for d, k, x, sampled in found if sampled and k == "new-primary")
+        return first[0], kind, [first[1]]
     floor = max(after_first, first_surgery) if first_surgery is not None else after_first
     lookback = add_months(recorded, -DE_NOVO_MONTHS)
     taken = [(d, r.resource) for d, r in ((as_date(sample_date(r)), r) for r in results if r.specimen != "metastasis")
              if d is not None and d > floor and lookback <= d < recorded]
     start, first_ref = min(taken, default=(recorded, None))
     return start, kind, [ref, *([first_ref] if first_ref else [])]
+
+
+def _unplaced_samples(results: list[ReceptorResult], diagnosis: date, first_surgery: date | None,
+                      new_tumour: date | None) -> list[str]:
+    """Breast or node samples taken more than one presentation window after the first tumour's surgery that no record
+    places: no recurrence or new primary covers them and their side does not show the other breast. They may be a
+    recurrence, a new primary or the first tumour: the data cannot tell, and the subtype card says so
+    (``subtype_notes``) instead of silently reading them as the first tumour's treated tissue. Without a recorded
+    surgery nothing is said (the tissue may be the surgical specimen itself)."""
+    if first_surgery is None:
+        return []
+    floor = max(add_months(diagnosis, DE_NOVO_MONTHS), add_months(first_surgery, DE_NOVO_MONTHS))
+    out = []
+    for r in results:
+        when = as_date(sample_date(r))
+        if r.specimen != "metastasis" and when is not None and when > floor and (new_tumour is None or when < new_tumour):
+            out.append(r.resource)
+    return out
 
 
 def period_of(episode: EpisodeFinding, when: str | None) -> Period:
@@ -390,13 +413,17 @@ def period_of(episode: EpisodeFinding, when: str | None) -> Period:
 
 def earlier_tumour_phase(episode: EpisodeFinding, when: str | None) -> str:
     """pre-treatment | post-treatment | unknown, within the earlier tumour, for a sample taken before a local or
-    regional recurrence or a new primary ("earlier-tumour" period).
+    regional recurrence ("earlier-tumour" period); "another-primary" when the current tumour is a new primary.
 
     Why: while the current tumour has no result of its own, the earlier tumour's call stands in, and that call is the
     earlier tumour's governing one: its samples taken before its own first systemic therapy decide, residual disease
     after it never does (b.3; KATHERINE, CREATE-X select on the pre-treatment status). Merging the two let a positive
     found only in residual disease stand in for a recurrence never biopsied.
     """
+    if episode.new_tumour_kind == "new-primary":
+        # Another cancer: the earlier one's results do not describe the new primary at all (ASCO/CAP test every new
+        # primary), so they never stand in for it.
+        return "another-primary"
     d = as_date(when)
     if d is None:
         return "unknown"
@@ -420,7 +447,9 @@ def residual_disease_samples(episode: EpisodeFinding, samples: Iterable[SampleCa
     surgery = as_date(episode.surgery)
     if episode.current != "early" or episode.neoadjuvant is None or surgery is None:
         return []
-    return [c for c in samples if c.phase == "post-treatment" and (as_date(c.date) or date.min) >= surgery]
+    unplaced = set(episode.unplaced_samples)      # tissue taken long after surgery that no record places
+    return [c for c in samples if c.phase == "post-treatment" and (as_date(c.date) or date.min) >= surgery
+            and not unplaced.intersection(c.evidence)]
 
 
 def sample_phase(episode: EpisodeFinding, result: ReceptorResult) -> str:

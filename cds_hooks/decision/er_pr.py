@@ -58,7 +58,7 @@ def read_er_pr(analyte: str, kind: str, code: str, value: Value, ref: str, effec
         return None
     result = ReceptorResult(resource=ref, analyte=analyte, code=code, effective=effective, fhir_status=fhir_status,
                             provisional=provisional, specimen=spec.kind, specimen_site=spec.site, specimen_ref=spec.ref,
-                            collected=spec.collected)
+                            collected=spec.collected, side=spec.side)
     name = "HR (ER+PR combined)" if analyte == "HR" else analyte
     if kind != "percent" and value.qualitative is None and value.number is not None and value.unit == "%":
         # A percent sent under a qualitative code: use it as a percent, and say so.

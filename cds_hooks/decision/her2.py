@@ -40,7 +40,7 @@ def read_her2(analyte: str, code: str, value: Value, ref: str, effective: str | 
     """One HER2 reading (IHC, ISH qualitative, ratio, copies, CEP17, or the overall interpretation)."""
     result = ReceptorResult(resource=ref, analyte=analyte, code=code, effective=effective, fhir_status=fhir_status,
                             provisional=provisional, specimen=spec.kind, specimen_site=spec.site, specimen_ref=spec.ref,
-                            collected=spec.collected)
+                            collected=spec.collected, side=spec.side)
     if analyte == "HER2-IHC":
         if value.ihc_score:
             result.ihc_score = value.ihc_score

@@ -47,9 +47,9 @@ class Intake:
     # (code, resource, message) of every note, so a repeated note is found in constant time: a record of
     # thousands of broken or foreign resources must not cost time quadratic in their number.
     _noted: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False, compare=False)
-    # id(Specimen resource) -> (collected, kind, site): a Specimen's reading, shared by all results on it. The
+    # id(Specimen resource) -> (collected, kind, site, side): a Specimen's reading, shared by all results on it. The
     # resources live as long as the intake, so their ids cannot be reused meanwhile.
-    specimen_sites: dict[int, tuple[Any, Any, Any]] = field(default_factory=dict, repr=False, compare=False)
+    specimen_sites: dict[int, tuple[Any, Any, Any, Any]] = field(default_factory=dict, repr=False, compare=False)
     # Each Observation with the OBSERVATION_CODES entry of its code (``context.coded_observations``), built on the
     # first ask: five readers go over every Observation by that code.
     coded_observations: list[tuple[dict[str, Any], Any]] | None = field(default=None, repr=False, compare=False)

@@ -87,6 +87,7 @@ class ReceptorResult:
     specimen_site: str | None = None   # free text or display of the site, when known
     specimen_ref: str | None = None    # "Specimen/<id>" when the Observation names its specimen
     collected: str | None = None       # Specimen.collection date, when the specimen records it
+    side: str | None = None            # left | right | both: the breast the tissue came from, when recorded
     qualitative: str | None = None     # positive | negative | low-positive | equivocal | indeterminate | not-tested
     percent: float | None = None       # % positive nuclei (ER/PR) or Ki-67 %
     comparator: str | None = None      # "<", "<=", ">", ">=" as recorded with the percent/ratio
@@ -135,6 +136,13 @@ class EpisodeFinding:
     # The earlier tumour's own first systemic therapy: its samples taken before it are its pre-treatment samples, whose
     # call stands in while the current tumour has no result of its own (residual disease never does, b.3).
     earlier_first_systemic_therapy: str | None = None
+    # The breasts with cancer at the first presentation (laterality of its Conditions and samples); both: synchronous
+    # bilateral cancers, each breast's tumour its own primary (SEER Solid Tumor Rules, breast).
+    first_sides: list[str] = field(default_factory=list)
+    bilateral: bool = False
+    # Breast or node samples taken long after the first tumour's surgery that no record places (recurrence, new
+    # primary or the first tumour: the data cannot tell); the subtype card says so (episodes._unplaced_samples).
+    unplaced_samples: list[str] = field(default_factory=list)
     basis: list[str] = field(default_factory=list)      # why, in words, one line per date
     evidence: list[str] = field(default_factory=list)
 
@@ -227,7 +235,8 @@ class SubtypeNote:
     sampled), "earlier-tumour-result" (a result of the tumour before a local recurrence or a new primary that
     differs from the current tumour's: information; the current tumour's biopsy governs), "earlier-tumour-stands-in" (a
     local or regional recurrence with no receptor result of its own: the earlier tumour's pre-treatment results stand
-    in until it is biopsied).
+    in until it is biopsied), "tumour-of-sample-unclear" (breast tissue taken long after the first tumour's surgery
+    that no record places: recurrence, new primary or the first tumour cannot be told; read as the first tumour's).
     """
 
     kind: str

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..knowledge import codes
 from .intake import Intake
+from .laterality import side_of_concept
 from .model import ReceptorResult, SampleCall, SpecimenKind
 from .values import codings
 
@@ -31,6 +32,7 @@ class SpecimenInfo:
     site: str | None
     ref: str | None
     collected: str | None = None       # Specimen.collection.collected[x]: when the tissue was taken
+    side: str | None = None            # left | right | both, when the site records it (laterality.side_of_concept)
 
 
 def effective_of(resource: dict[str, Any]) -> str | None:
@@ -93,14 +95,16 @@ def specimen_of(observation: dict[str, Any], intake: Intake) -> SpecimenInfo:
                 known = intake.specimen_sites.get(id(specimen))
                 if known is None:
                     known = intake.specimen_sites[id(specimen)] = (_collected(collection),
-                                                                   *_site_kind(collection.get("bodySite")))
-                collected, kind, site = known
+                                                                   *_site_kind(collection.get("bodySite")),
+                                                                   side_of_concept(collection.get("bodySite")))
+                collected, kind, site, side = known
+                side = side or side_of_concept(observation.get("bodySite"))
                 if kind != "unknown" or site:
-                    return SpecimenInfo(kind, site, ref, collected)
+                    return SpecimenInfo(kind, site, ref, collected, side)
                 kind, site = _site_kind(observation.get("bodySite"))
-                return SpecimenInfo(kind, site, ref, collected)
+                return SpecimenInfo(kind, site, ref, collected, side)
     kind, site = _site_kind(observation.get("bodySite"))
-    return SpecimenInfo(kind, site, ref)
+    return SpecimenInfo(kind, site, ref, side=side_of_concept(observation.get("bodySite")))
 
 
 def _collected(collection: dict[str, Any]) -> str | None:
@@ -222,7 +226,8 @@ def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[
       recurrence or a new primary (``episodes``), "pre-treatment" means before that tumour's own treatment;
       the earlier tumour's samples stand in only when it has none ("early-results-only"), and then by the earlier
       tumour's own rule: its samples from before its own treatment (``earlier_phase_of``) decide, its residual
-      disease only when nothing earlier exists.
+      disease only when nothing earlier exists. A new primary's receptors are never stood in for by another
+      cancer's: without its own sample nothing governs.
     Every step is linear in the number of samples.
     """
     out = Governing()
@@ -253,9 +258,13 @@ def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[
         # has none (like the early call in a relapse without a metastasis biopsy).
         earlier = [c for c in pool if c.phase == "earlier-tumour"]
         if earlier and earlier_phase_of is not None:
-            untreated = [c for c in earlier if earlier_phase_of(c.lead) != "post-treatment"]
+            phases = {id(c): earlier_phase_of(c.lead) for c in earlier}
+            earlier = [c for c in earlier if phases[id(c)] != "another-primary"]
+            untreated = [c for c in earlier if phases[id(c)] != "post-treatment"]
             earlier = untreated or earlier
         group = pre or post or earlier
+        if not group:
+            return out                  # only another primary's samples: nothing describes the current tumour
         chosen, out.resolved_by_later = _early_call(group)
         out.rule = ("early-results-only" if metastatic or not (pre or post) else
                     "pre-treatment-samples" if pre else "post-treatment-only")

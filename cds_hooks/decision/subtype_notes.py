@@ -47,7 +47,9 @@ def _residual_disease(a: Assessment) -> list[SubtypeNote]:
     for receptor, finding in (("ER", a.er), ("PR", a.pr), ("HER2", a.her2)):
         if finding.rule != "pre-treatment-samples":
             continue
-        after = [c for c in a.samples if c.receptor == receptor and c.phase == "post-treatment" and not c.governs]
+        unplaced = set(a.episode.unplaced_samples)
+        after = [c for c in a.samples if c.receptor == receptor and c.phase == "post-treatment" and not c.governs
+                 and not unplaced.intersection(c.evidence)]
         if after:
             parts.extend(_where(c) for c in after[:3])
             evidence.extend(ref for c in after for ref in c.evidence)
@@ -138,10 +140,47 @@ def _earlier_tumour_stands_in(a: Assessment) -> list[SubtypeNote]:
         "stand in until the recurrence is biopsied.", [ref for _, f in standing for ref in f.evidence])]
 
 
+def _unplaced_samples(a: Assessment) -> list[SubtypeNote]:
+    """Breast or node tissue taken long after the first tumour's surgery that no record places (episodes): it may be a
+    recurrence, a new primary or the first tumour, and the data cannot tell. The subtype stays the first tumour's
+    call, and the card says so rather than choosing silently (a tumour's receptors describe that tumour, b.3)."""
+    e = a.episode
+    refs = set(e.unplaced_samples)
+    calls = [c for c in a.samples if refs.intersection(c.evidence)]
+    if not calls:
+        return []
+    first = " and ".join(e.first_sides) if e.first_sides else ""
+    seen: dict[str, list[SampleCall]] = {}
+    for c in calls:
+        seen.setdefault(c.specimen_ref or f"{c.date}|{c.specimen_site}", []).append(c)
+    lines, evidence = [], []
+    for group in seen.values():
+        c = group[0]
+        sides = {r.side for r in a.history if r.resource in c.evidence and r.side}
+        side = next(iter(sides)) if len(sides) == 1 else None
+        if side is None:
+            why = "its side (left or right breast) is not recorded"
+        elif not e.first_sides:
+            why = f"it is from the {side} breast, and the side of the first tumour is not recorded"
+        else:
+            why = f"it is from the {side} breast, the breast of the first tumour ({first}), with no recurrence recorded"
+        results = "; ".join(x.label for x in group)
+        lines.append(f"{results} on {c.specimen_site or 'a breast or node sample'}"
+                     + (f", taken {c.date[:10]}" if c.date else "") + f": {why}")
+        evidence.extend(ref for x in group for ref in x.evidence)
+    return [SubtypeNote(
+        "tumour-of-sample-unclear",
+        "Which tumour this tissue is from cannot be told from the record: " + ". ".join(lines) + ". It was taken long "
+        "after the first tumour's surgery and may be a recurrence, a new primary or the first tumour; it is read as the "
+        "first tumour's and does not change the subtype. If it is a recurrence or a new primary, record that (with the "
+        "side) so that its own result governs.", evidence)]
+
+
 def subtype_notes(a: Assessment) -> list[SubtypeNote]:
     """Every settled or informational finding, in a stable order."""
     return [*_resolved_ish_group(a), *_resolved_by_later_sample(a), *_residual_disease(a),
-            *_metastasis_not_biopsied(a), *_earlier_tumour_stands_in(a), *_earlier_tumour(a), *_withdrawn(a)]
+            *_metastasis_not_biopsied(a), *_earlier_tumour_stands_in(a), *_earlier_tumour(a), *_unplaced_samples(a),
+            *_withdrawn(a)]
 
 
 __all__ = ["subtype_notes"]

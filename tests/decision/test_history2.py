@@ -11,6 +11,8 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from cds_hooks.decision import DecisionConfig, assess
 
 CASES = Path(__file__).resolve().parents[2] / "fixtures" / "cases"
@@ -72,3 +74,42 @@ def test_an_infusion_not_done_or_entered_in_error_is_no_treatment():
     a = assess(resources, DecisionConfig(today=date.fromisoformat(case["today"])))
     assert a.alert("anti-her2-for-her2-negative") is None
     assert a.episode.first_systemic_therapy is None
+
+
+# ---- Item 3: laterality and time tell a new primary in the other breast ------------------------------------------
+
+LNC, SCT = "http://loinc.org", "http://snomed.info/sct"
+SIDES = {"left": "80248007", "right": "73056007"}
+
+
+def _patient():
+    return {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1960-01-01"}
+
+
+def _cancer(onset):
+    """A breast cancer diagnosis with no side recorded (the samples carry the sides)."""
+    return {"resourceType": "Condition", "id": "dx", "subject": {"reference": "Patient/p1"}, "onsetDateTime": onset,
+            "code": {"coding": [{"system": SCT, "code": "254837009"}]}}
+
+
+def _er(oid, taken, percent, side):
+    specimen = {"resourceType": "Specimen", "id": f"s-{oid}", "subject": {"reference": "Patient/p1"},
+                "collection": {"collectedDateTime": taken,
+                               "bodySite": {"coding": [{"system": SCT, "code": SIDES[side]}]}}}
+    observation = {"resourceType": "Observation", "id": oid, "status": "final", "subject": {"reference": "Patient/p1"},
+                   "code": {"coding": [{"system": LNC, "code": "85329-1"}]}, "effectiveDateTime": taken,
+                   "specimen": {"reference": f"Specimen/s-{oid}"},
+                   "valueQuantity": {"value": percent, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}}
+    return [specimen, observation]
+
+
+def test_a_later_sample_of_the_same_breast_without_a_record_is_said_to_be_unplaced():
+    """Same side, years after surgery, nothing recorded: recurrence or not cannot be told; the card says so."""
+    surgery = {"resourceType": "Procedure", "id": "pr1", "status": "completed", "subject": {"reference": "Patient/p1"},
+               "code": {"coding": [{"system": SCT, "code": "64368001"}]}, "performedDateTime": "2016-05-02"}
+    a = assess([_patient(), _cancer("2016-04-04"), *_er("o1", "2016-04-04", 90, "left"), surgery,
+                *_er("o2", "2025-02-03", 0, "left")],
+               DecisionConfig(today=date(2025, 3, 1)))
+    assert a.episode.new_tumour is None and a.episode.unplaced_samples == ["Observation/o2"]
+    (note,) = [n for n in a.subtype_notes if n.kind == "tumour-of-sample-unclear"]
+    assert "the breast of the first tumour (left)" in note.message and "Observation/o2" in note.evidence

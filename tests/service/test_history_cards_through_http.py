@@ -76,3 +76,29 @@ def test_a_positive_found_only_after_treatment_is_not_called_a_pre_treatment_dis
     subtype = card(cards, "receptor-subtype")
     assert subtype["extension"]["receptor-cds"]["subtype"] == "triple-negative"
     assert subtype["extension"]["receptor-cds"]["governing"]["her2"]["rule"] == "early-results-only"
+
+
+def test_a_right_breast_cancer_years_after_a_left_one_is_its_own_tumour(fhir_server, make_cds):
+    """No new Condition: the right breast specimen's side tells the new primary (SEER: separate primaries)."""
+    cards = cards_for("history2-contralateral-sample-no-condition-tnbc", fhir_server, make_cds)
+    subtype = card(cards, "receptor-subtype")
+    assert subtype["summary"] == "Receptor subtype triple-negative, early setting"
+    assert "new primary in the other breast from 2025-02-03" in subtype["detail"]
+    assert "After treatment began" not in subtype["detail"]
+    assert subtype["extension"]["receptor-cds"]["episode"]["newTumour"] == {"start": "2025-02-03", "kind": "new-primary"}
+
+
+def test_when_the_record_cannot_tell_which_tumour_a_late_sample_is_the_card_says_so(fhir_server, make_cds):
+    cards = cards_for("history2-later-breast-sample-side-unknown", fhir_server, make_cds)
+    subtype = card(cards, "receptor-subtype")
+    assert "Which tumour this tissue is from cannot be told from the record" in subtype["detail"]
+    assert "its side (left or right breast) is not recorded" in subtype["detail"]
+    assert "After treatment began" not in subtype["detail"]          # never "residual disease" nine years on
+
+
+def test_an_untested_new_primary_gets_no_subtype_from_the_earlier_cancer(fhir_server, make_cds):
+    cards = cards_for("history2-new-primary-condition-untested", fhir_server, make_cds)
+    subtype = card(cards, "receptor-subtype")
+    assert subtype["summary"].startswith("Receptor subtype cannot be stated yet: the new primary in the other breast "
+                                         "(2025-02-03) has no ER, PR or HER2 result")
+    assert not [c for c in cards if c["source"]["topic"]["code"] == "treatment-options"]
