@@ -21,6 +21,7 @@ from .context import (read_biomarkers, read_disease_status, read_medications, re
                       read_setting)
 from .episodes import (build_episode, earlier_tumour_phase, is_recurrence_sample, residual_disease_samples,
                        sample_phase)
+from .bilateral import describe, differing, options_for_tumours, tumour_calls
 from .er_pr import condition_receptor_evidence, decide_receptor, hr_status, read_er_pr
 from .her2 import decide_her2, read_her2
 from .intake import FINAL_STATUSES, PROVISIONAL_STATUSES, Intake, ref_of, take_in
@@ -268,6 +269,17 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
     her2, her2_reasons, her2_calls = decide_her2(results, metastatic, phase_of, by_condition.get("HER2", []), notes,
                                                  earlier_phase_of)
     subtype, reasons, modifiers = classify(er, pr, hr, her2, her2_reasons)
+    tumours = []
+    if episode.bilateral and not episode.new_tumour and all(f.rule != "metastatic-sample" for f in (er, pr, her2)):
+        # Synchronous bilateral cancer: each breast's tumour on its own (bilateral.py); never a merged subtype.
+        tumours = tumour_calls(results, reader.kinds, metastatic, phase_of, earlier_phase_of)
+        if len(tumours) < 2:
+            tumours = []
+        elif differing(tumours):
+            subtype, modifiers = "indeterminate", []
+            reasons.insert(0, "two primary breast cancers with different subtypes (" + "; ".join(
+                describe(t) for t in tumours) + "): no guideline merges two primaries into one subtype, so each is "
+                "stated on its own and the options cover both")
     if episode.new_tumour_kind == "new-primary" and all(f.rule in ("none", "condition") for f in (er, pr, her2)):
         reasons.insert(0, f"the new primary in the other breast ({episode.new_tumour}) has no ER, PR or HER2 result "
                           "of its own, and the earlier cancer's results do not describe it: test the new primary")
@@ -293,12 +305,13 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
         menopausal_status=menopausal_status, menopausal_basis=menopausal_basis,  # type: ignore[arg-type]
         biomarkers=read_biomarkers(intake, notes), medications=medications,
         data_quality=_dedupe(notes), history=sorted(results, key=lambda r: (day(r.effective) or "9999", r.analyte)),
-        events=events, episode=episode, samples=[*er_calls, *pr_calls, *her2_calls])
+        events=events, episode=episode, samples=[*er_calls, *pr_calls, *her2_calls], tumours=tumours)
     residual = residual_disease_samples(episode, assessment.samples)
     if residual and setting.residual_disease is None:
         setting.residual_disease = True
         setting.evidence = list(dict.fromkeys([*setting.evidence, *(ref for c in residual for ref in c.evidence)]))
-    assessment.options = options_for(assessment, config)
+    assessment.options = (options_for_tumours(assessment, tumours, config, options_for) if differing(tumours)
+                          else options_for(assessment, config))
     assessment.option_notes = option_notes(assessment)
     assessment.alerts = find_pitfalls(assessment, config)
     assessment.subtype_notes = subtype_notes(assessment)

@@ -221,6 +221,7 @@ class SampleCall:
     conflicted: bool = False           # the sample's own results disagree (P18)
     governs: bool = False
     evidence: list[str] = field(default_factory=list)
+    side: str | None = None            # left | right | both, when the specimen records it
 
 
 @dataclass
@@ -242,6 +243,25 @@ class SubtypeNote:
     kind: str
     message: str
     evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TumourCall:
+    """One primary tumour's own receptor call when the patient has cancer in both breasts at once.
+
+    Built by ``cds_hooks.decision.bilateral`` from that breast's samples only (SEER: the tumours of the two breasts are
+    separate primaries). ``Assessment.tumours`` holds one per breast; when their subtypes differ the patient-level
+    subtype is "indeterminate" (no merged subtype is invented) and both are stated.
+    """
+
+    side: str                          # left | right
+    subtype: Subtype
+    hr: HrStatus
+    er: ReceptorFinding
+    pr: ReceptorFinding
+    her2: Her2Finding
+    reasons: list[str] = field(default_factory=list)
+    modifiers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -420,6 +440,8 @@ class Assessment:
     episode: EpisodeFinding = field(default_factory=EpisodeFinding)
     samples: list[SampleCall] = field(default_factory=list)
     subtype_notes: list[SubtypeNote] = field(default_factory=list)
+    # Synchronous bilateral cancer: each breast's own call (cds_hooks.decision.bilateral); empty otherwise.
+    tumours: list[TumourCall] = field(default_factory=list)
 
     @property
     def her2_expression(self) -> Her2Expression:

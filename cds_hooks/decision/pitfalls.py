@@ -20,6 +20,7 @@ from ..knowledge.data_quality import words_for
 from ..knowledge.drugs import is_anti_her2, is_cytotoxic, is_endocrine
 from ..knowledge.pitfalls import PITFALLS
 from ..knowledge.thresholds import CONCURRENT_THERAPY_GAP_DAYS, MENOPAUSE_AGE_YEARS
+from .bilateral import differing
 from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import ONGOING_MEDICATION_STATUSES, Alert, Assessment, MedicationUse, SampleCall
@@ -786,22 +787,29 @@ def _sample_discordance(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
         def phase(c: SampleCall) -> str:
             return earlier_tumour_phase(a.episode, c.date) if stand_in and c.phase == "earlier-tumour" else c.phase
 
-        pre = [c for c in calls if phase(c) in early_phases]
-        positive = [c for c in pre if _family(c.status) == "positive"]
-        negative = [c for c in pre if c.status == "negative"]
-        gained = [c for c in calls if phase(c) == "post-treatment" and _family(c.status) == "positive"]
-        whose = "Earlier tumour, before the recurrence: " if stand_in else ""
-        if positive and negative:
-            lines.append(f"{whose}{receptor} positive: {describe_samples(positive)}. {receptor} negative: "
-                         f"{describe_samples(negative)}. All taken before systemic therapy; {receptor} is taken as "
-                         "positive.")
-            evidence += [ref for c in (*positive, *negative) for ref in c.evidence]
-            kinds.add("pre-treatment")
-        elif negative and not positive and gained:
-            lines.append(f"{whose}{receptor} negative before treatment: {describe_samples(negative)}. {receptor} "
-                         f"positive on tissue taken after systemic therapy began: {describe_samples(gained)}.")
-            evidence += [ref for c in (*negative, *gained) for ref in c.evidence]
-            kinds.add("after-treatment")
+        # Cancer in both breasts: each breast's samples are one tumour's; the two tumours are not compared here
+        # (bilateral.py; a difference between them is the bilateral-subtypes-differ card, never "the same tumour").
+        groups: dict[str | None, list[SampleCall]] = {}
+        for c in calls:
+            groups.setdefault(c.side if a.episode.bilateral else None, []).append(c)
+        for side, group in sorted(groups.items(), key=lambda item: item[0] or ""):
+            pre = [c for c in group if phase(c) in early_phases]
+            positive = [c for c in pre if _family(c.status) == "positive"]
+            negative = [c for c in pre if c.status == "negative"]
+            gained = [c for c in group if phase(c) == "post-treatment" and _family(c.status) == "positive"]
+            whose = ("Earlier tumour, before the recurrence: " if stand_in else
+                     f"{side.capitalize()} breast tumour: " if side in ("left", "right") and a.episode.bilateral else "")
+            if positive and negative:
+                lines.append(f"{whose}{receptor} positive: {describe_samples(positive)}. {receptor} negative: "
+                             f"{describe_samples(negative)}. All taken before systemic therapy; {receptor} is taken "
+                             "as positive.")
+                evidence += [ref for c in (*positive, *negative) for ref in c.evidence]
+                kinds.add("pre-treatment")
+            elif negative and not positive and gained:
+                lines.append(f"{whose}{receptor} negative before treatment: {describe_samples(negative)}. {receptor} "
+                             f"positive on tissue taken after systemic therapy began: {describe_samples(gained)}.")
+                evidence += [ref for c in (*negative, *gained) for ref in c.evidence]
+                kinds.add("after-treatment")
     if not lines:
         return []
     spec = PITFALLS["receptor-sample-discordance"]
@@ -819,6 +827,21 @@ AFTER_TREATMENT_ONLY_TEXT = (
     "therapy began. The receptor is kept as the pre-treatment samples show it; the positive result still needs "
     "explaining (tumour heterogeneity, sampling, or a testing problem) before treatment aimed at it is chosen or ruled "
     "out.")
+
+
+def _bilateral_subtypes_differ(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
+    """Cancer in both breasts with different subtypes (bilateral.py): both stated, no merged subtype, the tumour
+    board asked to plan treatment covering both (SEER: separate primaries; ASCO/CAP: each primary tested)."""
+    if not differing(a.tumours):
+        return []
+    words = {"positive": "positive", "low-positive": "low positive", "negative": "negative", "equivocal": "equivocal",
+             "unknown": "not known"}
+    parts = [f"{t.side.capitalize()} breast tumour: {t.subtype} (ER {words.get(t.er.status, t.er.status)}, PR "
+             f"{words.get(t.pr.status, t.pr.status)}, HER2 {words.get(t.her2.status, t.her2.status)})."
+             for t in a.tumours]
+    spec = PITFALLS["bilateral-subtypes-differ"]
+    evidence = [ref for t in a.tumours for f in (t.er, t.pr, t.her2) for ref in f.evidence]
+    return [make_alert("bilateral-subtypes-differ", evidence, message=" ".join([*parts, spec.message]))]
 
 
 def _p19(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
@@ -842,7 +865,7 @@ def _endocrine_not_withheld(a: Assessment, cfg: DecisionConfig) -> list[Alert]:
 
 
 RULES = (_p1, _p2, _p3, _p4, _p5, _p7, _p8, _p9, _p10, _p11_p14_p16_p20_and_conflicts, _p12, _p13,
-         _p15, _p16, _p17_p18, _sample_discordance, _p19, _endocrine_not_withheld)
+         _p15, _p16, _p17_p18, _sample_discordance, _bilateral_subtypes_differ, _p19, _endocrine_not_withheld)
 
 
 def find_pitfalls(assessment: Assessment, config: DecisionConfig = DEFAULT_CONFIG) -> list[Alert]:

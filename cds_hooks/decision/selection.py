@@ -308,5 +308,5 @@ def sample_calls(receptor: str, candidates: list[Candidate], gov: Governing, *, 
             receptor=receptor, status="unknown" if c.conflicted else c.status, label=label_of(c),  # type: ignore[arg-type]
             date=sample_date(lead), specimen=lead.specimen, specimen_site=lead.specimen_site,
             specimen_ref=lead.specimen_ref, phase=c.phase, expression=expression_of(c), provisional=c.provisional,
-            conflicted=c.conflicted, governs=c is gov.chosen, evidence=list(c.evidence)))
+            conflicted=c.conflicted, governs=c is gov.chosen, evidence=list(c.evidence), side=lead.side))
     return calls

@@ -197,6 +197,16 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         ("asco-cap-2018-her2", "asco-cap-2023-her2", "asco-cap-2020-er-pr"),
         "early episode: ER/PR >= 1 % or HER2 positive on one pre-treatment sample and negative on another; or "
         "positive only on tissue taken after systemic therapy began while the pre-treatment samples are negative"),
+    PitfallSpec(
+        "bilateral-subtypes-differ", "bilateral-subtypes-differ", "Two primary breast cancers with different subtypes",
+        "warning",
+        "There is cancer in both breasts and the two tumours have different receptor subtypes. Each breast's tumour "
+        "is a primary of its own with its own ER, PR and HER2; no guideline gives a rule for merging two primaries "
+        "into one subtype, so both are stated. The options listed are those of both tumours, each marked with the "
+        "tumour it is for, and a drug aimed at a receptor of either tumour has a target.",
+        "Plan systemic treatment that covers both tumours and review the plan at the tumour board.",
+        ("seer-solid-tumor-rules", "asco-cap-2020-er-pr", "asco-cap-2018-her2"),
+        "breast samples of both sides (laterality) at the first presentation, and the two breasts' subtypes differ"),
     # The seeds' own pitfalls.
     PitfallSpec(
         "endocrine-not-withheld", "endocrine-not-withheld", "Endocrine therapy missing despite hormone receptors",

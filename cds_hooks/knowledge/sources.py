@@ -220,6 +220,12 @@ _SOURCES: tuple[Source, ...] = (
            "National Cancer Institute SEER Program. Summary Staging Manual 2000, time rule: stage includes what is "
            "found through the first-course surgery or within four months of diagnosis, whichever is longer, in the "
            "absence of disease progression", "https://training.seer.cancer.gov/manual/"),
+    # Laterality (issue 13 section 1 review): tumours of the left and the right breast are separate primaries.
+    # Address confirmed with the search tool.
+    Source("seer-solid-tumor-rules", "SEER Solid Tumor Rules (multiple primaries, breast)",
+           "National Cancer Institute SEER Program. Solid Tumor Rules: breast multiple primary rules (site, "
+           "laterality, histology and timing decide how many primaries a patient has)",
+           "https://seer.cancer.gov/tools/solidtumor/"),
     # Lines of therapy and the options added by issue 13 (sections 3-4). Each address confirmed with the
     # search tool (trial publication DOI, guideline DOI, or the label document the reference cites).
     Source("ascent-2021", "ASCENT (sacituzumab govitecan, pretreated metastatic TNBC)",

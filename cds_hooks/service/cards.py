@@ -205,6 +205,16 @@ def _finding_line(name: str, status: str, value: str | None, specimen: str, effe
     return f"- {head}, {_md(specimen)}, {_md(date_text(effective))}"
 
 
+def _finding_lines(calls: Any, a: Assessment) -> list[str]:
+    """The ER, PR and HER2 lines of one call (the patient's, or one tumour's when there is cancer in both breasts)."""
+    return [_finding_line("ER", status_text(calls.er.status), finding_value_text(calls.er, a.history),
+                          finding_specimen_text(calls.er, a.history), calls.er.effective),
+            _finding_line("PR", status_text(calls.pr.status), finding_value_text(calls.pr, a.history),
+                          finding_specimen_text(calls.pr, a.history), calls.pr.effective),
+            _finding_line("HER2", her2_status_text(calls.her2), finding_value_text(calls.her2, a.history),
+                          finding_specimen_text(calls.her2, a.history), calls.her2.effective)]
+
+
 def data_quality_lines(assessment: Assessment) -> list[str]:
     """Each distinct data-quality problem once, in words, with what to do and the records concerned."""
     lines = []
@@ -233,25 +243,32 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
     no result could be used: an empty search is not evidence that the chart holds no result (issue 8)."""
     a = assessment
     qualifiers = list(a.modifiers)
-    if a.her2.expression in ("low", "ultralow"):
+    if a.her2.expression in ("low", "ultralow") and not a.tumours:   # with two tumours, each line says its own
         qualifiers.append(f"HER2-{a.her2.expression}")
-    if a.subtype == "indeterminate":
+    two_subtypes = len({t.subtype for t in a.tumours}) > 1
+    if two_subtypes:
+        # Cancer in both breasts with different subtypes: both stated, never one merged subtype (bilateral.py).
+        summary = "Two primary breast cancers with different subtypes: " + ", ".join(
+            f"{t.side} {t.subtype}" for t in a.tumours) + (f"; {a.setting.setting} setting"
+                                                          if a.setting.setting != "unknown" else "")
+    elif a.subtype == "indeterminate":
         summary = "Receptor subtype cannot be stated yet: " + (a.subtype_reasons[0] if a.subtype_reasons
                                                                 else "ER, PR or HER2 result missing")
     else:
         summary = f"Receptor subtype {a.subtype}" + (f" ({', '.join(qualifiers)})" if qualifiers else "") + \
+                  (" in both breasts" if a.tumours else "") + \
                   (f", {a.setting.setting} setting" if a.setting.setting != "unknown" else "")
-    detail = [
-        f"**Subtype:** {_md(a.subtype)}" + (f" ({_md(', '.join(qualifiers))})" if qualifiers else ""),
-        "",
-        _finding_line("ER", status_text(a.er.status), finding_value_text(a.er, a.history),
-                      finding_specimen_text(a.er, a.history), a.er.effective),
-        _finding_line("PR", status_text(a.pr.status), finding_value_text(a.pr, a.history),
-                      finding_specimen_text(a.pr, a.history), a.pr.effective),
-        _finding_line("HER2", her2_status_text(a.her2), finding_value_text(a.her2, a.history),
-                      finding_specimen_text(a.her2, a.history), a.her2.effective),
-        f"- **Setting:** {_md(setting_text(a.setting, a.events, a.episode))}",
-    ]
+    detail = [f"**Subtype:** {_md(a.subtype)}" + (f" ({_md(', '.join(qualifiers))})" if qualifiers else ""), ""]
+    if a.tumours:
+        # One block per breast: each tumour's own results (SEER: the two breasts' tumours are separate primaries).
+        detail[0] = ("**Subtypes:** " + "; ".join(f"{_md(t.side)} breast {_md(t.subtype)}" for t in a.tumours)
+                     if two_subtypes else detail[0] + " in both breasts")
+        for t in a.tumours:
+            detail += [f"- **{_md(t.side.capitalize())} breast tumour: {_md(t.subtype)}**",
+                       *(f"  {line}" for line in _finding_lines(t, a))]
+    else:
+        detail += _finding_lines(a, a)
+    detail.append(f"- **Setting:** {_md(setting_text(a.setting, a.events, a.episode))}")
     if a.sex == "male":
         detail.append("- **Patient:** male")
     if a.subtype_reasons:
@@ -259,7 +276,9 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
     if a.subtype_notes:
         # Settled or informational findings over the history (issue 13): lines here, not warning cards.
         detail += ["", "**Also on record:**", *[f"- {_md(n.message)}" for n in a.subtype_notes]]
-    evidence = _evidence_lines(a.evidence, a)
+    evidence_refs = a.evidence if not a.tumours else list(dict.fromkeys(
+        ref for t in a.tumours for f in (t.er, t.pr, t.her2) for ref in f.evidence))
+    evidence = _evidence_lines(evidence_refs, a)
     detail += ["", "**Evidence:**", *(evidence or [f"- {_md(searched)}" if searched
                                                    else "- No ER, PR or HER2 result could be used."])]
     if a.data_quality:
@@ -282,6 +301,11 @@ def subtype_card(assessment: Assessment, smart_launch_url: str | None = None,
             # What governs and why over the patient's history (issue 13 section 1): the episode, and per
             # receptor the rule that made its sample govern and where that sample falls.
             "episode": _episode_block(a),
+            # Cancer in both breasts: each tumour's own call (the top-level subtype is never a merged one).
+            "tumours": [{"side": t.side, "subtype": t.subtype, "er": t.er.status, "pr": t.pr.status,
+                         "her2": t.her2.status, "her2Expression": t.her2.expression,
+                         "evidence": list(dict.fromkeys([*t.er.evidence, *t.pr.evidence, *t.her2.evidence]))}
+                        for t in a.tumours],
             "governing": {name: {"rule": f.rule, "phase": f.phase}
                           for name, f in (("er", a.er), ("pr", a.pr), ("her2", a.her2)) if f.rule != "none"},
         }},
@@ -307,7 +331,9 @@ def options_card(assessment: Assessment, smart_launch_url: str | None = None) ->
     if not options:
         return None
     applicable = sum(1 for o in options if o.status == "applicable")
-    summary = (f"{len(options)} treatment option(s) at drug-class level for {assessment.subtype} "
+    subtypes = (", ".join(f"{t.side} {t.subtype}" for t in assessment.tumours)
+                if len({t.subtype for t in assessment.tumours}) > 1 else assessment.subtype)
+    summary = (f"{len(options)} treatment option(s) at drug-class level for {subtypes} "
                f"({assessment.setting.setting} setting); {applicable} applicable now")
     detail = ["Options at drug-class level, from the sources named; the choice stays with the clinician.", ""]
     if assessment.sex == "male":

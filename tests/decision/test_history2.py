@@ -103,6 +103,17 @@ def _er(oid, taken, percent, side):
     return [specimen, observation]
 
 
+@pytest.mark.parametrize("taken, new_primary", [("2025-05-09", False), ("2025-05-10", False), ("2025-05-11", True)])
+def test_the_other_breast_within_the_presentation_window_is_synchronous_after_it_a_new_primary(taken, new_primary):
+    """Diagnosis 2025-01-10 (left core); the presentation window (DE_NOVO_WINDOW_MONTHS, 4 months) ends 2025-05-10. A
+    right breast sample up to then is a synchronous bilateral cancer; after it, a new (metachronous) primary."""
+    a = assess([_patient(), _cancer("2025-01-10"), *_er("o1", "2025-01-10", 90, "left"), *_er("o2", taken, 0, "right")],
+               DecisionConfig(today=date(2025, 6, 1)))
+    assert (a.episode.new_tumour == taken) is new_primary
+    assert a.episode.bilateral is (not new_primary)
+    assert a.alert("receptor-sample-discordance") is None
+
+
 def test_a_later_sample_of_the_same_breast_without_a_record_is_said_to_be_unplaced():
     """Same side, years after surgery, nothing recorded: recurrence or not cannot be told; the card says so."""
     surgery = {"resourceType": "Procedure", "id": "pr1", "status": "completed", "subject": {"reference": "Patient/p1"},
@@ -113,3 +124,37 @@ def test_a_later_sample_of_the_same_breast_without_a_record_is_said_to_be_unplac
     assert a.episode.new_tumour is None and a.episode.unplaced_samples == ["Observation/o2"]
     (note,) = [n for n in a.subtype_notes if n.kind == "tumour-of-sample-unclear"]
     assert "the breast of the first tumour (left)" in note.message and "Observation/o2" in note.evidence
+
+
+# ---- Item 1: synchronous bilateral cancers -------------------------------------------------------------------------
+
+def test_bilateral_cancers_keep_their_own_subtypes_and_the_options_cover_both():
+    a = assessed("history2-bilateral-synchronous-different-subtypes")
+    assert [(t.side, t.subtype) for t in a.tumours] == [("left", "HR+/HER2-"), ("right", "triple-negative")]
+    assert a.subtype == "indeterminate" and a.subtype_reasons[0].startswith(
+        "two primary breast cancers with different subtypes (left breast tumour HR+/HER2-; right breast tumour "
+        "triple-negative)")
+    offered = {o.id: o for o in a.options}
+    assert offered["early-endocrine"].notes[0] == "For the left breast tumour HR+/HER2-."
+    assert offered["early-tnbc-chemotherapy"].notes[0] == "For the right breast tumour triple-negative."
+    (card,) = [x for x in a.alerts if x.code == "bilateral-subtypes-differ"]
+    assert card.message.startswith("Left breast tumour: HR+/HER2- (ER positive, PR positive, HER2 negative). Right "
+                                   "breast tumour: triple-negative (ER negative, PR negative, HER2 negative).")
+
+
+def test_bilateral_cancers_of_one_subtype_are_stated_once_without_a_card():
+    a = assessed("history2-bilateral-synchronous-same-subtype")
+    assert [t.subtype for t in a.tumours] == ["HR+/HER2-", "HR+/HER2-"]
+    assert a.subtype == "HR+/HER2-" and a.alert("bilateral-subtypes-differ") is None
+    assert not any(o.notes and o.notes[0].startswith("For ") for o in a.options)
+
+
+def test_a_disagreement_within_one_breast_is_still_a_discordance_of_that_tumour():
+    """Left core HER2 3+ and left excision HER2 1+ before any therapy: the left tumour's discordance (ASCO/CAP 2018),
+    named for the left breast; the right tumour is not compared with it."""
+    resources = [_patient(), _cancer("2025-01-10"), *_er("o1", "2025-01-10", 90, "left"),
+                 *_er("o2", "2025-01-10", 0, "right"), *_er("o3", "2025-02-01", 0, "left")]
+    a = assess(resources, DecisionConfig(today=date(2025, 3, 1)))
+    (alert,) = [x for x in a.alerts if x.code == "receptor-sample-discordance"]
+    assert alert.message.startswith("Left breast tumour: ER positive:")
+    assert "Observation/o2" not in alert.evidence

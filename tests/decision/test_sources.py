@@ -26,9 +26,11 @@ REPO = Path(__file__).resolve().parents[2]
 CASES = sorted((REPO / "fixtures" / "cases").glob("*.json"))
 
 PRIMARY_HOSTS = {"doi.org", "ace.asco.org", "www.nccn.org", "www.cancercareontario.ca", "www.accessdata.fda.gov",
-                 "www.ema.europa.eu", "pdf.hres.ca", "training.seer.cancer.gov"}
+                 "www.ema.europa.eu", "pdf.hres.ca", "training.seer.cancer.gov", "seer.cancer.gov"}
 _LABELS = "fetched vanallenlab/moalmanac-db 7815662b: documents.json + urls.json record of the agency's document"
 CONFIRMED: dict[str, str] = {
+    "https://seer.cancer.gov/tools/solidtumor/": "pages: the SEER Solid Tumor Rules page as named by a state registry "
+                                                 "manual (KCR) and SEER inquiry records on breast multiple primaries",
     "https://doi.org/10.1200/JCO.19.02309": "pages: guidelinecentral record 'J Clin Oncol 2020;38(12):1346-1366 doi'",
     "https://doi.org/10.1200/JCO.2018.77.8738": "find_string: three bibliographies, JCO 2018;36(20):2105-2122",
     "https://doi.org/10.1200/JCO.22.02864": "pages: copy of the article showing its DOI, JCO 2023;41:3867",

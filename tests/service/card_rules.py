@@ -6,7 +6,8 @@ card contract: no null/empty member anywhere (CH §Use of JSON), unique uuids, o
 the indicator policy, ``source.url`` and ``source.topic`` on every card, plain GFM (no HTML, no tables),
 suggestions with actions and uuids, ``appContext`` only on ``smart`` links and naming the card's topic,
 the ``receptor-cds`` extension of the subtype card with exactly the values issue 3 lists (plus issue 13's
-``episode`` and ``governing``: what governs and why over the patient's history), and on a pitfall card
+``episode`` and ``governing``: what governs and why over the patient's history, and ``tumours``: each breast's own
+call when there is cancer in both), and on a pitfall card
 only ``coveredTopics`` (issue 13: one action, one card).
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ PITFALL_TOPICS = {
     "tumor-marker-only-progression", "stale-biomarker", "ai-without-ovarian-suppression", "pdl1-assay-mismatch",
     "brca-germline-unconfirmed", "data-quality", "conflicting-results", "locally-advanced-confirm",
     "targeted-drug-without-alteration", "endocrine-for-hr-negative", "anti-her2-for-her2-negative",
-    "tdxd-for-her2-zero", "endocrine-not-withheld", "receptor-sample-discordance",
+    "tdxd-for-her2-zero", "endocrine-not-withheld", "receptor-sample-discordance", "bilateral-subtypes-differ",
 }
 # The written severity policy (cds_hooks/knowledge/pitfalls.py, cds_hooks/service/cards.py): only a drug that
 # cannot work for this tumour or patient is critical; rules may lower a pitfall to warning for a softer variant
@@ -145,7 +146,7 @@ def card_problems(body: dict[str, Any]) -> list[str]:
                 continue
             keys = set(extension)
             required = set(EXTENSION_VALUES) | {"knowledgeVersion"}
-            if not required <= keys <= required | {"evidence", "episode", "governing"}:
+            if not required <= keys <= required | {"evidence", "episode", "governing", "tumours"}:
                 problems.append(f"{where} receptor-cds members {sorted(keys)} differ from issue 3's")
             for name, allowed in EXTENSION_VALUES.items():
                 if extension.get(name) not in allowed:
@@ -153,6 +154,11 @@ def card_problems(body: dict[str, Any]) -> list[str]:
             episode = extension.get("episode", {})
             if episode.get("current") not in EPISODES:
                 problems.append(f"{where} receptor-cds episode.current={episode.get('current')!r} not in {sorted(EPISODES)}")
+            for tumour in extension.get("tumours", []):
+                if tumour.get("side") not in ("left", "right") or any(
+                        tumour.get(name) not in EXTENSION_VALUES[name] for name in ("subtype", "er", "pr", "her2",
+                                                                                     "her2Expression")):
+                    problems.append(f"{where} receptor-cds tumours member {tumour!r}")
             for name, governing in extension.get("governing", {}).items():
                 if name not in ("er", "pr", "her2") or governing.get("rule") not in GOVERNING_RULES:
                     problems.append(f"{where} receptor-cds governing {name}={governing!r}")

@@ -102,3 +102,29 @@ def test_an_untested_new_primary_gets_no_subtype_from_the_earlier_cancer(fhir_se
     assert subtype["summary"].startswith("Receptor subtype cannot be stated yet: the new primary in the other breast "
                                          "(2025-02-03) has no ER, PR or HER2 result")
     assert not [c for c in cards if c["source"]["topic"]["code"] == "treatment-options"]
+
+
+def test_bilateral_cancers_with_different_subtypes_are_both_stated_and_sent_to_the_tumour_board(fhir_server, make_cds):
+    """SEER: the two breasts' tumours are separate primaries; no guideline merges them into one subtype."""
+    cards = cards_for("history2-bilateral-synchronous-different-subtypes", fhir_server, make_cds)
+    subtype = card(cards, "receptor-subtype")
+    assert subtype["summary"] == ("Two primary breast cancers with different subtypes: left HR+/HER2-, right "
+                                  "triple-negative; early setting")
+    assert "- **Right breast tumour: triple-negative**" in subtype["detail"]
+    block = subtype["extension"]["receptor-cds"]
+    assert block["subtype"] == "indeterminate"
+    assert [(t["side"], t["subtype"]) for t in block["tumours"]] == [("left", "HR+/HER2-"), ("right", "triple-negative")]
+    bilateral = card(cards, "bilateral-subtypes-differ")
+    assert bilateral["indicator"] == "warning" and "tumour board" in bilateral["detail"]
+    assert bilateral["source"]["url"] == "https://seer.cancer.gov/tools/solidtumor/"
+    options = card(cards, "treatment-options")
+    assert "For the right breast tumour triple-negative." in options["detail"]
+    assert "For the left breast tumour HR+/HER2-." in options["detail"]
+    assert not [c for c in cards if c["source"]["topic"]["code"] == "receptor-sample-discordance"]
+    assert not any("same tumour" in c["detail"] for c in cards)
+
+
+def test_her2_directed_therapy_for_the_her2_positive_breast_is_no_conflict(fhir_server, make_cds):
+    cards = cards_for("history2-bilateral-synchronous-her2-right-trastuzumab", fhir_server, make_cds)
+    topics = {c["source"]["topic"]["code"] for c in cards}
+    assert "anti-her2-for-her2-negative" not in topics and "bilateral-subtypes-differ" in topics
