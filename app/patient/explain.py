@@ -66,6 +66,16 @@ class Marker:
 
 
 @dataclass
+class TumourView:
+    """One breast's cancer when there is cancer in both (``Assessment.tumours``): its own results and kind."""
+
+    side: str                                 # left | right
+    results: list[Line] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    subtype_lines: list[Line] = field(default_factory=list)   # only when the two kinds differ and none is in review
+
+
+@dataclass
 class Explanation:
     patient_name: str
     knowledge_version: str
@@ -82,12 +92,16 @@ class Explanation:
     kinds: list[Line] = field(default_factory=list)
     change_lines: list[Line] = field(default_factory=list)
     questions: list[Line] = field(default_factory=list)
+    tumours: list[TumourView] = field(default_factory=list)     # cancer in both breasts: one per breast
     notices: list[Line] = field(default_factory=list)
 
     def lines(self) -> list[Line]:
         """Every line on the page after the fixed 'what was tested' part, in page order."""
-        return [*self.notices, *self.results, *self.sample_lines, *self.review_lines, *self.subtype_lines,
-                *self.treatment_lines, *self.kinds, *self.change_lines, *self.questions]
+        per_breast = [line for t in self.tumours for line in t.results]
+        kinds_per_breast = [line for t in self.tumours for line in t.subtype_lines]
+        return [*self.notices, *self.results, *per_breast, *self.sample_lines, *self.review_lines,
+                *self.subtype_lines, *kinds_per_breast, *self.treatment_lines, *self.kinds, *self.change_lines,
+                *self.questions]
 
     def cite(self, line: Line) -> tuple[str, ...]:
         """The sources this patient is shown for a line: citable, fitting their sex, one per address."""
@@ -191,6 +205,8 @@ def _sample_lines(a: Assessment) -> list[Line]:
     """Which sample the results come from, when the history makes it matter (never for a single sample)."""
     findings = (a.er, a.pr, a.her2)
     lines: list[Line] = []
+    if len(a.tumours) == 2:
+        lines.append(Line("sample.bilateral"))
     metastasis = [f for f in findings if f.rule == "metastatic-sample"
                   and (f.specimen == "metastasis" or not a.episode.de_novo_metastatic)]
     earlier_tumour = any(s.phase == "earlier-tumour" for s in a.samples)
@@ -215,7 +231,11 @@ def _sample_lines(a: Assessment) -> list[Line]:
                 differs = ()
     if differs is not None:
         lines.append(Line("sample.differs-from-first", extra_sources=differs))
-    if current_tumour and not a.episode.new_tumour and any(
+    if a.episode.unplaced_samples:
+        # Breast tissue taken long after the first cancer that no record places (its side, a recurrence or a new
+        # primary): the core reads it as the first cancer's and says the data cannot tell; so does the page.
+        lines.append(Line("sample.unplaced"))
+    elif current_tumour and not a.episode.new_tumour and any(
             s.phase == "post-treatment" and not s.governs for s in a.samples):
         lines.append(Line("sample.after-treatment"))
     discordance = a.alert("receptor-sample-discordance")
@@ -223,6 +243,41 @@ def _sample_lines(a: Assessment) -> list[Line]:
         lines.append(Line("sample.samples-differ", extra_sources=_ids(discordance)))
     if any(n.code == "newer-provisional-differs" for n in a.data_quality):
         lines.append(Line("sample.newer-not-final"))
+    return lines
+
+
+def _result_lines(er: ReceptorFinding, pr: ReceptorFinding, her2: Her2Finding,
+                  implicated: set[str]) -> tuple[list[Line], list[Marker]]:
+    """The result lines and picture marks of one set of findings (the patient's, or one breast's)."""
+    results: list[Line] = []
+    markers: list[Marker] = []
+    for finding in (er, pr):
+        if finding.receptor in implicated:
+            results.append(Line("result.needs-review", (("name", finding.receptor),)))
+        else:
+            results.append(_receptor_line(finding))
+        markers.append(_receptor_marker(finding, finding.receptor in implicated))
+    if "HER2" in implicated:
+        results.append(Line("result.needs-review", (("name", "HER2"),)))
+    else:
+        results.append(_her2_line(her2))
+    markers.append(_her2_marker(her2, "HER2" in implicated))
+    dates = sorted(d[:10] for d in (er.effective, pr.effective, her2.effective) if d)
+    if dates:
+        results.append(Line("result.date", (("date", dates[-1]),)))
+    return results, markers
+
+
+def _subtype_lines(subtype: str, modifiers: list[str], her2_expression: str, *, frequency: bool) -> list[Line]:
+    """The kind of cancer in words, with how common it is (when ``frequency``) and its qualifiers."""
+    key = _SUBTYPE_KEYS[subtype]
+    lines = [Line(f"subtype.{key}")]
+    if frequency:
+        lines.append(Line(f"frequency.{key}"))
+    if "ER-low" in modifiers:
+        lines.append(Line("qualifier.er-low"))
+    if subtype in ("HR+/HER2-", "triple-negative") and her2_expression in ("low", "ultralow"):
+        lines.append(Line(f"qualifier.her2-{her2_expression}"))
     return lines
 
 
@@ -235,7 +290,14 @@ def explain(assessment: Assessment, patient_name: str, *, partial_data: bool = F
     # Only tissue taken after treatment began: treatment can change the results, so no subtype is shown.
     treated_only = {f.receptor if isinstance(f, ReceptorFinding) else "HER2"
                     for f in (a.er, a.pr, a.her2) if f.rule == "post-treatment-only"}
-    needs_review = a.subtype == "indeterminate" or bool(review_alerts) or bool(provisional) or bool(treated_only)
+    # Cancer in both breasts (the core's Assessment.tumours): each breast's results and kind are its own. Two different
+    # kinds are not a result to review: the core leaves the patient-level subtype indeterminate only because no merged
+    # subtype exists, and the page names both instead.
+    tumours = list(a.tumours) if len(a.tumours) == 2 else []
+    two_kinds = bool(tumours) and len({t.subtype for t in tumours}) > 1 and \
+        all(t.subtype != "indeterminate" for t in tumours)
+    undetermined = a.subtype == "indeterminate" and not two_kinds
+    needs_review = undetermined or bool(review_alerts) or bool(provisional) or bool(treated_only)
     implicated = set(provisional)
     for alert in review_alerts:
         if alert.code in _IMPLICATING:
@@ -245,25 +307,20 @@ def explain(assessment: Assessment, patient_name: str, *, partial_data: bool = F
     implicated |= treated_only
 
     ex = Explanation(patient_name=patient_name, knowledge_version=a.knowledge_version, needs_review=needs_review,
-                     subtype=None if needs_review else a.subtype, her2_expression=a.her2.expression, sex=a.sex)
+                     subtype=None if needs_review or two_kinds else a.subtype, her2_expression=a.her2.expression,
+                     sex=a.sex)
     if partial_data:
         ex.notices.append(Line("notice.partial-data"))
 
-    # Results, one line each; a result under review is not stated as a value.
-    for finding in (a.er, a.pr):
-        if finding.receptor in implicated:
-            ex.results.append(Line("result.needs-review", (("name", finding.receptor),)))
-        else:
-            ex.results.append(_receptor_line(finding))
-        ex.markers.append(_receptor_marker(finding, finding.receptor in implicated))
-    if "HER2" in implicated:
-        ex.results.append(Line("result.needs-review", (("name", "HER2"),)))
+    # Results, one line each; a result under review is not stated as a value. With cancer in both breasts, each
+    # breast's own results (the patient-level findings merge both breasts: they are never shown as one cancer's).
+    if tumours:
+        for t in tumours:
+            view = TumourView(t.side)
+            view.results, view.markers = _result_lines(t.er, t.pr, t.her2, implicated)
+            ex.tumours.append(view)
     else:
-        ex.results.append(_her2_line(a.her2))
-    ex.markers.append(_her2_marker(a.her2, "HER2" in implicated))
-    dates = sorted(d[:10] for d in (a.er.effective, a.pr.effective, a.her2.effective) if d)
-    if dates:
-        ex.results.append(Line("result.date", (("date", dates[-1]),)))
+        ex.results, ex.markers = _result_lines(a.er, a.pr, a.her2, implicated)
     ex.sample_lines = _sample_lines(a)
 
     if needs_review:
@@ -272,22 +329,36 @@ def explain(assessment: Assessment, patient_name: str, *, partial_data: bool = F
             _append(ex.review_lines, Line(REVIEW_PITFALLS[alert.code], extra_sources=_ids(alert)))
         if treated_only:
             _append(ex.review_lines, Line("review.after-treatment-only"))
-        if a.her2.status in ("equivocal", "unknown") and a.her2.ish != "amplified" and \
+        untested_new_primary = a.episode.new_tumour_kind == "new-primary" and all(
+            f.rule == "none" for f in (a.er, a.pr, a.her2))
+        if untested_new_primary:
+            _append(ex.review_lines, Line("review.new-primary-untested"))
+        elif a.her2.status in ("equivocal", "unknown") and a.her2.ish != "amplified" and \
                 any(r.analyte.startswith("HER2") for r in a.history):
             _append(ex.review_lines, Line("review.her2-unsettled"))
         if provisional:
             _append(ex.review_lines, Line("review.preliminary"))
         if "unknown" in (a.er.status, a.pr.status, a.her2.status) or len(ex.review_lines) == 1:
             _append(ex.review_lines, Line("review.missing"))
+    elif two_kinds:
+        # Two cancers of different kinds: each named for its breast, never one merged kind (the core's
+        # bilateral-subtypes-differ warning asks the care team to plan treatment covering both).
+        both = a.alert("bilateral-subtypes-differ")
+        ex.subtype_lines.append(Line("subtype.two-kinds", extra_sources=_ids(both)))
+        for t, view in zip(tumours, ex.tumours):
+            view.subtype_lines = _subtype_lines(t.subtype, t.modifiers, t.her2.expression, frequency=False)
+        _treatments(a, ex)
     else:
         key = _SUBTYPE_KEYS[a.subtype]
-        ex.subtype_lines.append(Line(f"subtype.{key}"))
-        if f"frequency.{key}" not in WOMEN_ONLY_STATEMENTS or (a.sex or "").lower() != "male":
-            ex.subtype_lines.append(Line(f"frequency.{key}"))
-        if "ER-low" in a.modifiers:
-            ex.subtype_lines.append(Line("qualifier.er-low"))
-        if a.subtype in ("HR+/HER2-", "triple-negative") and a.her2.expression in ("low", "ultralow"):
-            ex.subtype_lines.append(Line(f"qualifier.her2-{a.her2.expression}"))
+        male = (a.sex or "").lower() == "male"
+        # Both breasts of one kind: a qualifier is said of "your cancer" only when it holds for both.
+        modifiers = a.modifiers if not tumours else [m for m in tumours[0].modifiers if m in tumours[1].modifiers]
+        expressions = {t.her2.expression for t in tumours}
+        expression = a.her2.expression if not tumours else (expressions.pop() if len(expressions) == 1 else "")
+        ex.subtype_lines = _subtype_lines(a.subtype, modifiers, expression,
+                                          frequency=f"frequency.{key}" not in WOMEN_ONLY_STATEMENTS or not male)
+        if tumours:
+            ex.subtype_lines.insert(1, Line("subtype.both-breasts"))
         _treatments(a, ex)
 
     # When results can change. P9 either asks for a biopsy of the relapse (it has a test to order) or names a
@@ -305,10 +376,12 @@ def explain(assessment: Assessment, patient_name: str, *, partial_data: bool = F
         ex.change_lines.append(Line("change.her2-low-differs"))
 
     # Questions chosen from the assessment.
-    samples_disagree = any(line.statement in ("sample.differs-from-first", "sample.samples-differ")
+    samples_disagree = any(line.statement in ("sample.differs-from-first", "sample.samples-differ", "sample.unplaced")
                            for line in ex.sample_lines)
     if needs_review or samples_disagree:
         _append(ex.questions, Line("question.review"))
+    if two_kinds:
+        _append(ex.questions, Line("question.both-cancers", extra_sources=_ids(a.alert("bilateral-subtypes-differ"))))
     if retest:
         _append(ex.questions, Line("question.retest"))
     elif outdated:

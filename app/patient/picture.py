@@ -85,16 +85,21 @@ def _her2_row(m: Marker, row: int, _: Translate) -> str:
     return "".join(parts)
 
 
-def results_svg(markers: list[Marker], description: str, _: Translate) -> Markup:
-    """The picture; ``description`` is its text alternative (the results in words)."""
+def results_svg(markers: list[Marker], description: str, _: Translate, *, key: str = "pic",
+                title: str | None = None) -> Markup:
+    """The picture; ``description`` is its text alternative (the results in words). With cancer in both breasts the
+    page draws one picture per breast: ``key`` keeps their element ids apart, and only the first (``key`` "pic")
+    defines the hatch pattern the stylesheet names."""
     height = _bar_y(len(markers)) - 6
-    title = _("Picture of your ER, PR and HER2 results")
+    title = title or _("Picture of your ER, PR and HER2 results")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="results-picture" viewBox="0 0 {WIDTH} {height}" '
-             f'role="img" aria-labelledby="pic-title pic-desc" focusable="false">',
-             f'<title id="pic-title">{escape(title)}</title>',
-             f'<desc id="pic-desc">{escape(description)}</desc>',
-             '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-             'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern></defs>']
+             f'role="img" aria-labelledby="{key}-title {key}-desc" focusable="false">',
+             f'<title id="{key}-title">{escape(title)}</title>',
+             f'<desc id="{key}-desc">{escape(description)}</desc>']
+    if key == "pic":
+        parts.append('<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+                     'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern>'
+                     '</defs>')
     for row, marker in enumerate(markers):
         parts.append(_her2_row(marker, row, _) if marker.name == "HER2" else _receptor_row(marker, row, _))
     parts.append("</svg>")

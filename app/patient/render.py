@@ -55,6 +55,11 @@ def plain(markup: Markup) -> str:
     return Markup(markup).striptags()
 
 
+def _side_title(side: str, trans: gettext.NullTranslations) -> str:
+    return (trans.gettext("Picture of the results of the cancer in your left breast") if side == "left"
+            else trans.gettext("Picture of the results of the cancer in your right breast"))
+
+
 def render_page(ex: Explanation, *, handout: bool = False, language: str = DEFAULT_LANGUAGE,
                 today: date | None = None, stylesheet_url: str | None = None,
                 sign_out: tuple[str, str] | None = None) -> str:
@@ -71,7 +76,11 @@ def render_page(ex: Explanation, *, handout: bool = False, language: str = DEFAU
     context: dict[str, Any] = {
         "ex": ex, "tested": tested, "lang": language, "handout": handout,
         "say": lambda line: say(line, trans), "cite": ex.cite,
-        "picture": results_svg(ex.markers, description, trans.gettext),
+        "picture": results_svg(ex.markers, description, trans.gettext) if not ex.tumours else None,
+        # Cancer in both breasts: one picture per breast, each with its own text alternative.
+        "pictures": [results_svg(t.markers, " ".join(plain(say(line, trans)) for line in t.results), trans.gettext,
+                                 key="pic" if i == 0 else f"pic-{t.side}", title=_side_title(t.side, trans))
+                     for i, t in enumerate(ex.tumours)],
         "sources": [SOURCES[s] for s in cited],
         "today": (today or date.today()).isoformat(),
         "stylesheet_url": stylesheet_url, "sign_out": None if handout else sign_out,

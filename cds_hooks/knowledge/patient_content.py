@@ -162,6 +162,14 @@ PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
                      "Two samples of your cancer did not give the same result. Your care team needs to review "
                      "both samples. This page shows the result the testing guidelines say to go by.",
                      ("asco-cap-2018-her2", "asco-cap-2023-her2", "asco-cap-2020-er-pr")),
+    PatientStatement("sample.bilateral",
+                     "Your record shows a cancer in each breast, found at about the same time. Each one is its own "
+                     "cancer and was tested on its own, so the results are shown for each breast.",
+                     ("seer-solid-tumor-rules", "asco-cap-2020-er-pr", "asco-cap-2018-her2")),
+    PatientStatement("sample.unplaced",
+                     "A sample taken later is also in your record. The record does not show if it came from your "
+                     "first cancer or from a new one. Your care team needs to check this. Until then, this page "
+                     "uses the results of your first cancer.", (), about_record=True),
     PatientStatement("sample.newer-not-final",
                      "A newer result is in your record, but it is not final yet. It may differ from the results "
                      "shown here. Your care team will look at it when it is final.", (), about_record=True),
@@ -200,6 +208,12 @@ PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
     PatientStatement("qualifier.her2-ultralow",
                      "HER2-ultralow matters most if the cancer spreads. Then one medicine aimed at HER2 may "
                      "still help.", ("destiny-breast06-fda-2025",)),
+    PatientStatement("subtype.two-kinds",
+                     "Your two cancers are not the same kind. The kind of each one is shown below. Treatment is "
+                     "planned to cover both of them.", ("seer-solid-tumor-rules", "asco-cap-2020-er-pr",
+                                                     "asco-cap-2018-her2")),
+    PatientStatement("subtype.both-breasts", "The cancers in both breasts are this kind.",
+                     ("seer-solid-tumor-rules", "asco-cap-2020-er-pr", "asco-cap-2018-her2")),
     # ---- Needs review -------------------------------------------------------------------------
     PatientStatement("review.intro",
                      "Your care team needs to look at your results again before anyone can say what kind of "
@@ -220,6 +234,10 @@ PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
                      ("asco-cap-2018-her2",)),
     PatientStatement("review.preliminary",
                      "Some results are not final yet.", (), about_record=True),
+    PatientStatement("review.new-primary-untested",
+                     "Your record shows a new cancer in your other breast. It has no test results of its own yet. "
+                     "The results of your first cancer do not tell what the new one is like.",
+                     ("seer-solid-tumor-rules", "asco-cap-2020-er-pr", "asco-cap-2018-her2")),
     PatientStatement("review.after-treatment-only",
                      "The only results in your record come from tissue taken out after you started cancer "
                      "medicine. Medicine can change these results. Your care team needs the results from before "
@@ -303,6 +321,7 @@ PATIENT_STATEMENTS_TABLE: tuple[PatientStatement, ...] = (
                      ("schrijver-2018",)),
     PatientStatement("question.up-to-date", "Are my test results still up to date?",
                      ("breastcancer-org-status-change", "schrijver-2018")),
+    PatientStatement("question.both-cancers", "How will my treatment cover both cancers?", (), about_record=True),
     PatientStatement("question.review", "When will my results be checked again, and what will that change?",
                      (), about_record=True),
     PatientStatement("question.stage",

@@ -214,35 +214,53 @@ def test_every_history_page_agrees_with_the_core(name):
     subtypes = [s for s in statements if s.startswith("subtype.")]
     # Subtype: the core's (and the case's), or none at all when the page asks for review.
     assert a.subtype == expected["subtype"]
+    two_kinds = len({t.subtype for t in a.tumours}) > 1
     if ex.needs_review:
         assert subtypes == [] and not any(s.startswith(("frequency.", "kind.")) for s in statements)
         assert "review.intro" in statements
+    elif two_kinds:
+        # Cancer in both breasts of different kinds: the core's subtype is indeterminate (never merged) and the page
+        # names each breast's kind, in the core's order, instead of one.
+        assert a.subtype == "indeterminate" and a.alert("bilateral-subtypes-differ") is not None
+        assert subtypes == ["subtype.two-kinds", *(SUBTYPE[t.subtype] for t in a.tumours)], subtypes
     else:
-        assert subtypes == [SUBTYPE[a.subtype]], (subtypes, a.subtype)
-    # Each result in words states the core's status for that receptor (and the case's where it names one).
-    stated = {}
-    for s in statements:
-        m = re.fullmatch(r"result\.(er|pr|her2)\.(.+)", s)
-        if m:
-            table = _HER2_STATED if m.group(1) == "her2" else _STATED
-            stated[m.group(1)] = table[m.group(2)]
-    if ex.needs_review and stated == {}:
-        assert statements.count("result.needs-review") >= 1
-    for key, finding in (("er", a.er), ("pr", a.pr), ("her2", a.her2)):
-        if key in stated:
-            assert stated[key] == finding.status, (key, stated[key], finding.status)
-    for key, field_ in (("er", "er"), ("pr", "pr"), ("her2", "her2Status")):
-        if field_ in expected and key in stated:
-            assert stated[key] == expected[field_], (key, stated[key], expected[field_])
+        assert subtypes[0] == SUBTYPE[a.subtype] and set(subtypes[1:]) <= {"subtype.both-breasts"}, subtypes
+        assert ("subtype.both-breasts" in subtypes) == bool(a.tumours)
+    # Each result in words states the core's status for that receptor (and the case's where it names one); with
+    # cancer in both breasts, each breast's lines state that breast's own call.
+    calls = [(t.er, t.pr, t.her2) for t in a.tumours] or [(a.er, a.pr, a.her2)]
+    blocks = [view.results for view in ex.tumours] or [ex.results]
+    assert len(blocks) == len(calls)
+    for findings, lines in zip(calls, blocks):
+        stated = {}
+        for line in lines:
+            m = re.fullmatch(r"result\.(er|pr|her2)\.(.+)", line.statement)
+            if m:
+                table = _HER2_STATED if m.group(1) == "her2" else _STATED
+                stated[m.group(1)] = table[m.group(2)]
+        if ex.needs_review and stated == {}:
+            assert [line.statement for line in lines].count("result.needs-review") >= 1
+        for key, finding in zip(("er", "pr", "her2"), findings):
+            if key in stated:
+                assert stated[key] == finding.status, (key, stated[key], finding.status)
+        for key, field_ in (("er", "er"), ("pr", "pr"), ("her2", "her2Status")):
+            if field_ in expected and key in stated and not a.tumours:
+                assert stated[key] == expected[field_], (key, stated[key], expected[field_])
     # Which sample counts: as the core's rule chose it.
     rules = {a.er.rule, a.pr.rule, a.her2.rule}
     assert ("sample.metastasis" in statements) <= ("metastatic-sample" in rules)
     # A new primary: said only when the core found one; and said whenever the page states results (a new primary
-    # with no result of its own sends the page to review, where no sample is named as the one that counts).
+    # with no result of its own sends the page to review, which says so instead).
     new_primary = a.episode.new_tumour_kind == "new-primary"
     assert ("sample.new-primary" in statements) <= new_primary
     if new_primary and not ex.needs_review:
         assert "sample.new-primary" in statements
+    untested = new_primary and {a.er.rule, a.pr.rule, a.her2.rule} == {"none"}
+    assert ("review.new-primary-untested" in statements) == untested
+    assert ("sample.bilateral" in statements) == bool(a.tumours)
+    assert ("sample.unplaced" in statements) == bool(a.episode.unplaced_samples)
+    if a.episode.unplaced_samples:
+        assert "sample.after-treatment" not in statements and "question.review" in statements
     assert ("sample.recurrence" in statements) <= (a.episode.new_tumour_kind == "recurrence")
     assert ("review.after-treatment-only" in statements) == ("post-treatment-only" in rules)
     p9 = a.alert("P9")
@@ -276,3 +294,62 @@ def test_residual_tissue_that_differs_is_not_called_a_change_from_the_first_canc
     statements = said(html)
     assert "anti-her2-for-her2-negative" in expected["alertsAbsent"]
     assert "sample.differs-from-first" not in statements and "question.review" not in statements
+
+
+@pytest.mark.parametrize("name, left, right", [
+    # From each case's description (written before the code): left and right breast cores.
+    ("history2-bilateral-synchronous-different-subtypes", "HR+/HER2-", "triple-negative"),
+    ("history2-bilateral-synchronous-her2-right-trastuzumab", "HR+/HER2-", "HR-/HER2+"),
+])
+def test_cancer_in_both_breasts_of_different_kinds_is_named_per_breast(name, left, right):
+    """Two primaries of different kinds: the page names both, each under its breast, with each breast's own results
+    and picture; it does not ask for review as if a result were in doubt, does not say results are missing, and
+    asks how treatment will cover both cancers."""
+    _expected, ex, html = page(name)
+    statements = said(html)
+    assert not ex.needs_review and ex.subtype is None
+    assert [v.side for v in ex.tumours] == ["left", "right"]
+    assert [v.subtype_lines[0].statement for v in ex.tumours] == [SUBTYPE[left], SUBTYPE[right]]
+    assert {"sample.bilateral", "subtype.two-kinds", "question.both-cancers"} <= set(statements)
+    assert not {"review.intro", "review.missing", "review.her2-unsettled"} & set(statements)
+    assert not any(s.startswith("frequency.") for s in statements)
+    text = readable_text(html)
+    assert text.index("The cancer in your left breast") < text.index("The cancer in your right breast")
+    assert html.count('class="results-picture"') == 2
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "an element id used twice"
+
+
+def test_cancer_in_both_breasts_of_one_kind_is_said_once():
+    """history2-bilateral-synchronous-same-subtype: both HR+/HER2-; the kind is said once, for both breasts, and each
+    breast keeps its own results (the left PR 0 % and HER2 0 are not merged into the right's PR 60 % and HER2 1+)."""
+    _expected, ex, html = page("history2-bilateral-synchronous-same-subtype")
+    statements = said(html)
+    assert [s for s in statements if s.startswith("subtype.")] == ["subtype.hr-pos-her2-neg", "subtype.both-breasts"]
+    left, right = ([line.statement for line in v.results] for v in ex.tumours)
+    assert "result.pr.negative" in left and "result.her2.zero" in left
+    assert "result.pr.positive" in right and "result.her2.low" in right
+    # HER2-low holds for one breast only: not said of "your cancer".
+    assert "qualifier.her2-low" not in statements
+
+
+def test_a_new_primary_without_results_is_not_described_by_the_first_cancer():
+    """history2-new-primary-condition-untested: a right breast cancer in 2025 with no result of its own; the page asks
+    for review, says the new cancer has no results yet, and does not call the HER2 result 'not settled'."""
+    _expected, ex, html = page("history2-new-primary-condition-untested")
+    statements = said(html)
+    assert ex.needs_review and "review.new-primary-untested" in statements
+    assert "review.her2-unsettled" not in statements and not any(s.startswith("subtype.") for s in statements)
+
+
+@pytest.mark.parametrize("name", ["history2-later-breast-sample-side-unknown",
+                                  "history2-first-tumour-side-unknown-later-right-sample"])
+def test_a_later_sample_the_record_cannot_place_is_not_called_treated_tissue(name):
+    """A breast sample years later that no record places (the core's tumour-of-sample-unclear): the page says the
+    record cannot tell which cancer it came from and asks for review, instead of calling it tissue taken after
+    treatment."""
+    expected, _ex, html = page(name)
+    statements = said(html)
+    assert "tumour-of-sample-unclear" in expected.get("subtypeNotes", ["tumour-of-sample-unclear"])
+    assert "sample.unplaced" in statements and "question.review" in statements
+    assert "sample.after-treatment" not in statements

@@ -69,13 +69,31 @@ def test_patient_page_and_subtype_card_agree_for_every_fixture_patient():
         card = page.card["extension"]["receptor-cds"]
         said = statements_on(page.html)
         shown = [s for s in said if s.startswith("subtype.")]
+        tumours = card.get("tumours", [])
         if page.explanation.needs_review:
             assert shown == [] and "review.intro" in said, page.name
             assert not any(s.startswith(("frequency.", "kind.")) for s in said), page.name
+        elif len({t["subtype"] for t in tumours}) > 1:
+            # Cancer in both breasts of different kinds: the card states both, and so does the page, per breast.
+            assert card["subtype"] == "indeterminate" and page.explanation.subtype is None, page.name
+            assert shown == ["subtype.two-kinds", *(SUBTYPE_STATEMENT[t["subtype"]] for t in tumours)], page.name
+            assert [v.side for v in page.explanation.tumours] == [t["side"] for t in tumours], page.name
         else:
             assert card["subtype"] != "indeterminate", page.name
-            assert shown == [SUBTYPE_STATEMENT[card["subtype"]]], page.name
+            assert shown == [SUBTYPE_STATEMENT[card["subtype"]]] + (["subtype.both-breasts"] if tumours else []), \
+                page.name
             assert page.explanation.subtype == card["subtype"], page.name
+        if tumours:
+            # Each breast's results are worded as the card states that tumour's.
+            for t, view in zip(tumours, page.explanation.tumours):
+                lines = [line.statement for line in view.results]
+                for receptor in ("er", "pr"):
+                    line = next(s for s in lines if s.startswith(f"result.{receptor}.") or s == "result.needs-review")
+                    if line != "result.needs-review":
+                        assert line.split(".", 2)[2] in RECEPTOR_STATEMENTS[t[receptor]], (page.name, line, t)
+                her2 = [s for s in lines if s.startswith("result.her2.")]
+                assert not her2 or her2[0] in HER2_STATEMENTS[t["her2Expression"]], (page.name, her2, t)
+            continue
         for receptor in ("er", "pr"):
             line = next(s for s in said if s.startswith(f"result.{receptor}.") or s == "result.needs-review")
             if line != "result.needs-review":
