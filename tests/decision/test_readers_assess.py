@@ -434,3 +434,39 @@ def test_copy_numbers_at_4_0_and_6_0_fall_in_the_upper_band(copies, conflict):
     a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("1+"), *_ish(2.5),
                 *(obs("74860-8", valueQuantity={"value": c}) for c in copies)], CONFIG)
     assert (a.her2.status, a.her2.ish_group) == (("unknown", None) if conflict else ("positive", 1))
+
+
+@pytest.mark.parametrize("ihc_result, ish, status", [
+    (ihc("1+"), "needs-review", "unknown"),   # group 1 (positive) or group 2 (negative with IHC 0-2+): not told
+    (ihc("2+"), "needs-review", "unknown"),
+    (ihc("3+"), "amplified", "positive"),     # IHC 3+: positive in group 1 and in group 2
+    (obs("85319-2", valueCodeableConcept=coded(LNC, "LA6576-8")), "amplified", "positive"),   # IHC "positive"
+])
+def test_ratio_2_0_or_more_without_copy_number(ihc_result, ish, status):
+    """ASCO/CAP 2018: a ratio >=2.0 is group 1 (>=4 copies, positive) or group 2 (<4 copies, positive only with
+    IHC 3+). Without the copy number, only an IHC 3+ (or positive) settles it."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc_result, *_ish(2.5)], CONFIG)
+    assert (a.her2.ish, a.her2.status) == (ish, status)
+
+
+@pytest.mark.parametrize("code", ["49683-6", "85318-4"])
+def test_ratio_below_2_0_without_copy_number_next_to_ihc_2plus_is_flagged(code):
+    """A ratio <2.0 is group 3, 4 or 5; with IHC 2+, group 3 (>=6 copies) is positive (ASCO/CAP 2018), so a ratio
+    without the copy number must say it cannot exclude group 3, whichever LOINC code carried the ratio."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"),
+                obs(code, valueQuantity={"value": 1.5})], CONFIG)
+    assert "ish-copies-missing" in notes_of(a)
+
+
+def test_single_probe_4_to_6_copies_with_ihc_3plus_is_amplified():
+    """ASCO/CAP 2018 single-probe ISH: 4-<6 HER2 signals per cell with a concurrent IHC 3+ is HER2-positive."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("3+"), *_ish(None, 5.0)], CONFIG)
+    assert (a.her2.ish, a.her2.status) == ("amplified", "positive")
+
+
+def test_equivocal_dual_probe_ish_is_not_reread_from_the_copy_number_alone():
+    """A dual-probe ISH reported 'equivocal' (pre-2018) with 5.0 HER2 copies and IHC 2+ may be group 1 (positive)
+    or group 4 (negative with IHC 2+): the copy number alone is not read as a single-probe result."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"),
+                obs("85318-4", valueString="equivocal"), *_ish(None, 5.0)], CONFIG)
+    assert (a.her2.ish, a.her2.status) == ("equivocal", "equivocal")
