@@ -290,7 +290,7 @@ def assess(resources: Iterable[dict[str, Any]], config: DecisionConfig = DEFAULT
     contested = sorted({n.message.split(":")[0] for n in notes if n.code == "newer-provisional-differs"})
     if contested and subtype != "indeterminate":
         reasons.append(f"a newer preliminary {'/'.join(contested)} result disagrees with the final one used: "
-                       "confirm before acting (b.1)")
+                       "confirm before acting")
 
     patient_id, sex, age = read_patient(intake, _today(config), notes)
     menopausal_status, menopausal_basis = read_menopause(intake, sex, age, male_by_diagnosis, medications)

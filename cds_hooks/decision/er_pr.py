@@ -197,7 +197,7 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
         finding.effective = when
         finding.evidence = [resource]
         notes.append(DataQualityNote("receptor-status-from-condition",
-                                     f"{receptor} status is known only from a coded diagnosis ({resource}); no test result found — weakest evidence (b.2)",
+                                     f"{receptor} status is known only from a coded diagnosis ({resource}); no test result found, the weakest kind of evidence",
                                      resource))
     return finding, calls
 

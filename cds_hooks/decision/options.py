@@ -307,9 +307,9 @@ def _build(spec: OptionSpec, assessment: Assessment, extra_needs: list[str], ext
             if state.need and state.need not in needs:
                 needs.append(state.need)
             if key == "PD-L1-CPS10-22C3" and state.state == "unconfirmed":
-                notes.append("The recorded PD-L1 result is not CPS by 22C3 and cannot establish eligibility (P15).")
+                notes.append("The recorded PD-L1 result is not CPS by 22C3 and cannot establish eligibility.")
             if key == "gBRCA" and state.state == "unconfirmed":
-                notes.append("The BRCA variant on record is somatic or of unknown origin; labels need germline (P16).")
+                notes.append("The BRCA variant on record is somatic or of unknown origin; the labels need a germline variant.")
     keep, m_needs, m_notes = _menopause(spec, assessment)
     if not keep:
         return None

@@ -21,7 +21,7 @@ def classify(er: ReceptorFinding, pr: ReceptorFinding, hr: str, her2: Her2Findin
         reasons.extend(her2_reasons or [])
         reasons.append("no usable HER2 result (IHC score, ISH or HER2 status)")
     if er.basis == "conflicting":
-        reasons.append("ER results of the same sample conflict: pathology review needed (P18)")
+        reasons.append("ER results of the same sample conflict: ask pathology to review them")
     elif er.status == "unknown":
         reasons.append("no usable ER result" + (" (PR or a combined ER+PR result alone does not classify)"
                                                  if pr.status != "unknown" or hr != "unknown" else ""))
@@ -41,10 +41,10 @@ def classify(er: ReceptorFinding, pr: ReceptorFinding, hr: str, her2: Her2Findin
         return "triple-negative", reasons, modifiers
     if er.status == "low-positive" and pr.status in ("negative", "low-positive"):
         modifiers.append("ER-low")
-        reasons.append("ER low positive (1-10 %) with PR negative or low: behaves closer to triple-negative (b.4)")
+        reasons.append("ER low positive (1-10%) with PR negative or low: this disease behaves more like triple-negative disease")
     elif er.status == "low-positive":
         modifiers.append("ER-low")
     elif er.status == "negative" and pr.status in ("positive", "low-positive"):
         modifiers.append("ER-/PR+")
-        reasons.append("ER negative with PR positive: rare and often technical; HR+ is provisional (b.4, P1)")
+        reasons.append("ER negative with PR positive: uncommon and often a testing problem, so hormone-receptor-positive is provisional")
     return "HR+/HER2-", reasons, modifiers

@@ -53,7 +53,7 @@ def _residual_disease(a: Assessment) -> list[SubtypeNote]:
         if after:
             parts.extend(_where(c) for c in after[:3])
             evidence.extend(ref for c in after for ref in c.evidence)
-            kept.append(f"{receptor} {finding.status}")
+            kept.append(f"{receptor} {finding.status.replace('-', ' ')}")
     if not parts:
         return []
     return [SubtypeNote(

@@ -83,7 +83,8 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "before menopause tamoxifen, or ovarian suppression plus an AI or tamoxifen when the risk is higher; "
         "men: tamoxifen, or a GnRH agonist plus an AI when tamoxifen cannot be used.",
         ("soft-text-domain", "asco-male-bc", "asco-extended-et-2019", "seed-002"),
-        notes=("Menopausal-status split from SOFT/TEXT is domain knowledge in the reference (verification U).",
+        notes=("Before menopause, ovarian suppression is added to tamoxifen or an aromatase inhibitor when the risk "
+               "of recurrence is higher (SOFT and TEXT trials).",
                DURATION_NOTE),
         verification="U", reference_row="c: HR+/HER2- | Early | Endocrine therapy"),
     OptionSpec(
@@ -137,8 +138,8 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "HER2-positive early cancer; pertuzumab is added when the tumour is larger than 2 cm or nodes are involved "
         "(neoadjuvant), or for high-risk disease after surgery; complete one year of HER2-directed therapy.",
         ("label-fda-perjeta-1", "label-fda-perjeta-2", "label-fda-phesgo-0", "label-fda-phesgo-1", "seed-000"),
-        notes=("Sources differ on when to add pertuzumab: seed 000 names tumours over 1 cm or node-positive disease, "
-               "while the pertuzumab labels in the reference table name tumours over 2 cm or node-positive disease.",),
+        notes=("The pertuzumab labels name tumours over 2 cm or node-positive disease before surgery, and high-risk "
+               "disease after it; summaries that start at 1 cm go beyond the labels.",),
         reference_row="c: HER2+ (any HR) | Early | Chemo + trastuzumab +/- pertuzumab"),
     OptionSpec(
         "early-tdm1-residual", "T-DM1 for residual invasive disease", "anti-her2-adc",
@@ -186,15 +187,15 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "High-risk early triple-negative cancer: tumour over 1 cm up to 2 cm with nodal involvement, or over 2 cm "
         "whatever the nodes. No PD-L1 result is needed.",
         ("label-fda-keytruda-14", "keynote-522-ascopost", "seed-000"), stages=("II", "III"),
-        notes=("Seed 000 ties pembrolizumab to PD-L1-positive tumours without naming the setting; the early-disease "
-               "label (KEYNOTE-522) does not require any PD-L1 result.",),
+        notes=("No PD-L1 result is needed in early disease: the KEYNOTE-522 indication does not ask for one, unlike "
+               "the metastatic indication (CPS of 10 or more by 22C3).",),
         reference_row="c: TNBC | Early, high risk | Pembrolizumab + neoadjuvant chemo"),
     OptionSpec(
         "early-tnbc-capecitabine-residual", "Capecitabine for residual disease", "fluoropyrimidine",
         ("capecitabine",), TNBC, "early", "post-neoadjuvant",
         "Residual invasive disease after neoadjuvant chemotherapy.",
         ("create-x",), requires=("residual-disease",),
-        notes=("CREATE-X was not retrieved by the reference (verification U).",), verification="U",
+        verification="U",
         reference_row="c: TNBC | Early, residual | Capecitabine"),
     OptionSpec(
         "early-tnbc-olaparib-residual", "Olaparib for residual disease (germline BRCA)", "parp-inhibitor",
@@ -314,9 +315,9 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         "Offer endocrine therapy when the tumour expresses any level of ER or PR, unless the disease is immediately "
         "life-threatening; premenopausal women also need ovarian suppression.",
         ("asco-2016-rugo", "asco-2016-rugo-ngc", "seed-002", "seed-003"),
-        notes=("Seed 003 (a patient-facing page) says treatment of spread HR+/HER2- disease often starts with "
-               "chemotherapy or other medicines; the ASCO 2016 guideline and seed 002 put endocrine therapy first "
-               "unless the disease is immediately life-threatening.",),
+        notes=("Chemotherapy comes first only when the disease is immediately life-threatening or no longer responds "
+               "to endocrine therapy; patient summaries that say treatment often starts with chemotherapy do not follow "
+               "the ASCO guideline.",),
         reference_row="c: HR+ (any HER2) | Metastatic | ET first"),
     # ---- Metastatic HER2+ ----------------------------------------------------------------------
     OptionSpec(
@@ -357,25 +358,23 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         ("label-fda-keytruda-15", "keynote-355-cdx", "seed-000"), requires=("PD-L1-CPS10-22C3",),
         notes=("EMA adds: no prior chemotherapy for metastatic disease.",
                "SP142 immune-cell % and tumour-cell % are not CPS and cannot establish eligibility.",
-               "Seed 000 speaks only of PD-L1-positive tumours; the metastatic label needs CPS of 10 or more measured "
-               "with the 22C3 assay, so a 'positive' by another assay or cut-off does not qualify."),
+               "A PD-L1 'positive' by another assay or cut-off does not qualify: the label needs CPS of 10 or more "
+               "measured with the 22C3 assay."),
         reference_row="c: TNBC, PD-L1 CPS >=10 (22C3) | Metastatic 1L"),
     OptionSpec(
         "met-tnbc-atezolizumab", "Atezolizumab with nab-paclitaxel (PD-L1 SP142 IC >= 1%)", "pd1-pdl1-inhibitor",
         ("atezolizumab", "nab-paclitaxel"), TNBC, "metastatic", "1L",
         "Triple-negative metastatic disease with PD-L1 SP142 immune-cell staining of 1% or more.",
         ("label-ema-tecentriq-6", "label-hc-tecentriq-5", "seed-002"), requires=("PD-L1-SP142-IC1",),
-        notes=("Approved by EMA and Health Canada only; the US indication was withdrawn.",
-               "Seed 002 lists atezolizumab + nab-paclitaxel alongside pembrolizumab without the regional limit."),
+        notes=("Approved by EMA and Health Canada only; the US indication was withdrawn.",),
         reference_row="c: TNBC, PD-L1 SP142 IC >=1% | Metastatic 1L"),
     OptionSpec(
         "met-tnbc-sacituzumab", "Sacituzumab govitecan (TNBC)", "trop2-adc", ("sacituzumab govitecan",),
         TNBC, "metastatic", ">=2L",
         "Triple-negative metastatic disease after two or more systemic therapies, at least one for metastatic disease.",
         ("label-fda-trodelvy-0", "ascent-2021", "seed-002"),
-        notes=("Seed 002 asks for two prior therapies for metastatic disease; the label (ASCENT) asks for two or more "
-               "systemic therapies of which at least one was for metastatic disease, so earlier (neo)adjuvant "
-               "treatment can count.",),
+        notes=("The label (ASCENT) counts two or more earlier systemic therapies of which at least one was for "
+               "metastatic disease, so a (neo)adjuvant treatment can be one of them.",),
         prior_therapy="ascent", reference_row="c: TNBC | Metastatic >=2L | Sacituzumab govitecan"),
     OptionSpec(
         "met-bone-modifying-agent", "Bone-modifying agent for bone metastases", "bone-modifying agent",
@@ -392,7 +391,6 @@ OPTIONS_TABLE: tuple[OptionSpec, ...] = (
         HER2_NEG, "metastatic", "any",
         "Triple-negative disease, or HR+ disease that no longer responds to endocrine therapy or is in visceral crisis.",
         ("chemo-domain", "seed-002", "seed-000"), verification="U",
-        notes=("The reference marks this row as domain knowledge (U).",),
         reference_row="c: TNBC / HER2- any | Metastatic | Chemotherapy"),
 )
 

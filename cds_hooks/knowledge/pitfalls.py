@@ -98,9 +98,9 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         "metastatic HR+/HER2-, IHC 0 without null/ultralow annotation, at least one endocrine therapy on record"),
     PitfallSpec(
         "P9", "receptor-retest-at-recurrence", "Retest receptors at recurrence", "warning",
-        "The disease has spread or recurred, but the receptor results come from before that or from the primary tumour "
-        "only. ER, PR and HER2 can change between primary and metastasis (roughly 10-30% discordance in meta-analyses; "
-        "seed 000 quotes a wider 3.4-60% range for ER).",
+        "The disease has spread or come back, but the receptor results predate that or come from the primary tumour "
+        "only. ER, PR and HER2 can change between the primary and a metastasis: in a meta-analysis of 39 studies ER "
+        "differed in about one in five patients, PR in about one in three and HER2 in about one in ten.",
         "Where a metastasis can be reached, take a biopsy and repeat ER, PR and HER2 on it before the next treatment "
         "choice. If the metastasis result differs from the primary, the metastasis result guides treatment.",
         ("schrijver-2018", "esmo-abc5-2020", "zhao-2021", "seed-000", "seed-002", "seed-004"),
@@ -127,8 +127,9 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         ("asco-2016-rugo", "seed-002"),
         "disease status 'worsened' whose only evidence type is tumour-marker measurement"),
     PitfallSpec(
-        "P13", "stale-biomarker", "Biomarker result may be out of date", "warning",
-        "A receptor or ESR1 result predates the current disease state.",
+        "P13", "stale-biomarker", "Results predate the relapse or progression", "warning",
+        "A receptor or ESR1 result was taken before the latest relapse or progression, so it may no longer describe the "
+        "disease.",
         "Repeat the test on the current disease; for ESR1 a ctDNA (liquid biopsy) test taken at progression is "
         "preferred. An older PIK3CA result from archived tissue can still be used.",
         ("asco-2021-mbc-update", "asco-biomarkers-mbc", "ck-d"),
@@ -157,10 +158,10 @@ PITFALLS_TABLE: tuple[PitfallSpec, ...] = (
         ("label-fda-lynparza-4", "label-fda-talzenna-0", "label-fda-lynparza-3"),
         "BRCA variant with somatic/unknown origin; PARP inhibitor active or ordered without germline BRCA"),
     PitfallSpec(
-        "P17", "data-quality", "Data-quality problems in the receptor data", "warning",
+        "P17", "data-quality", "Receptor data that could not be used as recorded", "warning",
         "Some receptor data could not be used as recorded (for example a code that is not valid for its system, a "
         "result entered in error, a serum HER2 test, or only a combined hormone-receptor result).",
-        "Check the listed resources; the assessment used only what could be read reliably.",
+        "Check the listed records; the assessment used only what could be read reliably.",
         ("asco-cap-2020-er-pr", "asco-cap-2018-her2", "synthea-breast-cancer-data", "mcode-stu4", "mii-onko-mamma",
          "ck-d"),
         "any data-quality note from intake"),
