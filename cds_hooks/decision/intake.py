@@ -256,7 +256,9 @@ def _drop_other_patients(intake: Intake) -> None:
         for key in ("subject", "patient"):
             value = resource.get(key)
             if isinstance(value, dict) and isinstance(value.get("reference"), str):
-                target = value["reference"].strip()
+                # A version-specific reference (FHIR R4 §2.3.0 References: "Patient/123/_history/2") names
+                # the same patient as "Patient/123": the version is cut off before comparing.
+                target = value["reference"].strip().split("/_history/", 1)[0]
                 break
         if target is None or target in mine or not ("Patient/" in target or target.startswith("urn:uuid:")):
             kept.append(resource)

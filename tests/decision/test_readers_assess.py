@@ -470,3 +470,19 @@ def test_equivocal_dual_probe_ish_is_not_reread_from_the_copy_number_alone():
     a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"),
                 obs("85318-4", valueString="equivocal"), *_ish(None, 5.0)], CONFIG)
     assert (a.her2.ish, a.her2.status) == ("equivocal", "equivocal")
+
+
+@pytest.mark.parametrize("reference, used", [
+    ("Patient/p1/_history/3", True),
+    ("http://ehr.example/fhir/Patient/p1/_history/12", True),
+    ("Patient/someone-else/_history/3", False),
+])
+def test_a_version_specific_reference_names_the_same_patient(reference, used):
+    """'Patient/p1/_history/3' is a version of Patient/p1 (FHIR R4 references may name a version): the ER result is
+    used; the same form naming another patient is still dropped and noted."""
+    er = pct("85329-1", 90)
+    er["subject"] = {"reference": reference}
+    a = assess([patient(), er, pct("85325-9", 50), ihc("1+")], CONFIG)
+    assert (a.er.evidence == [f"Observation/{er['id']}"]) is used
+    assert (a.er.status == "positive") is used
+    assert ("other-patient" in notes_of(a)) is (not used)
