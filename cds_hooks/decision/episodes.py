@@ -53,7 +53,7 @@ from datetime import date
 from typing import Any, Iterable
 
 from ..knowledge import codes
-from ..knowledge.thresholds import DE_NOVO_WINDOW_MONTHS
+from ..knowledge.thresholds import DE_NOVO_WINDOW_MONTHS, NEOADJUVANT_MIN_DAYS_BEFORE_SURGERY
 from .intake import Intake, ref_of
 from .laterality import opposite, side_of_condition
 from .model import (GIVEN_MEDICATION_STATUSES, ClinicalEvent, EpisodeFinding, MedicationUse, Period, ReceptorResult,
@@ -267,7 +267,12 @@ def _treatment_window(episode: EpisodeFinding, therapies: list[tuple[date, Medic
         chosen = surgeries[0] if (first_therapy is None or surgeries[0][0] < first_therapy) else after[0]
         episode.surgery = chosen[0].isoformat()
         evidence.append(chosen[1])
-        if first_therapy is not None and first_therapy <= chosen[0] and surgeries[0][0] >= first_therapy:
+        # A drug first given on the day of surgery is adjuvant: the window needs the first dose at least
+        # NEOADJUVANT_MIN_DAYS_BEFORE_SURGERY before the surgery (a zero-length window would make the untreated
+        # surgical specimen "residual disease").
+        lead = int(NEOADJUVANT_MIN_DAYS_BEFORE_SURGERY.value)
+        if (first_therapy is not None and (chosen[0] - first_therapy).days >= lead
+                and surgeries[0][0] >= first_therapy):
             episode.neoadjuvant = TreatmentWindow(first_therapy.isoformat(), chosen[0].isoformat(),
                                                   [therapies[0][1].resource, chosen[1]])
             episode.basis.append(f"neoadjuvant therapy {first_therapy.isoformat()} to surgery {chosen[0].isoformat()}")
@@ -456,7 +461,19 @@ def sample_phase(episode: EpisodeFinding, result: ReceptorResult) -> str:
     """pre-treatment | post-treatment | metastatic | unknown, for the tissue a result was read on."""
     if result.specimen == "metastasis":
         return "metastatic"
-    return SAMPLE_PHASE_OF_PERIOD[period_of(episode, sample_date(result))]
+    when = sample_date(result)
+    period = period_of(episode, when)
+    if period == "adjuvant" and _removed_on_first_dose_day(episode, when):
+        return "pre-treatment"
+    return SAMPLE_PHASE_OF_PERIOD[period]
+
+
+def _removed_on_first_dose_day(episode: EpisodeFinding, when: str | None) -> bool:
+    """Tissue removed at a surgery on the day the first drug was given (no neoadjuvant window): untreated tissue
+    (``NEOADJUVANT_MIN_DAYS_BEFORE_SURGERY``)."""
+    d = as_date(when)
+    return (episode.neoadjuvant is None and d is not None and d == as_date(episode.surgery)
+            and d == as_date(episode.first_systemic_therapy))
 
 
 __all__ = ["DE_NOVO_MONTHS", "build_episode", "period_of", "sample_phase", "residual_disease_samples", "add_months",

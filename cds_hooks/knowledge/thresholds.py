@@ -116,6 +116,16 @@ MENOPAUSE_AGE_YEARS = _declare(Threshold(
 
 # ---- The patient over time (clinical-knowledge.md b.3 "Multiple samples", d/P9 revised) --------------------
 
+NEOADJUVANT_MIN_DAYS_BEFORE_SURGERY = _declare(Threshold(
+    name="neoadjuvant-min-days-before-surgery", value=1, unit="days from the first systemic therapy to the breast surgery",
+    comparison="a neoadjuvant window opens when the first drug starts >= 1 day before the breast surgery; a drug first "
+               "given on the day of surgery (0 days) is adjuvant, and the tissue removed that day is untreated tissue",
+    rule="decision.episodes._treatment_window / sample_phase", source=None, step=1,
+    basis="a definition, not a cut-off: neoadjuvant treatment is given before the operation it prepares for; a record "
+          "dated the day of the operation cannot show that the drug came first, and a first dose on that day cannot "
+          "have changed the tissue removed that day (the mCODE example patient Jenny M has chemotherapy and surgery "
+          "on one date)"))
+
 DE_NOVO_WINDOW_MONTHS = _declare(Threshold(
     name="de-novo-window-months", value=4, unit="months after the diagnosis",
     comparison="metastatic at diagnosis (de novo stage IV) when the first metastasis evidence is <= 4 calendar "

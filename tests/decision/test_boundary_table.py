@@ -10,7 +10,7 @@ below or above the threshold as the case says.
 
 A case names its boundary as ``"boundaries": [{"threshold": NAME, "value": V, ...}]`` with either
 ``"resource": "Observation/id"`` (the value is that Observation's valueQuantity, or one of its components'),
-or ``"from"``/``"to"`` (``"Type/id#field"`` or ``"today"``; field: birthDate, effective, start, end, onset) for ages
+or ``"from"``/``"to"`` (``"Type/id#field"`` or ``"today"``; field: birthDate, effective, start, end, onset, performed) for ages
 in years, day windows and month windows, or ``"count": ["Type/id", ...]`` (one resource per counted item, e.g.
 one drug of each prior line of therapy) for counts.
 """
@@ -107,6 +107,8 @@ def _date_of(case: dict, pointer: str) -> date:
         text = resource["dispenseRequest"]["validityPeriod"][field]
     elif field == "onset":
         text = resource["onsetDateTime"]
+    elif field == "performed":
+        text = resource["performedDateTime"]
     else:
         raise AssertionError(f"unknown date field {field!r} in {pointer}")
     return date.fromisoformat(text[:10])
