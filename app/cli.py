@@ -234,12 +234,18 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from app.monitoring.logs import pin_url_loggers
+    from app.monitoring import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    pin_url_loggers()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _build_parser().parse_args(argv)
+    # Every command logs as `serve` does: RECEPTOR_CDS_LOG_FORMAT and _LEVEL, the URL loggers pinned at WARNING.
+    log_format = os.environ.get("RECEPTOR_CDS_LOG_FORMAT", "").strip().lower() or "text"
+    log_level = os.environ.get("RECEPTOR_CDS_LOG_LEVEL", "").strip().upper() or "INFO"
+    try:
+        configure_logging(log_format, log_level)
+    except ValueError as exc:
+        print(f"receptor-cds {args.command}: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     if args.command == "serve":
         return _serve(args, argv)
     handler = {"demo": _demo, "load-fixtures": _load_fixtures, "explain": _explain,

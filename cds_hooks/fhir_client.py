@@ -121,17 +121,7 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], "/".join(segments), "", ""))
 
 
-_REFERENCE = re.compile(r"\b([A-Z][A-Za-z]{1,63})/[A-Za-z0-9\-.]{1,64}")
-_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
-_LONG_NUMBER = re.compile(r"\d{3,}")
-
-
-def masked(text: str, limit: int = 300) -> str:
-    """An upstream server's free text made fit for our log: URLs without query or ids, ``Type/id`` references
-    and numbers of three or more digits masked, cut at ``limit`` (free text can name a patient)."""
-    text = _URL.sub(lambda m: redact(m.group(0)), str(text))
-    text = _REFERENCE.sub(lambda m: f"{m.group(1)}/{{id}}", text)
-    return _LONG_NUMBER.sub("#", text)[:limit]
+_CODE = re.compile(r"[a-z-]{1,40}")
 
 
 def outcome_issue_codes(body: Any) -> list[str]:
@@ -140,26 +130,38 @@ def outcome_issue_codes(body: Any) -> list[str]:
         return []
     issues = body.get("issue") if isinstance(body.get("issue"), list) else []
     codes = [i.get("code") for i in issues if isinstance(i, dict)]
-    return list(dict.fromkeys(c for c in codes if isinstance(c, str) and re.fullmatch(r"[a-z-]{1,40}", c)))
+    return list(dict.fromkeys(c for c in codes if isinstance(c, str) and _CODE.fullmatch(c)))
 
 
-def outcome_summary(body: Any, where: str) -> str | None:
-    """What of an upstream OperationOutcome may reach our caller: its issue codes only (its diagnostics text is
-    the upstream server's own words, which may hold patient data or markdown; issue 8). The text goes to the
-    log, masked. None when ``body`` is not an OperationOutcome."""
+def _issue_kinds(issues: list[Any]) -> str:
+    """``severity/code`` of each issue, from FHIR's fixed code lists only (anything else is shown as ``?``)."""
+    def fixed(value: Any) -> str:
+        return value if isinstance(value, str) and _CODE.fullmatch(value) else "?"
+    return ", ".join(f"{fixed(i.get('severity'))}/{fixed(i.get('code'))}" for i in issues if isinstance(i, dict))
+
+
+def _has_text(issue: Any) -> bool:
+    if not isinstance(issue, dict):
+        return False
+    details = issue.get("details")
+    return bool(issue.get("diagnostics") or (isinstance(details, dict) and details.get("text")))
+
+
+def outcome_summary(body: Any, where: str, status: int | None = None) -> str | None:
+    """What of an upstream OperationOutcome may reach our caller: its issue codes only (issue 8). None when
+    ``body`` is not an OperationOutcome.
+
+    The log gets the HTTP status, the resource type asked for (in ``where``, a redacted URL) and each issue's
+    severity and code, never the upstream server's own words (``diagnostics``, ``details.text``): free text can
+    name the patient, and the house rule is no patient data in logs at any level. Masking names out of free
+    text cannot be done reliably, so the text is not logged at all."""
     if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
         return None
     issues = body.get("issue") if isinstance(body.get("issue"), list) else []   # a non-list "issue" is read as none
-    texts = []
-    for issue in issues:
-        if not isinstance(issue, dict):
-            continue
-        details = issue.get("details")
-        text = issue.get("diagnostics") or (details.get("text") if isinstance(details, dict) else None)
-        if text:
-            texts.append(str(text))
-    if texts:
-        log.warning("OperationOutcome from %s says: %r", where, masked("; ".join(texts)))
+    has_text = any(_has_text(i) for i in issues)
+    log.warning("OperationOutcome from %s%s: %d issue(s) %s%s", where,
+                f" (HTTP {status})" if status is not None else "", len(issues), _issue_kinds(issues) or "-",
+                " (its text is not logged)" if has_text else "")
     codes = outcome_issue_codes(body)
     return f"OperationOutcome issue code {', '.join(codes)}" if codes else "OperationOutcome without an issue code"
 
@@ -459,13 +461,13 @@ class FhirClient:
                 body = None
         where = redact(url)
         if status in (401, 403):
-            detail = outcome_summary(body, where)
+            detail = outcome_summary(body, where, status)
             raise FhirAuthError(f"FHIR server answered {status} for {where}" + (f": {detail}" if detail else ""),
                                 status)
         if missing_ok and status in (404, 410):
             return None
         if not 200 <= status < 300:
-            detail = outcome_summary(body, where)
+            detail = outcome_summary(body, where, status)
             raise FhirResponseError(f"FHIR server answered {status} for {where}" + (f": {detail}" if detail else ""),
                                     status)
         if not isinstance(body, dict) or "resourceType" not in body:
@@ -473,7 +475,7 @@ class FhirClient:
             raise FhirResponseError(f"FHIR server sent a non-FHIR-JSON body ({ctype}) for {where}", status)
         if body.get("resourceType") == "OperationOutcome":
             raise FhirResponseError(f"FHIR server sent an OperationOutcome for {where}: "
-                                    f"{outcome_summary(body, where)}", status)
+                                    f"{outcome_summary(body, where, status)}", status)
         return body
 
 
