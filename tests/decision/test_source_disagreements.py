@@ -30,6 +30,11 @@ CONFIG = DecisionConfig(today=date(2026, 11, 1))
     # EMA vs FDA (atezolizumab) and the ER-low boundary are surfaced already; kept here so they stay.
     ("met-tnbc-atezolizumab", ("EMA", "withdrawn"), "label-ema-tecentriq-6"),
     ("met-tdxd-db06", ("FDA and EMA",), "label-ema-enhertu-4"),
+    # Prior-therapy conditions where the labels differ (the row depends on prior therapy where they part).
+    ("met-capivasertib", ("FDA label", "12 months", "EMA label", "however long ago"), "label-ema-truqap"),
+    ("early-neratinib-extended", ("FDA label", "no time limit", "EMA label", "less than a year"), "label-ema-nerlynx-0"),
+    ("met-parp-gbrca", ("FDA talazoparib label", "no earlier treatment", "EMA"), "label-ema-lynparza-2"),
+    ("met-oral-serd", ("EMERALD", "EMBER-3", "adjuvant"), "ember3-2025"),
 ])
 def test_option_names_the_disagreement(option_id, words, source):
     """The option row carries a note naming both readings (a seed page never by name), and keeps the source."""
