@@ -464,11 +464,14 @@ def test_single_probe_4_to_6_copies_with_ihc_3plus_is_amplified():
     assert (a.her2.ish, a.her2.status) == ("amplified", "positive")
 
 
-def test_equivocal_dual_probe_ish_is_not_reread_from_the_copy_number_alone():
-    """A dual-probe ISH reported 'equivocal' (pre-2018) with 5.0 HER2 copies and IHC 2+ may be group 1 (positive)
-    or group 4 (negative with IHC 2+): the copy number alone is not read as a single-probe result."""
-    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"),
-                obs("85318-4", valueString="equivocal"), *_ish(None, 5.0)], CONFIG)
+@pytest.mark.parametrize("equivocal_ish", [obs("85318-4", valueString="equivocal"),
+                                           obs("49683-6", valueString="1.8-2.2")])
+def test_equivocal_dual_probe_ish_is_not_reread_from_the_copy_number_alone(equivocal_ish):
+    """A dual-probe ISH reported 'equivocal' or as the pre-2018 ratio band 1.8-2.2, with 5.0 HER2 copies and IHC
+    2+, may be group 1 (positive) or group 4 (negative with IHC 2+): the copy number alone is not read as a
+    single-probe result."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"), equivocal_ish, *_ish(None, 5.0)],
+               CONFIG)
     assert (a.her2.ish, a.her2.status) == ("equivocal", "equivocal")
 
 
@@ -486,3 +489,29 @@ def test_a_version_specific_reference_names_the_same_patient(reference, used):
     assert (a.er.evidence == [f"Observation/{er['id']}"]) is used
     assert (a.er.status == "positive") is used
     assert ("other-patient" in notes_of(a)) is (not used)
+
+
+def test_ratio_2_0_or_more_alone_needs_the_ihc():
+    """A ratio >=2.0 without copy number or IHC: group 1 (positive) and group 2 (needs the concurrent IHC) cannot
+    be told apart (ASCO/CAP 2018), so the IHC is asked for."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), *_ish(2.5)], CONFIG)
+    assert (a.her2.ish, a.her2.status) == ("needs-ihc", "unknown")
+
+
+@pytest.mark.parametrize("ratio", [{"value": 1.5}, {"value": 1.8, "comparator": "<"}])
+def test_ratio_below_2_0_without_copy_number_next_to_ihc_1plus_is_not_amplified(ratio):
+    """A ratio <2.0 is group 3, 4 or 5, and with IHC 1+ each is HER2-negative (ASCO/CAP 2018): not amplified,
+    and nothing to flag about the missing copy number."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("1+"), obs("49683-6", valueQuantity=ratio)],
+               CONFIG)
+    assert (a.her2.ish, a.her2.status) == ("not-amplified", "negative")
+    assert "ish-copies-missing" not in notes_of(a)
+
+
+def test_lab_call_not_amplified_beside_a_ratio_below_2_0_needs_no_copy_number_flag():
+    """The laboratory's own ISH call 'not amplified' was made with the copy number it counted (a group 3 next to
+    IHC 2+ would be called positive, ASCO/CAP 2018): the ratio <2.0 without copy number is not flagged then."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"),
+                obs("85318-4", valueString="not amplified"), *_ish(1.5)], CONFIG)
+    assert (a.her2.ish, a.her2.status) == ("not-amplified", "negative")
+    assert "ish-copies-missing" not in notes_of(a)
