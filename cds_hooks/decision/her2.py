@@ -357,10 +357,28 @@ def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
                                          f"HER2 interpretation says {stated} but the IHC/ISH results say {status}; the test results are used",
                                          interp[0].resource))
     sample.status = status
-    sample.expression = _expression(status, ihc, interp)
+    # The expression an overall interpretation states counts only when no IHC score gives it, and several
+    # interpretations of one sample must agree (a 'HER2-low' and a 'HER2 0' statement of the same day left the
+    # expression to input order: low or null, with T-DXd eligibility hanging on it).
+    stated = None
+    if status == "negative" and ihc is None and interp:
+        stated = _one_or_conflict([_stated_expression(r) for r in interp],
+                                  "HER2 expressions stated by overall interpretations", sample, notes)
+    sample.expression = _expression(status, ihc, stated)
 
 
-def _expression(status: str, ihc: str | None, interp: list[ReceptorResult]) -> str:
+def _stated_expression(result: ReceptorResult) -> str | None:
+    """The HER2 expression an overall interpretation states (HER2-low, -ultralow or 0 without staining), if any."""
+    if result.label.endswith(": low"):
+        return "low"
+    if result.ihc_score == "0-ultralow":
+        return "ultralow"
+    if result.ihc_score == "0-null":
+        return "null"
+    return None
+
+
+def _expression(status: str, ihc: str | None, stated: str | None) -> str:
     if status == "positive":
         return "positive"
     if status != "negative":
@@ -373,14 +391,7 @@ def _expression(status: str, ihc: str | None, interp: list[ReceptorResult]) -> s
         return "null"
     if ihc == "0":
         return "zero-unspecified"
-    for result in interp:
-        if result.label.endswith(": low"):
-            return "low"
-        if result.ihc_score == "0-ultralow":
-            return "ultralow"
-        if result.ihc_score == "0-null":
-            return "null"
-    return "unknown"
+    return stated or "unknown"
 
 
 # Reflex ISH is often resulted days after the IHC, and EHR data rarely names the specimen.

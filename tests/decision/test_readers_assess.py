@@ -515,3 +515,28 @@ def test_lab_call_not_amplified_beside_a_ratio_below_2_0_needs_no_copy_number_fl
                 obs("85318-4", valueString="not amplified"), *_ish(1.5)], CONFIG)
     assert (a.her2.ish, a.her2.status) == ("not-amplified", "negative")
     assert "ish-copies-missing" not in notes_of(a)
+
+
+MII_HER2 = "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/mii-cs-onko-mamma-her2neu-status"
+
+
+@pytest.mark.parametrize("order", [("low", "negativ"), ("negativ", "low")])
+def test_two_overall_calls_stating_different_her2_expressions_leave_it_unsettled_in_any_order(order):
+    """Same day, no specimen, no IHC score: 'HER2-low' and 'HER2 negative (0 without staining)' both say negative
+    but disagree on the expression T-DXd eligibility rests on; input order must not pick one (found by the
+    shuffle property: 'null' or 'low' by order). Status negative, expression unknown, a conflicting-results note."""
+    calls = [obs("72383-3", valueCodeableConcept=coded(MII_HER2, code)) for code in order]
+    for i, call in enumerate(calls):
+        call["id"] = f"her2-call-{i}"
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), *calls], CONFIG)
+    assert (a.her2.status, a.her2.expression) == ("negative", "unknown")
+    assert "conflicting-results" in notes_of(a)
+
+
+@pytest.mark.parametrize("code, expression", [("low", "low"), ("negativ", "null"), ("ultralow", "ultralow")])
+def test_one_overall_call_gives_its_her2_expression(code, expression):
+    """A single overall call with no IHC score gives the expression it states."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50),
+                obs("72383-3", valueCodeableConcept=coded(MII_HER2, code))], CONFIG)
+    assert (a.her2.status, a.her2.expression) == ("negative", expression)
+    assert "conflicting-results" not in notes_of(a)
