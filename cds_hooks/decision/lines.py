@@ -45,6 +45,7 @@ from ..knowledge.thresholds import REGIMEN_WINDOW_DAYS
 from .episodes import add_months, as_date, period_of
 from .model import (GIVEN_MEDICATION_STATUSES, ONGOING_MEDICATION_STATUSES, Assessment, ClinicalEvent,
                     MedicationUse)
+from .progression import is_worsening
 
 # Statuses that show a drug was given (drafts, plans and cancelled orders did not treat anyone); an infusion under
 # way ("in-progress" administration) is given and ongoing.
@@ -177,7 +178,6 @@ def _course(drug: MedicationUse, assessment: Assessment) -> Course | None:
 
 def _relapse_dates(events: list[ClinicalEvent]) -> list[date]:
     # Lazy import: options imports this module, and the marker-only test lives there (P12).
-    from .options import is_worsening
     dates = [as_date(e.date) for e in events if e.kind in RELAPSE_EVENTS and is_worsening(e)]
     return sorted(d for d in dates if d is not None)
 

@@ -63,6 +63,7 @@ from .config import DEFAULT_CONFIG, DecisionConfig
 from .lines import TherapyHistory, check_prior_therapy, therapy_history
 from .risk import check_risk
 from .model import Assessment, Biomarker, Option
+from .progression import is_worsening
 
 SETTING_NEED = "disease setting (early vs metastatic)"
 LOCALLY_ADVANCED_NEED = "clinician to confirm advanced (unresectable) rather than early disease"
@@ -116,21 +117,6 @@ def _markers(assessment: Assessment, *names: str) -> list[Biomarker]:
 
 def _ev(markers: list[Biomarker]) -> tuple[str, ...]:
     return tuple(ref for m in markers for ref in m.evidence)
-
-
-TUMOR_MARKER_EVIDENCE = frozenset({"tumor-marker", "250724005"})
-
-
-def marker_only(event) -> bool:
-    """A disease-status event whose only evidence is tumour-marker measurement (P12)."""
-    types = {str(t).lower() for t in event.detail.get("evidence_types", [])}
-    return bool(types) and types <= TUMOR_MARKER_EVIDENCE
-
-
-def is_worsening(event) -> bool:
-    """A disease-status event counts as progression only when it says "worsened" (mCODE 271299001) and
-    rests on more than tumour markers: markers alone must not define progression (ASCO 2016, P12)."""
-    return event.kind != "progression" or not marker_only(event)
 
 
 def latest_event_date(assessment: Assessment, kinds: tuple[str, ...]) -> date | None:

@@ -25,7 +25,8 @@ from .citations import refs
 from .config import DEFAULT_CONFIG, DecisionConfig
 from .model import ONGOING_MEDICATION_STATUSES, Alert, Assessment, MedicationUse, SampleCall
 from .episodes import DE_NOVO_MONTHS, add_months, earlier_tumour_phase, sample_phase
-from .options import finding_state, is_worsening, latest_event_date, marker_only, parse_date
+from .options import finding_state, latest_event_date, parse_date
+from .progression import is_worsening, marker_only
 from .selection import sample_date
 
 # Being given (an infusion under way included), intended or drafted: what a conflict check looks at.
