@@ -19,6 +19,7 @@ their diffs to ``survivors.diff``; those judged equivalent are listed, one line 
 ``docs/mutation-survivors.md``.
 
     python tools/mutation.py --scope ci --min-score 90
+    nice -n 10 python tools/mutation.py --scope module --only cds_hooks/decision/subtype.py --jobs 2
     nice -n 19 python tools/mutation.py --scope full --min-score 90 --jobs 2
 """
 from __future__ import annotations
@@ -46,6 +47,8 @@ SLICES = {
                                                   "tests/decision/test_case_table.py",
                                                   "tests/decision/test_boundary_table.py"]},
     "full": {},
+    # One or more files named with --only, against tests/decision: a decision module measured on its own.
+    "module": {"pytest_add_cli_args_test_selection": ["tests/decision"]},
 }
 # Within the CI slice, the functions that apply the HER2 and ER/PR cut-offs (mutmut names, fnmatch patterns).
 MUTANTS = {
@@ -53,6 +56,7 @@ MUTANTS = {
            "cds_hooks.decision.her2.x__ish_groups__*", "cds_hooks.decision.er_pr.x_percent_category__*",
            "cds_hooks.decision.er_pr.x_percent_status__*"],
     "full": [],
+    "module": [],
 }
 # mutmut's exit-code meanings (mutmut/stats.py, 3.8): what counts as the mutant being detected.
 KILLED = {1: "killed", 3: "killed", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout",
@@ -68,9 +72,10 @@ def _toml_table(name: str, values: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def prepare(scope: str, workdir: Path) -> Path:
-    """A fresh copy of the checkout under ``workdir/scope`` whose ``[tool.mutmut]`` is narrowed to the scope."""
-    target = workdir / scope
+def prepare(scope: str, workdir: Path, only: list[str] | None = None) -> Path:
+    """A fresh copy of the checkout under ``workdir/scope`` whose ``[tool.mutmut]`` is narrowed to the scope
+    (and, for ``module``, to the files in ``only``)."""
+    target = workdir / (scope if not only else f"{scope}-" + "-".join(Path(f).stem for f in only))
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -82,7 +87,7 @@ def prepare(scope: str, workdir: Path) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    config = {**tomllib.loads(text)["tool"]["mutmut"], **SLICES[scope]}
+    config = {**tomllib.loads(text)["tool"]["mutmut"], **SLICES[scope], **({"only_mutate": only} if only else {})}
     # The table's own header line (a comment may name it too); the tables after it are kept.
     start = re.search(r"^\[tool\.mutmut\]\s*$", text, re.MULTILINE)
     assert start is not None, "pyproject.toml has no [tool.mutmut] table"
@@ -154,10 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-score", type=float, default=90.0,
                         help="fail when the decision core's score (percent killed) is below this")
     parser.add_argument("--workdir", type=Path, default=ROOT / ".mutation")
+    parser.add_argument("--only", action="append", default=[],
+                        help="with --scope module: a file to mutate (repeatable), e.g. cds_hooks/decision/subtype.py")
     args = parser.parse_args(argv)
+    if (args.scope == "module") != bool(args.only):
+        parser.error("--only goes with --scope module, and --scope module needs --only")
 
     started = time.monotonic()
-    target = prepare(args.scope, args.workdir)
+    target = prepare(args.scope, args.workdir, args.only)
     log = target / "mutmut.log"
     code = run_mutmut(target, args.jobs, log, MUTANTS[args.scope])
     codes = results(target)
