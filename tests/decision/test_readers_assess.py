@@ -540,3 +540,40 @@ def test_one_overall_call_gives_its_her2_expression(code, expression):
                 obs("72383-3", valueCodeableConcept=coded(MII_HER2, code))], CONFIG)
     assert (a.her2.status, a.her2.expression) == ("negative", expression)
     assert "conflicting-results" not in notes_of(a)
+
+
+def test_er_negative_with_pr_unknown_is_not_classified():
+    """HR status needs PR when ER is negative (ASCO/CAP 2020): ER 0 % with no PR result is neither hormone-receptor
+    positive nor triple-negative, so the subtype stays indeterminate."""
+    a = assess([patient(), pct("85329-1", 0), ihc("1+")], CONFIG)
+    assert a.subtype == "indeterminate"
+    assert any("hormone-receptor status cannot be settled" in r for r in a.subtype_reasons)
+
+
+def test_her2_equivocal_by_interpretation_alone_is_not_classified():
+    """An overall HER2 interpretation 'equivocal' with no IHC score or ISH (ASCO/CAP 2018: equivocal needs ISH or
+    concurrent IHC) leaves the subtype indeterminate, even with ER and PR positive."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50),
+                obs("48676-1", valueCodeableConcept=coded(LNC, "LA11885-3"))], CONFIG)
+    assert (a.her2.status, a.subtype) == ("equivocal", "indeterminate")
+    assert a.subtype_reasons
+
+
+@pytest.mark.parametrize("provisional", ["er", "pr", "her2"])
+def test_subtype_resting_on_any_one_provisional_result_says_so(provisional):
+    """A preliminary ER, PR or HER2 result (FHIR status 'preliminary') is enough for the subtype to say it rests
+    on a provisional result."""
+    status = {k: ("preliminary" if k == provisional else "final") for k in ("er", "pr", "her2")}
+    a = assess([patient(), pct("85329-1", 90, status=status["er"]), pct("85325-9", 50, status=status["pr"]),
+                ihc("1+", status=status["her2"])], CONFIG)
+    assert a.subtype == "HR+/HER2-"
+    assert any("provisional" in r for r in a.subtype_reasons)
+
+
+@pytest.mark.parametrize("pr, behaves_like_tnbc", [(0, True), (5, True), (50, False)])
+def test_er_low_is_a_modifier_and_with_pr_negative_or_low_is_said_to_behave_like_tnbc(pr, behaves_like_tnbc):
+    """ER 1-10 % is ER-low positive (ASCO/CAP 2020): HR+/HER2- with the ER-low modifier; with PR negative or low it
+    behaves more like triple-negative disease, which the subtype says (not with PR positive)."""
+    a = assess([patient(), pct("85329-1", 5), pct("85325-9", pr), ihc("1+")], CONFIG)
+    assert (a.subtype, a.modifiers) == ("HR+/HER2-", ["ER-low"])
+    assert any("triple-negative" in r for r in a.subtype_reasons) is behaves_like_tnbc
