@@ -51,14 +51,46 @@ class VerdictCache:
         self._entries: OrderedDict[bytes, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._enabled = True
+        self._reading = threading.local()
+
+    @contextmanager
+    def one_reading(self) -> Iterator[None]:
+        """Inside this block, on this thread, a resource object's content is digested once for all checks.
+
+        Why: in one hook call the service's FHIR JSON check and the core's R4B check each digested the same
+        resource, and the digest is most of the cost of a resent record's call. For a block in which the
+        resources are parsed once and left unchanged while they are read (a hook call: the core never changes
+        its input, ``tests/decision/test_verdict_cache.py``), the first digest of each object is kept with the
+        object itself, so its id cannot be taken by another object meanwhile; everything is dropped at the end.
+        A block entered inside another (or by another request on the same thread) adds nothing."""
+        if getattr(self._reading, "digests", None) is not None:
+            yield
+            return
+        self._reading.digests = {}
+        try:
+            yield
+        finally:
+            self._reading.digests = None
+
+    def _digest(self, resource: Any) -> bytes | None:
+        digests = getattr(self._reading, "digests", None)
+        if digests is None:
+            return content_key(resource)
+        known = digests.get(id(resource))
+        if known is not None and known[0] is resource:
+            return known[1]
+        digest = content_key(resource)
+        digests[id(resource)] = (resource, digest)
+        return digest
 
     def checked(self, name: str, resource: Any, check: Callable[[Any], V]) -> V:
         """The verdict of ``check`` (named ``name``: one cache holds several checks) on ``resource``."""
         if not self._enabled:
             return check(resource)
-        key = content_key(resource, name.encode()[:16])
-        if key is None:
+        digest = self._digest(resource)
+        if digest is None:
             return check(resource)
+        key = digest + name.encode()     # the digest has a fixed length: the check's name keeps checks apart
         with self._lock:
             verdict = self._entries.get(key, _MISS)
             if verdict is not _MISS:

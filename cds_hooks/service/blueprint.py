@@ -8,9 +8,10 @@ the pure decision core, cards. Every non-2xx carries an OperationOutcome; every 
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 from flask import Blueprint, Response, request
@@ -19,6 +20,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from cds_hooks import metrics
 from cds_hooks.decision import DEFAULT_CONFIG, DecisionConfig
+from cds_hooks.decision.verdicts import VERDICTS
 from cds_hooks.state import StateStore, StateStoreError
 
 from .auth import AuthError, JwksCache, JwtVerifier, ReplayCache, VerifiedClient
@@ -53,6 +55,16 @@ def fhir_caps(settings: ServiceSettings) -> dict[str, int]:
     return {"max_response_bytes": settings.fhir_max_response_bytes, "max_call_bytes": settings.fhir_max_call_bytes,
             "max_entries_per_response": settings.fhir_max_entries_per_response,
             "max_entries_per_call": settings.fhir_max_entries_per_call}
+
+
+def _one_reading(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A hook call's resources are parsed once and left unchanged while the service and the core read them:
+    each one's content is digested once for the FHIR JSON check and the R4B check (``VERDICTS.one_reading``)."""
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        with VERDICTS.one_reading():
+            return view(*args, **kwargs)
+    return wrapped
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -224,6 +236,7 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
         return _json(discovery_document())
 
     @bp.route("/cds-services/<service_id>", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
+    @_one_reading
     def call_service(service_id: str) -> Response:
         if request.method == "OPTIONS":
             return _preflight()

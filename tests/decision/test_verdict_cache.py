@@ -59,6 +59,14 @@ def test_fast_path_agrees_with_full_validation(path):
     warm = _plain(assess(copy.deepcopy(resources), CONFIG))
     assert cold == full
     assert warm == full
+    # As a hook call reads them: each resource digested once for all checks (VERDICTS.one_reading), which is
+    # sound because the core leaves its input exactly as it found it (types and key order included).
+    given = copy.deepcopy(resources)
+    with VERDICTS.one_reading():
+        VERDICTS.clear()
+        once = _plain(assess(given, CONFIG))
+    assert once == full
+    assert json.dumps(given) == json.dumps(resources)
 
 
 def test_a_remembered_valid_resource_does_not_vouch_for_a_broken_copy():
@@ -126,3 +134,46 @@ def test_the_cache_is_bounded_and_keeps_checks_apart():
     assert cache.checked("b", {"i": 4}, lambda r: "b") == "b"          # another check, same resource
     assert cache.checked("a", {"i": 4}, lambda r: "recomputed") == "a4"  # still remembered
     assert cache.checked("a", {"i": 0}, lambda r: "recomputed") == "recomputed"   # forgotten (oldest)
+
+
+def test_one_reading_digests_each_resource_once_for_every_check(monkeypatch):
+    """The service's FHIR JSON check and the core's R4B check of one resource: two digests, one inside
+    ``one_reading``; an equal copy is a different object and gets its own; nothing is kept after the block."""
+    from cds_hooks.decision import intake, verdicts
+    from cds_hooks.service.fhir_json import json_problem
+
+    digests = []
+    real = verdicts.content_key
+    monkeypatch.setattr(verdicts, "content_key", lambda value, check=b"": digests.append(1) or real(value, check))
+    resource = _benchmark_record()[5]
+    VERDICTS.clear()
+    assert json_problem(resource) is None and intake._validate(resource) is None
+    assert len(digests) == 2
+    with VERDICTS.one_reading():
+        with VERDICTS.one_reading():                       # nested: the same reading
+            assert json_problem(resource) is None and intake._validate(resource) is None
+        assert json_problem(resource) is None and intake._validate(resource) is None
+        assert len(digests) == 3
+        twin = copy.deepcopy(resource)
+        assert json_problem(twin) is None and intake._validate(twin) is None
+        assert len(digests) == 4
+    assert json_problem(resource) is None
+    assert len(digests) == 5
+    assert VERDICTS._reading.digests is None
+
+
+def test_one_reading_still_judges_each_content():
+    """Inside one reading, a broken resource beside a valid one keeps its own verdict for each check."""
+    from cds_hooks.decision import intake
+    from cds_hooks.service.fhir_json import json_problem
+
+    good = {"resourceType": "Observation", "id": "o1", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "85329-1"}]}, "valueString": "x"}
+    broken, null = copy.deepcopy(good), copy.deepcopy(good)
+    broken["status"] = 7
+    null["valueString"] = None
+    VERDICTS.clear()
+    with VERDICTS.one_reading():
+        assert json_problem(good) is None and intake._validate(good) is None
+        assert json_problem(broken) is None and intake._validate(broken) is not None
+        assert json_problem(null) == "valueString is null (FHIR JSON allows no null values)"

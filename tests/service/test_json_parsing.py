@@ -131,3 +131,22 @@ def test_a_remembered_clean_resource_does_not_vouch_for_a_copy_with_a_null():
     assert json_problem(with_null) == "code.text is null (FHIR JSON allows no null values)"
     assert json_problem(bad_coding) == "code.coding is not an array of Coding objects"
     assert json_problem(clean) is None
+
+
+def test_a_hook_call_digests_each_resource_once(cds, monkeypatch):
+    """The FHIR JSON check (service) and the R4B check (core) of a hook call's resources share one digest per
+    resource: no more digests than resources, cold or resent."""
+    from cds_hooks.decision import verdicts
+    from tests.service.conftest import hook_fixture
+
+    body = hook_fixture("patient-view-full-prefetch")
+    count = sum(len(v.get("entry", [])) if v.get("resourceType") == "Bundle" else 1
+                for v in body["prefetch"].values() if isinstance(v, dict))
+    digests = []
+    real = verdicts.content_key
+    monkeypatch.setattr(verdicts, "content_key", lambda value, check=b"": digests.append(1) or real(value, check))
+    VERDICTS.clear()
+    for _ in range(2):
+        digests.clear()
+        assert cds.post("/cds-services/receptor-assessment", body).status_code == 200
+        assert 0 < len(digests) <= count
