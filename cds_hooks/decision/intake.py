@@ -54,7 +54,24 @@ class Intake:
     # first ask: five readers go over every Observation by that code.
     coded_observations: list[tuple[dict[str, Any], Any]] | None = field(default=None, repr=False, compare=False)
 
+    # resourceType -> its resources in intake order, for ``of_type``, and the list (held, so compared by identity)
+    # and length it was built from: rebuilt when ``resources`` is another list or has grown (take_in appends,
+    # then may replace the list).
+    _by_type: dict[str | None, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    _indexed: tuple[Any, int] = field(default=(None, -1), repr=False, compare=False)
+
     def of_type(self, *types: str) -> list[dict[str, Any]]:
+        """The resources of these types, in intake order (a new list). Indexed once: the readers ask a dozen
+        times per assessment, and a whole-record Synthea intake holds about 3,000 resources."""
+        indexed, length = self._indexed
+        if indexed is not self.resources or length != len(self.resources):
+            self._by_type = {}
+            for resource in self.resources:
+                rtype = resource.get("resourceType")
+                self._by_type.setdefault(rtype if isinstance(rtype, str) else None, []).append(resource)
+            self._indexed = (self.resources, len(self.resources))
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
         return [r for r in self.resources if r.get("resourceType") in types]
 
     def resolve(self, reference: Any) -> dict[str, Any] | None:

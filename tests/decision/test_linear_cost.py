@@ -167,3 +167,23 @@ def test_p18_flags_exactly_the_results_in_a_disagreeing_pair():
         assert flagged == _pairwise_conflicting(rows), [(r.resource, r.analyte, r.effective, r.specimen,
                                                          r.specimen_ref, r.specimen_site, r.status, r.percent)
                                                         for r in rows]
+
+
+def test_of_type_is_indexed_once_and_follows_the_intake():
+    """Intake.of_type answers from a per-type index (readers ask a dozen times per assessment): the same resources
+    in intake order as a scan, a fresh list each time, and a rebuilt index when the list grows or is replaced."""
+    from cds_hooks.decision.intake import Intake
+
+    def scan(intake, *types):
+        return [r for r in intake.resources if r.get("resourceType") in types]
+
+    resources = [{"resourceType": t, "id": str(i)} for i, t in enumerate("ABACBA")] + [{"resourceType": ["x"]}, {}]
+    intake = Intake(resources=resources)
+    for types in (("A",), ("B",), ("C",), ("D",), ("A", "C")):
+        assert intake.of_type(*types) == scan(intake, *types)
+    intake.of_type("A").clear()
+    assert len(intake.of_type("A")) == 3
+    intake.resources.append({"resourceType": "A", "id": "late"})
+    assert [r["id"] for r in intake.of_type("A")] == ["0", "2", "5", "late"]
+    intake.resources = [{"resourceType": "C", "id": "only"}]
+    assert intake.of_type("A") == [] and intake.of_type("C") == [{"resourceType": "C", "id": "only"}]
