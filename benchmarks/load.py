@@ -239,6 +239,7 @@ def in_process(workdir: Path, key: Any, issuers_path: Path, runs: int) -> dict[s
     settings = Settings.from_env({"RECEPTOR_CDS_PUBLIC_URL": public,
                                   "RECEPTOR_CDS_TRUSTED_ISSUERS": str(issuers_path),
                                   "RECEPTOR_CDS_DATABASE_URL": f"sqlite:///{workdir / 'inproc.sqlite'}",
+                                  "RECEPTOR_CDS_STATE_DB": str(workdir / "inproc-state.sqlite"),
                                   "RECEPTOR_CDS_SECRET_KEY": secrets.token_hex(16)})
     client = create_app(settings).test_client()
     _init_signer(key.as_dict(private=True))
@@ -413,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         product_url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "RECEPTOR_CDS_PUBLIC_URL": product_url, "RECEPTOR_CDS_TRUSTED_ISSUERS": str(issuers),
                "RECEPTOR_CDS_DATABASE_URL": f"sqlite:///{workdir / 'feedback.sqlite'}",
+               "RECEPTOR_CDS_STATE_DB": str(workdir / "state.sqlite"),
                "RECEPTOR_CDS_SECRET_KEY": secrets.token_hex(16)}
         exe = str(Path(sys.executable).parent / "receptor-cds")
         product = subprocess.Popen([exe, "serve", "--port", str(port)], env=env, cwd=workdir,
