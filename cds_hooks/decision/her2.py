@@ -301,6 +301,17 @@ def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
         ish = "needs-review"
     else:
         ish = _ish_groups(ratio, side, copies, cep17, ihc, ihc_qual, sample, notes)
+        # The laboratory's own ISH call on the sample must agree with what its numbers give: a ratio <2.0 without
+        # a copy number read as not amplified while the lab called it amplified (group 3 with IHC 2+ is positive),
+        # or 3.0 signals/cell read as single-probe while the lab called it amplified, was a silent HER2-negative.
+        calls = sorted({q for q in ish_quals if q in ("amplified", "not-amplified")})
+        if ish in ("amplified", "not-amplified") and calls and calls != [ish]:
+            notes.append(DataQualityNote("conflicting-results", f"the laboratory's ISH call ({', '.join(calls)}) "
+                                         f"disagrees with what the ISH numbers give ({ish}); HER2 ISH is left "
+                                         "unresolved until pathology reviews them", sample.lead.resource))
+            sample.reasons.append(f"the laboratory's ISH call ({', '.join(calls)}) disagrees with the ISH numbers "
+                                  f"({ish}): ISH group cannot be assigned")
+            ish = "needs-review"
     if ish is None and ish_quals:
         ish = _one_or_conflict(ish_quals, "qualitative ISH results", sample, notes) or "needs-review"
     if ish is None and legacy_equivocal:

@@ -577,3 +577,36 @@ def test_er_low_is_a_modifier_and_with_pr_negative_or_low_is_said_to_behave_like
     a = assess([patient(), pct("85329-1", 5), pct("85325-9", pr), ihc("1+")], CONFIG)
     assert (a.subtype, a.modifiers) == ("HR+/HER2-", ["ER-low"])
     assert any("triple-negative" in r for r in a.subtype_reasons) is behaves_like_tnbc
+
+
+def _ish_call(answer):
+    """The laboratory's qualitative ISH call (LOINC 85318-4, ERBB2 duplication by FISH): 'Positive' or 'Negative'."""
+    return obs("85318-4", valueCodeableConcept=coded(LNC, {"amplified": "LA6576-8", "not-amplified": "LA6577-6"}[answer]))
+
+
+@pytest.mark.parametrize("score, numbers, call", [
+    ("2+", dict(ratio=1.5), "amplified"),          # ratio <2.0 without copies: group 3 (positive with 2+) possible
+    ("1+", dict(copies=3.0), "amplified"),         # 3.0 signals/cell read as single probe: not amplified
+    ("2+", dict(ratio=2.5, copies=6.5), "not-amplified"),   # group 1 by the numbers
+])
+def test_a_laboratory_ish_call_that_contradicts_its_numbers_is_never_silently_overruled(score, numbers, call):
+    """When the lab's ISH call and the group its numbers give disagree, HER2 is left unresolved with a
+    conflicting-results note and a reason, instead of the numbers silently deciding (found by mutation testing:
+    a HER2-positive by the lab's call was read HER2-negative with no note)."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc(score), *_ish(**numbers), _ish_call(call)],
+               CONFIG)
+    assert (a.her2.status, a.her2.ish) == ("unknown", "needs-review")
+    assert "conflicting-results" in notes_of(a)
+
+
+@pytest.mark.parametrize("score, numbers, call, status", [
+    ("2+", dict(ratio=1.5), "not-amplified", "negative"),
+    ("2+", dict(ratio=2.5, copies=6.5), "amplified", "positive"),
+    ("1+", dict(copies=3.0), "not-amplified", "negative"),
+])
+def test_a_laboratory_ish_call_that_agrees_with_its_numbers_raises_nothing(score, numbers, call, status):
+    """The same readings with the lab's call agreeing: decided as before, no conflict."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc(score), *_ish(**numbers), _ish_call(call)],
+               CONFIG)
+    assert a.her2.status == status
+    assert "conflicting-results" not in notes_of(a)
