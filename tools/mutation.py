@@ -159,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-score", type=float, default=90.0,
                         help="fail when the decision core's score (percent killed) is below this")
     parser.add_argument("--workdir", type=Path, default=ROOT / ".mutation")
+    parser.add_argument("--mutants", action="append", default=[],
+                        help="with --scope module: only mutants whose mutmut name matches this glob (repeatable), "
+                             "e.g. 'cds_hooks.decision.selection.x_govern__*'")
     parser.add_argument("--only", action="append", default=[],
                         help="with --scope module: a file to mutate (repeatable), e.g. cds_hooks/decision/subtype.py")
     args = parser.parse_args(argv)
@@ -168,10 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     target = prepare(args.scope, args.workdir, args.only)
     log = target / "mutmut.log"
-    code = run_mutmut(target, args.jobs, log, MUTANTS[args.scope])
+    patterns = MUTANTS[args.scope] + (args.mutants if args.scope == "module" else [])
+    code = run_mutmut(target, args.jobs, log, patterns)
     codes = results(target)
-    if MUTANTS[args.scope]:
-        codes = {n: c for n, c in codes.items() if any(fnmatch.fnmatch(n, p) for p in MUTANTS[args.scope])}
+    if patterns:
+        codes = {n: c for n, c in codes.items() if any(fnmatch.fnmatch(n, p) for p in patterns)}
     if code != 0 or not codes:
         print(f"mutmut failed (exit {code}); see {log}", file=sys.stderr)
         print(log.read_text(encoding="utf-8", errors="replace")[-3000:], file=sys.stderr)
