@@ -610,3 +610,55 @@ def test_a_laboratory_ish_call_that_agrees_with_its_numbers_raises_nothing(score
                CONFIG)
     assert a.her2.status == status
     assert "conflicting-results" not in notes_of(a)
+
+
+def _on(observation, sid):
+    observation["specimen"] = {"reference": f"Specimen/{sid}"}
+    return observation
+
+
+def _breast_samples(*sids):
+    return [specimen(sid, "76752008") for sid in sids]   # SNOMED CT 76752008: breast structure
+
+
+def test_sample_whose_own_er_results_conflict_is_not_overridden_by_a_negative_elsewhere():
+    """A sample whose own ER results disagree (0 % and 50 %) might be positive, and a positive on any
+    pre-treatment sample governs (ASCO/CAP 2018/2020): a later negative sample does not settle ER, it stays
+    unknown for pathology review."""
+    a = assess([patient(), *_breast_samples("s1", "s2"), ihc("1+"),
+                _on(pct("85329-1", 0, when="2026-08-01"), "s1"), _on(pct("85329-1", 50, when="2026-08-01"), "s1"),
+                _on(pct("85329-1", 0, when="2026-09-01"), "s2")], CONFIG)
+    assert a.er.status == "unknown"
+    assert "conflicting-results" in notes_of(a)
+
+
+def test_positive_sample_governs_and_the_negative_and_unresolved_samples_are_told_apart():
+    """Pre-treatment samples ER 50 %, ER 0 % and ER equivocal: the positive governs (ASCO/CAP: positive on any
+    sample); the negative sample is shown as overruled, the equivocal one is not (it states no status)."""
+    er_pos, er_neg = _on(pct("85329-1", 50, when="2026-08-01"), "s1"), _on(pct("85329-1", 0, when="2026-09-01"), "s2")
+    er_eq = _on(obs("85337-4", when="2026-09-02", valueCodeableConcept=coded(LNC, "LA11885-3")), "s3")
+    a = assess([patient(), *_breast_samples("s1", "s2", "s3"), ihc("1+"), er_pos, er_neg, er_eq], CONFIG)
+    assert a.er.status == "positive"
+    assert a.er.evidence == [f"Observation/{er_pos['id']}"]
+    assert a.er.overruled == [f"Observation/{er_neg['id']}"]
+    assert a.er.positive_elsewhere == []
+
+
+def test_two_positive_samples_name_no_positive_elsewhere():
+    """Two pre-treatment samples both ER positive (50 % and 30 %): the call is positive, nothing is overruled and
+    no sample is 'positive elsewhere' (that list is for positives beside a call that is not positive)."""
+    a = assess([patient(), *_breast_samples("s1", "s2"), ihc("1+"),
+                _on(pct("85329-1", 50, when="2026-08-01"), "s1"), _on(pct("85329-1", 30, when="2026-09-01"), "s2")],
+               CONFIG)
+    assert (a.er.status, a.er.overruled, a.er.positive_elsewhere) == ("positive", [], [])
+
+
+def test_newer_preliminary_positive_is_not_counted_as_a_positive_sample():
+    """Final results are used; a preliminary one only when nothing final exists (FHIR status 'preliminary'): a
+    final ER 0 % stands, a newer preliminary ER 50 % is announced as such, not as a positive sample or an
+    overruled one."""
+    a = assess([patient(), *_breast_samples("s1", "s2"), ihc("1+"),
+                _on(pct("85329-1", 0, when="2026-08-01"), "s1"),
+                _on(pct("85329-1", 50, when="2026-09-01", status="preliminary"), "s2")], CONFIG)
+    assert (a.er.status, a.er.overruled, a.er.positive_elsewhere) == ("negative", [], [])
+    assert "newer-provisional-differs" in notes_of(a)
