@@ -662,3 +662,13 @@ def test_newer_preliminary_positive_is_not_counted_as_a_positive_sample():
                 _on(pct("85329-1", 50, when="2026-09-01", status="preliminary"), "s2")], CONFIG)
     assert (a.er.status, a.er.overruled, a.er.positive_elsewhere) == ("negative", [], [])
     assert "newer-provisional-differs" in notes_of(a)
+
+
+def test_lab_call_amplified_beside_a_ratio_below_2_0_is_a_conflict_not_a_missing_copy_number():
+    """The laboratory's ISH call 'amplified' beside a ratio <2.0 without copy number and IHC 2+ (group 3 with
+    IHC 2+ is positive, ASCO/CAP 2018): ISH is left for review with a conflict note, and nothing is read as
+    'not amplified, copy number missing'."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("2+"),
+                obs("85318-4", valueString="amplified"), *_ish(1.5)], CONFIG)
+    assert (a.her2.status, a.her2.ish) == ("unknown", "needs-review")
+    assert "conflicting-results" in notes_of(a) and "ish-copies-missing" not in notes_of(a)
