@@ -672,3 +672,13 @@ def test_lab_call_amplified_beside_a_ratio_below_2_0_is_a_conflict_not_a_missing
                 obs("85318-4", valueString="amplified"), *_ish(1.5)], CONFIG)
     assert (a.her2.status, a.her2.ish) == ("unknown", "needs-review")
     assert "conflicting-results" in notes_of(a) and "ish-copies-missing" not in notes_of(a)
+
+
+@pytest.mark.parametrize("second_day, status", [("2026-09-01", "equivocal"), ("2026-09-10", "negative")])
+def test_her2_2plus_sample_is_settled_only_by_a_later_sample(second_day, status):
+    """IHC 2+ without ISH is equivocal (ASCO/CAP 2018); an equivocal result is re-tested on the same or a new
+    specimen, so a 1+ on another sample taken later settles HER2 as negative, while a 1+ on another sample of
+    the same day does not (both are the first look at the tumour)."""
+    a = assess([patient(), *_breast_samples("s1", "s2"), pct("85329-1", 90), pct("85325-9", 50),
+                _on(ihc("2+", when="2026-09-01"), "s1"), _on(ihc("1+", when=second_day), "s2")], CONFIG)
+    assert a.her2.status == status
