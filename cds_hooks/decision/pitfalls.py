@@ -28,6 +28,7 @@ from .episodes import DE_NOVO_MONTHS, add_months, earlier_tumour_phase, sample_p
 from .options import finding_state, latest_event_date, parse_date
 from .progression import is_worsening, marker_only
 from .selection import sample_date
+from .sites import site_text
 
 # Being given (an infusion under way included), intended or drafted: what a conflict check looks at.
 ACTIVE_STATUSES = ONGOING_MEDICATION_STATUSES | {"intended", "draft"}
@@ -207,7 +208,7 @@ def _calls_of(a: Assessment, refs: list[str], receptors: set[str]) -> list[Sampl
 
 def describe_samples(calls: list[SampleCall], limit: int = 3) -> str:
     """'HER2 IHC 3+ on left breast (2025-01-12)' for up to ``limit`` samples, then how many more."""
-    shown = [f"{c.label} on {c.specimen_site or _SITE_WORDS.get(c.specimen, 'a specimen of unrecorded site')}"
+    shown = [f"{c.label} on {site_text(c.specimen_site) or _SITE_WORDS.get(c.specimen, 'a specimen of unrecorded site')}"
              + (f", taken {c.date[:10]}" if c.date else ", undated") for c in calls[:limit]]
     more = f" and {len(calls) - limit} more" if len(calls) > limit else ""
     return "; ".join(shown) + more

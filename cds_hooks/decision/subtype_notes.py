@@ -9,13 +9,14 @@ the assessment's facts, like the pitfall rules, and return ``SubtypeNote`` items
 from __future__ import annotations
 
 from .model import Assessment, SampleCall, SubtypeNote
+from .sites import site_text
 
 WITHDRAWN_NOTES = {"dropped-entered-in-error": "entered in error", "dropped-cancelled": "cancelled"}
 _SITE_WORDS = {"primary": "the breast", "metastasis": "a metastasis"}
 
 
 def _where(call: SampleCall) -> str:
-    site = call.specimen_site or _SITE_WORDS.get(call.specimen, "a specimen of unrecorded site")
+    site = site_text(call.specimen_site) or _SITE_WORDS.get(call.specimen, "a specimen of unrecorded site")
     return f"{call.label} on {site}" + (f", taken {call.date[:10]}" if call.date else ", undated")
 
 
@@ -165,7 +166,7 @@ def _unplaced_samples(a: Assessment) -> list[SubtypeNote]:
         else:
             why = f"it is from the {side} breast, the breast of the first tumour ({first}), with no recurrence recorded"
         results = "; ".join(x.label for x in group)
-        lines.append(f"{results} on {c.specimen_site or 'a breast or node sample'}"
+        lines.append(f"{results} on {site_text(c.specimen_site) or 'a breast or node sample'}"
                      + (f", taken {c.date[:10]}" if c.date else "") + f": {why}")
         evidence.extend(ref for x in group for ref in x.evidence)
     return [SubtypeNote(

@@ -14,13 +14,12 @@ from typing import Iterable
 
 from cds_hooks.decision.model import (ClinicalEvent, DataQualityNote, EpisodeFinding, Her2Finding, ReceptorFinding,
                                       ReceptorResult, SettingFinding)
+from cds_hooks.decision.sites import site_text
 from cds_hooks.knowledge.data_quality import words_for
 from cds_hooks.knowledge.sources import FEMALE_ONLY_SOURCES, MALE_ONLY_SOURCES
 
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _COMPARATORS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
-_SEMANTIC_TAG = re.compile(r"\s*\((?:body structure|morphologic abnormality|specimen|qualifier value|finding|"
-                           r"disorder|organ|tissue)\)\s*$", re.I)
 
 _ANALYTES = {
     "ER": "ER", "PR": "PR", "HR": "ER and PR combined", "Ki67": "Ki-67",
@@ -120,19 +119,6 @@ def option_status_text(status: str) -> str:
 
 def analyte_text(analyte: str) -> str:
     return _ANALYTES.get(analyte, analyte)
-
-
-def site_text(site: str | None) -> str | None:
-    """A body site by its plain name: "Left breast structure (body structure)" reads "left breast"."""
-    if not isinstance(site, str) or not site.strip():
-        return None
-    text = _SEMANTIC_TAG.sub("", " ".join(site.split()))
-    text = re.sub(r"(?i)^(?:entire\s+)?structure\s+of\s+", "", text)
-    text = re.sub(r"(?i)\s+structure$", "", text).strip() or site.strip()
-    # Lower-case a capitalised common word ("Liver"), keep acronyms and codes ("ICD", "C78.7").
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        text = text[0].lower() + text[1:]
-    return text
 
 
 def specimen_text(kind: str | None, site: str | None = None) -> str:
