@@ -52,21 +52,21 @@ class Settings:
     secret_key: str | None = None
     # The previous value during a key rotation: still opens what was sealed under it.
     secret_key_previous: str | None = None
-    # Outbound FHIR access.
-    fhir_connect_timeout: float = 3.05
-    fhir_read_timeout: float = 10.0
-    fhir_total_budget: float = 8.0      # seconds per hook call for all FHIR fetches together
-    fhir_max_pages: int = 20
+    # Outbound FHIR access (defaults are the service's own: one declaration in cds_hooks.service.settings).
+    fhir_connect_timeout: float = ServiceSettings.fhir_connect_timeout
+    fhir_read_timeout: float = ServiceSettings.fhir_read_timeout
+    fhir_total_budget: float = ServiceSettings.fhir_total_budget      # seconds per hook call for all FHIR fetches
+    fhir_max_pages: int = ServiceSettings.fhir_max_pages
     # Caps on what a FHIR server may send (issue 8: a 60 MB Bundle, a gzip bomb): decoded bytes of one answer
     # and of all answers of one hook call or page load, Bundle entries of one answer and of all answers.
-    fhir_max_response_bytes: int = 16 * 1024 * 1024
-    fhir_max_call_bytes: int = 32 * 1024 * 1024
-    fhir_max_entries_per_response: int = 10_000
-    fhir_max_entries_per_call: int = 20_000
+    fhir_max_response_bytes: int = ServiceSettings.fhir_max_response_bytes
+    fhir_max_call_bytes: int = ServiceSettings.fhir_max_call_bytes
+    fhir_max_entries_per_response: int = ServiceSettings.fhir_max_entries_per_response
+    fhir_max_entries_per_call: int = ServiceSettings.fhir_max_entries_per_call
     # The EHR's JWK Set (CDS Hooks JWT keys): seconds for one fetch in all, decoded bytes, keys.
-    jwks_fetch_seconds: float = 5.0
-    jwks_max_bytes: int = 256 * 1024
-    jwks_max_keys: int = 100
+    jwks_fetch_seconds: float = ServiceSettings.jwks_fetch_seconds
+    jwks_max_bytes: int = ServiceSettings.jwks_max_bytes
+    jwks_max_keys: int = ServiceSettings.jwks_max_keys
     # SMART discovery, token and id_token key requests: seconds for one request in all, decoded bytes.
     smart_http_seconds: float = 10.0
     smart_max_response_bytes: int = 256 * 1024
