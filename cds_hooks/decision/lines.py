@@ -352,6 +352,16 @@ def _progressed_endocrine_lines(history: TherapyHistory) -> list[Line]:
     return [line for line in history.lines_with("endocrine") if line.progressed]
 
 
+def _metastatic_endocrine_progression(history: TherapyHistory) -> PriorTherapyCheck | None:
+    """'met' when an endocrine line for metastatic disease progressed (the condition alpelisib and the oral SERDs
+    share), naming the line; None otherwise."""
+    progressed = _progressed_endocrine_lines(history)
+    if not progressed:
+        return None
+    return PriorTherapyCheck("met", f"Progression on endocrine therapy for metastatic disease: "
+                                    f"{progressed[0].describe()}.", evidence=_line_refs(progressed))
+
+
 def solar1_after_endocrine(history: TherapyHistory) -> PriorTherapyCheck:
     """Alpelisib with fulvestrant: progression on or after an endocrine-based regimen (Piqray FDA label; SOLAR-1): a
     progression on endocrine therapy for metastatic disease, or a relapse dated after an endocrine therapy of the early
@@ -360,10 +370,9 @@ def solar1_after_endocrine(history: TherapyHistory) -> PriorTherapyCheck:
     problem = _unsettled(history)
     if problem:
         return PriorTherapyCheck("unknown", problem, need)
-    progressed = _progressed_endocrine_lines(history)
+    progressed = _metastatic_endocrine_progression(history)
     if progressed:
-        return PriorTherapyCheck("met", f"Progression on endocrine therapy for metastatic disease: "
-                                        f"{progressed[0].describe()}.", evidence=_line_refs(progressed))
+        return progressed
     relapses = sorted({*history.relapses, *([history.metastatic_start] if history.metastatic_start else [])})
     before = [c for c in history.early_with("endocrine") if c.start is not None and any(d > c.start for d in relapses)]
     if before:
@@ -384,10 +393,9 @@ def after_endocrine_line(history: TherapyHistory) -> PriorTherapyCheck:
     problem = _unsettled(history)
     if problem:
         return PriorTherapyCheck("unknown", problem, need)
-    progressed = _progressed_endocrine_lines(history)
+    progressed = _metastatic_endocrine_progression(history)
     if progressed:
-        return PriorTherapyCheck("met", f"Progression on endocrine therapy for metastatic disease: "
-                                        f"{progressed[0].describe()}.", evidence=_line_refs(progressed))
+        return progressed
     adjuvant = history.early_with("endocrine")
     if adjuvant:
         names = ", ".join(sorted({c.name for c in adjuvant}))
