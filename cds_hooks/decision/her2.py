@@ -183,6 +183,9 @@ def _ish_groups(ratio: float | None, ratio_side: str | None, copies: float | Non
         sample.reasons.append(f"ISH group {group} needs concurrent IHC on the same specimen before a final call (ASCO/CAP 2018)")
         return "needs-ihc"
     dual_probe_unreadable = any(r.ish == "equivocal" and r.analyte in ("HER2-ISH-ratio", "HER2-ISH") for r in sample.results)
+    ratio_unread = any(r.analyte == "HER2-ISH-ratio" and r.ratio is None and r.ish is None for r in sample.results)
+    if copies is not None and ratio_side is None and not cep17 and not dual_probe_unreadable and ratio_unread:
+        return _copies_without_ratio(copies, score, ihc_known, sample, notes)
     if copies is not None and ratio_side is None and not cep17 and not dual_probe_unreadable:
         # Single-probe ISH (b.3): >=6 amplified, <4 not amplified, 4-<6 depends on IHC.
         if copies >= HER2_SINGLE_PROBE_HIGH.value:
@@ -221,6 +224,43 @@ def _ish_groups(ratio: float | None, ratio_side: str | None, copies: float | Non
                                      "read as amplified with the concurrent IHC", sample.lead.resource))
         return "amplified"
     return None
+
+
+def _copies_without_ratio(copies: float, score: int | None, ihc_known: bool, sample: Sample,
+                          notes: list[DataQualityNote]) -> str:
+    """A dual-probe test whose HER2/CEP17 ratio is present but unreadable, with its mean HER2 copy number.
+
+    Why not single-probe: the test was dual-probe, so the copy number alone places it in one of two ASCO/CAP
+    2018 groups, and the call is made only where both give the same answer: >=6 copies is group 1 or 3
+    (positive with IHC 2+ or 3+; group 3 with IHC 0-1+ is negative), 4-<6 is group 1 or 4 (positive with
+    IHC 3+; otherwise they differ), <4 is group 2 or 5 (negative with IHC 0-2+, positive with IHC 3+).
+    """
+    if copies >= HER2_ISH_COPIES_HIGH.value:
+        if score in (2, 3):
+            sample.reasons.append(f"HER2/CEP17 ratio unreadable, {copies:g} HER2 copies (ISH group 1 or 3) with IHC "
+                                  f"{sample.ihc_score}: HER2-positive either way (ASCO/CAP 2018)")
+            return "amplified"
+        undecided = "ISH group 1 (positive) or group 3 (negative with IHC 0-1+)"
+    elif copies >= HER2_ISH_COPIES_LOW.value:
+        if score == 3:
+            return "amplified"
+        undecided = "ISH group 1 (positive) or group 4 (negative without IHC 3+)"
+    else:
+        if score == 3:
+            return "amplified"
+        if ihc_known:
+            sample.reasons.append(f"HER2/CEP17 ratio unreadable, {copies:g} HER2 copies (ISH group 2 or 5) with IHC "
+                                  f"{sample.ihc_score or 'negative'}: HER2-negative either way (ASCO/CAP 2018)")
+            return "not-amplified"
+        sample.reasons.append(f"HER2/CEP17 ratio unreadable, {copies:g} HER2 copies: ISH group 2 or 5; group 2 "
+                              "needs the concurrent IHC (ASCO/CAP 2018)")
+        return "needs-ihc"
+    sample.reasons.append(f"HER2/CEP17 ratio unreadable, {copies:g} HER2 copies: {undecided} cannot be told")
+    notes.append(DataQualityNote("ish-ratio-unreadable",
+                                 f"dual-probe ISH with an unreadable HER2/CEP17 ratio and {copies:g} HER2 copies: "
+                                 f"{undecided}; HER2 ISH is left unresolved until the ratio is read",
+                                 sample.lead.resource))
+    return "needs-review"
 
 
 def _ratio_side(result: ReceptorResult) -> str | None:

@@ -551,6 +551,7 @@ DATA_QUALITY_CODES: dict[str, tuple[str, str]] = {
     "ish-copies-missing": ("caveat", "ISH ratio without mean HER2 copy number: >=2.0 read as amplified only beside IHC 3+ or IHC positive; <2.0 with IHC 2+ read as not amplified though group 3 is not excluded"),
     "medication-display-mismatch": ("caveat", "a medication coding's display names another drug than its RxNorm code (Synthea 'Paclitaxel' on Taxotere 202982); the code is used"),
     "newer-provisional-differs": ("caveat", "a newer preliminary result disagrees with the older final result the decision uses (b.1: a preliminary result is never the sole basis)"),
+    "ish-ratio-unreadable": ("problem", "dual-probe ISH whose HER2/CEP17 ratio is unreadable: the copy number alone leaves two ISH groups with different calls; unresolved"),
     "single-probe-borderline": ("caveat", "single-probe ISH 4-<6 signals/cell without IHC 3+; read as not amplified"),
     "her2-basis-not-recorded": ("caveat", "HER2 positive without IHC score or ISH: basis not recorded"),
     "her2-2plus-resolved-without-ish": ("caveat", "IHC 2+ settled by the overall HER2 interpretation; the ISH result is not in the data"),

@@ -82,6 +82,9 @@ DATA_QUALITY_WORDS: dict[str, tuple[str, str]] = {
                                     "used.", "Check which drug the patient actually receives."),
     "newer-provisional-differs": ("A newer preliminary result disagrees with the older final result used here.",
                                   "Check the final version of the newer report before acting."),
+    "ish-ratio-unreadable": ("A dual-probe HER2 ISH report has a HER2/CEP17 ratio that could not be read; the mean "
+                             "HER2 copy number alone fits two ISH groups that lead to different HER2 results.",
+                             "Ask pathology for the HER2/CEP17 ratio of this test."),
     "single-probe-borderline": ("A single-probe HER2 ISH count of 4 to under 6 signals per cell was read as not "
                                 "amplified without IHC 3+.", "Consider dual-probe ISH or IHC on the same sample."),
     "her2-basis-not-recorded": ("HER2 is recorded as positive without the IHC score or ISH result behind it.",

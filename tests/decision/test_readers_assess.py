@@ -336,6 +336,36 @@ def test_ratio_given_as_a_bound_is_read_against_2_0(comparator, value, group, st
     assert (a.her2.ish_group, a.her2.status) == (group, status)
 
 
+# A dual-probe test whose ratio cannot be read: the copy number alone places it in two ASCO/CAP 2018 groups
+# (>=6: group 1 or 3; 4-<6: group 1 or 4; <4: group 2 or 5); a call is made only where both groups agree.
+@pytest.mark.parametrize("copies, score, ish, status", [
+    (6.0, "1+", "needs-review", "unknown"),    # group 1 positive, group 3 with IHC 0-1+ negative
+    (6.5, "0", "needs-review", "unknown"),
+    (6.5, None, "needs-review", "unknown"),    # group 3 would need the IHC, group 1 would not
+    (6.0, "2+", "amplified", "positive"),      # group 1, or group 3 with IHC 2+: positive either way
+    (6.5, "3+", "amplified", "positive"),
+    (5.9, "2+", "needs-review", "unknown"),    # group 1 positive, group 4 with IHC 2+ negative
+    (4.0, "1+", "needs-review", "unknown"),
+    (4.0, "3+", "amplified", "positive"),
+    (3.9, "2+", "not-amplified", "negative"),  # group 2 with IHC 0-2+ and group 5: negative either way
+    (3.9, "0", "not-amplified", "negative"),
+    (3.9, None, "needs-ihc", "unknown"),       # group 2 needs the concurrent IHC
+])
+def test_unreadable_dual_probe_ratio_is_not_read_as_single_probe(copies, score, ish, status):
+    """An unreadable HER2/CEP17 ratio beside 6.5 copies and IHC 1+ used to be read as single-probe >=6, so
+    HER2-positive; the test was dual-probe, and group 3 with IHC 1+ is HER2-negative (ASCO/CAP 2018)."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), *([ihc(score)] if score else []),
+                obs("49683-6", valueString="see report"), *_ish(None, copies)], CONFIG)
+    assert (a.her2.ish, a.her2.status) == (ish, status)
+    assert ("ish-ratio-unreadable" in notes_of(a)) == (ish == "needs-review")
+
+
+def test_single_probe_copies_alone_still_follow_the_single_probe_rule():
+    """Without any dual-probe result on the sample, 6.5 HER2 signals/cell is single-probe >=6: amplified."""
+    a = assess([patient(), pct("85329-1", 90), pct("85325-9", 50), ihc("1+"), *_ish(None, 6.5)], CONFIG)
+    assert (a.her2.ish, a.her2.status) == ("amplified", "positive")
+
+
 @pytest.mark.parametrize("copies, conflict", [
     ((3.5, 4.5), True),    # <4 and 4-<6: group 2 or group 1 with a ratio of 2.5
     ((5.5, 6.5), True),    # 4-<6 and >=6
