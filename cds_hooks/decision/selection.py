@@ -197,7 +197,10 @@ def _early_call(group: list[Candidate]) -> tuple[Candidate, list[Candidate]]:
     later decisive sample settled (ASCO/CAP: an equivocal result is re-tested on the same or a new specimen)."""
     positives = [c for c in group if c.family == "positive"]
     if positives:
-        return max(positives, key=lambda c: (_STRENGTH.get(c.status, 0), c.lead.percent or 0.0, c.day, c.key)), []
+        # A measured percent outranks a bare "positive" (evidence precedence for ER/PR: percent over qualitative
+        # IHC, b.2): "positive" covers 1-100 %, so it cannot overrule an ER-low 5 % measured on another sample.
+        return max(positives, key=lambda c: (c.lead.percent is not None, _STRENGTH.get(c.status, 0),
+                                             c.lead.percent or 0.0, c.day, c.key)), []
     conflicted = [c for c in group if c.conflicted]
     if conflicted:
         return _newest(conflicted), []

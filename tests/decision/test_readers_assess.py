@@ -712,3 +712,28 @@ def test_her2_2plus_sample_is_settled_only_by_a_later_sample(second_day, status)
     a = assess([patient(), *_breast_samples("s1", "s2"), pct("85329-1", 90), pct("85325-9", 50),
                 _on(ihc("2+", when="2026-09-01"), "s1"), _on(ihc("1+", when=second_day), "s2")], CONFIG)
     assert a.her2.status == status
+
+
+@pytest.mark.parametrize("measured_first", [True, False])
+def test_a_measured_er_low_is_not_overruled_by_a_bare_positive_on_another_sample(measured_first):
+    """Pre-treatment samples ER 5 % and ER "positive" without a percent: "positive" covers 1-100 % and cannot
+    overrule a measured ER-low (evidence precedence: percent over qualitative IHC, ASCO/CAP 2020). ER stays
+    ER-low, with its modifier and, PR being negative, the 'behaves like triple-negative' reason, whichever
+    sample is newer."""
+    days = ("2026-08-01", "2026-09-01") if measured_first else ("2026-09-01", "2026-08-01")
+    low = _on(pct("85329-1", 5, when=days[0]), "s1")
+    bare = _on(obs("85337-4", when=days[1], valueCodeableConcept=coded(LNC, "LA6576-8")), "s2")
+    a = assess([patient(), *_breast_samples("s1", "s2"), ihc("1+"), pct("85325-9", 0), low, bare], CONFIG)
+    assert (a.er.status, a.er.percent) == ("low-positive", 5)
+    assert a.er.evidence == [f"Observation/{low['id']}"]
+    assert (a.subtype, a.modifiers) == ("HR+/HER2-", ["ER-low"])
+    assert any("triple-negative" in r for r in a.subtype_reasons)
+
+
+def test_a_measured_er_above_10_percent_still_outranks_a_measured_er_low():
+    """Two measured pre-treatment samples, ER 5 % and ER 11 %: the stronger category governs (ER-low is 1-10 %,
+    the band declared in the thresholds), whichever is newer."""
+    low = _on(pct("85329-1", 5, when="2026-09-01"), "s1")
+    high = _on(pct("85329-1", 11, when="2026-08-01"), "s2")
+    a = assess([patient(), *_breast_samples("s1", "s2"), ihc("1+"), pct("85325-9", 0), low, high], CONFIG)
+    assert (a.er.status, a.er.percent) == ("positive", 11)
