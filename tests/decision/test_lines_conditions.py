@@ -1,0 +1,352 @@
+"""Each prior-therapy condition of the option table at its boundary (cds_hooks.decision.lines; issue 12).
+
+Every rule is pinned on what a clinician or an integrator sees: the verdict ("met" makes the row applicable,
+anything else leaves it "depends on prior therapy"), the ``need`` shown when the record does not settle it, and the
+evidence (the MedicationRequest references the note rests on). Windows are tested at the value, one day below and one
+day above; counts at the minimum and one under. Sources: the thresholds' declarations in
+``cds_hooks.knowledge.thresholds`` (Enhertu label: DESTINY-Breast03/04 6 months; Trodelvy label: ASCENT two prior
+systemic therapies, TROPiCS-02 endocrine therapy plus two further; Itovebi/INAVO120 12 months; EMA Nerlynx less
+than a year; Afinitor/BOLERO-2 after letrozole or anastrozole; REGIMEN_WINDOW_DAYS 28, a product choice).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cds_hooks.decision.lines import PRIOR_THERAPY_RULES, check_prior_therapy, therapy_history
+from cds_hooks.decision.model import ClinicalEvent, EpisodeFinding, MedicationUse
+
+from test_options import make_assessment  # same directory (pytest rootdir-relative import)
+
+CLASSES = {
+    "letrozole": "aromatase-inhibitor", "anastrozole": "aromatase-inhibitor", "exemestane": "aromatase-inhibitor",
+    "tamoxifen": "serm", "fulvestrant": "serd", "palbociclib": "cdk46-inhibitor",
+    "paclitaxel": "taxane", "carboplatin": "platinum", "capecitabine": "fluoropyrimidine",
+    "doxorubicin": "anthracycline", "trastuzumab": "anti-her2-antibody", "pertuzumab": "anti-her2-antibody",
+    "ado-trastuzumab emtansine": "anti-her2-adc", "neratinib": "her2-tki", "olaparib": "parp-inhibitor",
+}
+
+
+def med(name: str, start: str | None, end: str | None = None, status: str = "completed") -> MedicationUse:
+    return MedicationUse(f"MedicationRequest/{name.split()[0]}-{start}", name, None, CLASSES[name], status,
+                         start=start, end=end)
+
+
+def worsened(when: str) -> ClinicalEvent:
+    return ClinicalEvent("progression", when, "Disease status: worsened", ["Observation/p"],
+                         {"status": "worsened", "evidence_types": ["imaging"]})
+
+
+def metastatic(meds, *, start: str | None = "2024-03-15", subtype="HR+/HER2-", events=(), surgery="2019-02-01",
+               first="2019-03-01"):
+    """A patient in the metastatic episode since ``start``; the early episode had surgery first, then adjuvant
+    therapy (so an early course started after ``first`` is adjuvant)."""
+    a = make_assessment(subtype, "metastatic", medications=list(meds), events=list(events))
+    a.episode = EpisodeFinding(current="metastatic", diagnosis="2019-01-01", metastatic_start=start,
+                               surgery=surgery, first_systemic_therapy=first)
+    return a
+
+
+def early(meds, subtype="HR+/HER2+"):
+    a = make_assessment(subtype, "early", medications=list(meds))
+    a.episode = EpisodeFinding(current="early", diagnosis="2024-10-01", surgery="2024-10-20",
+                               first_systemic_therapy="2024-11-15")
+    return a
+
+
+def check(rule, a, today=None):
+    return check_prior_therapy(rule, therapy_history(a, today))
+
+
+# ---- Reading the history ----------------------------------------------------------------------------------
+
+def test_a_given_course_sets_any_given_and_a_non_line_drug_does_not():
+    """Any anticancer drug given counts as history; a GnRH agonist alone is not a line."""
+    assert therapy_history(metastatic([med("paclitaxel", "2024-04-01")])).any_given is True
+    goserelin = MedicationUse("MedicationRequest/g", "goserelin", None, "gnrh-agonist", "active", start="2024-04-01")
+    assert therapy_history(metastatic([goserelin])).any_given is False
+
+
+@pytest.mark.parametrize("gap_days,lines", [(27, 1), (28, 1), (29, 2)])
+def test_regimen_window_groups_starts_within_28_days(gap_days, lines):
+    """REGIMEN_WINDOW_DAYS = 28: a drug starting <= 28 days after the first drug of the line joins it."""
+    from datetime import timedelta
+    second = (date(2024, 4, 1) + timedelta(days=gap_days)).isoformat()
+    history = therapy_history(metastatic([med("letrozole", "2024-04-01", status="active"),
+                                          med("palbociclib", second, status="active")]))
+    assert len(history.lines) == lines
+    assert [line.number for line in history.lines] == list(range(1, lines + 1))
+
+
+def test_progression_dates_belong_to_the_line_they_follow():
+    """A worsening dated after a line's start and up to the next line's start is that line's progression; one on the
+    start day itself is not (nothing was yet given)."""
+    meds = [med("letrozole", "2024-04-01", status="stopped"), med("paclitaxel", "2024-10-01", status="active")]
+    history = therapy_history(metastatic(meds, events=[worsened("2024-04-01")]))
+    assert [line.progression for line in history.lines] == [None, None]
+    assert history.lines[0].progressed and not history.lines[1].progressed      # followed by line 2
+    history = therapy_history(metastatic(meds, events=[worsened("2024-10-01")]))
+    assert [line.progression for line in history.lines] == [date(2024, 10, 1), None]
+    history = therapy_history(metastatic(meds, events=[worsened("2024-10-02")]))
+    assert [line.progression for line in history.lines] == [None, date(2024, 10, 2)]
+
+
+def test_every_sequence_rule_names_what_to_check_when_the_metastatic_start_is_undated():
+    """When earlier and metastatic treatment cannot be told apart, each rule is 'unknown' and says what to check
+    (the option's ``needs``), never a bare 'prior therapy' with nothing to act on."""
+    a = metastatic([med("paclitaxel", "2024-05-01", status="stopped")], start=None)
+    history = therapy_history(a)
+    for rule in sorted(set(PRIOR_THERAPY_RULES) - {"olympiad", "extenet-ema", "after-nsai"}):
+        result = check_prior_therapy(rule, history)
+        assert result.verdict == "unknown", rule
+        assert isinstance(result.need, str) and result.need, rule
+
+
+# ---- BOLERO-2: everolimus + exemestane after letrozole or anastrozole ---------------------------------------
+
+def test_after_nsai_needs_a_relapse_after_the_non_steroidal_ai_started():
+    """Afinitor label: after failure of letrozole or anastrozole; a relapse on the start day is not after it, and
+    exemestane (steroidal) does not count."""
+    started = [med("anastrozole", "2019-04-01", "2023-01-01")]
+    a = metastatic(started, events=[worsened("2019-04-01")])
+    result = check("after-nsai", a)
+    assert result.verdict == "unknown" and result.need
+    assert result.evidence == ("MedicationRequest/anastrozole-2019-04-01",)
+    assert result.text                                          # the note says what the record shows
+    a = metastatic(started, events=[worsened("2019-04-02")])
+    result = check("after-nsai", a)
+    assert result.verdict == "met" and result.need is None
+    assert result.evidence == ("MedicationRequest/anastrozole-2019-04-01",)
+    a = metastatic([med("exemestane", "2019-04-01", "2023-01-01")], events=[worsened("2024-03-15")])
+    result = check("after-nsai", a)
+    assert result.verdict == "unknown" and result.need and result.evidence == ()
+
+
+def test_after_nsai_cites_only_the_course_that_failed():
+    """Letrozole started after the last relapse did not fail; only the anastrozole before it is the evidence."""
+    a = metastatic([med("anastrozole", "2019-04-01", "2023-01-01"), med("letrozole", "2024-04-01", status="active")],
+                   events=[worsened("2024-03-20")])
+    result = check("after-nsai", a)
+    assert result.verdict == "met" and result.evidence == ("MedicationRequest/anastrozole-2019-04-01",)
+
+
+# ---- DESTINY-Breast04: chemotherapy for metastatic disease, or relapse <= 6 months after adjuvant chemo ------------
+
+@pytest.mark.parametrize("relapse,verdict", [("2024-03-14", "met"), ("2024-03-15", "met"), ("2024-03-16", "unknown")])
+def test_db04_six_months_after_adjuvant_chemotherapy(relapse, verdict):
+    """Enhertu label (DESTINY-Breast04): recurrence within 6 months of completing adjuvant chemotherapy."""
+    a = metastatic([med("paclitaxel", "2023-06-01", "2023-09-15")], start=relapse, subtype="triple-negative")
+    result = check("db04-prior-chemo", a)
+    assert result.verdict == verdict
+    assert result.evidence == ("MedicationRequest/paclitaxel-2023-06-01",)
+    assert (result.need is None) == (verdict == "met")
+
+
+def test_db04_relapse_during_adjuvant_chemotherapy_cites_every_course_under_way():
+    """A relapse while adjuvant chemotherapy was still running (ongoing, or ending on or after the relapse) meets the
+    condition; every course under way at the relapse is evidence, a course long finished is not."""
+    ongoing = metastatic([med("paclitaxel", "2024-01-05", status="active")], start="2024-03-15",
+                         subtype="triple-negative")
+    result = check("db04-prior-chemo", ongoing)
+    assert result.verdict == "met" and result.evidence == ("MedicationRequest/paclitaxel-2024-01-05",)
+    overlapping = metastatic([med("doxorubicin", "2023-06-01", "2023-08-01"),
+                              med("paclitaxel", "2024-01-05", "2024-03-15"),
+                              med("carboplatin", "2024-01-05", "2024-04-01")], start="2024-03-15",
+                             subtype="triple-negative")
+    result = check("db04-prior-chemo", overlapping)
+    assert result.verdict == "met"
+    assert set(result.evidence) == {"MedicationRequest/paclitaxel-2024-01-05", "MedicationRequest/carboplatin-2024-01-05"}
+
+
+def test_db04_unknown_when_an_adjuvant_course_has_no_end_or_there_is_none():
+    """A stopped course without an end date cannot be counted from; no chemotherapy at all is not established."""
+    a = metastatic([med("paclitaxel", "2023-06-01", None, status="stopped")], subtype="triple-negative")
+    result = check("db04-prior-chemo", a)
+    assert result.verdict == "unknown" and result.need and result.evidence == ()
+    result = check("db04-prior-chemo", metastatic([], subtype="triple-negative"))
+    assert result.verdict == "unknown" and result.need and result.evidence == ()
+
+
+def test_db04_chemotherapy_for_metastatic_disease_is_met():
+    a = metastatic([med("capecitabine", "2024-04-01", status="active")], subtype="triple-negative")
+    result = check("db04-prior-chemo", a)
+    assert result.verdict == "met" and result.evidence == ("MedicationRequest/capecitabine-2024-04-01",)
+
+
+# ---- DESTINY-Breast03: anti-HER2 for metastatic disease, or relapse <= 6 months after (neo)adjuvant anti-HER2 ----
+
+@pytest.mark.parametrize("relapse,verdict", [("2024-03-14", "met"), ("2024-03-15", "met"), ("2024-03-16", "unknown")])
+def test_db03_six_months_after_adjuvant_anti_her2(relapse, verdict):
+    """Enhertu label (DESTINY-Breast03): relapse during or within 6 months of completing (neo)adjuvant therapy."""
+    a = metastatic([med("trastuzumab", "2023-01-05", "2023-09-15")], start=relapse, subtype="HR-/HER2+")
+    result = check("db03-prior-anti-her2", a)
+    assert result.verdict == verdict
+    assert result.evidence == ("MedicationRequest/trastuzumab-2023-01-05",)
+    assert (result.need is None) == (verdict == "met")
+    assert result.text
+
+
+def test_db03_relapse_during_adjuvant_anti_her2_and_the_empty_record():
+    during = metastatic([med("trastuzumab", "2023-09-01", "2024-03-15")], start="2024-03-15", subtype="HR-/HER2+")
+    result = check("db03-prior-anti-her2", during)
+    assert result.verdict == "met" and result.evidence == ("MedicationRequest/trastuzumab-2023-09-01",)
+    ongoing = metastatic([med("trastuzumab", "2023-09-01", status="active")], subtype="HR-/HER2+")
+    assert check("db03-prior-anti-her2", ongoing).verdict == "met"
+    result = check("db03-prior-anti-her2", metastatic([], subtype="HR-/HER2+"))
+    assert (result.verdict, result.evidence) == ("unknown", ()) and result.need
+    no_end = metastatic([med("trastuzumab", "2023-01-05", None, status="stopped")], subtype="HR-/HER2+")
+    result = check("db03-prior-anti-her2", no_end)
+    assert result.verdict == "unknown" and result.need and result.evidence == ()
+    metastatic_line = metastatic([med("trastuzumab", "2024-04-01", status="active")], subtype="HR-/HER2+")
+    result = check("db03-prior-anti-her2", metastatic_line)
+    assert result.verdict == "met" and result.evidence == ("MedicationRequest/trastuzumab-2024-04-01",)
+
+
+# ---- DESTINY-Breast06: progression on endocrine therapy for metastatic disease, no chemotherapy for it -----------
+
+def test_db06_is_for_chemotherapy_naive_disease_after_endocrine_progression():
+    """DESTINY-Breast06 enrolled patients after endocrine therapy for metastatic disease and before chemotherapy."""
+    progressed = metastatic([med("letrozole", "2024-04-01", status="active")], events=[worsened("2025-01-10")])
+    result = check("db06-after-et", progressed)
+    assert result.verdict == "met" and result.evidence == ("MedicationRequest/letrozole-2024-04-01",)
+    on_it = metastatic([med("letrozole", "2024-04-01", status="active")])
+    result = check("db06-after-et", on_it)
+    assert (result.verdict, result.evidence) == ("unknown", ()) and result.need
+    after_chemo = metastatic([med("letrozole", "2024-04-01", status="stopped"),
+                              med("paclitaxel", "2024-10-01", status="active")])
+    result = check("db06-after-et", after_chemo)
+    assert result.verdict == "not-met" and result.need
+    assert result.evidence == ("MedicationRequest/paclitaxel-2024-10-01",)
+
+
+# ---- ASCENT: two prior systemic therapies, one or more for metastatic disease -----------------------------------
+
+@pytest.mark.parametrize("meds,verdict", [
+    ([], "unknown"),
+    ([med("doxorubicin", "2019-03-05", "2019-06-01")], "unknown"),                        # early only
+    ([med("paclitaxel", "2024-04-01", status="stopped")], "unknown"),                     # one metastatic line
+    ([med("doxorubicin", "2019-03-05", "2019-06-01"), med("paclitaxel", "2024-04-01", status="stopped")], "met"),
+    ([med("paclitaxel", "2024-04-01", status="stopped"), med("capecitabine", "2024-09-01", status="active")], "met"),
+])
+def test_ascent_counts_two_systemic_therapies_one_metastatic(meds, verdict):
+    """Trodelvy label (ASCENT): two or more prior systemic therapies, at least one for metastatic disease; all of the
+    (neo)adjuvant therapy counts as one."""
+    a = metastatic(meds, subtype="triple-negative")
+    result = check("ascent", a)
+    assert result.verdict == verdict
+    assert (result.need is None) == (verdict == "met")
+    assert set(result.evidence) == {m.resource for m in meds}
+    assert str(len(therapy_history(a).lines)) in result.text
+
+
+def test_ascent_two_early_courses_are_still_one_therapy():
+    a = metastatic([med("doxorubicin", "2019-03-05", "2019-06-01"), med("paclitaxel", "2019-06-15", "2019-09-01")],
+                   subtype="triple-negative")
+    assert check("ascent", a).verdict == "unknown"
+
+
+# ---- TROPiCS-02: endocrine therapy and two further systemic therapies for metastatic disease ---------------------
+
+@pytest.mark.parametrize("meds,verdict", [
+    ([med("letrozole", "2019-03-05", "2023-06-01"), med("paclitaxel", "2024-04-01", status="stopped"),
+      med("capecitabine", "2024-09-01", status="active")], "met"),                 # adjuvant ET + 2 chemo lines
+    ([med("letrozole", "2019-03-05", "2023-06-01"), med("paclitaxel", "2024-04-01", status="active")], "unknown"),
+    ([med("paclitaxel", "2024-04-01", status="stopped"), med("capecitabine", "2024-09-01", status="active")],
+     "unknown"),                                                                   # no endocrine therapy
+    ([med("letrozole", "2024-04-01", status="stopped"), med("fulvestrant", "2024-09-01", status="stopped"),
+      med("paclitaxel", "2025-02-01", status="active")], "unknown"),              # endocrine lines are not "further"
+])
+def test_tropics02_endocrine_then_two_further_lines(meds, verdict):
+    """Trodelvy label (TROPiCS-02): endocrine-based therapy and at least two additional systemic therapies for
+    metastatic disease."""
+    result = check("tropics02", metastatic(meds))
+    assert result.verdict == verdict
+    assert (result.need is None) == (verdict == "met")
+    assert set(result.evidence) == {m.resource for m in meds}
+    assert result.text
+
+
+# ---- INAVO120: relapse on, or within 12 months of finishing, adjuvant endocrine therapy ----------------------------
+
+@pytest.mark.parametrize("relapse,verdict", [("2024-03-14", "met"), ("2024-03-15", "met"),
+                                             ("2024-03-16", "not-met")])
+def test_inavo120_twelve_months_after_adjuvant_endocrine_therapy(relapse, verdict):
+    a = metastatic([med("tamoxifen", "2019-03-05", "2023-03-15")], start=relapse)
+    result = check("inavo120", a)
+    assert result.verdict == verdict
+    assert result.evidence == ("MedicationRequest/tamoxifen-2019-03-05",)
+    assert (result.need is None) == (verdict == "met")
+
+
+def test_inavo120_on_treatment_missing_end_and_missing_therapy():
+    result = check("inavo120", metastatic([med("letrozole", "2019-03-05", status="active")]))
+    assert result.verdict == "met" and result.evidence == ("MedicationRequest/letrozole-2019-03-05",)
+    result = check("inavo120", metastatic([med("letrozole", "2019-03-05", None, status="stopped")]))
+    assert result.verdict == "unknown" and result.need
+    assert result.evidence == ("MedicationRequest/letrozole-2019-03-05",)
+    result = check("inavo120", metastatic([]))
+    assert result.verdict == "unknown" and result.need and result.evidence == ()
+
+
+# ---- ExteNET (EMA): trastuzumab-based adjuvant therapy completed less than a year ago --------------------------
+
+@pytest.mark.parametrize("today,verdict", [(date(2026, 11, 30), "met"), (date(2026, 12, 1), "unknown"),
+                                           (date(2026, 12, 2), "unknown"), (date(2025, 12, 1), "met")])
+def test_extenet_less_than_twelve_months_since_trastuzumab(today, verdict):
+    """EMA Nerlynx: less than one year after trastuzumab-based adjuvant therapy; at 12 months or more the FDA label
+    (no limit) still allows it, so the row depends on prior therapy rather than being ruled out."""
+    result = check("extenet-ema", early([med("trastuzumab", "2024-11-15", "2025-12-01")]), today)
+    assert result.verdict == verdict
+    assert result.evidence == ("MedicationRequest/trastuzumab-2024-11-15",)
+    assert (result.need is None) == (verdict == "met")
+
+
+def test_extenet_counts_from_the_last_trastuzumab_based_course_and_not_a_tki():
+    """Pertuzumab and T-DM1 are trastuzumab-based; neratinib itself (a TKI) is not."""
+    a = early([med("trastuzumab", "2024-11-15", "2025-06-01"), med("ado-trastuzumab emtansine", "2025-06-15",
+                                                                   "2025-12-01")])
+    result = check("extenet-ema", a, date(2026, 11, 1))
+    assert result.verdict == "met"
+    assert result.evidence == ("MedicationRequest/ado-trastuzumab-2025-06-15",)
+    result = check("extenet-ema", early([med("neratinib", "2025-01-15", status="active")]), date(2026, 1, 1))
+    assert (result.verdict, result.evidence) == ("unknown", ()) and result.need
+
+
+def test_extenet_unknown_while_under_way_undated_or_without_an_assessment_date():
+    ongoing = early([med("pertuzumab", "2024-11-15", status="active")])
+    result = check("extenet-ema", ongoing, date(2025, 6, 1))
+    assert result.verdict == "unknown" and result.need
+    assert result.evidence == ("MedicationRequest/pertuzumab-2024-11-15",)
+    no_end = early([med("trastuzumab", "2024-11-15", None, status="stopped")])
+    result = check("extenet-ema", no_end, date(2025, 6, 1))
+    assert result.verdict == "unknown" and result.evidence == ("MedicationRequest/trastuzumab-2024-11-15",)
+    no_today = check("extenet-ema", early([med("trastuzumab", "2024-11-15", "2025-12-01")]))
+    assert no_today.verdict == "unknown" and no_today.need and no_today.text
+    assert no_today.evidence == ("MedicationRequest/trastuzumab-2024-11-15",)
+    ending_today = check("extenet-ema", early([med("trastuzumab", "2024-11-15", "2025-12-01")]), date(2025, 12, 1))
+    assert ending_today.verdict == "met"
+
+
+# ---- HER2-positive first line and later lines --------------------------------------------------------------------
+
+def test_her2_first_line_fits_until_chemotherapy_or_anti_her2_for_metastatic_disease():
+    """Perjeta label (CLEOPATRA): no prior chemotherapy or HER2-directed therapy for metastatic disease; endocrine
+    therapy for it does not count."""
+    result = check("her2-first-line", metastatic([med("letrozole", "2024-04-01", status="active")],
+                                                  subtype="HR+/HER2+"))
+    assert (result.verdict, result.need, result.evidence) == ("met", None, ())
+    for drug in ("paclitaxel", "trastuzumab"):
+        result = check("her2-first-line", metastatic([med(drug, "2024-04-01", status="active")], subtype="HR+/HER2+"))
+        assert result.verdict == "not-met" and result.need, drug
+        assert result.evidence == (f"MedicationRequest/{drug}-2024-04-01",)
+
+
+def test_her2_later_lines_need_one_anti_her2_line_for_metastatic_disease():
+    """Tukysa label: after one or more anti-HER2 regimens for metastatic disease."""
+    result = check("her2-later", metastatic([med("trastuzumab", "2024-04-01", status="stopped"),
+                                             med("pertuzumab", "2024-04-01", status="stopped")], subtype="HR-/HER2+"))
+    assert result.verdict == "met" and result.need is None
+    assert set(result.evidence) == {"MedicationRequest/trastuzumab-2024-04-01", "MedicationRequest/pertuzumab-2024-04-01"}
+    result = check("her2-later", metastatic([med("paclitaxel", "2024-04-01", status="active")], subtype="HR-/HER2+"))
+    assert (result.verdict, result.evidence) == ("unknown", ()) and result.need
