@@ -51,7 +51,6 @@ class RiskCheck:
 
 # The AJCC T categories by size (invasive tumour, longest dimension): T1mi <= 1 mm, T1a > 1-5 mm, T1b > 5-10 mm,
 # T1c > 10-20 mm, T2 > 20-50 mm, T3 > 50 mm. Used only when no size is recorded.
-_T_ORDER = ("T0", "Tis", "T1mi", "T1a", "T1b", "T1", "T1c", "T2", "T3", "T4", "T4a", "T4b", "T4c", "T4d")
 
 
 def _describe(t: TumourFinding) -> str:
@@ -100,8 +99,9 @@ def tnbc_early_chemotherapy(a: Assessment) -> RiskCheck:
     ev = tuple(t.evidence)
     above_t1c = _larger_than(t, TNBC_CHEMO_SIZE_MM.value, ("T1c", "T2", "T3", "T4", "T4a", "T4b", "T4c", "T4d"),
                              ("T0", "Tis", "T1mi", "T1a", "T1b"))
+    # Read only once above_t1c is False (T1b or smaller), where "not larger" and "not known" both end in "excluded".
     above_t1b = _larger_than(t, TNBC_CHEMO_CONSIDER_SIZE_MM.value,
-                             ("T1b", "T1c", "T2", "T3", "T4", "T4a", "T4b", "T4c", "T4d"), ("T0", "Tis", "T1mi", "T1a"))
+                             ("T1b", "T1c", "T2", "T3", "T4", "T4a", "T4b", "T4c", "T4d"), ())
     if t.node_positive or above_t1c:
         return RiskCheck("fits", text, evidence=ev)
     if t.node_positive is None:
@@ -123,8 +123,8 @@ def natalee_population(a: Assessment) -> RiskCheck:
         return RiskCheck("fits", text, evidence=ev)
     if t.node_positive is None:
         return RiskCheck("unknown", text, (NODES_NEED,), ev)
-    t3 = _larger_than(t, NATALEE_T3_SIZE_MM.value, ("T3", "T4", "T4a", "T4b", "T4c", "T4d"),
-                      ("T0", "Tis", "T1", "T1mi", "T1a", "T1b", "T1c", "T2"))
+    # Only "larger than T2" matters here: anything else goes on to the T2 test, which places the smaller categories.
+    t3 = _larger_than(t, NATALEE_T3_SIZE_MM.value, ("T3", "T4", "T4a", "T4b", "T4c", "T4d"), ())
     t2 = _larger_than(t, NATALEE_T2_SIZE_MM.value, ("T2", "T3", "T4", "T4a", "T4b", "T4c", "T4d"),
                       ("T0", "Tis", "T1", "T1mi", "T1a", "T1b", "T1c"))
     if t3:
