@@ -1,0 +1,344 @@
+"""Which option rows appear, and in what state, at each branch of cds_hooks.decision.options (issue 12).
+
+What an integrator sees of an option is its presence, its status (applicable / depends-on-prior-therapy / needs-test /
+needs-review), its ``needs`` and whether a caveat note is attached. These tests pin them branch by branch:
+- menopausal and sex conditions per row rule (labels: Faslodex, Afinitor "postmenopausal women"; AI-based rows need
+  ovarian suppression before menopause (P14); Orserdu "postmenopausal women or adult men"; adjuvant bisphosphonates
+  after natural or induced menopause, EBCTCG 2015 / ASCO-OH 2022);
+- gene results: a negative ctDNA (blood, plasma) result is followed by tissue testing (ASCO 2021 MBC update), a
+  negative tissue result rules the targeted row out; ESR1 is acquired under endocrine therapy, so a negative result
+  from before the latest progression asks for a retest (EMERALD; P13b);
+- PD-L1 only on its own assay and measure, the newest score deciding, at the cutoffs (KEYNOTE-355: CPS >= 10 by 22C3;
+  IMpassion130: SP142 IC >= 1 %);
+- germline BRCA for olaparib (Lynparza label: deleterious germline variant);
+- stage groups of KEYNOTE-522 (stage II-III), atezolizumab's region (no US indication) and the list-level caveats.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from cds_hooks.decision import options as options_module
+from cds_hooks.decision.config import DecisionConfig
+from cds_hooks.decision.model import Biomarker, ClinicalEvent, ReceptorFinding
+from cds_hooks.decision.options import (
+    ER_LOW_NEED, MENOPAUSE_NEED, PRE_TREATMENT_NEED, PROVISIONAL_NEED, STAGE_NEED, finding_state,
+    latest_event_date, option_notes, options_for, parse_date,
+)
+from cds_hooks.knowledge.options import (
+    ER_LOW_HER2_POSITIVE_NOTE, ER_LOW_NOTE, ER_LOW_PR_POSITIVE_NOTE, MALE_NOTE, OPTIONS, RESPONSE_EVALUATION_NOTE,
+)
+
+from test_options import ids, make_assessment  # same directory (pytest rootdir-relative import)
+
+
+def rows(*args, config=None, **kw):
+    a = make_assessment(*args, **kw)
+    return ids(options_for(a, config or DecisionConfig()))
+
+
+# ---- Menopausal and sex conditions ---------------------------------------------------------------------------
+
+# (row, status) -> (shown?, asks menopausal status?, caveat note added?)
+MENOPAUSE_CASES = {
+    # AI + CDK4/6 (ai-based): kept for everyone; before menopause or in a man only with a GnRH agonist (note);
+    # unknown status is asked for.
+    ("met-ai-cdk46", "postmenopausal"): (True, False, False),
+    ("met-ai-cdk46", "suppressed"): (True, False, True),
+    ("met-ai-cdk46", "premenopausal"): (True, False, True),
+    ("met-ai-cdk46", "male"): (True, False, True),
+    ("met-ai-cdk46", "unknown"): (True, True, True),
+    # Fulvestrant monotherapy (post): labelled for postmenopausal women.
+    ("met-fulvestrant", "postmenopausal"): (True, False, False),
+    ("met-fulvestrant", "suppressed"): (True, True, True),
+    ("met-fulvestrant", "premenopausal"): (False, False, False),
+    ("met-fulvestrant", "male"): (False, False, False),
+    ("met-fulvestrant", "unknown"): (True, True, True),
+    # Adjuvant bisphosphonate (post-or-suppressed): natural or induced menopause.
+    ("early-adjuvant-bisphosphonate", "postmenopausal"): (True, False, False),
+    ("early-adjuvant-bisphosphonate", "suppressed"): (True, False, False),
+    ("early-adjuvant-bisphosphonate", "premenopausal"): (False, False, False),
+    ("early-adjuvant-bisphosphonate", "male"): (False, False, False),
+    ("early-adjuvant-bisphosphonate", "unknown"): (True, True, False),
+    # Oral SERD (post-or-male): never removed, never asks; outside its label's words a note names them.
+    ("met-oral-serd", "postmenopausal"): (True, False, False),
+    ("met-oral-serd", "male"): (True, False, False),
+    ("met-oral-serd", "suppressed"): (True, False, True),
+    ("met-oral-serd", "premenopausal"): (True, False, True),
+    ("met-oral-serd", "unknown"): (True, False, True),
+}
+ROW_SETTING = {"early-adjuvant-bisphosphonate": "early"}
+ESR1 = [Biomarker("ESR1", "present", "somatic", specimen="ctDNA", evidence=["Observation/esr1"])]
+
+
+@pytest.mark.parametrize("row,status", sorted(MENOPAUSE_CASES))
+def test_menopausal_and_sex_condition_of_each_row_rule(row, status):
+    shown, asks, noted = MENOPAUSE_CASES[(row, status)]
+    setting = ROW_SETTING.get(row, "metastatic")
+    got = rows("HR+/HER2-", setting, menopause=status, biomarkers=ESR1)
+    assert (row in got) == shown
+    if not shown:
+        return
+    baseline = rows("HR+/HER2-", setting, menopause="postmenopausal", biomarkers=ESR1)[row]
+    assert (MENOPAUSE_NEED in got[row].needs) == asks
+    assert (len(got[row].notes) > len(baseline.notes)) == noted, got[row].notes
+    if asks and got[row].status != "depends-on-prior-therapy":
+        assert got[row].status == "needs-review"
+
+
+def test_ai_with_cdk46_on_ovarian_suppression_is_applicable():
+    """A woman on a GnRH agonist is treated as postmenopausal for the AI-based row (P14): nothing to confirm."""
+    option = rows("HR+/HER2-", "metastatic", menopause="suppressed")["met-ai-cdk46"]
+    assert option.status == "applicable" and option.needs == []
+
+
+# ---- Gene results (PIK3CA, PIK3CA/AKT1/PTEN, ESR1) -----------------------------------------------------------
+
+@pytest.mark.parametrize("specimen,shown", [("ctDNA", True), ("CTDNA", True), ("blood", True), ("Plasma", True),
+                                            ("plasma", True), ("tissue", False), (None, False)])
+def test_negative_pik3ca_on_blood_asks_for_tissue_and_on_tissue_rules_out(specimen, shown):
+    """ASCO 2021: a PIK3CA-negative ctDNA result should be followed by tissue testing; a negative tissue result (or one
+    of unstated specimen) removes the alpelisib row."""
+    got = rows("HR+/HER2-", "metastatic", biomarkers=[Biomarker("PIK3CA", "absent", "somatic", specimen=specimen)])
+    assert ("met-alpelisib" in got) == shown
+    if shown:
+        assert got["met-alpelisib"].status == "needs-test"
+        assert any("tissue" in n for n in got["met-alpelisib"].needs)
+
+
+def test_negative_pik3ca_on_both_blood_and_tissue_rules_out():
+    markers = [Biomarker("PIK3CA", "absent", specimen="ctDNA"), Biomarker("PIK3CA", "absent", specimen="tissue")]
+    assert "met-alpelisib" not in rows("HR+/HER2-", "metastatic", biomarkers=markers)
+
+
+def test_capivasertib_needs_all_three_genes_before_ruling_out():
+    """Truqap: one or more PIK3CA/AKT1/PTEN alterations; a negative PIK3CA alone leaves AKT1 and PTEN to test, all three
+    negative on tissue rule it out, all three negative on ctDNA ask for tissue."""
+    state = finding_state(make_assessment(biomarkers=[Biomarker("PIK3CA", "absent", specimen="tissue")]),
+                          "PIK3CA|AKT1|PTEN")
+    assert state.state == "missing" and state.need == "AKT1/PTEN testing"
+    tissue = [Biomarker(g, "absent", specimen="tissue", evidence=[f"Observation/{g}"]) for g in ("PIK3CA", "AKT1", "PTEN")]
+    state = finding_state(make_assessment(biomarkers=tissue), "PIK3CA|AKT1|PTEN")
+    assert state.state == "absent" and len(state.evidence) == 3
+    blood = [Biomarker(g, "absent", specimen="plasma") for g in ("PIK3CA", "AKT1", "PTEN")]
+    state = finding_state(make_assessment(biomarkers=blood), "PIK3CA|AKT1|PTEN")
+    assert state.state == "missing" and "tissue" in state.need
+    state = finding_state(make_assessment(biomarkers=[*tissue[:2], Biomarker("PTEN", "present",
+                                                                             evidence=["Observation/pten"])]),
+                          "PIK3CA|AKT1|PTEN")
+    assert state.state == "present" and state.evidence == ("Observation/pten",)
+    state = finding_state(make_assessment(), "PIK3CA|AKT1|PTEN")
+    assert state.state == "missing" and state.need == "PIK3CA/AKT1/PTEN alteration testing"
+
+
+@pytest.mark.parametrize("tested,progression,state", [
+    ("2025-03-01", "2025-03-02", "missing"),      # tested the day before progression: retest
+    ("2025-03-02", "2025-03-02", "absent"),       # tested on the day of progression
+    ("2025-03-03", "2025-03-02", "absent"),
+    ("2025-03-01", None, "absent"),               # no progression recorded
+])
+def test_esr1_negative_counts_only_from_the_latest_progression(tested, progression, state):
+    """EMERALD design (P13b): an ESR1-negative result from before the latest progression does not rule the oral SERD
+    out; it asks for a retest."""
+    events = [ClinicalEvent("progression", progression, "Disease status: worsened", ["Observation/p"],
+                            {"status": "worsened", "evidence_types": ["imaging"]})] if progression else []
+    a = make_assessment(biomarkers=[Biomarker("ESR1", "absent", specimen="ctDNA", effective=tested)], events=events)
+    result = finding_state(a, "ESR1")
+    assert result.state == state
+    if state == "missing":
+        assert "retest" in result.need
+    assert ("met-oral-serd" in ids(options_for(a))) == (state == "missing")
+
+
+def test_marker_only_progression_does_not_date_progression():
+    """Tumour markers alone do not define progression (P12; ASCO 2016)."""
+    marker = ClinicalEvent("progression", "2025-06-01", "Disease status: worsened", ["Observation/m"],
+                           {"status": "worsened", "evidence_types": ["tumor-marker"]})
+    imaging = ClinicalEvent("metastasis", "2025-01-01", "Bone metastasis", ["Condition/b"], {})
+    a = make_assessment(events=[marker, imaging])
+    assert latest_event_date(a, ("progression", "metastasis")).isoformat() == "2025-01-01"
+    assert latest_event_date(make_assessment(events=[marker]), ("progression",)) is None
+
+
+@pytest.mark.parametrize("value,expected", [("2024-05-17", "2024-05-17"), ("2024-05-17T10:00:00Z", "2024-05-17"),
+                                            ("2024-05", "2024-05-01"), ("2024", "2024-01-01"), ("garbage", None),
+                                            ("", None), (None, None), (20240517, None)])
+def test_parse_date_reads_fhir_partial_dates(value, expected):
+    got = parse_date(value)
+    assert (got.isoformat() if got else None) == expected
+
+
+# ---- PD-L1 -------------------------------------------------------------------------------------------------------
+
+def _pdl1(value, measure="CPS", assay="22C3", effective=None):
+    return Biomarker("PD-L1", "present", value=value, measure=measure, assay=assay, effective=effective,
+                     evidence=[f"Observation/pdl1-{value}"])
+
+
+@pytest.mark.parametrize("value,shown", [(10, True), (9.9, False), (10.1, True)])
+def test_pembrolizumab_cps_cutoff_is_ten(value, shown):
+    got = rows("triple-negative", "metastatic", biomarkers=[_pdl1(value)])
+    assert ("met-tnbc-pembrolizumab" in got) == shown
+    if shown:
+        assert got["met-tnbc-pembrolizumab"].status == "applicable"
+
+
+@pytest.mark.parametrize("value,shown", [(1, True), (0.9, False)])
+def test_atezolizumab_sp142_cutoff_is_one_percent(value, shown):
+    got = rows("triple-negative", "metastatic", biomarkers=[_pdl1(value, "IC", "SP142")])
+    assert ("met-tnbc-atezolizumab" in got) == shown
+
+
+def test_newest_pd_l1_score_decides():
+    older, newer = _pdl1(20, effective="2023-01-01"), _pdl1(5, effective="2024-06-01")
+    assert "met-tnbc-pembrolizumab" not in rows("triple-negative", "metastatic", biomarkers=[older, newer])
+    older, newer = _pdl1(5, effective="2023-01-01"), _pdl1(20, effective="2024-06-01")
+    state = finding_state(make_assessment("triple-negative", biomarkers=[older, newer]), "PD-L1-CPS10-22C3")
+    assert state.state == "present" and state.evidence == ("Observation/pdl1-20",)
+
+
+def test_pd_l1_of_another_assay_asks_for_22c3_and_says_so():
+    """P15: a score by another assay cannot establish KEYNOTE-355 eligibility: the row asks for CPS by 22C3 and a note
+    says the recorded result cannot establish it; with no PD-L1 at all there is nothing to explain."""
+    other = rows("triple-negative", "metastatic", biomarkers=[_pdl1(30, "TPS", None)])["met-tnbc-pembrolizumab"]
+    none = rows("triple-negative", "metastatic")["met-tnbc-pembrolizumab"]
+    assert other.status == none.status == "needs-test"
+    assert "PD-L1 CPS by 22C3 assay" in other.needs and "PD-L1 CPS by 22C3 assay" in none.needs
+    assert len(other.notes) == len(none.notes) + 1
+    assert any("22C3" in n and n not in none.notes for n in other.notes)
+
+
+@pytest.mark.parametrize("region,pdl1,pembro_status,atezo_shown", [
+    ("US", [], "needs-test", False),
+    ("us", [], "needs-test", False),
+    ("", [], "needs-test", True),
+    ("EU", [_pdl1(12)], "applicable", False),              # pembrolizumab applies: no SP142 test asked for
+    ("EU", [_pdl1(12), _pdl1(2, "IC", "SP142")], "applicable", True),   # both established: both shown
+])
+def test_atezolizumab_where_it_helps(region, pdl1, pembro_status, atezo_shown):
+    got = rows("triple-negative", "metastatic", biomarkers=pdl1, config=DecisionConfig(region=region))
+    assert got["met-tnbc-pembrolizumab"].status == pembro_status
+    assert ("met-tnbc-atezolizumab" in got) == atezo_shown
+
+
+# ---- Germline BRCA ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("markers,state", [
+    ([Biomarker("BRCA2", "present", "germline")], "present"),
+    ([Biomarker("BRCA1", "present", "somatic")], "unconfirmed"),
+    ([Biomarker("BRCA1", "present", "unknown")], "unconfirmed"),
+    ([Biomarker("BRCA1", "absent", "germline")], "absent"),
+    ([Biomarker("BRCA1", "absent", "somatic")], "missing"),
+    ([], "missing"),
+])
+def test_gbrca_needs_a_germline_variant(markers, state):
+    assert finding_state(make_assessment(biomarkers=markers), "gBRCA").state == state
+
+
+def test_somatic_brca_asks_for_germline_confirmation_with_a_note():
+    """Lynparza label: germline variant. A somatic variant keeps the row as needs-test, names the germline
+    confirmation and says why; plain missing testing has no such note."""
+    somatic = rows("triple-negative", "metastatic",
+                   biomarkers=[Biomarker("BRCA1", "present", "somatic")])["met-parp-gbrca"]
+    missing = rows("triple-negative", "metastatic")["met-parp-gbrca"]
+    assert somatic.status == missing.status == "needs-test"
+    assert "germline BRCA1/2 confirmation" in somatic.needs and "germline BRCA1/2 testing" in missing.needs
+    assert len(somatic.notes) == len(missing.notes) + 1
+    assert any("germline" in n and n not in missing.notes for n in somatic.notes)
+
+
+def test_a_deferred_requirement_is_skipped_whether_missing_or_unconfirmed():
+    """A requirement deferred until endocrine therapy (DESTINY-Breast06's ultralow re-scoring, like P8) is not asked
+    for while no endocrine therapy is on record, whether the result is missing or only unconfirmed."""
+    spec = replace(OPTIONS["met-parp-gbrca"], prior_therapy="", defer_until_endocrine_therapy=("gBRCA",))
+    a = make_assessment("triple-negative", "metastatic", biomarkers=[Biomarker("BRCA1", "present", "somatic")])
+    history = options_module.therapy_history(a)
+    option = options_module._build(spec, a, [], [], review=False, history=history)
+    assert option.status == "applicable" and option.needs == []
+    option = options_module._build(spec, make_assessment("triple-negative", "metastatic"), [], [], review=False,
+                                   history=history)
+    assert option.status == "applicable" and option.needs == []
+
+
+# ---- Stage groups, review needs and status precedence ------------------------------------------------------------
+
+@pytest.mark.parametrize("stage,shown,asks", [("II", True, False), ("IIA", True, False), ("iiib", True, False),
+                                             ("IIIC", True, False), ("I", False, False), ("IA", False, False),
+                                             ("IV", False, False), (None, True, True), ("T2N1", True, True)])
+def test_keynote522_covers_stage_two_and_three(stage, shown, asks):
+    """KEYNOTE-522 (Keytruda label): high-risk early TNBC, stage II-III; an unreadable or absent stage is asked for."""
+    got = rows("triple-negative", "early", setting_kw={"stage": stage})
+    assert ("early-tnbc-keynote522" in got) == shown
+    if shown:
+        assert (STAGE_NEED in got["early-tnbc-keynote522"].needs) == asks
+        assert got["early-tnbc-keynote522"].status == ("needs-review" if asks else "applicable")
+
+
+def test_status_precedence_test_over_prior_therapy_over_review():
+    """A missing test outranks an unsettled prior-therapy condition, which outranks a review need."""
+    option = rows("HR+/HER2-", "metastatic", menopause="unknown")["met-everolimus-exemestane"]
+    assert option.status == "depends-on-prior-therapy" and MENOPAUSE_NEED in option.needs
+    option = rows("HR+/HER2-", "metastatic")["met-alpelisib"]
+    assert option.status == "needs-test"
+    assert any("PIK3CA" in n for n in option.needs) and any("endocrine" in n for n in option.needs)
+
+
+def test_post_treatment_only_receptors_and_provisional_results_hold_every_option():
+    er = ReceptorFinding("ER", "positive", 80.0, "percent", evidence=["Observation/er"], rule="post-treatment-only")
+    for option in rows("HR+/HER2-", "early", er=er).values():
+        assert PRE_TREATMENT_NEED in option.needs and option.status != "applicable", option.id
+    er = ReceptorFinding("ER", "positive", 80.0, "percent", evidence=["Observation/er"], provisional=True)
+    for option in rows("HR+/HER2-", "early", er=er).values():
+        assert PROVISIONAL_NEED in option.needs and option.status != "applicable", option.id
+
+
+def test_metastatic_setting_is_not_held_as_locally_advanced():
+    got = rows("triple-negative", "metastatic", setting_kw={"locally_advanced": True})
+    assert got["met-chemotherapy"].status == "applicable"
+    assert not any(o.setting == "early" for o in got.values())
+
+
+# ---- ER-low --------------------------------------------------------------------------------------------------
+
+def test_er_low_modifier_alone_adds_tnbc_rows_and_the_list_note():
+    """The ER-low modifier (ER 1-10 %) counts even when the receptor call reads 'positive': with PR negative the
+    triple-negative rows come for discussion (b.4/b.6) and the list carries the ER-low caveat once."""
+    pr = ReceptorFinding("PR", "negative", evidence=["Observation/pr"])
+    a = make_assessment("HR+/HER2-", "metastatic", pr=pr, modifiers=["ER-low"])
+    a.options = options_for(a)
+    got = ids(a.options)
+    assert ER_LOW_NEED in got["met-tnbc-sacituzumab"].needs
+    assert got["met-tnbc-sacituzumab"].status != "applicable"
+    assert ER_LOW_NOTE in option_notes(a)
+    plain = make_assessment("HR+/HER2-", "metastatic", pr=pr)
+    plain.options = options_for(plain)
+    assert "met-tnbc-sacituzumab" not in ids(plain.options) and ER_LOW_NOTE not in option_notes(plain)
+
+
+@pytest.mark.parametrize("subtype,pr_status,note", [
+    ("HR+/HER2-", "negative", ER_LOW_NOTE), ("HR+/HER2-", "low-positive", ER_LOW_NOTE),
+    ("HR+/HER2-", "unknown", ER_LOW_NOTE), ("HR+/HER2-", "positive", ER_LOW_PR_POSITIVE_NOTE),
+    ("HR+/HER2+", "negative", ER_LOW_HER2_POSITIVE_NOTE),
+])
+def test_er_low_list_note_by_subtype_and_pr(subtype, pr_status, note):
+    er = ReceptorFinding("ER", "low-positive", 5.0, "percent", evidence=["Observation/er"])
+    a = make_assessment(subtype, "metastatic", er=er, pr=ReceptorFinding("PR", pr_status))
+    a.options = options_for(a)
+    notes = option_notes(a)
+    assert note in notes
+    assert len({ER_LOW_NOTE, ER_LOW_PR_POSITIVE_NOTE, ER_LOW_HER2_POSITIVE_NOTE} & set(notes)) == 1
+
+
+@pytest.mark.parametrize("subtype,setting,male,expected", [
+    ("HR+/HER2-", "metastatic", True, {MALE_NOTE, RESPONSE_EVALUATION_NOTE}),
+    ("HR+/HER2+", "early", True, {MALE_NOTE}),
+    ("triple-negative", "metastatic", True, {RESPONSE_EVALUATION_NOTE}),
+    ("HR+/HER2-", "early", False, set()),
+])
+def test_list_notes_for_men_and_metastatic_lists(subtype, setting, male, expected):
+    a = make_assessment(subtype, setting, menopause="male" if male else "postmenopausal")
+    a.options = options_for(a)
+    assert set(option_notes(a)) == expected
+    a.options = []
+    assert option_notes(a) == []
