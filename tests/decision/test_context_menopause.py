@@ -299,7 +299,7 @@ def condition(code, system=ICD, cid="c1"):
 
 @pytest.mark.parametrize("code, male", [
     ("C50.921", True), ("C50.922", True), ("C50021", True), ("C50.011", False), ("C50.911", False),
-    ("C50.9", False), ("C50", False), ("c50.921", True)])
+    ("C50.9", False), ("C50", False), ("c50.921", True), ("C50.92", True), ("C50.91", False)])
 def test_male_breast_by_icd_fifth_character(code, male):
     """ICD-10-CM C50: a fifth character 2 is the male breast (C50.x2x); 1 is female; a code too short to carry the
     fifth character says nothing. Codes are read upper-cased."""
