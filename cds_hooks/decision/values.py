@@ -179,7 +179,9 @@ def read_value(holder: dict[str, Any]) -> Value:
         text = concept.get("text")
         if isinstance(text, str) and text.strip():
             value.text = text
-            scratch = Value()
+            # The scratch reading knows the coded IHC score, so a bare "null" / "no staining" beside an IHC 0 code
+            # refines it just as "ultralow" does (b.3).
+            scratch = Value(ihc_score=value.ihc_score)
             read = _text_meaning(text, scratch)
             if recognised:
                 # The code decides; text may only refine an IHC 0 into ultralow / null (b.3).
