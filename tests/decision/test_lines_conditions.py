@@ -350,3 +350,189 @@ def test_her2_later_lines_need_one_anti_her2_line_for_metastatic_disease():
     assert set(result.evidence) == {"MedicationRequest/trastuzumab-2024-04-01", "MedicationRequest/pertuzumab-2024-04-01"}
     result = check("her2-later", metastatic([med("paclitaxel", "2024-04-01", status="active")], subtype="HR-/HER2+"))
     assert (result.verdict, result.evidence) == ("unknown", ()) and result.need
+
+
+# ---- Which medication records are history --------------------------------------------------------------------
+
+@pytest.mark.parametrize("status,given,ongoing", [
+    ("active", True, True), ("on-hold", True, True), ("in-progress", True, True), ("Active", True, True),
+    ("completed", True, False), ("stopped", True, False),
+    ("cancelled", False, False), ("entered-in-error", False, False), ("draft", False, False),
+    ("not-taken", False, False), ("unknown", False, False), ("intended", False, False),
+])
+def test_only_given_statuses_are_history(status, given, ongoing):
+    """FHIR R4 MedicationRequest/Statement/Administration statuses: active, on-hold, completed, stopped and an
+    administration in progress show a drug given; the others (cancelled, entered-in-error, draft, not-taken, unknown,
+    intended) did not treat anyone."""
+    history = therapy_history(metastatic([med("paclitaxel", "2024-04-01", status=status)]))
+    assert history.any_given == given
+    assert len(history.lines) == (1 if given else 0)
+    if given:
+        assert history.lines[0].courses[0].ongoing == ongoing
+
+
+def test_an_end_date_ends_an_active_course_and_plans_or_unknown_drugs_are_not_history():
+    history = therapy_history(metastatic([med("paclitaxel", "2024-04-01", "2024-08-01", status="active")]))
+    assert history.lines[0].courses[0].ongoing is False
+    planned = MedicationUse("MedicationRequest/plan", "paclitaxel", None, "taxane", "active", start="2024-04-01",
+                            planned=True)
+    unknown = MedicationUse("MedicationRequest/x", None, None, None, "active", start="2024-04-01")
+    draft = MedicationUse("MedicationRequest/d", "paclitaxel", None, "taxane", "active", start="2024-04-01", draft=True)
+    history = therapy_history(metastatic([planned, unknown, draft]))
+    assert not history.any_given and history.lines == [] and history.unplaced == []
+
+
+def test_courses_are_placed_early_metastatic_or_unplaced():
+    """A start date before the metastatic start is the early episode; on or after it, a metastatic line; no start date,
+    unplaced (it still counts where the time does not matter, e.g. olaparib's prior chemotherapy)."""
+    history = therapy_history(metastatic([med("doxorubicin", "2024-03-14", "2024-03-14"),
+                                          med("paclitaxel", "2024-03-15", status="active"),
+                                          med("capecitabine", None, status="stopped")]))
+    assert [c.name for c in history.early] == ["doxorubicin"] and history.early[0].phase == "early"
+    assert [line.names for line in history.lines] == [["paclitaxel"]]
+    assert history.lines[0].start == date(2024, 3, 15) and history.lines[0].courses[0].phase == "metastatic"
+    assert [c.name for c in history.unplaced] == ["capecitabine"] and history.unplaced[0].phase == "unknown"
+    assert {c.name for c in history.given("chemotherapy")} == {"doxorubicin", "paclitaxel", "capecitabine"}
+    assert {c.name for c in history.ever("chemotherapy")} == {"doxorubicin", "paclitaxel"}
+    assert history.lines[0].describe().startswith("line 1 (paclitaxel, from 2024-03-15")
+
+
+def test_hormone_receptor_status_of_the_history():
+    assert therapy_history(metastatic([], subtype="HR+/HER2+")).hormone_receptor_positive is True
+    assert therapy_history(metastatic([], subtype="triple-negative")).hormone_receptor_positive is False
+    assert therapy_history(metastatic([], subtype="HR-/HER2+")).hormone_receptor_positive is False
+
+
+def test_month_counting_clamps_to_the_end_of_the_month():
+    """31 August to 29 February (leap year) is six whole calendar months; 1 March is more than six."""
+    for relapse, verdict in (("2024-02-29", "met"), ("2024-03-01", "unknown")):
+        a = metastatic([med("paclitaxel", "2023-06-01", "2023-08-31")], start=relapse, subtype="triple-negative")
+        assert check("db04-prior-chemo", a).verdict == verdict, relapse
+
+
+# ---- First-line CDK4/6 --------------------------------------------------------------------------------------
+
+def test_first_line_cdk46_until_progression_on_a_cdk46_inhibitor():
+    """First-line AI + CDK4/6 inhibitor labels (ASCO 2021 update): initial endocrine-based therapy for metastatic
+    disease, so it no longer fits after progression on a CDK4/6 inhibitor (or a switch to another line)."""
+    result = check("first-line-cdk46", metastatic([]))
+    assert (result.verdict, result.need, result.evidence) == ("met", None, ())
+    on_it = metastatic([med("letrozole", "2024-04-01", status="active"), med("palbociclib", "2024-04-01",
+                                                                             status="active")])
+    result = check("first-line-cdk46", on_it)
+    assert result.verdict == "met" and result.need is None
+    assert set(result.evidence) == {"MedicationRequest/letrozole-2024-04-01", "MedicationRequest/palbociclib-2024-04-01"}
+    progressed = metastatic(on_it.medications, events=[worsened("2025-02-01")])
+    result = check("first-line-cdk46", progressed)
+    assert result.verdict == "not-met" and result.need and "2025-02-01" in result.text
+    assert set(result.evidence) == {"MedicationRequest/letrozole-2024-04-01", "MedicationRequest/palbociclib-2024-04-01"}
+    switched = metastatic([med("palbociclib", "2024-04-01", status="stopped"), med("paclitaxel", "2024-09-01",
+                                                                                   status="active")])
+    result = check("first-line-cdk46", switched)
+    assert result.verdict == "not-met" and result.evidence == ("MedicationRequest/palbociclib-2024-04-01",)
+    adjuvant = metastatic([med("palbociclib", "2019-04-01", "2021-04-01")], events=[worsened("2024-03-15")])
+    assert check("first-line-cdk46", adjuvant).verdict == "met"      # only metastatic lines count
+
+
+# ---- CAPItello-291, SOLAR-1, oral SERDs ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("relapse,verdict", [("2024-03-15", "met"), ("2024-03-16", "unknown")])
+def test_capitello291_twelve_months_after_adjuvant_endocrine_therapy(relapse, verdict):
+    """Truqap FDA label: recurrence on or within 12 months of completing adjuvant therapy; later, the EMA label (no
+    limit) keeps the row open: 'unknown', never 'not-met'."""
+    a = metastatic([med("letrozole", "2019-03-05", "2023-03-15")], start=relapse)
+    result = check("capitello291", a)
+    assert result.verdict == verdict
+    assert result.evidence == ("MedicationRequest/letrozole-2019-03-05",)
+    assert (result.need is None) == (verdict == "met")
+
+
+def test_capitello291_progression_on_a_metastatic_endocrine_line():
+    a = metastatic([med("fulvestrant", "2024-04-01", status="active")], events=[worsened("2025-01-01")])
+    result = check("capitello291", a)
+    assert result.verdict == "met" and result.evidence == ("MedicationRequest/fulvestrant-2024-04-01",)
+    a = metastatic([med("fulvestrant", "2024-04-01", status="active")])
+    result = check("capitello291", a)
+    assert result.verdict == "unknown" and result.need and result.evidence == ()
+
+
+def test_solar1_relapse_after_early_endocrine_therapy_began():
+    """Piqray: progression on or after an endocrine-based regimen; the metastatic start itself is such a relapse, but
+    endocrine therapy started on or after the relapse is not 'before' it."""
+    before = check("solar1", metastatic([med("tamoxifen", "2019-03-05", "2021-03-05")]))
+    assert before.verdict == "met" and before.evidence == ("MedicationRequest/tamoxifen-2019-03-05",)
+    assert before.need is None
+    none = check("solar1", metastatic([med("paclitaxel", "2019-03-05", "2019-06-05")]))
+    assert (none.verdict, none.evidence) == ("unknown", ()) and none.need
+    line = check("solar1", metastatic([med("letrozole", "2024-04-01", status="active")]))
+    assert line.verdict == "unknown"                        # on a first endocrine line, no progression yet
+
+
+def test_oral_serd_without_any_endocrine_therapy():
+    result = check("after-endocrine-line", metastatic([]))
+    assert (result.verdict, result.evidence) == ("unknown", ()) and result.need
+
+
+# ---- OlympiAD, TROPION-Breast01 ------------------------------------------------------------------------------
+
+def test_olympiad_chemotherapy_and_for_hr_positive_endocrine_therapy():
+    """Lynparza: prior chemotherapy in any setting; HR-positive disease also endocrine therapy (or judged unsuitable,
+    which the record cannot show)."""
+    tnbc = check("olympiad", metastatic([med("paclitaxel", "2019-04-01", "2019-07-01")], subtype="triple-negative"))
+    assert (tnbc.verdict, tnbc.need, tnbc.evidence) == ("met", None, ("MedicationRequest/paclitaxel-2019-04-01",))
+    none = check("olympiad", metastatic([], subtype="triple-negative"))
+    assert (none.verdict, none.evidence) == ("unknown", ()) and none.need
+    hr_chemo = check("olympiad", metastatic([med("paclitaxel", "2019-04-01", "2019-07-01")]))
+    assert hr_chemo.verdict == "unknown" and hr_chemo.need
+    assert hr_chemo.evidence == ("MedicationRequest/paclitaxel-2019-04-01",)
+    both = check("olympiad", metastatic([med("paclitaxel", "2019-04-01", "2019-07-01"),
+                                         med("tamoxifen", "2019-08-01", "2023-08-01")]))
+    assert both.verdict == "met" and both.need is None
+    assert both.evidence == ("MedicationRequest/paclitaxel-2019-04-01", "MedicationRequest/tamoxifen-2019-08-01")
+
+
+def test_tropion_needs_endocrine_and_chemotherapy_for_metastatic_disease():
+    """Datroway: prior endocrine-based therapy and chemotherapy for unresectable or metastatic disease; adjuvant
+    endocrine therapy does not count."""
+    both = check("tropion-breast01", metastatic([med("letrozole", "2024-04-01", status="stopped"),
+                                                 med("paclitaxel", "2024-10-01", status="active")]))
+    assert both.verdict == "met" and both.need is None
+    assert set(both.evidence) == {"MedicationRequest/letrozole-2024-04-01", "MedicationRequest/paclitaxel-2024-10-01"}
+    chemo_only = check("tropion-breast01", metastatic([med("letrozole", "2019-04-01", "2023-04-01"),
+                                                       med("paclitaxel", "2024-10-01", status="active")]))
+    assert chemo_only.verdict == "unknown" and chemo_only.need
+    assert chemo_only.evidence == ("MedicationRequest/paclitaxel-2024-10-01",)
+    et_only = check("tropion-breast01", metastatic([med("letrozole", "2024-04-01", status="active")]))
+    assert et_only.verdict == "unknown" and et_only.evidence == ("MedicationRequest/letrozole-2024-04-01",)
+
+
+def test_adjuvant_endocrine_rules_need_a_dated_relapse():
+    """In the early episode there is no relapse to count from: INAVO120 and CAPItello-291 stay 'unknown'."""
+    a = make_assessment("HR+/HER2-", "early", medications=[med("letrozole", "2024-11-20", status="active")])
+    a.episode = EpisodeFinding(current="early", diagnosis="2024-10-01", surgery="2024-10-20",
+                               first_systemic_therapy="2024-11-15")
+    for rule in ("inavo120", "capitello291"):
+        result = check(rule, a)
+        assert result.verdict == "unknown" and result.need, rule
+
+
+def test_hormone_receptor_positive_from_either_the_hr_call_or_the_subtype():
+    """OlympiAD's extra endocrine requirement applies to hormone receptor-positive disease, named by the HR call or by
+    the subtype (either suffices)."""
+    a = metastatic([])
+    a.hr, a.subtype = "positive", "indeterminate"
+    assert therapy_history(a).hormone_receptor_positive is True
+    a.hr, a.subtype = "unknown", "HR+/HER2-"
+    assert therapy_history(a).hormone_receptor_positive is True
+    a.hr, a.subtype = "unknown", "indeterminate"
+    assert therapy_history(a).hormone_receptor_positive is False
+
+
+def test_solar1_a_relapse_on_the_day_endocrine_therapy_started_is_not_after_it():
+    a = make_assessment("HR+/HER2-", "early", medications=[med("tamoxifen", "2024-11-20", status="active")],
+                        events=[worsened("2024-11-20")])
+    a.episode = EpisodeFinding(current="early", diagnosis="2024-10-01", surgery="2024-10-20",
+                               first_systemic_therapy="2024-11-15")
+    assert check("solar1", a).verdict == "unknown"
+    a.events = [worsened("2024-11-21")]
+    assert check("solar1", a).verdict == "met"
