@@ -143,6 +143,9 @@ def family(status: str) -> str:
 # Within the positive family the stronger call wins (ER 30 % over ER 5 % on another sample): the category
 # first, then the percent.
 _STRENGTH = {"positive": 2, "low-positive": 1}
+# Outside a metastatic setting, the phases of samples weighed as untreated tissue (a metastatic-site sample has no
+# metastatic episode to belong to there).
+_UNTREATED_PHASES = ("pre-treatment", "unknown", "metastatic")
 
 
 @dataclass
@@ -255,7 +258,7 @@ def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[
     if chosen is None:
         # Outside a metastatic setting a sample of a metastatic site has no metastatic episode to belong to; it
         # is weighed with the other untreated samples rather than dropped.
-        pre = [c for c in pool if c.phase in ("pre-treatment", "unknown", "metastatic")]
+        pre = [c for c in pool if c.phase in _UNTREATED_PHASES]
         post = [c for c in pool if c.phase == "post-treatment"]
         # Samples of the tumour before a local recurrence or a new primary stand in only when the current tumour
         # has none (like the early call in a relapse without a metastasis biopsy).
@@ -284,8 +287,11 @@ def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[
     if not chosen.provisional:
         # A newer preliminary result of the same phase, or a preliminary metastasis result while the early call
         # stands in for want of a final one: it would govern once final, so the clinician hears of it now.
+        # Outside a metastatic setting the untreated samples of every site are weighed together (``pre`` above), so
+        # a preliminary result on any of them would be weighed with the chosen one once final.
         def relevant(c: Candidate) -> bool:
-            return c.phase == chosen.phase or (out.rule == "early-results-only" and c.phase == "metastatic")
+            return (c.phase == chosen.phase or (out.rule == "early-results-only" and c.phase == "metastatic")
+                    or (out.rule == "pre-treatment-samples" and c.phase in _UNTREATED_PHASES))
         out.newer_provisional = [c for c in candidates if c.provisional and c.day > chosen.day and relevant(c)
                                  and c.family not in ("unresolved", lead_family)]
     return out
