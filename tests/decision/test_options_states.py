@@ -342,3 +342,89 @@ def test_list_notes_for_men_and_metastatic_lists(subtype, setting, male, expecte
     assert set(option_notes(a)) == expected
     a.options = []
     assert option_notes(a) == []
+
+
+# ---- Tumour/site criteria (risk rules) as the option sees them ---------------------------------------------------
+
+@pytest.mark.parametrize("sites,shown,status", [(["bone"], True, "applicable"), (["bone", "liver"], True, "applicable"),
+                                               (["liver"], False, None), ([], True, "needs-review")])
+def test_bone_modifying_agent_follows_the_recorded_sites(sites, shown, status):
+    """ASCO-CCO 2017: bone-modifying agents for bone metastases; other sites only rule it out, no site recorded asks."""
+    got = rows("triple-negative", "metastatic", setting_kw={"metastatic_sites": sites})
+    assert ("met-bone-modifying-agent" in got) == shown
+    if shown:
+        option = got["met-bone-modifying-agent"]
+        assert option.status == status
+        assert (status == "needs-review") == any("sites of metastasis" in n for n in option.needs)
+
+
+@pytest.mark.parametrize("verdict,needs,status,expected_needs", [
+    ("fits", (), "applicable", []),
+    ("test", ("21-gene recurrence score",), "needs-test", ["21-gene recurrence score"]),
+    ("consider", ("tumour board",), "needs-review", ["tumour board"]),
+    ("unknown", (), "needs-review", [options_module.RISK_NEED]),
+    ("excluded", (), None, None),
+])
+def test_risk_verdicts_set_the_row_state(monkeypatch, verdict, needs, status, expected_needs):
+    """How _build turns a risk rule's verdict into the row: excluded removes it, test asks for the test (needs-test),
+    consider/unknown send it for review with what to review (the rule's needs, else the trial's criteria), and the
+    rule's text is a note. The risk rules' own criteria are pinned in test_risk_*; here one stands in for them."""
+    from cds_hooks.decision import risk
+    monkeypatch.setitem(risk.RISK_RULES, "bone-metastases",
+                        lambda a: risk.RiskCheck(verdict, f"record says {verdict}", needs))
+    got = rows("triple-negative", "metastatic")
+    if status is None:
+        assert "met-bone-modifying-agent" not in got
+        return
+    option = got["met-bone-modifying-agent"]
+    assert option.status == status and option.needs == expected_needs
+    assert f"record says {verdict}" in option.notes
+
+
+# ---- HER2 expression and residual disease as requirements ----------------------------------------------------
+
+@pytest.mark.parametrize("expression,low_any,ultralow_any,low,low_or_ultralow", [
+    ("low", False, False, "present", "present"),
+    ("null", True, False, "present", "present"),           # ASCO/CAP 2023: a valid prior low sample counts
+    ("ultralow", False, False, "absent", "present"),
+    ("null", False, True, "absent", "present"),
+    ("null", False, False, "absent", "absent"),
+    ("zero-unspecified", False, False, "absent", "missing"),
+    ("unknown", False, False, "missing", "missing"),
+])
+def test_her2_low_and_ultralow_requirements(expression, low_any, ultralow_any, low, low_or_ultralow):
+    """DESTINY-Breast04 needs HER2-low (IHC 1+ or 2+/ISH-); DESTINY-Breast06 also takes ultralow; an IHC 0 not scored
+    for ultralow vs null asks for re-scoring, an unknown score asks for the IHC score."""
+    a = make_assessment("HR+/HER2-", her2_expression=expression)
+    a.her2.low_on_any_sample, a.her2.ultralow_on_any_sample = low_any, ultralow_any
+    assert finding_state(a, "HER2-low").state == low
+    state = finding_state(a, "HER2-low-or-ultralow")
+    assert state.state == low_or_ultralow and state.evidence == ("Observation/her2",)
+    if low_or_ultralow == "missing":
+        assert state.need
+
+
+def test_residual_disease_and_unknown_requirement_keys():
+    for residual, state in ((True, "present"), (False, "absent"), (None, "missing")):
+        a = make_assessment("HR-/HER2+", "early", setting_kw={"residual_disease": residual, "evidence": ["Procedure/s"]})
+        result = finding_state(a, "residual-disease")
+        assert result.state == state
+        assert result.evidence == (() if residual is None else ("Procedure/s",))
+    with pytest.raises(KeyError):
+        finding_state(make_assessment(), "no-such-requirement")
+
+
+# ---- Men ---------------------------------------------------------------------------------------------------------
+
+def test_a_mans_row_names_the_male_treatment_and_cites_the_male_guideline():
+    """ASCO male breast cancer guideline: the AI-based row in a man reads as the male regimen (GnRH agonist with an AI,
+    or fulvestrant) and cites that guideline; a woman's row keeps the table's wording and sources."""
+    from cds_hooks.knowledge.options import MALE_WORDING
+    man = rows("HR+/HER2-", "metastatic", menopause="male")["met-ai-cdk46"]
+    woman = rows("HR+/HER2-", "metastatic")["met-ai-cdk46"]
+    condition, agents = MALE_WORDING["met-ai-cdk46"]
+    assert man.condition == condition and man.agents == list(agents)
+    assert woman.condition == OPTIONS["met-ai-cdk46"].condition and woman.agents == list(OPTIONS["met-ai-cdk46"].agents)
+    assert "asco-male-bc" in {s.id for s in man.sources} and "asco-male-bc" not in {s.id for s in woman.sources}
+    fulvestrant_row = rows("HR+/HER2-", "metastatic", menopause="male").get("met-datopotamab")
+    assert fulvestrant_row is not None and "asco-male-bc" not in {s.id for s in fulvestrant_row.sources}
