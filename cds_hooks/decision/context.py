@@ -420,7 +420,8 @@ def read_biomarkers(intake: Intake, notes: list[DataQualityNote]) -> list[Biomar
                     cvalue = read_value(component)
                     cmeasure = centry.kind.partition("|")[2]
                     if cvalue.number is not None:
-                        values.append((cmeasure, cvalue.number, "present"))
+                        # A score of 0 is no expression, as for the Observation's own value above.
+                        values.append((cmeasure, cvalue.number, "present" if cvalue.number > 0 else "absent"))
             if not values:
                 result = {"positive": "present", "negative": "absent"}.get(value.qualitative or "", "unknown")
                 values.append(("", None, result))
