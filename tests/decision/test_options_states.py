@@ -428,3 +428,59 @@ def test_a_mans_row_names_the_male_treatment_and_cites_the_male_guideline():
     assert "asco-male-bc" in {s.id for s in man.sources} and "asco-male-bc" not in {s.id for s in woman.sources}
     fulvestrant_row = rows("HR+/HER2-", "metastatic", menopause="male").get("met-datopotamab")
     assert fulvestrant_row is not None and "asco-male-bc" not in {s.id for s in fulvestrant_row.sources}
+
+
+# ---- ER-negative/PR-positive, ER-low with HER2-positive disease, locally advanced disease ---------------------------
+
+ENDOCRINE_ROWS = {"met-ai-cdk46", "met-oral-serd", "met-everolimus-exemestane", "met-fulvestrant",
+                  "met-endocrine-first"}
+
+
+@pytest.mark.parametrize("pr_status", ["positive", "low-positive"])
+def test_er_negative_pr_positive_from_the_receptor_calls(pr_status):
+    """P1 (ASCO/CAP 2020 Rec 2.2): ER-negative with PR positive (or low) holds every row for an ER re-check even without
+    the modifier; only the endocrine rows carry the note that endocrine therapy remains an option."""
+    from cds_hooks.decision.options import ER_NEG_PR_POS_NEED
+    from cds_hooks.knowledge.options import ER_NEG_PR_POS_NOTE
+    er = ReceptorFinding("ER", "negative", 0.0, "percent", evidence=["Observation/er"])
+    pr = ReceptorFinding("PR", pr_status, 30.0, "percent", evidence=["Observation/pr"])
+    got = rows("HR+/HER2-", "metastatic", er=er, pr=pr, biomarkers=ESR1)
+    assert all(ER_NEG_PR_POS_NEED in o.needs and o.status != "applicable" for o in got.values())
+    for row in ENDOCRINE_ROWS:
+        assert ER_NEG_PR_POS_NOTE in got[row].notes, row
+    for row in ("met-chemotherapy", "met-datopotamab", "met-sacituzumab-hr"):
+        assert ER_NEG_PR_POS_NOTE not in got[row].notes, row
+
+
+def test_er_negative_pr_negative_is_not_the_er_pr_discordance():
+    from cds_hooks.decision.options import ER_NEG_PR_POS_NEED
+    got = rows("triple-negative", "metastatic")
+    assert not any(ER_NEG_PR_POS_NEED in o.needs for o in got.values())
+
+
+def test_er_low_her2_positive_gets_no_triple_negative_rows():
+    """b.4/b.6: the TNBC-like comparison is for ER-low HER2-negative disease; ER-low HER2-positive disease is compared
+    with HR-negative HER2-positive care, not offered triple-negative rows."""
+    er = ReceptorFinding("ER", "low-positive", 5.0, "percent", evidence=["Observation/er"])
+    got = rows("HR+/HER2+", "metastatic", er=er, pr=ReceptorFinding("PR", "negative"), modifiers=["ER-low"])
+    assert not any(row.startswith("met-tnbc-") for row in got)
+
+
+def test_locally_advanced_disease_holds_only_the_metastatic_rows():
+    """P19: stage III without M1 keeps the early rows as they are; metastatic rows wait for the clinician to confirm
+    advanced (unresectable) disease."""
+    from cds_hooks.decision.options import LOCALLY_ADVANCED_NEED
+    got = rows("triple-negative", "early", setting_kw={"locally_advanced": True, "stage": "IIIB"})
+    early_rows = [o for o in got.values() if o.setting == "early"]
+    metastatic_rows = [o for o in got.values() if o.setting == "metastatic"]
+    assert early_rows and metastatic_rows
+    assert not any(LOCALLY_ADVANCED_NEED in o.needs for o in early_rows)
+    assert all(LOCALLY_ADVANCED_NEED in o.needs and o.status != "applicable" for o in metastatic_rows)
+    assert got["early-tnbc-keynote522"].status == "applicable"
+
+
+def test_atezolizumab_stays_when_pembrolizumab_is_ruled_out():
+    """CPS below 10 by 22C3 rules pembrolizumab out; atezolizumab (SP142, outside the US) is then still asked for."""
+    got = rows("triple-negative", "metastatic", biomarkers=[_pdl1(5)])
+    assert "met-tnbc-pembrolizumab" not in got
+    assert got["met-tnbc-atezolizumab"].status == "needs-test"
