@@ -55,7 +55,7 @@ def tumour_calls(results: list[ReceptorResult], kinds: dict[str, str], metastati
 
 def differing(calls: list[TumourCall]) -> bool:
     """Two tumours whose subtypes are not the same (an unsettled one counts as different: it is not known to match)."""
-    return len(calls) > 1 and len({c.subtype for c in calls}) > 1
+    return len({c.subtype for c in calls}) > 1          # two different subtypes need two tumours
 
 
 def describe(call: TumourCall) -> str:
@@ -83,6 +83,8 @@ def options_for_tumours(assessment: Assessment, calls: list[TumourCall], config:
                 merged[option.id] = option
             else:
                 kept.notes = list(dict.fromkeys([*kept.notes, *option.notes]))
+                if option.status == kept.status:      # equally settled: what either tumour still needs is asked for
+                    kept.needs = list(dict.fromkeys([*kept.needs, *option.needs]))
     out = []
     for option_id, option in merged.items():
         tumours = whose[option_id]
