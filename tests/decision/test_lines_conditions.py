@@ -536,3 +536,25 @@ def test_solar1_a_relapse_on_the_day_endocrine_therapy_started_is_not_after_it()
     assert check("solar1", a).verdict == "unknown"
     a.events = [worsened("2024-11-21")]
     assert check("solar1", a).verdict == "met"
+
+
+@pytest.mark.parametrize("kind,counts", [("progression", True), ("recurrence", True), ("metastasis", True),
+                                         ("disease-status", False), ("stage", False), ("diagnosis", False)])
+def test_which_events_end_a_line(kind, counts):
+    """A recurrence, a new metastasis or a worsened disease status after a line's start is progression on it; a stable
+    or improved status ("disease-status"), a stage or a diagnosis is not."""
+    event = ClinicalEvent(kind, "2025-01-10", kind, ["Observation/e"], {})
+    (line,) = therapy_history(metastatic([med("letrozole", "2024-04-01", status="active")], events=[event])).lines
+    assert (line.progression == date(2025, 1, 10)) == counts
+    assert line.progressed == counts
+
+
+def test_lines_are_numbered_in_date_order_whatever_the_record_order():
+    history = therapy_history(metastatic([med("capecitabine", "2025-03-01", status="active"),
+                                          med("paclitaxel", "2024-09-01", status="stopped"),
+                                          med("letrozole", "2024-04-01", status="stopped")],
+                                         events=[worsened("2025-02-15"), worsened("2024-08-20")]))
+    assert [(line.number, line.names) for line in history.lines] == [
+        (1, ["letrozole"]), (2, ["paclitaxel"]), (3, ["capecitabine"])]
+    assert [line.progression for line in history.lines] == [date(2024, 8, 20), date(2025, 2, 15), None]
+    assert history.relapses == [date(2024, 8, 20), date(2025, 2, 15)]

@@ -484,3 +484,24 @@ def test_atezolizumab_stays_when_pembrolizumab_is_ruled_out():
     got = rows("triple-negative", "metastatic", biomarkers=[_pdl1(5)])
     assert "met-tnbc-pembrolizumab" not in got
     assert got["met-tnbc-atezolizumab"].status == "needs-test"
+
+
+def test_latest_event_is_the_newest_worsening():
+    events = [ClinicalEvent("metastasis", "2024-01-01", "m", ["Condition/m"], {}),
+              ClinicalEvent("recurrence", "2025-02-01", "r", ["Condition/r"], {}),
+              ClinicalEvent("progression", None, "p", ["Observation/p"], {"evidence_types": ["imaging"]})]
+    a = make_assessment(events=events)
+    assert latest_event_date(a, ("metastasis", "recurrence", "progression")).isoformat() == "2025-02-01"
+    assert latest_event_date(a, ("metastasis",)).isoformat() == "2024-01-01"
+
+
+def test_marker_names_and_pd_l1_labels_are_read_case_blind():
+    """Gene and PD-L1 labels arrive in any case from lab systems; a PD-L1 result without a number cannot meet a
+    cutoff and leaves the requirement unconfirmed."""
+    a = make_assessment(biomarkers=[Biomarker("pik3ca", "present", evidence=["Observation/pik"])])
+    assert finding_state(a, "PIK3CA").state == "present"
+    lower = Biomarker("pd-l1", "present", value=15, measure="cps", assay="22c3", evidence=["Observation/l"])
+    assert finding_state(make_assessment("triple-negative", biomarkers=[lower]), "PD-L1-CPS10-22C3").state == "present"
+    unscored = Biomarker("PD-L1", "present", value=None, measure="CPS", assay="22C3", evidence=["Observation/u"])
+    state = finding_state(make_assessment("triple-negative", biomarkers=[unscored]), "PD-L1-CPS10-22C3")
+    assert state.state == "unconfirmed" and state.evidence == ("Observation/u",) and state.need
