@@ -15,7 +15,7 @@ from cds_hooks.decision.intake import Intake, ref_of, take_in
 from cds_hooks.knowledge import codes
 
 LNC, SCT = codes.LNC, codes.SCT
-ER_PERCENT = {"coding": [{"system": LNC, "code": "85337-4"}]}          # ER % nuclei, a code the readers use
+ER_PRESENCE = {"coding": [{"system": LNC, "code": "85337-4"}]}          # ER [Presence] by IHC, a code the readers use
 HEART_RATE = {"coding": [{"system": LNC, "code": "8867-4"}]}           # a vital sign nobody reads
 
 
@@ -24,7 +24,7 @@ def patient(pid="p1"):
 
 
 def observation(oid="o1", status="final", code=None, subject="Patient/p1", **extra):
-    resource = {"resourceType": "Observation", "id": oid, "status": status, "code": code or ER_PERCENT, **extra}
+    resource = {"resourceType": "Observation", "id": oid, "status": status, "code": code or ER_PRESENCE, **extra}
     if subject is not None:
         resource["subject"] = {"reference": subject}
     return resource
@@ -165,8 +165,8 @@ def test_types_not_read_are_kept_unvalidated():
 
 @pytest.mark.parametrize("resource, validated", [
     (observation(code=HEART_RATE, issued="x"), False),                               # vital sign: nothing reads it
-    (observation(code=ER_PERCENT, issued="x"), True),
-    (observation(code={"coding": [{"system": LNC, "code": "8867-4"}, *ER_PERCENT["coding"]]}, issued="x"), True),
+    (observation(code=ER_PRESENCE, issued="x"), True),
+    (observation(code={"coding": [{"system": LNC, "code": "8867-4"}, *ER_PRESENCE["coding"]]}, issued="x"), True),
     (observation(code={"coding": [{"code": "8867-4"}]}, issued="x"), True),        # no system: not plain
     (observation(code={"coding": [{"system": LNC, "code": 8867}]}, issued="x"), True),
     (observation(code={"coding": ["8867-4"]}, issued="x"), True),
@@ -175,7 +175,7 @@ def test_types_not_read_are_kept_unvalidated():
     (observation(code={"coding": [{"system": LNC, "code": "10828004"}]}, issued="x"), True),   # SNOMED id as LOINC
     (observation(code={"coding": [{"system": LNC, "code": "417181009"}]}, issued="x"), True),  # known wrong system
     (observation(code=HEART_RATE, issued="x", component=[{"code": HEART_RATE}]), False),
-    (observation(code=HEART_RATE, issued="x", component=[{"code": HEART_RATE}, {"code": ER_PERCENT}]), True),
+    (observation(code=HEART_RATE, issued="x", component=[{"code": HEART_RATE}, {"code": ER_PRESENCE}]), True),
     (observation(code=HEART_RATE, issued="x", component=["junk"]), True),
     (observation(code=HEART_RATE, issued="x", component=[{"code": {"coding": "x"}}]), True),
     (observation(code=HEART_RATE, issued="x", component={"code": HEART_RATE}), True),
@@ -203,7 +203,7 @@ def of_type_with_status(rtype, status):
     subject = {"reference": "Patient/p1"}
     return {
         "Observation": observation("x", status),
-        "DiagnosticReport": {"resourceType": "DiagnosticReport", "id": "x", "status": status, "code": ER_PERCENT,
+        "DiagnosticReport": {"resourceType": "DiagnosticReport", "id": "x", "status": status, "code": ER_PRESENCE,
                              "subject": subject},
         "MedicationRequest": {"resourceType": "MedicationRequest", "id": "x", "status": status, "intent": "order",
                               "subject": subject, "medicationCodeableConcept": TAMOXIFEN},
