@@ -558,3 +558,10 @@ def test_lines_are_numbered_in_date_order_whatever_the_record_order():
         (1, ["letrozole"]), (2, ["paclitaxel"]), (3, ["capecitabine"])]
     assert [line.progression for line in history.lines] == [date(2024, 8, 20), date(2025, 2, 15), None]
     assert history.relapses == [date(2024, 8, 20), date(2025, 2, 15)]
+
+
+def test_after_nsai_an_undated_course_cannot_show_failure():
+    """An undated letrozole is on record (cited), but no relapse can be placed after its start: 'unknown'."""
+    result = check("after-nsai", metastatic([med("letrozole", None, status="stopped")], events=[worsened("2025-01-01")]))
+    assert result.verdict == "unknown" and result.need
+    assert result.evidence == ("MedicationRequest/letrozole-None",)

@@ -505,3 +505,13 @@ def test_marker_names_and_pd_l1_labels_are_read_case_blind():
     unscored = Biomarker("PD-L1", "present", value=None, measure="CPS", assay="22C3", evidence=["Observation/u"])
     state = finding_state(make_assessment("triple-negative", biomarkers=[unscored]), "PD-L1-CPS10-22C3")
     assert state.state == "unconfirmed" and state.evidence == ("Observation/u",) and state.need
+
+
+def test_undated_esr1_negative_with_a_progression_asks_for_a_retest():
+    """Without a date the negative ESR1 result cannot be shown to post-date the progression (EMERALD; P13b)."""
+    event = ClinicalEvent("progression", "2025-03-02", "Disease status: worsened", ["Observation/p"],
+                          {"status": "worsened", "evidence_types": ["imaging"]})
+    a = make_assessment(biomarkers=[Biomarker("ESR1", "absent", specimen="tissue", evidence=["Observation/esr1"])],
+                        events=[event])
+    state = finding_state(a, "ESR1")
+    assert state.state == "missing" and state.evidence == ("Observation/esr1",) and "retest" in state.need
