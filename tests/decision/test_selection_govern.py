@@ -302,3 +302,12 @@ def test_a_newer_preliminary_positive_on_a_metastasis_site_outside_a_metastatic_
                 ihc("1+", on="b1"), er(90, on="liv", when="2026-10-01", status="preliminary")], CONFIG)
     assert (a.er.status, a.er.rule) == ("negative", "pre-treatment-samples")
     assert "newer-provisional-differs" in notes_of(a)
+
+
+def test_same_day_her2_negative_breast_samples_take_the_her2_low_expression():
+    """Early episode, two breast specimens of one day, IHC 1+ and IHC 0: both negative; the HER2-low one gives the
+    expression, whichever specimen is named first (ASCO/CAP 2023)."""
+    for low_on, zero_on in (("b1", "b2"), ("b2", "b1")):
+        a = assess([PATIENT, specimen("b1", BREAST), specimen("b2", BREAST), er(90, on="b1"), pr(50, on="b1"),
+                    ihc("1+", on=low_on), ihc("0", on=zero_on)], CONFIG)
+        assert (a.her2.status, a.her2.expression) == ("negative", "low")
