@@ -465,3 +465,9 @@ def test_p11_needs_both_drugs_active_or_drafted(status, active):
     chemo = drug("c", "paclitaxel", "taxane", status=status)
     got = p11(check(hr_pos(chemo), draft("letrozole", "aromatase-inhibitor"), chemo))
     assert bool(got) is active
+
+
+def test_p11_partner_named_by_its_reference_when_nothing_else_is_recorded():
+    chemo = drug("c", None, "taxane")
+    got = p11(check(hr_pos(chemo), draft("letrozole", "aromatase-inhibitor"), chemo))
+    assert "MedicationRequest/c" in got[0].title

@@ -263,3 +263,11 @@ def test_p13_reasons_are_joined_in_one_alert():
     got = p13(a)
     assert len(got) == 1 and got[0].evidence == ["Observation/er", "Observation/esr1"]
     assert got[0].message.count("2026-09-01") == 2
+
+
+def test_p9_without_a_recorded_metastatic_start_any_later_relapse_asks():
+    """No first metastatic date, no presentation window: a relapse after the newest sample asks for a retest."""
+    episode = EpisodeFinding(current="metastatic", diagnosis="2020-01-01")
+    a = metastatic([result("er2", "ER", "positive", "2026-01-20", "metastasis")],
+                   [event("metastasis", "2026-03-01")], episode=episode)
+    assert len(p9(a)) == 1

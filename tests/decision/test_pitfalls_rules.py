@@ -364,3 +364,26 @@ def test_identical_alerts_are_reported_once():
     events = [ClinicalEvent("progression", "2026-05-01", "worsened", ["Observation/ds"], same),
               ClinicalEvent("progression", "2026-05-01", "worsened", ["Observation/ds"], same)]
     assert len(alerts_of(make_assessment("HR+/HER2-", "metastatic", events=events), "P12")) == 1
+
+
+def test_p18_a_result_without_a_status_is_not_a_statement():
+    rows = [result("a", "ER", "positive"), result("b", "ER", None)]
+    assert alerts_of(make_assessment(history=rows), "P18") == []
+
+
+@pytest.mark.parametrize("zero_score", ["0", "0-null", "0-ultralow"])
+def test_p10_every_ihc_0_reading_counts_as_zero(zero_score):
+    rows = [result("z", "HER2-IHC", "negative", "2026-09-01", "metastasis", ihc_score=zero_score),
+            result("l", "HER2-IHC", "negative", "2022-01-01", ihc_score="1+")]
+    a = make_assessment("HR+/HER2-", "metastatic", her2_expression="zero-unspecified", history=rows)
+    assert one(a, "P10").evidence == ["Observation/z", "Observation/l"]
+
+
+@pytest.mark.parametrize("same_ref,fires", [(True, True), (False, False)])
+def test_p10_specimen_references_decide_the_same_sample(same_ref, fires):
+    rows = [result("z", "HER2-IHC", "negative", "2026-09-01", "metastasis", ihc_score="0"),
+            result("e", "HER2-IHC", "equivocal", "2022-01-01", ihc_score="2+", specimen_ref="Specimen/a"),
+            result("i", "HER2-ISH", "negative", "2022-01-01", ish="not-amplified",
+                   specimen_ref="Specimen/a" if same_ref else "Specimen/b")]
+    a = make_assessment("HR+/HER2-", "metastatic", her2_expression="zero-unspecified", history=rows)
+    assert bool(alerts_of(a, "P10")) is fires
