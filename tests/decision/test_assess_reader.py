@@ -248,3 +248,45 @@ def test_snomed_condition_outranks_icd_z17_and_newest_first_within_each():
                 cond("s-old", SCT, "416053008", "2020-01-01"),           # ER positive tumour, SNOMED, older
                 cond("s-new", SCT, "441117001", "2024-01-01")], CONFIG)  # ER negative neoplasm, SNOMED, newer
     assert a.er.status == "negative" and a.er.evidence[:1] == ["Condition/s-new"]
+
+
+# ---- assess(): what the outer step adds --------------------------------------------------------------------
+
+def test_hr_from_a_condition_when_no_result_says_it():
+    """With no ER/PR result, an 'HR positive breast cancer' Condition (SNOMED 417181009) still gives HR status."""
+    a = assess([patient(), cond("c1", SCT, "417181009", "2026-01-01")], CONFIG)
+    assert a.hr == "positive" and a.er.status == "unknown"
+
+
+def test_result_outranks_the_hr_condition():
+    a = assess([patient(), cond("c1", SCT, "417181009", "2026-01-01"), pct("85329-1", 0), pct("85325-9", 0)], CONFIG)
+    assert a.hr == "negative"
+
+
+def test_combined_er_pr_result_is_said_to_be_the_only_basis():
+    """LOINC 10480-2 (ER+PR combined): HR status rests on it, ER is not inferred from it, and that is said."""
+    o = obs("10480-2", valueCodeableConcept=POS)
+    a = assess([patient(), o], CONFIG)
+    assert a.hr == "positive" and a.er.status == "unknown"
+    assert notes(a, "combined-hr-only") == [("combined-hr-only", f"Observation/{o['id']}")]
+
+
+def test_combined_note_absent_when_er_is_measured():
+    a = assess([patient(), obs("10480-2", valueCodeableConcept=POS), pct("85329-1", 80)], CONFIG)
+    assert notes(a, "combined-hr-only") == []
+
+
+def test_male_breast_cancer_code_gives_sex_when_gender_is_missing():
+    """ICD-10-CM C50.x2x is a male breast (5th character 2): the patient is male even without Patient.gender."""
+    p = patient()
+    del p["gender"]
+    a = assess([p, cond("c1", codes.ICD10CM, "C50.921", "2026-01-01")], CONFIG)
+    assert a.sex == "male"
+    assert assess([p], CONFIG).sex is None
+
+
+def test_a_resource_sent_twice_leaves_its_notes_once():
+    """Overlapping searches repeat a resource: it is read once, so its problem is listed once."""
+    o = obs("85319-2", valueString="see report")
+    a = assess([patient(), o, {**o}], CONFIG)
+    assert len(notes(a, "unparseable-value")) == 1

@@ -244,12 +244,6 @@ def test_other_statuses_are_kept(rtype):
     assert refs(intake) == ["Patient/p1", f"{rtype}/x"] and intake.notes == [] and intake.dropped == set()
 
 
-def test_status_of_other_types_is_not_a_drop_reason():
-    """Only the listed result/drug/procedure types are dropped by status (a Specimen's status is not read)."""
-    specimen = {"resourceType": "Specimen", "id": "s1", "status": "entered-in-error"}
-    assert refs(take_in([patient(), specimen])) == ["Patient/p1", "Specimen/s1"]
-
-
 def condition(verification, *more):
     concept = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification},
                           *more]}
