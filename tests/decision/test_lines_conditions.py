@@ -565,3 +565,15 @@ def test_after_nsai_an_undated_course_cannot_show_failure():
     result = check("after-nsai", metastatic([med("letrozole", None, status="stopped")], events=[worsened("2025-01-01")]))
     assert result.verdict == "unknown" and result.need
     assert result.evidence == ("MedicationRequest/letrozole-None",)
+
+
+def test_a_line_names_its_drugs_sorted_and_a_course_falls_back_to_display_then_reference():
+    """What the option note shows for a line: its drugs in a stable (alphabetical) order; a drug without an
+    ingredient name is shown by its recorded display, else by its reference."""
+    display_only = MedicationUse("MedicationRequest/d", None, None, "taxane", "active", display="Taxol infusion",
+                                 start="2024-04-02")
+    bare = MedicationUse("MedicationRequest/b", None, None, "platinum", "active", start="2024-04-03")
+    (line,) = therapy_history(metastatic([med("palbociclib", "2024-04-01", status="active"), display_only, bare,
+                                          med("letrozole", "2024-04-01", status="active")])).lines
+    assert line.names == sorted(["palbociclib", "Taxol infusion", "MedicationRequest/b", "letrozole"])
+    assert line.classes == frozenset({"cdk46", "chemotherapy", "endocrine"})
