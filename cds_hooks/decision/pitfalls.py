@@ -93,10 +93,6 @@ def is_active_medication(med: MedicationUse) -> bool:
     return med.draft or (med.status or "").lower() in ACTIVE_STATUSES
 
 
-def _her2_status_established(assessment: Assessment) -> bool:
-    return assessment.her2.status in ("positive", "negative")
-
-
 # ---- Medication conflicts (shared with order checks) ------------------------------------------------
 
 def medication_alerts(assessment: Assessment, med: MedicationUse, context: list[MedicationUse]) -> list[Alert]:
