@@ -17,7 +17,9 @@ import pytest
 
 from cds_hooks.decision import DecisionConfig
 from cds_hooks.decision.episodes import DE_NOVO_MONTHS
-from cds_hooks.decision.model import Biomarker, ClinicalEvent, EpisodeFinding, ReceptorFinding, ReceptorResult
+from cds_hooks.decision.model import (
+    Biomarker, ClinicalEvent, EpisodeFinding, Her2Finding, ReceptorFinding, ReceptorResult,
+)
 from cds_hooks.decision.pitfalls import MISSING_TESTS, find_pitfalls
 
 from test_options import make_assessment  # same directory (pytest rootdir-relative import)
@@ -271,3 +273,25 @@ def test_p9_without_a_recorded_metastatic_start_any_later_relapse_asks():
     a = metastatic([result("er2", "ER", "positive", "2026-01-20", "metastasis")],
                    [event("metastasis", "2026-03-01")], episode=episode)
     assert len(p9(a)) == 1
+
+
+def test_p9_retest_evidence_leaves_out_progression_records():
+    a = metastatic([result("er1", "ER", "positive", "2020-01-05")],
+                   [event("metastasis", MET_START), event("progression", "2026-09-01", "Observation/prog")])
+    assert "Observation/prog" not in p9(a)[0].evidence
+
+
+@pytest.mark.parametrize("stale", ["ER", "PR", "HER2"])
+def test_p13_names_and_cites_only_the_stale_receptor(stale):
+    a = metastatic([], [event("metastasis", MET_START)])
+    when = {r: ("2025-06-01" if r == stale else "2026-01-20") for r in ("ER", "PR", "HER2")}
+    phase = {r: ("pre-treatment" if r == stale else "metastatic") for r in ("ER", "PR", "HER2")}
+    a.er = ReceptorFinding("ER", "positive", 80.0, "percent", effective=when["ER"], evidence=["Observation/er"],
+                           phase=phase["ER"])
+    a.pr = ReceptorFinding("PR", "positive", 40.0, "percent", effective=when["PR"], evidence=["Observation/pr"],
+                           phase=phase["PR"])
+    a.her2 = Her2Finding("negative", "low", ihc_score="1+", effective=when["HER2"], evidence=["Observation/her2"],
+                         phase=phase["HER2"])
+    [got] = p13(a)
+    assert got.evidence == [f"Observation/{stale.lower()}"]
+    assert got.message.split()[0] == stale and "2025-06-01" in got.message
