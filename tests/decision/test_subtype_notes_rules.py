@@ -249,3 +249,69 @@ def test_notes_come_in_a_stable_order():
     quality = [DataQualityNote("dropped-cancelled", "m", "Observation/c")]
     assert kinds(make(her2=her2, samples=samples, quality=quality)) == [
         "resolved-ish-group", "resolved-by-later-sample", "residual-disease-result", "ignored-entered-in-error"]
+
+
+# ---- tissue no record places (episodes.unplaced_samples) -------------------------------------------------------
+
+def unplaced_call(receptor, ref, *, specimen_ref="Specimen/s1", site="Right breast structure", date="2026-05-01"):
+    return SampleCall(receptor, "positive", f"{receptor} label-{ref[-2:]}", date, specimen_site=site,
+                      specimen_ref=specimen_ref, phase="pre-treatment", evidence=[ref])
+
+
+def sided(ref, side):
+    from cds_hooks.decision.model import ReceptorResult
+    return ReceptorResult(ref, "ER", "http://loinc.org|x", "2026-05-01", "final", False, side=side)
+
+
+def unplaced_note(samples, unplaced, history=(), first_sides=()):
+    episode = EpisodeFinding(current="early", unplaced_samples=list(unplaced), first_sides=list(first_sides))
+    notes = [n for n in subtype_notes(make(samples=samples, episode=episode, history=history))
+             if n.kind == "tumour-of-sample-unclear"]
+    assert len(notes) <= 1
+    return notes[0] if notes else None
+
+
+def test_no_unplaced_tissue_no_note():
+    assert unplaced_note([unplaced_call("ER", "Observation/u1")], []) is None
+    assert unplaced_note([unplaced_call("ER", "Observation/u1")], ["Observation/other"]) is None
+
+
+def test_unplaced_results_are_grouped_by_specimen_with_all_their_evidence():
+    samples = [unplaced_call("ER", "Observation/u1"), unplaced_call("PR", "Observation/u2"),
+               unplaced_call("HER2", "Observation/u3", specimen_ref=None, site=None, date="2026-06-01"),
+               unplaced_call("ER", "Observation/placed", specimen_ref="Specimen/s9")]
+    note = unplaced_note(samples, ["Observation/u1", "Observation/u2", "Observation/u3"])
+    assert note.evidence == ["Observation/u1", "Observation/u2", "Observation/u3"]
+    assert "ER label-u1; PR label-u2 on right breast" in note.message       # one specimen: one line, both results
+    assert "HER2 label-u3 on a breast or node sample, taken 2026-06-01" in note.message
+    assert "label-ed" not in note.message                                   # the placed sample is not named
+
+
+def test_unplaced_results_without_a_specimen_are_grouped_by_day_and_site():
+    samples = [unplaced_call("ER", "Observation/u1", specimen_ref=None),
+               unplaced_call("PR", "Observation/u2", specimen_ref=None),
+               unplaced_call("HER2", "Observation/u3", specimen_ref=None, date="2026-06-01")]
+    note = unplaced_note(samples, ["Observation/u1", "Observation/u2", "Observation/u3"])
+    assert "ER label-u1; PR label-u2 on" in note.message and "; HER2" not in note.message
+
+
+@pytest.mark.parametrize("history, first_sides, expected, absent", [
+    ([], ["left"], "not recorded", "(left)"),                                        # no side for the tissue
+    ([sided("Observation/u1", "left"), sided("Observation/u1", "right")], ["left"], "not recorded", "(left)"),
+    ([sided("Observation/u1", "right")], [], "right breast", "(right)"),              # first tumour's side unknown
+    ([sided("Observation/u1", "left")], ["left"], "(left)", None),
+    ([sided("Observation/u1", "left")], ["left", "right"], "(left and right)", None),
+    ([sided("Observation/other", "left")], ["left"], "not recorded", "(left)"),       # another result's side
+])
+def test_unplaced_tissue_says_what_the_sides_allow(history, first_sides, expected, absent):
+    note = unplaced_note([unplaced_call("ER", "Observation/u1", site=None)], ["Observation/u1"], history, first_sides)
+    assert expected in note.message
+    if absent:
+        assert absent not in note.message
+
+
+def test_two_specimens_of_one_day_and_site_are_two_lines():
+    samples = [unplaced_call("ER", "Observation/u1", specimen_ref="Specimen/a"),
+               unplaced_call("PR", "Observation/u2", specimen_ref="Specimen/b")]
+    note = unplaced_note(samples, ["Observation/u1", "Observation/u2"])
+    assert "ER label-u1; PR" not in note.message and "PR label-u2 on right breast" in note.message
