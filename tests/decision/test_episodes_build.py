@@ -330,3 +330,66 @@ def test_samples_long_after_surgery_that_no_record_places_are_unplaced():
                 er("late", "2028-01-01"))
     assert e.unplaced_samples == ["Observation/late"]
     assert episode(cancer(), er("core", "2025-01-15"), er("late", "2028-01-01")).unplaced_samples == []
+
+
+def test_drugs_and_surgery_on_the_new_tumours_first_day_are_its_own():
+    e = episode(cancer(code="C50.912", system=ICD), cancer("right", "2029-03-03", "C50.911", ICD),
+                drug("m2", PACLITAXEL, "2029-03-03"), surgery("s2", "2029-03-03"))
+    assert (e.first_systemic_therapy, e.surgery) == ("2029-03-03", "2029-03-03")
+
+
+@pytest.mark.parametrize("onset, bilateral", [("2025-05-15", True), ("2025-05-16", False)])
+def test_a_condition_in_the_other_breast_within_the_window_is_bilateral(onset, bilateral):
+    e = episode(cancer(code="C50.912", system=ICD), cancer("right", onset, "C50.911", ICD))
+    assert e.bilateral is bilateral
+    assert e.new_tumour_kind == (None if bilateral else "new-primary")
+
+
+def test_a_metastasis_sample_with_a_side_is_neither_a_first_side_nor_a_new_tumour():
+    """A right-lung metastasis biopsy says nothing about the breasts: it is not a cancer of the right breast at
+    presentation, not a new primary, and not unplaced breast tissue."""
+    lung = er("lung", "2025-02-01", 0, site="39607008")
+    lung["bodySite"]["text"] = "right lung"
+    late = er("lung2", "2029-01-01", 0, site="39607008")
+    late["bodySite"]["text"] = "right lung"
+    e = episode(cancer(), er("l", "2025-01-15", site=LEFT), surgery("s", "2025-03-01"), lung, late)
+    assert e.first_sides == ["left"] and not e.bilateral
+    assert e.new_tumour is None and e.unplaced_samples == []
+
+
+def test_a_recurrence_status_without_a_date_of_its_own_is_dated_by_tissue_after_the_surgery():
+    """The primary's own Condition turned to 'recurrence' with no date after the first presentation (recorded on the
+    window's last day, or not dated at all): the recurrence is dated by the first breast sample taken more than a
+    window after the first surgery; a metastasis sample does not date it."""
+    for fields in ({"recordedDate": "2025-05-15"}, {}):
+        dx = cancer(onset=None if not fields else "2025-01-15", clinicalStatus=coded(CLINICAL, "recurrence"), **fields)
+        lung = er("lung", "2027-01-01", 0, site="39607008")
+        e = episode(dx, er("core", "2025-01-15"), surgery("s", "2025-03-01"), lung, er("late", "2028-01-01"))
+        assert (e.new_tumour, e.new_tumour_kind) == ("2028-01-01", "recurrence")
+        assert {"Condition/dx", "Observation/late"} <= set(e.evidence) and "Observation/lung" not in e.evidence
+
+
+def test_the_biopsy_before_a_recorded_new_primary_dates_it_and_both_are_evidence():
+    e = episode(cancer(code="C50.912", system=ICD), surgery("s", "2025-03-01"),
+                cancer("right", "2029-03-03", "C50.911", ICD), er("r", "2029-02-01", site=RIGHT))
+    assert (e.new_tumour, e.new_tumour_kind) == ("2029-02-01", "new-primary")
+    assert {"Condition/right", "Observation/r"} <= set(e.evidence)
+
+
+def test_the_first_sample_of_the_other_breast_dates_a_new_primary():
+    e = episode(cancer(code="C50.912", system=ICD), er("r1", "2029-01-01", site=RIGHT), er("r2", "2030-01-01", site=RIGHT))
+    assert (e.new_tumour, e.new_tumour_kind) == ("2029-01-01", "new-primary")
+    assert "Observation/r1" in e.evidence
+
+
+def test_tissue_from_the_recurrence_on_is_placed_and_not_unplaced():
+    """After a recorded recurrence, breast tissue taken on its day or later is the recurrence's, not unplaced."""
+    dx = cancer(recordedDate="2029-03-03", clinicalStatus=coded(CLINICAL, "recurrence"))
+    e = episode(dx, er("core", "2025-01-15"), surgery("s", "2025-03-01"), er("same", "2029-03-03"), er("after", "2029-06-01"))
+    assert e.new_tumour == "2029-03-03" and e.unplaced_samples == []
+
+
+def test_of_two_diagnoses_on_one_day_the_evidence_is_stable_whatever_the_record_order():
+    e1 = episode(cancer("b"), cancer("a"))
+    e2 = episode(cancer("a"), cancer("b"))
+    assert "Condition/a" in e1.evidence and "Condition/a" in e2.evidence and "Condition/b" not in e1.evidence
