@@ -201,3 +201,13 @@ def test_the_views_carry_each_tumour_s_receptors():
     (view,) = seen
     assert view.er.evidence == ["Observation/e1"] and view.hr == "positive" and view.her2.status == "negative"
     assert patient_level.subtype == "indeterminate" and patient_level.er.status == "unknown"   # not overwritten
+
+
+def test_a_combined_hormone_receptor_result_counts_for_its_own_breast_only():
+    """b.2: with no ER/PR call, a combined ER+PR result (LOINC 10480-2) gives the HR status of the breast it was
+    taken from; the other breast's combined result does not."""
+    left_hr = result("c1", "HR", "left", status="positive")
+    right_hr = result("c2", "HR", "right", status="negative")
+    left, right = calls([left_hr, her2("h1", "left", "1+"), right_hr, her2("h2", "right", "1+")])
+    assert (left.side, left.hr) == ("left", "positive")
+    assert (right.side, right.hr) == ("right", "negative")
