@@ -423,3 +423,18 @@ def test_ihc_zero_code_with_null_text_is_her2_null_through_assess():
     assert assess([patient(), her2], CONFIG).her2.expression == "null"
     her2["valueCodeableConcept"]["text"] = "faint incomplete staining, ultralow"
     assert assess([patient(), her2], CONFIG).her2.expression == "ultralow"
+
+
+def test_unknown_but_well_formed_loinc_answer_is_only_unrecognised():
+    """A LOINC answer code of valid syntax that we do not know is 'unrecognised', not 'invalid for its system'."""
+    for system, code in ((LNC, "LA99999-9"), (SCT, "123456789")):
+        value = read_value({"valueCodeableConcept": {"coding": [{"system": system, "code": code}]}})
+        assert problem_codes(value) == ["unrecognised-value"], (system, code)
+
+
+@pytest.mark.parametrize("ratio", [{"numerator": {"value": 4.4}, "denominator": 2},
+                                   {"numerator": {"value": 4.4}, "denominator": "2"},
+                                   {"numerator": 4.4, "denominator": [2]}])
+def test_malformed_ratio_parts_never_raise(ratio):
+    """Ratio parts that are not Quantity objects (invalid R4, refused at intake) do not crash the value reader."""
+    assert isinstance(read_value({"valueRatio": ratio}), Value)
