@@ -393,3 +393,15 @@ def test_of_two_diagnoses_on_one_day_the_evidence_is_stable_whatever_the_record_
     e1 = episode(cancer("b"), cancer("a"))
     e2 = episode(cancer("a"), cancer("b"))
     assert "Condition/a" in e1.evidence and "Condition/a" in e2.evidence and "Condition/b" not in e1.evidence
+
+
+def test_a_sample_of_both_breasts_at_presentation_is_bilateral():
+    """A breast sample whose site carries the mCODE laterality qualifier 'right and left' (SNOMED 51440002) shows
+    cancer in both breasts at the first presentation: each breast has its own primary; a later sample of either
+    breast is then not a 'new primary in the other breast'."""
+    both = er("both", "2025-01-15", site=BREAST)
+    both["bodySite"]["extension"] = [{"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-laterality-qualifier",
+                                      "valueCodeableConcept": coded(SCT, "51440002")}]
+    e = episode(cancer(), both, er("r", "2029-01-01", site=RIGHT))
+    assert e.bilateral and e.first_sides == ["left", "right"]
+    assert e.new_tumour is None
