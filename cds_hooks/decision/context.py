@@ -8,6 +8,7 @@ product-level RxNorm codes), handled once here.
 """
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 from typing import Any
@@ -345,8 +346,23 @@ def _age_on(intake: Intake, when: str) -> int | None:
     try:
         on = date.fromisoformat(when[:10])
     except ValueError:
-        return None
+        on = _last_day_of(when)
+        if on is None:
+            return None
     return _age(patients[0].get("birthDate"), on)
+
+
+def _last_day_of(partial: str) -> date | None:
+    """The last day a FHIR year or year-month can mean ("2020" -> 2020-12-31), None when it is neither.
+
+    Why the last day: a record dated only "2020" was made at the latest on 31 December 2020; if the patient was under 60
+    even then, the record was certainly made before 60 (and the age rule ends it); otherwise it may not have been."""
+    try:
+        year = int(partial[:4])
+        month = int(partial[5:7]) if len(partial) >= 7 else 12
+        return date(year, month, calendar.monthrange(year, month)[1]) if len(partial) in (4, 7) else None
+    except ValueError:
+        return None
 
 
 def _performed(procedure: dict[str, Any]) -> str | None:

@@ -172,6 +172,20 @@ def test_a_premenopausal_record_made_before_60_no_longer_holds_at_60(recorded, s
         assert got[1].startswith("age>=60") and "Observation/meno" in got[1] and recorded in got[1]
 
 
+@pytest.mark.parametrize("recorded, status", [
+    ("2020", "postmenopausal"),          # all of 2020 is before the 60th birthday (2026-10-31)
+    ("2026", "premenopausal"),           # 2026 includes the birthday: not shown to be before 60, the record stands
+    ("2026-09", "postmenopausal"),       # September 2026 ends before the birthday
+    ("2026-10", "premenopausal"),        # October 2026 ends on the birthday
+])
+def test_a_premenopausal_record_dated_by_year_or_month_is_aged_by_its_last_day(recorded, status):
+    """A record dated by year or year-month was made at the latest on that period's last day: when the patient was
+    under 60 even then, it was made before 60 and no longer holds at 60 (NCCN, b.5); when the period reaches the 60th
+    birthday it may have been made at 60, so the explicit record stands (fixed: partial dates were never aged, so a
+    premenopausal record dated "2020" stood for a 60-year-old)."""
+    assert status_of(patient("1966-10-31"), menopause(PRE, recorded))[0] == status
+
+
 def test_a_premenopausal_record_of_a_59_year_old_stands():
     """Under 60 the age rule never applies: a premenopausal record made at 59 stands (born 1966-11-02, 59 today)."""
     assert status_of(patient("1966-11-02"), menopause(PRE, "2020-01-01")) == ("premenopausal", "observation Observation/meno")
