@@ -168,3 +168,36 @@ def test_a_sample_is_named_by_its_ihc_score_ish_call_and_group(sample, label):
     a = assess([*base(), *sample], CONFIG)
     (call,) = [c for c in a.samples if c.receptor == "HER2"]
     assert call.label == label
+
+
+# ---- thresholds at the value (ASCO/CAP 2018) -------------------------------------------------------------------
+
+@pytest.mark.parametrize("n, status", [(6.0, "positive"), (5.9, "negative")])
+def test_ratio_below_2_0_with_6_copies_and_ihc_2plus_is_group_3(n, status):
+    """Ratio 1.5 with exactly 6.0 HER2 copies is group 3 (IHC 2+: positive after the recount); 5.9 is group 4
+    (IHC 2+: negative)."""
+    a = assess([*base(), ihc("2+"), ratio_string("1.5"), copies(n)], CONFIG)
+    assert (a.her2.ish_group, a.her2.status) == ((3, "positive") if status == "positive" else (4, "negative"))
+
+
+@pytest.mark.parametrize("n, ish, borderline", [(6.0, "amplified", False), (5.9, "not-amplified", True),
+                                                (4.0, "not-amplified", True), (3.9, "not-amplified", False)])
+def test_single_probe_copies_at_4_and_6(n, ish, borderline):
+    """Single-probe ISH: >=6.0 signals/cell amplified, <4.0 not amplified, 4.0-<6.0 with IHC below 3+ read as not
+    amplified and flagged (dual-probe ISH advised)."""
+    a = assess([*base(), ihc("1+"), copies(n)], CONFIG)
+    assert a.her2.ish == ish
+    assert ("single-probe-borderline" in notes_of(a)) == borderline
+
+
+def test_an_exact_ratio_is_shown_before_a_bound_on_the_same_side():
+    """'<2.0' and an exact 1.5 on one sample agree (both below 2.0); the exact value is the one shown."""
+    a = assess([*base(), ihc("2+"), ratio_string("<2.0"), obs("49683-6", valueQuantity={"value": 1.5}), copies(4.5)],
+               CONFIG)
+    assert (a.her2.ratio, a.her2.ish_group, a.her2.status) == (1.5, 4, "negative")
+
+
+def test_a_laboratory_ish_call_beside_a_legacy_ratio_band_stands():
+    """An ISH reported 'amplified' beside a ratio given as '1.8-2.2' (which cannot be re-read): the call stands."""
+    a = assess([*base(), ihc("2+"), obs("85318-4", valueString="amplified"), ratio_string("1.8-2.2")], CONFIG)
+    assert (a.her2.ish, a.her2.status) == ("amplified", "positive")
