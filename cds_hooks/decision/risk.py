@@ -159,8 +159,11 @@ def monarche_population(a: Assessment) -> RiskCheck:
         return RiskCheck("excluded", text, evidence=ev)
     if group == "4+":
         return RiskCheck("fits", text, evidence=ev)
+    # Without a size: T3 (> 50 mm) and T4 count as large, T1 (<= 20 mm) and smaller as not; T2 (> 20-50 mm) reaches
+    # 50 mm and cannot tell.
     large = (t.size_mm >= MONARCHE_SIZE_MM.value) if t.size_mm is not None else (
-        True if t.t_category in ("T3", "T4", "T4a", "T4b", "T4c", "T4d") else None)
+        True if t.t_category in ("T3", "T4", "T4a", "T4b", "T4c", "T4d")
+        else False if t.t_category in ("T0", "Tis", "T1", "T1mi", "T1a", "T1b", "T1c") else None)
     if t.grade == 3 or large:
         return RiskCheck("fits", text, evidence=ev)
     if t.grade is None or large is None:

@@ -262,7 +262,9 @@ def test_monarche_one_to_three_nodes_by_size_and_grade(size, grade, verdict, nee
 @pytest.mark.parametrize("category, grade, verdict, needs", [
     *((c, 2, "fits", ()) for c in ("T3", *T4_ALL)),     # T3 is over 50 mm; T4 counted as large
     ("T2", 2, "unknown", (SIZE_NEED,)),                  # T2 reaches 50 mm: cannot tell
-    ("T1c", 2, "unknown", (SIZE_NEED,)),
+    *((c, 2, "excluded", ()) for c in ("T0", "Tis", "T1", "T1mi", "T1a", "T1b", "T1c")),   # T1: under 5 cm
+    ("T1c", 1, "excluded", ()), ("T1c", None, "unknown", (GRADE_NEED,)), ("T1", 3, "fits", ()),
+    ("TX", 2, "unknown", (SIZE_NEED,)),
     (None, 2, "unknown", (SIZE_NEED,)),
     (None, None, "unknown", (GRADE_NEED, SIZE_NEED)),
     ("T2", 3, "fits", ()),
