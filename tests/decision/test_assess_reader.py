@@ -290,3 +290,15 @@ def test_a_resource_sent_twice_leaves_its_notes_once():
     o = obs("85319-2", valueString="see report")
     a = assess([patient(), o, {**o}], CONFIG)
     assert len(notes(a, "unparseable-value")) == 1
+
+
+@pytest.mark.parametrize("value, noted", [
+    ({"valueString": "2.4"}, True), ({"valueString": "less than 1.8"}, True),
+    ({"valueString": "Amplified"}, False), ({"valueQuantity": {"value": 2.4}}, False),
+])
+def test_ish_ratio_sent_as_text_is_said(value, noted):
+    """A HER2 ISH ratio sent as a string (Synthea's 85318-4 valueString) is read, and the shape is noted."""
+    o = obs("85318-4", **value)
+    a = assess([patient(), o], CONFIG)
+    assert [r.analyte for r in a.history] == ["HER2-ISH"]
+    assert (("value-as-string", f"Observation/{o['id']}") in notes(a)) is noted
