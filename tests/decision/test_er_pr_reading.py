@@ -203,3 +203,12 @@ def test_intensity_and_ki67_readings_carry_no_receptor_status():
     kept = {r.resource: r for r in a.history}
     assert "Observation/intensity" not in kept
     assert (kept["Observation/ki"].status, kept["Observation/ki"].percent) == ("unknown", 30)
+
+
+@pytest.mark.parametrize("pr_value", [5, 50])
+def test_er_negative_with_pr_positive_or_low_is_marked(pr_value):
+    """ER <1 % with PR >=1 % (PR low counts: ASCO/CAP 2020 positive is >=1 %): hormone-receptor positive, marked
+    ER-/PR+ (rare, often a testing problem)."""
+    a = assess([PATIENT, percent(ER_PERCENT, 0), percent(PR_PERCENT, pr_value), HER2_1], CONFIG)
+    assert (a.hr, a.subtype) == ("positive", "HR+/HER2-")
+    assert "ER-/PR+" in a.modifiers

@@ -206,3 +206,12 @@ def test_two_ratios_on_the_same_side_agree():
     a = assess([*base(), ihc("2+"), obs("49683-6", valueQuantity={"value": 1.5}),
                 obs("49683-6", valueQuantity={"value": 1.7}), obs("74860-8", valueQuantity={"value": 4.5})], CONFIG)
     assert (a.her2.ish, a.her2.status, a.her2.ish_group) == ("not-amplified", "negative", 4)
+
+
+@pytest.mark.parametrize("ish", [{"valueString": "equivocal"}, {"valueString": "1.8-2.2"}])
+def test_an_equivocal_ish_alone_is_equivocal(ish):
+    """An ISH reported 'equivocal' or as the pre-2018 band 1.8-2.2, with no IHC: HER2 equivocal (re-reading
+    needed against the 2018 algorithm), no subtype."""
+    code = "85318-4" if ish["valueString"] == "equivocal" else "49683-6"
+    a = assess([*base(), obs(code, **ish)], CONFIG)
+    assert (a.her2.status, a.subtype) == ("equivocal", "indeterminate")
