@@ -215,3 +215,18 @@ def test_an_equivocal_ish_alone_is_equivocal(ish):
     code = "85318-4" if ish["valueString"] == "equivocal" else "49683-6"
     a = assess([*base(), obs(code, **ish)], CONFIG)
     assert (a.her2.status, a.subtype) == ("equivocal", "indeterminate")
+
+
+def test_ihc_0_refined_to_null_by_the_interpretation_of_the_same_sample():
+    """IHC 0 beside an overall call '0, no staining' (HER2-null): the score reads 0 null (ASCO/CAP 2023)."""
+    a = assess([*base(), ihc("0"), interpretation(text="0 null")], CONFIG)
+    assert (a.her2.status, a.her2.expression) == ("negative", "null")
+
+
+@pytest.mark.parametrize("order", [("0 ultralow", "0 null"), ("0 null", "0 ultralow")])
+def test_ihc_0_ultralow_and_0_null_on_one_sample_disagree(order):
+    """HER2-ultralow and HER2-null are different IHC 0 categories (ASCO/CAP 2023; DESTINY-Breast06 eligibility):
+    both on one sample is a disagreement that is said, in either order."""
+    a = assess([*base(), *(obs("85319-2", valueString=t) for t in order)], CONFIG)
+    assert a.her2.status == "negative"
+    assert "conflicting-results" in notes_of(a)
