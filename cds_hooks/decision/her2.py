@@ -315,6 +315,8 @@ def decide_sample(sample: Sample, notes: list[DataQualityNote]) -> None:
     if len(distinct) > 1 and not (all(s.startswith("0") for s in distinct) and "0" in distinct and len(distinct) == 2):
         notes.append(DataQualityNote("conflicting-results", f"HER2 IHC scores of one sample disagree ({', '.join(sorted(distinct))}); the highest is used", sample.lead.resource))
     ihc = max(ihc_scores, key=lambda s: (_SCORE_ORDER[s], s != "0")) if ihc_scores else None
+    if ihc in ("0-ultralow", "0-null") and {"0-ultralow", "0-null"} <= distinct:
+        ihc = "0"   # ultralow and null of one sample disagree: IHC 0 without its category, never input order (P18)
     if ihc == "0":
         annotated = [r.ihc_score for r in interp if r.ihc_score in ("0-ultralow", "0-null")]
         if annotated:

@@ -226,7 +226,8 @@ def test_ihc_0_refined_to_null_by_the_interpretation_of_the_same_sample():
 @pytest.mark.parametrize("order", [("0 ultralow", "0 null"), ("0 null", "0 ultralow")])
 def test_ihc_0_ultralow_and_0_null_on_one_sample_disagree(order):
     """HER2-ultralow and HER2-null are different IHC 0 categories (ASCO/CAP 2023; DESTINY-Breast06 eligibility):
-    both on one sample is a disagreement that is said, in either order."""
+    both on one sample is a disagreement that is said, in either order, and input order never picks one: the
+    sample reads IHC 0 without its category (found here: the first one given used to win)."""
     a = assess([*base(), *(obs("85319-2", valueString=t) for t in order)], CONFIG)
-    assert a.her2.status == "negative"
+    assert (a.her2.status, a.her2.expression, a.her2.ultralow_on_any_sample) == ("negative", "zero-unspecified", False)
     assert "conflicting-results" in notes_of(a)
