@@ -30,7 +30,9 @@ their diffs to ``survivors.diff``; those judged equivalent are listed, one line 
 from __future__ import annotations
 
 import argparse
+import ast
 import fnmatch
+import io
 import json
 import math
 import os
@@ -39,7 +41,9 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
+import tokenize
 import tomllib
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -64,7 +68,8 @@ SLICES = {
 # Within the CI slice, the functions that apply the HER2 and ER/PR cut-offs (mutmut names, fnmatch patterns).
 MUTANTS = {
     "ci": ["cds_hooks.decision.her2.x__ratio_side__*", "cds_hooks.decision.her2.x__copies_band__*",
-           "cds_hooks.decision.her2.x__ish_groups__*", "cds_hooks.decision.er_pr.x_percent_category__*",
+           "cds_hooks.decision.her2.x__ish_groups__*", "cds_hooks.decision.her2.x__copies_without_ratio__*",
+           "cds_hooks.decision.er_pr.x_percent_category__*",
            "cds_hooks.decision.er_pr.x_percent_status__*"],
     "full": [],
     "decision": [],
@@ -152,6 +157,57 @@ def results(target: Path) -> dict[str, int | None]:
     return found
 
 
+_COMPARED = re.compile(r"==|!=|\bin\b|startswith|endswith|\.get\(|\[")
+
+
+def _tokens(source: str) -> list[tuple[int, str]]:
+    return [(t.type, t.string) for t in tokenize.generate_tokens(io.StringIO(source).readline)
+            if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT)]
+
+
+def _functions(path: Path) -> dict[str, str]:
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines(keepends=True)
+    return {node.name: textwrap.dedent("".join(lines[node.lineno - 1:node.end_lineno]))
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in node.name}
+
+
+def wording_mutants(target: Path, names: list[str]) -> set[str]:
+    """Mutants whose only change is inside a sentence a clinician reads, not in anything the code compares.
+
+    Why: mutmut changes every string literal (case, or wrapped in ``XX``); a changed sentence on an alert or an
+    option note changes no decision, and pinning every sentence in a test would only freeze the wording. Such a
+    mutant is counted apart (``wording``), so the score of the decisions is not hidden behind it; it is not
+    called equivalent. The test: the mutated function's tokens equal the original's except string literals of
+    three words or more, on lines that compare nothing (no ``==``, ``in``, ``startswith``, indexing...).
+    """
+    found: set[str] = set()
+    cache: dict[Path, dict[str, str]] = {}
+    for name in names:
+        module, _, function = name.rpartition(".x")
+        path = target / "mutants" / Path(*module.split(".")).with_suffix(".py")
+        if not path.is_file():
+            continue
+        functions = cache.setdefault(path, _functions(path))
+        mutant = functions.get("x" + function)
+        original = functions.get(re.sub(r"__mutmut_\d+$", "__mutmut_orig", "x" + function))
+        if not mutant or not original:
+            continue
+        try:
+            before, after = _tokens(original), _tokens(mutant)
+        except (tokenize.TokenError, SyntaxError):
+            continue
+        if len(before) != len(after):
+            continue
+        changed = [(b, a) for b, a in zip(before[3:], after[3:]) if b != a]    # [3:]: the function's own name
+        lines = {line for line in original.splitlines() for (_, text), _ in changed if text in line}
+        if changed and all(b[0] == a[0] == tokenize.STRING and b[1].count(" ") >= 2 for b, a in changed) \
+                and not any(_COMPARED.search(line) for line in lines):
+            found.add(name)
+    return found
+
+
 def status(code: int | None) -> str:
     return KILLED.get(code) or SURVIVED.get(code) or NOT_RUN.get(code) or "suspicious"  # type: ignore[arg-type]
 
@@ -160,22 +216,33 @@ def module_of(mutant: str) -> str:
     return mutant.split(".x_")[0].split(".xǁ")[0]
 
 
-def summarise(codes: dict[str, int | None]) -> dict:
+def summarise(codes: dict[str, int | None], wording: set[str] = frozenset()) -> dict:
     by_module: dict[str, Counter] = defaultdict(Counter)
     for name, code in codes.items():
         by_module[module_of(name)][status(code)] += 1
+        if name in wording:
+            by_module[module_of(name)]["wording " + ("survived" if status(code) in SURVIVED.values() else "killed")] += 1
 
     def score(counter: Counter) -> tuple[int, int, float | None]:
         killed = sum(counter[s] for s in set(KILLED.values()))
         checked = killed + sum(counter[s] for s in set(SURVIVED.values())) + counter["suspicious"]
         return killed, checked, (100.0 * killed / checked) if checked else None
 
+    def behaviour(counter: Counter) -> tuple[int, int, float | None]:
+        killed, checked, _ = score(counter)
+        killed -= counter["wording killed"]
+        checked -= counter["wording killed"] + counter["wording survived"]
+        return killed, checked, (100.0 * killed / checked) if checked else None
+
     areas: dict[str, Counter] = defaultdict(Counter)
     for module, counter in by_module.items():
         areas["decision" if module.startswith("cds_hooks.decision") else "service"] += counter
     return {
-        "modules": {m: {"counts": dict(c), "killed_checked_score": score(c)} for m, c in sorted(by_module.items())},
-        "areas": {a: {"counts": dict(c), "killed_checked_score": score(c)} for a, c in sorted(areas.items())},
+        "modules": {m: {"counts": dict(c), "killed_checked_score": score(c), "without_wording": behaviour(c)}
+                    for m, c in sorted(by_module.items())},
+        "areas": {a: {"counts": dict(c), "killed_checked_score": score(c), "without_wording": behaviour(c)}
+                  for a, c in sorted(areas.items())},
+        "wording_survivors": sorted(n for n in wording if status(codes[n]) in SURVIVED.values()),
         "survivors": sorted(n for n, c in codes.items() if status(c) in set(SURVIVED.values()) | {"suspicious"}),
         "not_checked": sorted(n for n, c in codes.items() if status(c) in set(NOT_RUN.values())),
     }
@@ -227,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mutmut failed (exit {code}); see {log}", file=sys.stderr)
         print(log.read_text(encoding="utf-8", errors="replace")[-3000:], file=sys.stderr)
         return 1
-    summary = summarise(codes)
+    summary = summarise(codes, wording_mutants(target, sorted(codes)))
     summary["scope"], summary["seconds"] = args.scope, round(time.monotonic() - started)
     if sample:
         summary["sample"] = {"size": len(sample), "seed": args.seed, "of": len(results(target))}
@@ -237,13 +304,21 @@ def main(argv: list[str] | None = None) -> int:
     drawn = summary.get("sample")
     print(f"mutation testing, scope {args.scope}, {summary['seconds']} s"
           + (f", a random sample of {drawn['size']} of {drawn['of']} mutants (seed {drawn['seed']})" if drawn else ""))
+    print(f"  {'module':45} {'killed/checked':>14} {'score':>8}   without wording mutants")
     for module, row in summary["modules"].items():
         killed, checked, score = row["killed_checked_score"]
-        print(f"  {module:45} {killed:5}/{checked:<5} {score:6.1f} %" if score is not None else f"  {module:45} no mutants checked")
+        k2, c2, s2 = row["without_wording"]
+        print(f"  {module:45} {killed:6}/{checked:<7} {score:6.1f} %   {k2:5}/{c2:<5} "
+              + (f"{s2:6.1f} %" if s2 is not None else "") if score is not None else f"  {module:45} no mutants checked")
     for area, row in summary["areas"].items():
         killed, checked, score = row["killed_checked_score"]
+        k2, c2, s2 = row["without_wording"]
         interval = " (95 %% interval %.1f-%.1f %%)" % wilson(killed, checked) if drawn else ""
-        print(f"{area:47} {killed:5}/{checked:<5} {score:6.1f} %{interval}")
+        interval2 = " (95 %% interval %.1f-%.1f %%)" % wilson(k2, c2) if drawn and c2 else ""
+        print(f"{area:47} {killed:6}/{checked:<7} {score:6.1f} %{interval}")
+        if s2 is not None:
+            print(f"{area + ', without wording mutants':47} {k2:6}/{c2:<7} {s2:6.1f} %{interval2}")
+    print(f"wording mutants that survived: {len(summary['wording_survivors'])} (counted as survivors above)")
     print(f"survivors: {len(summary['survivors'])} (list: {target / 'survivors.txt'}, diffs: {target / 'survivors.diff'})")
     if summary["not_checked"]:
         print(f"{len(summary['not_checked'])} mutants were not checked", file=sys.stderr)
