@@ -30,7 +30,6 @@ their diffs to ``survivors.diff``; those judged equivalent are listed, one line 
 from __future__ import annotations
 
 import argparse
-import ast
 import fnmatch
 import io
 import json
@@ -157,6 +156,7 @@ def results(target: Path) -> dict[str, int | None]:
     return found
 
 
+_DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\S+__mutmut_(?:orig|\d+))\(")
 _COMPARED = re.compile(r"==|!=|\bin\b|startswith|endswith|\.get\(|\[")
 
 
@@ -166,11 +166,19 @@ def _tokens(source: str) -> list[tuple[int, str]]:
 
 
 def _functions(path: Path) -> dict[str, str]:
-    source = path.read_text(encoding="utf-8")
-    lines = source.splitlines(keepends=True)
-    return {node.name: textwrap.dedent("".join(lines[node.lineno - 1:node.end_lineno]))
-            for node in ast.walk(ast.parse(source))
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in node.name}
+    """The source of every mutant and original function in one of mutmut's mutated files, dedented, by name.
+
+    Why not ``ast``: the mutated files are megabytes (every mutant is a copy of its function); a scan of the
+    lines for ``def ...__mutmut_`` is a hundred times faster and enough to cut them apart."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    found: dict[str, str] = {}
+    starts = [(i, m) for i, line in enumerate(lines) if (m := _DEF.match(line))]
+    for i, match in starts:
+        indent, end = len(match.group(1)), i + 1
+        while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
+            end += 1
+        found[match.group(2)] = textwrap.dedent("".join(lines[i:end]))
+    return found
 
 
 def wording_mutants(target: Path, names: list[str]) -> set[str]:
