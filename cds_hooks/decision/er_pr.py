@@ -127,7 +127,9 @@ def decide_receptor(receptor: str, results: list[ReceptorResult], kinds: dict[st
         known = [r for r in members if r.status != "unknown"]
         if not known:
             continue
-        known.sort(key=lambda r: RANK.get(basis_of(r, kinds), 3))
+        # Best evidence first; among equals a final result before a preliminary one (b.1: a preliminary result is
+        # never the sole basis), then by reference, so that input order never picks the sample's lead.
+        known.sort(key=lambda r: (RANK.get(basis_of(r, kinds), 3), r.provisional, r.resource))
         best = known[0]
         top_rank = RANK.get(basis_of(best, kinds), 3)
         peers = [r for r in known if RANK.get(basis_of(r, kinds), 3) == top_rank]

@@ -737,3 +737,18 @@ def test_a_measured_er_above_10_percent_still_outranks_a_measured_er_low():
     high = _on(pct("85329-1", 11, when="2026-08-01"), "s2")
     a = assess([patient(), *_breast_samples("s1", "s2"), ihc("1+"), pct("85325-9", 0), low, high], CONFIG)
     assert (a.er.status, a.er.percent) == ("positive", 11)
+
+
+@pytest.mark.parametrize("preliminary_first", [True, False])
+def test_a_final_result_leads_its_sample_whatever_the_input_order(preliminary_first):
+    """ER 0 % final and ER 0 % preliminary on one specimen, ER '>10%' preliminary on unnamed tissue the same day:
+    the final result leads its sample, so the sample is final and governs (b.1: a preliminary result is never the
+    sole basis while a final one exists). The preliminary copy listed first once made the sample preliminary, and
+    the other preliminary sample's positive then governed: input order decided ER (found by the order property)."""
+    final = _on(pct("85329-1", 0, when="2024-01-01"), "s1")
+    prelim = _on(pct("85329-1", 0, when="2024-01-01", status="preliminary"), "s1")
+    other = obs("85329-1", when="2024-01-01", status="preliminary", valueString=">10%")
+    pair = [prelim, final] if preliminary_first else [final, prelim]
+    a = assess([patient(), *_breast_samples("s1", "s2"), ihc("1+"), pct("85325-9", 0), *pair, other], CONFIG)
+    assert a.er.status == "negative"
+    assert sorted(a.er.evidence) == sorted([f"Observation/{final['id']}", f"Observation/{prelim['id']}"])
