@@ -79,6 +79,7 @@ def test_resource_without_id_or_full_url_is_named_by_position():
     del first["id"], second["id"]
     intake = take_in([patient(), first, {"resourceType": "Bundle", "entry": [{"fullUrl": 5, "resource": second}]}])
     assert refs(intake) == ["Patient/p1", "Observation/item-1", "Observation/item-2"]
+    assert intake.full_urls["Observation/item-2"] is None
     assert intake.resolve("urn:uuid:item-1") is intake.resources[1]
 
 
@@ -125,8 +126,8 @@ def test_items_that_are_not_resources_are_noted(item, message):
 def test_the_same_resource_twice_is_read_once_but_a_different_one_with_the_same_id_is_kept():
     """Overlapping searches repeat a resource: read once. Two different contents under one id are both kept
     (neither is silently lost), and a reference resolves to the first."""
-    intake = take_in([patient(), observation(), observation()])
-    assert refs(intake) == ["Patient/p1", "Observation/o1"]
+    intake = take_in([patient(), observation(), observation(), observation("o2")])
+    assert refs(intake) == ["Patient/p1", "Observation/o1", "Observation/o2"]
     other = observation(valueQuantity={"value": 5, "unit": "%"})
     intake = take_in([patient(), observation(), other])
     assert refs(intake) == ["Patient/p1", "Observation/o1", "Observation/o1"]
@@ -233,9 +234,9 @@ _DROPPED_STATUSES = [(rtype, status, code) for rtype in STATUS_TYPES
 @pytest.mark.parametrize("rtype, status, code", _DROPPED_STATUSES)
 def test_entered_in_error_and_cancelled_records_are_dropped_and_said(rtype, status, code):
     resource = of_type_with_status(rtype, status)
-    intake = take_in([patient(), resource])
+    intake = take_in([patient(), resource, observation("after")])
     ref = f"{rtype}/x"
-    assert refs(intake) == ["Patient/p1"] and intake.dropped == {ref}
+    assert refs(intake) == ["Patient/p1", "Observation/after"] and intake.dropped == {ref}
     [note] = intake.notes
     assert (note.code, note.resource) == (code, ref) and f"'{status}'" in note.message
     assert intake.resolve(ref) is None
@@ -256,8 +257,8 @@ def condition(verification, *more):
 
 @pytest.mark.parametrize("verification", ["entered-in-error", "refuted"])
 def test_refuted_or_entered_in_error_conditions_are_dropped(verification):
-    intake = take_in([patient(), condition(verification)])
-    assert refs(intake) == ["Patient/p1"] and intake.dropped == {"Condition/c1"}
+    intake = take_in([patient(), condition(verification), observation("after")])
+    assert refs(intake) == ["Patient/p1", "Observation/after"] and intake.dropped == {"Condition/c1"}
     assert notes(intake) == [("dropped-entered-in-error", "Condition/c1")]
 
 
@@ -287,10 +288,10 @@ def test_verification_status_without_codes_keeps_the_condition(verification):
 
 @pytest.mark.parametrize("subject", ["Patient/p1", "Patient/p1/_history/3", "http://ehr.example/fhir/Patient/p1",
                                      "http://ehr.example/fhir/Patient/p1/_history/2", "urn:uuid:p1", " Patient/p1 ",
-                                     "Group/g1", "Device/d1", None])
+                                     "http://ehr.example/fhir/Patient/p1/", "Group/g1", "Device/d1", None])
 def test_resources_about_this_patient_or_no_patient_are_kept(subject):
-    intake = take_in([patient(), observation(subject=subject)])
-    assert refs(intake) == ["Patient/p1", "Observation/o1"] and intake.notes == []
+    intake = take_in([patient(), observation(subject=subject), observation("o2")])
+    assert refs(intake) == ["Patient/p1", "Observation/o1", "Observation/o2"] and intake.notes == []
 
 
 @pytest.mark.parametrize("subject", ["Patient/p2", "Patient/p2/_history/1", "http://ehr.example/fhir/Patient/p2",
@@ -374,3 +375,15 @@ def test_a_note_is_said_once():
 def test_ref_of_names_missing_parts():
     assert ref_of({}) == "?/?" and ref_of({"resourceType": "Observation"}) == "Observation/?"
     assert ref_of({"resourceType": "Observation", "id": "o1"}) == "Observation/o1"
+
+
+def test_non_string_id_is_replaced_by_position():
+    """An id that is not a string (invalid R4; kept for an unvalidated type) is replaced, never used as is."""
+    intake = take_in([patient(), {"resourceType": "Encounter", "id": 5}])
+    assert refs(intake) == ["Patient/p1", "Encounter/item-1"]
+
+
+def test_bad_entry_in_a_nested_bundle_is_noted():
+    inner = {"resourceType": "Bundle", "entry": [{"fullUrl": "urn:uuid:1"}, {"resource": observation()}]}
+    intake = take_in([patient(), {"resourceType": "Bundle", "entry": [{"resource": inner}]}])
+    assert refs(intake) == ["Patient/p1", "Observation/o1"] and [n.code for n in intake.notes] == ["invalid-resource"]
