@@ -173,6 +173,7 @@ def test_types_not_read_are_kept_unvalidated():
     (observation(code={"coding": ["8867-4"]}, issued="x"), True),
     (observation(code={"coding": "8867-4"}, issued="x"), True),
     (observation(code={"text": "heart rate"}, issued="x"), True),                  # no codes at all
+    (observation(code="8867-4", issued="x"), True),                                # code not a CodeableConcept
     (observation(code={"coding": [{"system": LNC, "code": "10828004"}]}, issued="x"), True),   # SNOMED id as LOINC
     (observation(code={"coding": [{"system": LNC, "code": "417181009"}]}, issued="x"), True),  # known wrong system
     (observation(code=HEART_RATE, issued="x", component=[{"code": HEART_RATE}]), False),
