@@ -97,8 +97,13 @@ def read_setting(intake: Intake, notes: list[DataQualityNote], events: list[Clin
         when = condition_date(condition)
         entry, _ = _first_entry(codes.CONDITION_CODES, condition.get("code"))
         icd_codes = [c for c in (_icd(x) for x in codings(condition.get("code"))) if c]
+        maybe_regional = [c for c in icd_codes if c.startswith(codes.ICD_NODES_MAYBE_REGIONAL)]
         secondary = (entry is not None and entry.meaning == "metastatic") or any(
-            c.startswith(codes.ICD_SECONDARY_PREFIXES) for c in icd_codes)
+            c.startswith(codes.ICD_SECONDARY_PREFIXES) and c not in maybe_regional for c in icd_codes)
+        if maybe_regional and not secondary:
+            notes.append(DataQualityNote("nodal-code-not-distant",
+                                         f"{ref}: {', '.join(maybe_regional)} (secondary neoplasm of lymph nodes) can be "
+                                         "regional nodal disease in breast cancer; not read as distant metastasis", ref))
         # A receptor-status disorder (417181009, Z17.x...) also says the patient has breast cancer.
         breast = (entry is not None and entry.meaning != "metastatic") or any(c.startswith(codes.ICD_BREAST_PREFIX) for c in icd_codes)
         if any(c.startswith(codes.ICD_BREAST_PREFIX) and len(c.replace(".", "")) >= 5 and c.replace(".", "")[4] == "2" for c in icd_codes):

@@ -176,6 +176,15 @@ BREAST_PRIMARY_CONDITIONS: tuple[CodeEntry, ...] = (
 )
 ICD_BREAST_PREFIX = "C50"          # C50.x: 5th character 2 = male (a.6, mCODE VS_CancerCondition)
 ICD_SECONDARY_PREFIXES = ("C77", "C78", "C79")   # secondary malignant neoplasm (a.6, V1)
+# C77.x is a secondary neoplasm of lymph nodes. mCODE's SecondaryCancerDisorderVS groups all of C77 with distant
+# metastasis, but for breast cancer AJCC 8th ed. (Breast chapter; SEER EOD "Regional Nodes" for breast,
+# https://staging.seer.cancer.gov/eod_public/table/1.3/nodes_daj/) counts the ipsilateral axillary, infraclavicular,
+# internal mammary and supraclavicular nodes as regional (N1-N3), and any other node (contralateral, cervical) as
+# distant (M1). C77.0 (head and neck, supraclavicular included), C77.1 (intrathoracic, internal mammary included),
+# C77.3 (axilla), C77.8 (several regions) and C77.9 (unspecified) can therefore be regional: they do not establish
+# metastatic disease, and the record is flagged instead. C77.2, C77.4 and C77.5 (abdominal, inguinal, pelvic) are
+# never regional for the breast and stay distant.
+ICD_NODES_MAYBE_REGIONAL = ("C77.0", "C77.1", "C77.3", "C77.8", "C77.9", "C770", "C771", "C773", "C778", "C779")
 
 # Receptor status carried in Condition.code (weakest evidence after ICD Z17 in b.2 precedence).
 RECEPTOR_STATUS_CONDITIONS: tuple[CodeEntry, ...] = (
@@ -552,6 +561,7 @@ DATA_QUALITY_CODES: dict[str, tuple[str, str]] = {
     "medication-display-mismatch": ("caveat", "a medication coding's display names another drug than its RxNorm code (Synthea 'Paclitaxel' on Taxotere 202982); the code is used"),
     "newer-provisional-differs": ("caveat", "a newer preliminary result disagrees with the older final result the decision uses (b.1: a preliminary result is never the sole basis)"),
     "ish-ratio-unreadable": ("problem", "dual-probe ISH whose HER2/CEP17 ratio is unreadable: the copy number alone leaves two ISH groups with different calls; unresolved"),
+    "nodal-code-not-distant": ("caveat", "an ICD-10-CM C77.0/.1/.3/.8/.9 lymph-node secondary that may be regional nodal disease (AJCC 8th ed.: ipsilateral axillary, internal mammary, supra/infraclavicular nodes are N, not M); not read as metastatic"),
     "single-probe-borderline": ("caveat", "single-probe ISH 4-<6 signals/cell without IHC 3+; read as not amplified"),
     "her2-basis-not-recorded": ("caveat", "HER2 positive without IHC score or ISH: basis not recorded"),
     "her2-2plus-resolved-without-ish": ("caveat", "IHC 2+ settled by the overall HER2 interpretation; the ISH result is not in the data"),

@@ -85,6 +85,11 @@ DATA_QUALITY_WORDS: dict[str, tuple[str, str]] = {
     "ish-ratio-unreadable": ("A dual-probe HER2 ISH report has a HER2/CEP17 ratio that could not be read; the mean "
                              "HER2 copy number alone fits two ISH groups that lead to different HER2 results.",
                              "Ask pathology for the HER2/CEP17 ratio of this test."),
+    "nodal-code-not-distant": ("A diagnosis code for cancer in lymph nodes names nodes that are usually regional in "
+                               "breast cancer (axilla, internal mammary or supraclavicular nodes), so it was not read "
+                               "as distant metastasis.",
+                               "Check whether the involved nodes are on the same side as the tumour; nodes on the "
+                               "other side or elsewhere mean metastatic disease and should be recorded as such."),
     "single-probe-borderline": ("A single-probe HER2 ISH count of 4 to under 6 signals per cell was read as not "
                                 "amplified without IHC 3+.", "Consider dual-probe ISH or IHC on the same sample."),
     "her2-basis-not-recorded": ("HER2 is recorded as positive without the IHC score or ISH result behind it.",

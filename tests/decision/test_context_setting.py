@@ -137,9 +137,11 @@ def test_a_none_or_negative_metastasis_site_is_no_distant_disease(value):
 @pytest.mark.parametrize("code, system, sites", [
     ("94381002", SCT, ["liver"]), ("94222008", SCT, ["bone"]), ("94391008", SCT, ["lung"]), ("94225005", SCT, ["brain"]),
     ("128462008", SCT, ["other"]), ("C78.7", ICD, ["liver"]), ("C79.51", ICD, ["bone"]), ("C7951", ICD, ["bone"]),
-    ("C79.31", ICD, ["brain"]), ("C78.01", ICD, ["lung"]), ("C79.9", ICD, ["other"]), ("C77.9", ICD, ["other"])])
+    ("C79.31", ICD, ["brain"]), ("C78.01", ICD, ["lung"]), ("C79.9", ICD, ["other"]), ("C77.2", ICD, ["other"]), ("C77.4", ICD, ["other"]),
+    ("C77.5", ICD, ["other"])])
 def test_a_secondary_neoplasm_condition_is_metastatic_with_its_site(code, system, sites):
-    """mCODE SecondaryCancerDisorderVS (SNOMED 128462008 and children; ICD-10-CM C77/C78/C79): metastatic, basis
+    """mCODE SecondaryCancerDisorderVS (SNOMED 128462008 and children; ICD-10-CM C78/C79, and the C77 lymph-node
+    regions that are never regional for the breast: abdominal C77.2, inguinal C77.4, pelvic C77.5): metastatic, basis
     secondary-neoplasm-condition, the site named (bone, liver, lung, brain) or "other", and a metastasis event dated
     by the Condition."""
     a = setting(condition("met", code, system, onsetDateTime="2026-02-01"))
@@ -148,6 +150,28 @@ def test_a_secondary_neoplasm_condition_is_metastatic_with_its_site(code, system
         "metastatic", "secondary-neoplasm-condition", ["Condition/met"], sites)
     assert [(e.date, e.evidence) for e in events(a, "metastasis")] == [("2026-02-01", ["Condition/met"])]
     assert events(a, "diagnosis") == []          # a secondary neoplasm is not the breast cancer diagnosis
+
+
+@pytest.mark.parametrize("code", ["C77.3", "C773", "C77.0", "C77.1", "C77.8", "C77.9"])
+def test_a_lymph_node_secondary_that_can_be_regional_is_not_distant_metastasis(code):
+    """AJCC 8th ed. (Breast): ipsilateral axillary, internal mammary and supra/infraclavicular nodes are regional
+    (N1-N3), not M1. ICD-10-CM C77.3 (axilla), C77.0 (head and neck, supraclavicular included), C77.1 (intrathoracic,
+    internal mammary included), C77.8 and C77.9 can name them, so beside a C50 breast cancer they leave the setting
+    early, with a note asking whether the nodes are on the other side (which would be M1)."""
+    a = setting(condition("bc", "C50.912", ICD, onsetDateTime="2026-01-10"),
+                condition("nodes", code, ICD, onsetDateTime="2026-01-10"))
+    assert (a.setting.setting, a.setting.evidence) == ("early", ["Condition/bc"])
+    assert events(a, "metastasis") == []
+    assert [(n.code, n.resource) for n in a.data_quality if n.code == "nodal-code-not-distant"] == [
+        ("nodal-code-not-distant", "Condition/nodes")]
+
+
+def test_a_regional_node_code_beside_a_distant_metastasis_leaves_the_setting_metastatic():
+    """C77.3 beside C78.7 (liver): the liver metastasis makes the setting metastatic; the nodal code adds no site."""
+    a = setting(condition("nodes", "C77.3", ICD, onsetDateTime="2026-01-10"),
+                condition("liver", "C78.7", ICD, onsetDateTime="2026-03-01"))
+    assert (a.setting.setting, a.setting.evidence, a.setting.metastatic_sites) == (
+        "metastatic", ["Condition/liver"], ["liver"])
 
 
 @pytest.mark.parametrize("value", [M1, PM1, "1229904003"])
