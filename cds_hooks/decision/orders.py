@@ -47,6 +47,25 @@ def _resources(orders: Any) -> list[dict]:
     return [r for r in items if isinstance(r, dict) and isinstance(r.get("resourceType"), str)]
 
 
+def _by_full_url(orders: Any) -> dict[str, dict]:
+    """The Medications of a draftOrders Bundle by their entry's fullUrl (``urn:uuid:...`` or absolute URL): an
+    order may reference its drug that way (FHIR R4 Bundle, resolving references in Bundles)."""
+    found: dict[str, dict] = {}
+    items = orders.get("entry") if isinstance(orders, dict) else orders
+    if not isinstance(items, Iterable) or isinstance(items, (str, bytes, dict)):
+        return found
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        resource = item.get("resource")
+        for bundle in (item, resource):
+            if isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
+                found.update(_by_full_url(bundle))
+        if isinstance(item.get("fullUrl"), str) and isinstance(resource, dict) and resource.get("resourceType") == "Medication":
+            found[item["fullUrl"]] = resource
+    return found
+
+
 def _codings(concept: Any) -> list[dict]:
     if not isinstance(concept, dict):
         return []
@@ -81,6 +100,7 @@ def draft_medications(orders: Any) -> list[MedicationUse]:
     """Draft drug orders as MedicationUse facts (draft=True); unreadable ones are skipped."""
     resources = _resources(orders)
     siblings = {f"Medication/{r.get('id')}": r for r in resources if r.get("resourceType") == "Medication"}
+    siblings.update(_by_full_url(orders))
     uses: list[MedicationUse] = []
     for order in resources:
         if order.get("resourceType") not in DRUG_ORDER_TYPES:

@@ -275,7 +275,8 @@ def create_cds_blueprint(settings: ServiceSettings, *, state: StateStore,
             cards = patient_view_cards(assessment, (), data.gaps, settings.smart_launch_url,
                                        data.search_note("receptorObservations"))
         else:
-            alerts = check_orders(assessment, hook_request.orders, hook_request.selections, config)
+            alerts = check_orders(assessment, {"resourceType": "Bundle", "entry": hook_request.order_entries},
+                                  hook_request.selections, config)
             cards = order_cards(assessment, alerts, hook_request.orders, data.gaps, settings.smart_launch_url)
         for card in cards:
             topic = ((card.get("source") or {}).get("topic") or {}).get("code") or "(none)"

@@ -30,6 +30,7 @@ class HookRequest:
     fhir_server: str | None
     access_token: str | None
     orders: list[dict[str, Any]] = field(default_factory=list)
+    order_entries: list[dict[str, Any]] = field(default_factory=list)   # {"fullUrl", "resource"} of each order
     selections: list[str] | None = None
 
 
@@ -99,14 +100,17 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
-def draft_order_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
-    """The resources in a draftOrders Bundle, read leniently (no Bundle.type or fullUrl needed, checklist 1D.17).
+def draft_order_entries(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entries of a draftOrders Bundle as ``{"fullUrl", "resource"}``, read leniently (no Bundle.type or
+    fullUrl needed, checklist 1D.17).
 
     Entries that are not objects are skipped; a Bundle nested in an entry is flattened here, so the decision
     core only ever sees order resources. A non-Bundle resource with an ``entry`` member is malformed and
-    refused (400): the core reads ``entry`` as a Bundle's, and an order must not be guessed at.
+    refused (400): the core reads ``entry`` as a Bundle's, and an order must not be guessed at. The fullUrl is
+    kept because an order may name its drug by it (``medicationReference`` to ``urn:uuid:...``, FHIR R4 Bundle
+    references): without it that drug would be unknown and its conflicts never checked.
     """
-    resources: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
     entries = bundle.get("entry") if isinstance(bundle, dict) else None
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         if not isinstance(entry, dict):
@@ -117,7 +121,7 @@ def draft_order_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
         if resource is None or not isinstance(resource.get("resourceType"), str):
             continue
         if resource["resourceType"] == "Bundle":
-            resources.extend(draft_order_resources(resource))
+            kept.extend(draft_order_entries(resource))
         elif "entry" in resource:
             raise ServiceError(400, f"context.draftOrders.entry[{index}] is a {resource['resourceType']} with an "
                                     "'entry' member; only a Bundle has entries")
@@ -126,8 +130,9 @@ def draft_order_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
             if problem:
                 raise ServiceError(400, f"context.draftOrders.entry[{index}] ({resource['resourceType']}) is not "
                                         f"valid FHIR JSON: {problem[:200]}")
-            resources.append(resource)
-    return resources
+            full_url = entry.get("fullUrl") if resource is not entry and isinstance(entry.get("fullUrl"), str) else None
+            kept.append({"fullUrl": full_url, "resource": resource})
+    return kept
 
 
 def parse_hook_request(body: Any, service_hook: str, service_id: str) -> HookRequest:
@@ -152,7 +157,8 @@ def parse_hook_request(body: Any, service_hook: str, service_id: str) -> HookReq
         prefetch=prefetch, fhir_server=body.get("fhirServer"), access_token=auth["access_token"] if auth else None,
     )
     if hook in ("order-select", "order-sign"):   # the schema made draftOrders (and selections) required there
-        request.orders = draft_order_resources(context["draftOrders"])
+        request.order_entries = draft_order_entries(context["draftOrders"])
+        request.orders = [entry["resource"] for entry in request.order_entries]
         known = {f"{r['resourceType']}/{r['id']}" for r in request.orders if isinstance(r.get("id"), str)}
         if hook == "order-select":
             missing = [s for s in context["selections"] if s not in known]

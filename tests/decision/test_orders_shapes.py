@@ -148,6 +148,30 @@ def test_sibling_medication_is_found_by_relative_or_versioned_reference(referenc
     assert ingredients(bundle) == [("MedicationRequest/mr1", "anastrozole")]
 
 
+@pytest.mark.parametrize("full_url", ["urn:uuid:6f1c2a9e-3b7d-4c1e-9a55-0d2b8e4f7a10",
+                                      "https://ehr.example.org/fhir/Medication/m1"])
+def test_sibling_medication_is_found_by_its_entry_full_url(full_url):
+    """FHIR R4 Bundle: a reference may be the fullUrl of another entry (a urn:uuid in a draft, or an absolute URL).
+    The drug is then known and checked; before, it was an unknown drug, so no conflict could ever be raised."""
+    med = medication("m1")
+    del med["id"]          # a draft Medication often has no id, only its entry's fullUrl
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": by_reference(full_url)},
+                                                  {"fullUrl": full_url, "resource": med}]}
+    assert ingredients(bundle) == [("MedicationRequest/mr1", "anastrozole")]
+    nested = {"resourceType": "Bundle", "entry": [{"resource": by_reference(full_url)},
+                                                  {"resource": {"resourceType": "Bundle", "entry": [
+                                                      {"fullUrl": full_url, "resource": med}]}}]}
+    assert ingredients(nested) == [("MedicationRequest/mr1", "anastrozole")]
+
+
+def test_a_full_url_of_another_resource_type_is_not_a_drug():
+    """Only a Medication entry names a drug: a fullUrl on an order entry does not resolve a medicationReference."""
+    url = "urn:uuid:0b7e9c64-2f1a-4e0a-8d3c-5a6b7c8d9e0f"
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": by_reference(url)},
+                                                  {"fullUrl": url, "resource": med_request("mr2")}]}
+    assert ingredients(bundle) == [("MedicationRequest/mr1", None), ("MedicationRequest/mr2", "tamoxifen")]
+
+
 @pytest.mark.parametrize("reference", ["Medication/absent", {"not": "text"}, None])
 def test_missing_or_malformed_medication_reference_is_an_unknown_drug(reference):
     """A reference to a Medication not sent, or not a string, leaves the order unclassified (no crash)."""

@@ -73,6 +73,21 @@ def test_order_conflict_card_through_http(make_cds, cases_fhir, hook, topic):
     assert json.loads(card["links"][0]["appContext"]) == {"patient": patient, "focus": topic}
 
 
+def test_a_drug_named_by_a_urn_uuid_medication_entry_is_checked(make_cds, cases_fhir):
+    """A draft whose drug is a Medication entry referenced by its fullUrl (urn:uuid, FHIR R4 Bundle references):
+    tamoxifen for an ER 0-5 % patient raises the same critical card as a drug coded in the order itself."""
+    url = f"urn:uuid:{uuid.uuid4()}"
+    order = {"resourceType": "MedicationRequest", "id": "er-0-5pct-tam-ref", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/er-0-5pct"}, "medicationReference": {"reference": url}}
+    medication = {"resourceType": "Medication", "code": {"coding": [{"system": RXN, "code": "198240"}]}}
+    body = call("order-sign", "er-0-5pct", [order], cases_fhir.base_url)
+    body["context"]["draftOrders"]["entry"].append({"fullUrl": url, "resource": medication})
+    response = make_cds([cases_fhir.base_url], config=CONFIG).post(ORDER_SIGN, body)
+    assert response.status_code == 200, response.get_json()
+    cards = [c for c in response.get_json()["cards"] if c["source"]["topic"]["code"] == "endocrine-for-hr-negative"]
+    assert [c["indicator"] for c in cards] == ["critical"]
+
+
 def test_order_select_judges_only_the_selected_order(make_cds, cases_fhir):
     """With two drafts, order-select about the fitting one raises nothing about the unselected conflicting one."""
     patient = "pitfall-p2-er-low"
