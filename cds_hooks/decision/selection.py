@@ -181,7 +181,6 @@ class Governing:
     rivals: list[Candidate] = field(default_factory=list)     # same-day metastatic samples that disagree
     overruled: list[Candidate] = field(default_factory=list)  # valid samples that disagree but do not govern
     positive_elsewhere: list[Candidate] = field(default_factory=list)  # positive samples beside a non-positive call
-    resolved_by_later: list[Candidate] = field(default_factory=list)   # unresolved samples a later sample settled
     newer_provisional: list[Candidate] = field(default_factory=list)   # newer preliminary calls that disagree
 
     @property
@@ -193,27 +192,27 @@ def _newest(items: list[Candidate]) -> Candidate:
     return max(items, key=lambda c: (c.day, c.rank, c.key))
 
 
-def _early_call(group: list[Candidate]) -> tuple[Candidate, list[Candidate]]:
+def _early_call(group: list[Candidate]) -> Candidate:
     """The call of the early episode: a positive on any valid sample governs (b.3, ASCO/CAP 2018 allows
     re-testing a negative core on the excision and never downgrades a positive core; ASCO/CAP 2023
-    weighs prior and concurrent samples because of heterogeneity). Second value: unresolved samples a
-    later decisive sample settled (ASCO/CAP: an equivocal result is re-tested on the same or a new specimen)."""
+    weighs prior and concurrent samples because of heterogeneity). An unresolved sample a later decisive sample
+    settled does not govern (ASCO/CAP: an equivocal result is re-tested on the same or a new specimen)."""
     positives = [c for c in group if c.family == "positive"]
     if positives:
         # A measured percent outranks a bare "positive" (evidence precedence for ER/PR: percent over qualitative
         # IHC, b.2): "positive" covers 1-100 %, so it cannot overrule an ER-low 5 % measured on another sample.
         return max(positives, key=lambda c: (c.lead.percent is not None, _STRENGTH.get(c.status, 0),
-                                             c.lead.percent or 0.0, c.day, c.key)), []
+                                             c.lead.percent or 0.0, c.day, c.key))
     conflicted = [c for c in group if c.conflicted]
     if conflicted:
-        return _newest(conflicted), []
+        return _newest(conflicted)
     negatives = [c for c in group if c.family == "negative"]
     last_negative = max((c.day for c in negatives), default=None)
     waiting = [c for c in group if c.family == "unresolved"]
     still_open = [c for c in waiting if last_negative is None or c.day >= last_negative]
     if still_open:
-        return _newest(still_open), []
-    return _newest(negatives), waiting
+        return _newest(still_open)
+    return _newest(negatives)
 
 
 def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[[ReceptorResult], str],
@@ -271,7 +270,7 @@ def govern(candidates: list[Candidate], *, metastatic: bool, phase_of: Callable[
         group = pre or post or earlier
         if not group:
             return out                  # only another primary's samples: nothing describes the current tumour
-        chosen, out.resolved_by_later = _early_call(group)
+        chosen = _early_call(group)
         out.rule = ("early-results-only" if metastatic or not (pre or post) else
                     "pre-treatment-samples" if pre else "post-treatment-only")
     out.chosen = chosen
