@@ -35,6 +35,12 @@ def x_label__mutmut_orig(r):
     return r.label.endswith(": the low band")
 def x_label__mutmut_1(r):
     return r.label.endswith("XX: the low bandXX")
+def x_note__mutmut_orig(ref):
+    return Note("kind", "The result was taken in the early episode.", [ref])
+def x_note__mutmut_1(ref):
+    return Note("kind", "THE RESULT WAS TAKEN IN THE EARLY EPISODE.", [ref])
+def x_note__mutmut_2(ref):
+    return Note("kind", "The result was taken in the early episode.", refs[0])
 class Finding:
     def xǁFindingǁtext__mutmut_orig(self):
         return "The result was read again."
@@ -55,9 +61,12 @@ def test_only_a_changed_sentence_is_wording(target):
     """A sentence a clinician reads, changed, is wording; a compared code, a status, a sentence the code compares,
     or a sentence removed is behaviour."""
     names = [f"cds_hooks.decision.demo.x_check__mutmut_{n}" for n in (1, 2, 3, 4)]
-    names += ["cds_hooks.decision.demo.x_label__mutmut_1", "cds_hooks.decision.demo.xǁFindingǁtext__mutmut_1"]
+    names += ["cds_hooks.decision.demo.x_label__mutmut_1", "cds_hooks.decision.demo.xǁFindingǁtext__mutmut_1",
+              "cds_hooks.decision.demo.x_note__mutmut_1", "cds_hooks.decision.demo.x_note__mutmut_2"]
+    # A sentence that itself says "in", on a line that builds a list, is still only a sentence.
     assert mutation.wording_mutants(target, names) == {"cds_hooks.decision.demo.x_check__mutmut_1",
-                                                       "cds_hooks.decision.demo.xǁFindingǁtext__mutmut_1"}
+                                                       "cds_hooks.decision.demo.xǁFindingǁtext__mutmut_1",
+                                                       "cds_hooks.decision.demo.x_note__mutmut_1"}
 
 
 def test_wording_mutants_are_counted_apart_not_dropped():

@@ -157,7 +157,8 @@ def results(target: Path) -> dict[str, int | None]:
 
 
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\S+__mutmut_(?:orig|\d+))\(")
-_COMPARED = re.compile(r"==|!=|\bin\b|startswith|endswith|\.get\(|\[")
+_COMPARED = re.compile(r"==|!=|\bin\b|startswith|endswith|\.get\(|(?<=[\w)\]])\[")   # comparisons, lookups, subscripts
+_STRING = re.compile(r"(?:[rbfu]{0,2})(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')", re.IGNORECASE)
 
 
 def _tokens(source: str) -> list[tuple[int, str]]:
@@ -211,7 +212,7 @@ def wording_mutants(target: Path, names: list[str]) -> set[str]:
         changed = [(b, a) for b, a in zip(before[3:], after[3:]) if b != a]    # [3:]: the function's own name
         lines = {line for line in original.splitlines() for (_, text), _ in changed if text in line}
         if changed and all(b[0] == a[0] == tokenize.STRING and b[1].count(" ") >= 2 for b, a in changed) \
-                and not any(_COMPARED.search(line) for line in lines):
+                and not any(_COMPARED.search(_STRING.sub('""', line)) for line in lines):
             found.add(name)
     return found
 

@@ -87,6 +87,17 @@ def test_metastatic_phase_samples_count_only_while_the_episode_is_early(current,
     assert (discordance(a) is not None) is fires
 
 
+@pytest.mark.parametrize("current", ["early", "metastatic"])
+def test_pre_treatment_samples_are_compared_in_either_episode(current):
+    """The early call stands in at relapse without a metastasis biopsy (rule early-results-only): its pre-treatment
+    samples that disagree are still a discordance once the episode is metastatic (ASCO/CAP 2023: weigh prior
+    samples), not only while it is early."""
+    a = case([call("ER", "negative", "Observation/neg"), call("ER", "positive", "Observation/pos")],
+             rule="early-results-only", episode=EpisodeFinding(current=current), setting=current)
+    got = discordance(a)
+    assert got is not None and got.evidence == ["Observation/pos", "Observation/neg"]
+
+
 def test_positive_only_after_treatment_is_its_own_kind():
     a = case([call("ER", "negative", "Observation/neg"), call("ER", "positive", "Observation/gain",
                                                               phase="post-treatment")])
