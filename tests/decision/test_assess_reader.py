@@ -143,6 +143,20 @@ def test_components_with_receptor_codes_become_results_of_their_own():
     assert (a.er.status, a.pr.status) == ("positive", "negative")
 
 
+def test_a_component_code_invalid_for_its_system_is_noted_and_the_other_components_read():
+    """A SNOMED id under LOINC in a component cannot be a valid code: the note names the component, and the
+    component beside it with a valid ER [Presence] code is still read."""
+    o = obs("99999-9", system="http://lab.local", component=[
+        {"code": coded(LNC, "10828004"), "valueCodeableConcept": POS},
+        {"code": coded(LNC, "85337-4"), "valueCodeableConcept": POS},
+    ])
+    a = assess([patient(), o], CONFIG)
+    ref = f"Observation/{o['id']}"
+    [note] = [n for n in a.data_quality if n.code == "invalid-code-for-system"]
+    assert note.resource == ref and "component 0" in note.message and "10828004" in note.message
+    assert [(r.analyte, r.resource) for r in a.history] == [("ER", f"{ref}#component-1")]
+
+
 def test_status_applies_to_components():
     o = obs("99999-9", system="http://lab.local", status="preliminary",
             component=[{"code": coded(LNC, "85337-4"), "valueCodeableConcept": POS}])

@@ -323,6 +323,16 @@ def test_the_recurrence_biopsy_taken_before_its_record_dates_it():
     assert (e.new_tumour, e.new_tumour_kind) == ("2029-01-20", "recurrence") and "Observation/rec" in e.evidence
 
 
+def test_a_metastasis_biopsy_before_a_recorded_local_recurrence_does_not_date_it():
+    """Only the recurrence's own breast or node tissue dates it: a liver biopsy within four months before the record
+    is distant tissue, not the local recurrence's sample, so the record's date stands and the liver sample is not its
+    evidence."""
+    dx = cancer(recordedDate="2029-03-03", clinicalStatus=coded(CLINICAL, "recurrence"))
+    e = episode(dx, surgery("s", "2025-03-01"), er("core", "2025-01-10"), er("met", "2029-01-20", site=LIVER))
+    assert (e.new_tumour, e.new_tumour_kind) == ("2029-03-03", "recurrence")
+    assert "Observation/met" not in e.evidence
+
+
 def test_samples_long_after_surgery_that_no_record_places_are_unplaced():
     """A breast sample taken more than four months after the first surgery with no recurrence or other-breast record:
     the data cannot say which tumour it is (listed as unplaced); a sample within that time is not."""

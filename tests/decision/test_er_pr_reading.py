@@ -177,6 +177,18 @@ def test_a_combined_er_pr_result_gives_hr_but_never_er(text, hr):
     assert "combined-hr-only" in notes_of(a)
 
 
+def test_each_reading_is_labelled_with_its_own_receptor():
+    """The label a clinician reads names the receptor measured: ER and PR by name, and the combined ER+PR result
+    (10480-2) as the combined hormone-receptor result, never as ER or PR."""
+    a = assess([PATIENT, percent(ER_PERCENT, 80, rid="er"), words(ER_QUALITATIVE, "positive", rid="erq"),
+                percent(PR_PERCENT, 0, rid="pr"), words("10480-2", "positive", rid="hr"), HER2_1], CONFIG)
+    labels = {r.resource: r.label for r in a.history}
+    assert labels["Observation/er"].startswith("ER 80%")
+    assert labels["Observation/erq"].startswith("ER ")
+    assert labels["Observation/pr"].startswith("PR 0%")
+    assert labels["Observation/hr"].startswith("HR (ER+PR combined)")
+
+
 def test_the_newest_combined_result_gives_hr():
     a = assess([PATIENT, words("10480-2", "positive", when="2020-01-01"), words("10480-2", "negative"), HER2_1], CONFIG)
     assert a.hr == "negative"

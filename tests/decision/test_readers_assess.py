@@ -347,6 +347,7 @@ def test_ratio_given_as_a_bound_is_read_against_2_0(comparator, value, group, st
     (5.9, "2+", "needs-review", "unknown"),    # group 1 positive, group 4 with IHC 2+ negative
     (4.0, "1+", "needs-review", "unknown"),
     (4.0, "3+", "amplified", "positive"),
+    (3.9, "3+", "amplified", "positive"),      # group 2 or 5 with IHC 3+: positive either way
     (3.9, "2+", "not-amplified", "negative"),  # group 2 with IHC 0-2+ and group 5: negative either way
     (3.9, "0", "not-amplified", "negative"),
     (3.9, None, "needs-ihc", "unknown"),       # group 2 needs the concurrent IHC
