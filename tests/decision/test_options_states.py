@@ -132,6 +132,18 @@ def test_capivasertib_needs_all_three_genes_before_ruling_out():
     assert state.state == "missing" and state.need == "PIK3CA/AKT1/PTEN alteration testing"
 
 
+@pytest.mark.parametrize("kind", ["metastasis", "recurrence"])
+@pytest.mark.parametrize("tested,state", [("2025-03-01", "missing"), ("2025-03-02", "absent")])
+def test_esr1_negative_before_a_metastasis_or_recurrence_asks_for_a_retest(kind, tested, state):
+    """P13b (EMERALD design; ESR1 is acquired under endocrine therapy): a new metastasis or recurrence moves the
+    disease on like a progression, so an ESR1-negative result from before it asks for a retest."""
+    events = [ClinicalEvent(kind, "2025-03-02", kind, ["Condition/m"])]
+    a = make_assessment(biomarkers=[Biomarker("ESR1", "absent", specimen="ctDNA", effective=tested)], events=events)
+    result = finding_state(a, "ESR1")
+    assert result.state == state
+    assert ("met-oral-serd" in ids(options_for(a))) == (state == "missing")
+
+
 @pytest.mark.parametrize("tested,progression,state", [
     ("2025-03-01", "2025-03-02", "missing"),      # tested the day before progression: retest
     ("2025-03-02", "2025-03-02", "absent"),       # tested on the day of progression

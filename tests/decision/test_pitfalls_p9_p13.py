@@ -143,6 +143,9 @@ def test_p9_conversion_for_each_receptor_analyte(analyte):
     assert got[0].evidence == ["Observation/p", "Observation/m"]
     assert analyte in got[0].message
     assert got[0].action != got[0].message and got[0].missing_test is None
+    # The metastasis has been sampled already: the action is to treat by it and review the discordance with
+    # pathology (ESMO ABC 5), not the retest request of a relapse that nobody biopsied.
+    assert "pathology" in got[0].action and "take a biopsy" not in got[0].action.lower()
 
 
 def test_p9_conversion_needs_a_different_family():
@@ -229,6 +232,9 @@ def test_p13_new_tumour_samples_are_outdated_only_after_its_presentation():
 
 @pytest.mark.parametrize("esr1_date,events,ai_start,fires", [
     ("2026-01-01", [("progression", "2026-06-01")], None, True),
+    ("2026-01-01", [("recurrence", "2026-06-01")], None, True),    # d/P13: a recurrence counts like a progression
+    ("2026-01-01", [("metastasis", "2026-06-01")], None, True),
+    ("2026-06-01", [("recurrence", "2026-06-01")], None, False),
     ("2026-06-01", [("progression", "2026-06-01")], None, False),
     ("2026-07-01", [("progression", "2026-06-01")], None, False),
     ("2026-01-01", [], "2026-02-01", True),      # before aromatase-inhibitor exposure

@@ -408,3 +408,21 @@ def test_text_states_the_recorded_facts():
         assert fact in got.text, (fact, got.text)
     assert "N1" not in check("monarche", positive_nodes=5, n_category="N1").text   # the count is shown, not N
     assert "N2" in check("monarche", n_category="N2").text
+
+
+@pytest.mark.parametrize("facts,group,trial", [
+    ({"positive_nodes": 0}, "Node-negative", "TAILORx"), ({"n_category": "N0"}, "Node-negative", "TAILORx"),
+    ({"positive_nodes": 1}, "One to three positive nodes", "RxPONDER"),
+    ({"n_category": "N1"}, "One to three positive nodes", "RxPONDER"),
+])
+def test_hr_chemo_without_a_score_names_the_nodal_group_and_its_trial(facts, group, trial):
+    """ASCO 2022 biomarker guideline: the recurrence score decides node-negative disease by TAILORx and 1-3 positive
+    nodes by RxPONDER; the note says which group the record places the patient in."""
+    got = check("hr-early-chemo", **facts)
+    assert f"{group}: decide with the recurrence score ({trial})" in got.text, got.text
+
+
+def test_text_says_when_no_tumour_fact_is_recorded():
+    """With nothing recorded the note says so rather than an empty list."""
+    got = check("hr-early-chemo")
+    assert got.verdict == "unknown" and "no tumour size" in got.text and "Recorded: ." not in got.text, got.text

@@ -181,6 +181,7 @@ def test_earlier_tumour_results_stand_in_for_an_untested_recurrence():
     (note,) = subtype_notes(make(er=er, pr=pr, her2=her2, episode=recurrence()))
     assert note.kind == "earlier-tumour-stands-in" and note.evidence == ["Observation/e0", "Observation/h0"]
     assert "ER/HER2" in note.message and "2020-01-10" in note.message and "2020-01-12" in note.message
+    assert "2020-01-10T" not in note.message     # a dateTime is shown as its calendar date
     assert "2026-03-01" in note.message
 
 
