@@ -578,3 +578,33 @@ def test_a_line_names_its_drugs_sorted_and_a_course_falls_back_to_display_then_r
                                           med("letrozole", "2024-04-01", status="active")])).lines
     assert line.names == sorted(["palbociclib", "Taxol infusion", "MedicationRequest/b", "letrozole"])
     assert line.classes == frozenset({"cdk46", "chemotherapy", "endocrine"})
+
+
+# ---- A "met" condition says what in the record meets it (the option's note; seed-3 mutation sample) ------------
+
+@pytest.mark.parametrize("relapse,verdict,months", [("2024-03-15", "met", "12 months later"),
+                                                    ("2024-03-16", "not-met", "more than 12 months later")])
+def test_adjuvant_endocrine_relapse_note_states_the_interval_as_counted(relapse, verdict, months):
+    """Itovebi label / INAVO120: relapse within 12 months of completing adjuvant endocrine therapy. On the limit the
+    note says the whole 12 months; one day past it says "more than 12", so the words agree with the verdict."""
+    result = check("inavo120", metastatic([med("tamoxifen", "2019-03-05", "2023-03-15")], start=relapse))
+    assert result.verdict == verdict
+    assert f"tamoxifen ended 2023-03-15; relapse {relapse}, {months}." in result.text
+    if verdict == "met":
+        assert "more than" not in result.text
+
+
+def test_capitello291_met_by_a_progressed_endocrine_line_names_that_line():
+    """Truqap label: progression on an endocrine-based regimen for metastatic disease; the note names the regimen."""
+    a = metastatic([med("fulvestrant", "2024-04-01", status="active")], events=[worsened("2025-01-01")])
+    result = check("capitello291", a)
+    assert result.verdict == "met"
+    assert "fulvestrant" in result.text and "2024-04-01" in result.text
+
+
+def test_first_line_cdk46_met_while_on_it_names_the_current_line():
+    """First-line CDK4/6 labels: still the first endocrine-based line, and the note shows which one."""
+    a = metastatic([med("letrozole", "2024-04-01", status="active"), med("palbociclib", "2024-04-01", status="active")])
+    result = check("first-line-cdk46", a)
+    assert result.verdict == "met"
+    assert "palbociclib" in result.text and "letrozole" in result.text and "2024-04-01" in result.text
