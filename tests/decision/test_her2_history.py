@@ -175,3 +175,15 @@ def test_an_ish_sample_waiting_for_its_ihc_still_counts_as_a_sample():
     calls = [c for c in a.samples if c.receptor == "HER2"]
     assert len(calls) == 2
     assert a.her2.status == "unknown"
+
+
+@pytest.mark.parametrize("ihc_spec, ish_spec", [("sa", "sb"), ("sb", "sa")])
+def test_same_day_negative_samples_take_the_expression_from_the_one_with_an_ihc_score(ihc_spec, ish_spec):
+    """Two breast specimens of one day, both HER2-negative: IHC 0 on one, ISH not amplified (no IHC) on the other.
+    HER2 expression (0, ultralow, low) is an IHC category (ASCO/CAP 2023); ISH alone says nothing about it, so the
+    finding reads IHC 0 whichever specimen sorts first."""
+    specs = [{"resourceType": "Specimen", "id": sid, "collection": {"bodySite": {"coding": [{"system": SCT, "code": "80248007"}]}}}
+             for sid in ("sa", "sb")]
+    a = assess([PATIENT, *specs, *hr_positive(), ihc("0", specimen={"reference": f"Specimen/{ihc_spec}"}),
+                obs("85318-4", valueString="not amplified", specimen={"reference": f"Specimen/{ish_spec}"})], CONFIG)
+    assert (a.her2.status, a.her2.expression, a.her2.ihc_score) == ("negative", "zero-unspecified", "0")

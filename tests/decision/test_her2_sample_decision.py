@@ -231,3 +231,21 @@ def test_ihc_0_ultralow_and_0_null_on_one_sample_disagree(order):
     a = assess([*base(), *(obs("85319-2", valueString=t) for t in order)], CONFIG)
     assert (a.her2.status, a.her2.expression, a.her2.ultralow_on_any_sample) == ("negative", "zero-unspecified", False)
     assert "conflicting-results" in notes_of(a)
+
+
+# ---- seed-3 mutation sample ----------------------------------------------------------------------------------
+
+def test_ihc_2plus_with_an_unreadable_interpretation_stays_equivocal():
+    """ASCO/CAP 2018: IHC 2+ is equivocal until ISH on the same specimen. An overall interpretation that states
+    nothing ('see report') settles nothing: still equivocal, and no 'resolved without ISH' note."""
+    a = assess([*base(), ihc("2+"), interpretation(text="see report")], CONFIG)
+    assert (a.her2.status, a.her2.basis) == ("equivocal", "ihc")
+    assert "her2-2plus-resolved-without-ish" not in notes_of(a)
+
+
+def test_an_ihc_score_gives_the_expression_whatever_the_interpretations_state():
+    """ASCO/CAP 2023: HER2-low is IHC 1+ (or 2+ without amplification). With the IHC 1+ on the sample the
+    expression is low; interpretations that differ about the expression do not make it 'not used'."""
+    a = assess([*base(), ihc("1+"), interpretation(text="HER2-low"), interpretation(text="0 ultralow")], CONFIG)
+    assert (a.her2.status, a.her2.expression) == ("negative", "low")
+    assert not any("none is used" in n.message for n in a.data_quality)
