@@ -25,45 +25,42 @@ from .pitfalls import is_active_medication, medication_alerts
 DRUG_ORDER_TYPES = ("MedicationRequest", "MedicationOrder", "MedicationStatement", "MedicationAdministration")
 
 
-def _resources(orders: Any) -> list[dict]:
-    """Flatten what a client sent as draftOrders into a list of resource dicts."""
+def _entries(orders: Any) -> list[tuple[str | None, dict]]:
+    """Flatten what a client sent as draftOrders into (fullUrl, resource) pairs.
+
+    The fullUrl is kept because an order may name its drug by another entry's fullUrl (``urn:uuid:...`` or an
+    absolute URL; FHIR R4 Bundle, resolving references in Bundles)."""
+    def entry(item: Any) -> list[tuple[str | None, Any]]:
+        if not isinstance(item, dict):
+            return []
+        resource = item.get("resource")
+        if isinstance(resource, dict) and isinstance(resource.get("entry"), list):
+            return _entries(resource)        # a Bundle nested in an entry: its Medications may be referenced
+        url = item.get("fullUrl")
+        return [(url if isinstance(url, str) else None, resource)]
+
+    pairs: list[tuple[str | None, Any]] = []
     if isinstance(orders, dict):
         if orders.get("resourceType") == "Bundle" or "entry" in orders:
             entries = orders.get("entry") if isinstance(orders.get("entry"), list) else []
-            items = [e.get("resource") for e in entries if isinstance(e, dict)]
+            for item in entries:
+                pairs.extend(entry(item))
         else:
-            items = [orders]
+            pairs = [(None, orders)]
     elif isinstance(orders, Iterable) and not isinstance(orders, (str, bytes)):
-        items = []
         for item in orders:
             if isinstance(item, dict) and (item.get("resourceType") == "Bundle" or "entry" in item):
-                items.extend(_resources(item))
+                pairs.extend(_entries(item))
             elif isinstance(item, dict) and "resource" in item and "resourceType" not in item:
-                items.append(item.get("resource"))
+                pairs.extend(entry(item))
             else:
-                items.append(item)
-    else:
-        items = []
-    return [r for r in items if isinstance(r, dict) and isinstance(r.get("resourceType"), str)]
+                pairs.append((None, item))
+    return [(url, r) for url, r in pairs if isinstance(r, dict) and isinstance(r.get("resourceType"), str)]
 
 
-def _by_full_url(orders: Any) -> dict[str, dict]:
-    """The Medications of a draftOrders Bundle by their entry's fullUrl (``urn:uuid:...`` or absolute URL): an
-    order may reference its drug that way (FHIR R4 Bundle, resolving references in Bundles)."""
-    found: dict[str, dict] = {}
-    items = orders.get("entry") if isinstance(orders, dict) else orders
-    if not isinstance(items, Iterable) or isinstance(items, (str, bytes, dict)):
-        return found
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        resource = item.get("resource")
-        for bundle in (item, resource):
-            if isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
-                found.update(_by_full_url(bundle))
-        if isinstance(item.get("fullUrl"), str) and isinstance(resource, dict) and resource.get("resourceType") == "Medication":
-            found[item["fullUrl"]] = resource
-    return found
+def _resources(orders: Any) -> list[dict]:
+    """The resources of what a client sent as draftOrders, in order."""
+    return [resource for _, resource in _entries(orders)]
 
 
 def _codings(concept: Any) -> list[dict]:
@@ -98,9 +95,10 @@ def order_reference(order: dict) -> str:
 
 def draft_medications(orders: Any) -> list[MedicationUse]:
     """Draft drug orders as MedicationUse facts (draft=True); unreadable ones are skipped."""
-    resources = _resources(orders)
+    entries = _entries(orders)
+    resources = [resource for _, resource in entries]
     siblings = {f"Medication/{r.get('id')}": r for r in resources if r.get("resourceType") == "Medication"}
-    siblings.update(_by_full_url(orders))
+    siblings.update({url: r for url, r in entries if url and r.get("resourceType") == "Medication"})
     uses: list[MedicationUse] = []
     for order in resources:
         if order.get("resourceType") not in DRUG_ORDER_TYPES:
